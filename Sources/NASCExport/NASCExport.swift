@@ -1,0 +1,1 @@
+// NASCExport: ONNX, DOT and SVG writers.

@@ -1,0 +1,1 @@
+// NASCSearch: lowering IR to supernets, relaxations, methods, derivation, datasets.

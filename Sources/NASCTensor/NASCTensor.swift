@@ -1,0 +1,1 @@
+// NASCTensor: tensors, CPU kernels, reverse-mode autodiff, optimizers, checkpoints.

@@ -1,0 +1,50 @@
+/// Which data set a search or training run uses, as written after `--data`.
+///
+/// `digits` (the bundled default), `fashion-mnist` or `fashion-mnist:DIR`, `cifar10:DIR`, `idx:DIR`.
+public enum DataSource: Equatable, Sendable, CustomStringConvertible {
+  /// The bundled UCI optdigits (8×8 grey).
+  case digits
+  /// Fashion-MNIST IDX files (28×28 grey) in a directory.
+  case fashionMNIST(directory: String)
+  /// CIFAR-10 binary batches (32×32 RGB) in a directory.
+  case cifar10(directory: String)
+  /// Any 10-class IDX data set (train-/t10k- files) in a directory.
+  case idx(directory: String)
+
+  /// Parses a `--data` value; throws `E204` with the accepted forms otherwise.
+  public init(parsing text: String) throws {
+    let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+    let kind = parts.first ?? ""
+    let dir = parts.count > 1 ? parts[1] : nil
+    switch (kind, dir) {
+    case ("digits", nil): self = .digits
+    case ("fashion-mnist", nil): self = .fashionMNIST(directory: IDXLoader.fashionMNISTDirectory)
+    case ("fashion-mnist", let d?) where !d.isEmpty: self = .fashionMNIST(directory: d)
+    case ("cifar10", let d?) where !d.isEmpty: self = .cifar10(directory: d)
+    case ("idx", let d?) where !d.isEmpty: self = .idx(directory: d)
+    default:
+      throw SearchError("E204", "unknown data set '\(text)'",
+        help: "use digits, fashion-mnist, fashion-mnist:DIR, cifar10:DIR or idx:DIR")
+    }
+  }
+
+  /// The canonical spelling, as accepted by `init(parsing:)`.
+  public var description: String {
+    switch self {
+    case .digits: return "digits"
+    case .fashionMNIST(let d): return d == IDXLoader.fashionMNISTDirectory ? "fashion-mnist" : "fashion-mnist:\(d)"
+    case .cifar10(let d): return "cifar10:\(d)"
+    case .idx(let d): return "idx:\(d)"
+    }
+  }
+
+  /// Loads the train and test splits.
+  public func load() throws -> DatasetSplits {
+    switch self {
+    case .digits: return try OptDigits.load()
+    case .fashionMNIST(let d): return try IDXLoader.load(directory: d, name: "fashion-mnist")
+    case .cifar10(let d): return try CIFAR10Loader.load(directory: d)
+    case .idx(let d): return try IDXLoader.load(directory: d, name: "idx")
+    }
+  }
+}

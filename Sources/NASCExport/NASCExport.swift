@@ -1,1 +1,0 @@
-// NASCExport: ONNX, DOT and SVG writers.

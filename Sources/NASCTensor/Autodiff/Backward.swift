@@ -30,8 +30,7 @@ extension Tensor {
 
   /// Every node reachable from `root` (leaves included), latest first.
   static func reverseTopologicalOrder(from root: Node) -> [Node] {
-    Node.nextID &+= 1
-    let stamp = Node.nextID
+    let stamp = Node.nextNumber()
     var found: [Node] = []
     var stack: [Node] = [root]
     root.mark = stamp

@@ -108,6 +108,16 @@ struct DeterminismAndCheckpointTests {
     #expect(net.stem.weight.value.scalars == fresh.stem.weight.value.scalars)
   }
 
+  /// With NASC_SAFETENSORS_OUT set, leaves a checkpoint there for scripts/fixtures/check_safetensors.py
+  /// (Python `safetensors` must load it).
+  @Test func writesACheckpointForPythonWhenAsked() throws {
+    guard let path = ProcessInfo.processInfo.environment["NASC_SAFETENSORS_OUT"] else { return }
+    let (net, sgd, adam) = trainTiny(seed: 3)
+    try Checkpoint.save(module: net, optimizers: ["w": sgd, "a": adam], metadata: ["writer": "nasc"],
+                        to: URL(fileURLWithPath: path))
+    #expect(FileManager.default.fileExists(atPath: path))
+  }
+
   @Test func corruptCheckpointsThrow() throws {
     #expect(throws: CheckpointError.self) { try Safetensors.decode(Data([1, 2, 3])) }
     var bad = Data([200, 0, 0, 0, 0, 0, 0, 0])

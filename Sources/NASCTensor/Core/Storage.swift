@@ -12,8 +12,7 @@ public final class TensorStorage: @unchecked Sendable {
   public init(uninitializedCount count: Int) {
     precondition(count >= 0, "negative element count")
     self.count = count
-    let raw = UnsafeMutableRawPointer.allocate(
-      byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
+    let raw = StoragePool.allocate(bytes: max(count, 1) * MemoryLayout<Float>.stride)
     pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
   }
 
@@ -30,5 +29,5 @@ public final class TensorStorage: @unchecked Sendable {
     return s
   }
 
-  deinit { UnsafeMutableRawPointer(pointer).deallocate() }
+  deinit { StoragePool.deallocate(UnsafeMutableRawPointer(pointer), bytes: max(count, 1) * MemoryLayout<Float>.stride) }
 }

@@ -77,7 +77,7 @@ public func conv2d(_ x: Tensor, weight: Tensor, config: Conv2DConfig = Conv2DCon
   let g = ConvGeometry(x: x.shape, w: weight.shape, cfg: config)
   var y: Tensor
   if g.isDepthwise {
-    y = DepthwiseKernels.forward(x, weight, g)
+    y = DepthwiseStride1.applies(g) ? DepthwiseStride1.forward(x, weight, g) : DepthwiseKernels.forward(x, weight, g)
   } else {
     y = DenseConvKernels.forward(x, weight, g)
   }

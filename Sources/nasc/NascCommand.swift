@@ -8,6 +8,6 @@ struct NascCommand: ParsableCommand {
     commandName: "nasc",
     abstract: "A neural-architecture-search compiler: YAML search spaces in, searched architectures out.",
     version: nascVersion,
-    subcommands: []
+    subcommands: [BenchCommand.self]
   )
 }

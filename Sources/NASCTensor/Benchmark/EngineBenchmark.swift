@@ -1,0 +1,154 @@
+import Dispatch
+
+/// One measured kernel in `EngineBenchmark`.
+public struct EngineBenchmarkRow: Sendable {
+  /// Kernel family: "conv1x1", "conv3x3", "dw3x3", "dw5x5", "dw3x3_d2", "dw5x5_d2".
+  public var kernel: String
+  /// Channels C (input = output).
+  public var channels: Int
+  /// Spatial size H = W.
+  public var size: Int
+  /// Batch size.
+  public var batch: Int
+  /// Best forward + backward time in milliseconds (data and weight gradients).
+  public var milliseconds: Double
+  /// Useful floating-point operations per second (forward + backward), in GFLOPS.
+  public var gflops: Double
+  /// `gflops` as a fraction of the same-run 1024³ sgemm.
+  public var fractionOfGemm: Double
+  /// For depthwise kernels: the minimum-traffic time (5 tensors of the activation size, at triad
+  /// bandwidth) divided by the measured time; nil for GEMM-based kernels.
+  public var fractionOfBandwidth: Double?
+}
+
+/// The results of `EngineBenchmark.run`.
+public struct EngineBenchmarkReport: Sendable {
+  /// Worker threads used.
+  public var threads: Int
+  /// 1024×1024×1024 sgemm throughput (GFLOPS), same thread count.
+  public var gemmGFLOPS: Double
+  /// STREAM-style triad bandwidth a = b + s·c (GB/s), same thread count.
+  public var triadGBps: Double
+  /// Forward + tape + backward time per one-element op, in microseconds.
+  public var overheadMicrosPerOp: Double
+  /// One row per kernel and shape.
+  public var rows: [EngineBenchmarkRow]
+}
+
+/// Kernel throughput against the machine's own GEMM and memory bandwidth, for the shapes of a DARTS
+/// search supernet (batch 64; C = 16, 32, 64 at 32×32, 16×16, 8×8).
+public enum EngineBenchmark {
+  /// The (C, H) pairs of the DARTS search supernet stages.
+  public static let dartsShapes: [(channels: Int, size: Int)] = [(16, 32), (32, 16), (64, 8), (64, 32)]
+
+  /// Runs every measurement with `threads` workers; `progress` receives a line per finished item.
+  public static func run(threads: Int, batch: Int = 64, repeats: Int = 5,
+                         progress: (String) -> Void = { _ in }) -> EngineBenchmarkReport {
+    let saved = Engine.threads
+    Engine.threads = threads
+    defer { Engine.threads = saved }
+    let gemm = measureGemm(repeats: repeats)
+    progress("sgemm 1024³: \(format(gemm)) GFLOPS")
+    let triad = measureTriad(repeats: repeats)
+    progress("triad: \(format(triad)) GB/s")
+    let overhead = measureOverhead()
+    progress("overhead per op: \(format(overhead)) µs")
+    var rows: [EngineBenchmarkRow] = []
+    let kernels: [(String, Int, Int, Int, Bool)] = [
+      // name, kernel, padding, dilation, depthwise
+      ("conv1x1", 1, 0, 1, false), ("conv3x3", 3, 1, 1, false),
+      ("dw3x3", 3, 1, 1, true), ("dw5x5", 5, 2, 1, true),
+      ("dw3x3_d2", 3, 2, 2, true), ("dw5x5_d2", 5, 4, 2, true),
+    ]
+    for (c, h) in dartsShapes {
+      for (name, k, pad, dil, dw) in kernels {
+        var rng = RNG(seed: 1)
+        let x = Parameter(.randn([batch, c, h, h], rng: &rng))
+        let w = Parameter(.randn([c, dw ? 1 : c, k, k], std: 0.1, rng: &rng))
+        let groups = dw ? c : 1
+        let seed = Tensor.ones([batch, c, h, h])
+        let t = bestTime(repeats: repeats) {
+          let y = conv2d(x.value, weight: w.value, stride: 1, padding: pad, dilation: dil, groups: groups)
+          y.backward(seed: seed)
+          x.zeroGrad()
+          w.zeroGrad()
+        }
+        let macs = Double(batch * c * h * h) * Double(k * k) * Double(dw ? 1 : c)
+        let gflops = 3 * 2 * macs / t / 1e9
+        var bw: Double? = nil
+        if dw {
+          let bytes = 5 * Double(batch * c * h * h) * 4
+          bw = bytes / (triad * 1e9) / t
+        }
+        let row = EngineBenchmarkRow(kernel: name, channels: c, size: h, batch: batch, milliseconds: t * 1e3,
+                                     gflops: gflops, fractionOfGemm: gflops / gemm, fractionOfBandwidth: bw)
+        rows.append(row)
+        progress("\(name) C=\(c) \(h)×\(h): \(format(t * 1e3)) ms")
+      }
+    }
+    return EngineBenchmarkReport(threads: threads, gemmGFLOPS: gemm, triadGBps: triad,
+                                 overheadMicrosPerOp: overhead, rows: rows)
+  }
+
+  /// Seconds of the fastest of `repeats` runs of `body` (after one warm-up run).
+  static func bestTime(repeats: Int, _ body: () -> Void) -> Double {
+    body()
+    var best = Double.infinity
+    for _ in 0..<max(repeats, 1) {
+      let t0 = DispatchTime.now().uptimeNanoseconds
+      body()
+      best = min(best, Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9)
+    }
+    return best
+  }
+
+  static func measureGemm(repeats: Int) -> Double {
+    let n = 1024
+    var rng = RNG(seed: 2)
+    let a = Tensor.randn([n, n], rng: &rng), b = Tensor.randn([n, n], rng: &rng)
+    let c = Tensor.zeros([n, n])
+    let t = bestTime(repeats: repeats) {
+      BLAS.parallelGemm(transA: false, transB: false, m: n, n: n, k: n, a: a.storage.pointer, lda: n,
+                        b: b.storage.pointer, ldb: n, beta: 0, c: c.storage.pointer, ldc: n)
+    }
+    return 2 * Double(n * n * n) / t / 1e9
+  }
+
+  static func measureTriad(repeats: Int) -> Double {
+    let n = 1 << 24
+    let a = Tensor.zeros([n]), b = Tensor.ones([n]), c = Tensor(repeating: 2, shape: [n])
+    let ap = SendablePointer(a.storage.pointer), bp = SendablePointer(b.storage.pointer)
+    let cp = SendablePointer(c.storage.pointer)
+    let s: Float = 3
+    let t = bestTime(repeats: repeats) {
+      parallelChunks(n) { _, r in
+        let a = ap.p, b = bp.p, c = cp.p
+        for i in r { a[i] = b[i] + s * c[i] }
+      }
+    }
+    return 3 * 4 * Double(n) / t / 1e9
+  }
+
+  /// Forward, tape and backward of 10,000 one-element ops (a mix of binary, unary and scalar ops),
+  /// divided by 10,000, in microseconds.
+  static func measureOverhead(ops: Int = 10_000) -> Double {
+    let p = Parameter(Tensor([0.5]))
+    let t = bestTime(repeats: 5) {
+      var y = p.value
+      for i in 0..<(ops / 4) {
+        y = y * p.value
+        y = y + p.value
+        y = y.tanh()
+        y = y * (i % 2 == 0 ? 1.01 : 0.99)
+      }
+      y.backward()
+      p.zeroGrad()
+    }
+    return t / Double(ops) * 1e6
+  }
+
+  static func format(_ v: Double) -> String {
+    let r = (v * 100).rounded() / 100
+    return String(r)
+  }
+}

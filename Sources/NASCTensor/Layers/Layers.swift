@@ -1,0 +1,109 @@
+/// A module that maps one tensor to one tensor.
+public protocol UnaryLayer: Module {
+  /// Applies the layer.
+  func callAsFunction(_ x: Tensor) -> Tensor
+}
+
+/// A bias-free 2-D convolution layer (PyTorch `nn.Conv2d(bias=False)` default initialisation:
+/// uniform in ±1/√fan_in).
+public final class Conv2d: Module, UnaryLayer {
+  /// The `[Cout, Cin/groups, kh, kw]` weight.
+  public let weight: Parameter
+  /// Stride, padding, dilation, groups.
+  public let config: Conv2DConfig
+
+  /// A square-kernel convolution.
+  public init(_ cin: Int, _ cout: Int, kernel: Int, stride: Int = 1, padding: Int = 0, dilation: Int = 1,
+              groups: Int = 1, rng: inout RNG) {
+    precondition(cin % groups == 0 && cout % groups == 0, "channels \(cin)→\(cout) not divisible by \(groups)")
+    config = Conv2DConfig(stride: stride, padding: padding, dilation: dilation, groups: groups)
+    let fanIn = cin / groups * kernel * kernel
+    let bound = 1 / Float(fanIn).squareRoot()
+    weight = Parameter(.uniform([cout, cin / groups, kernel, kernel], low: -bound, high: bound, rng: &rng))
+    super.init()
+    register("weight", weight)
+  }
+
+  /// A convolution with an explicit kernel shape and configuration (e.g. 1×7 / 7×1).
+  public init(_ cin: Int, _ cout: Int, kernelH: Int, kernelW: Int, config: Conv2DConfig, rng: inout RNG) {
+    self.config = config
+    let fanIn = cin / config.groups * kernelH * kernelW
+    let bound = 1 / Float(fanIn).squareRoot()
+    weight = Parameter(.uniform([cout, cin / config.groups, kernelH, kernelW], low: -bound, high: bound, rng: &rng))
+    super.init()
+    register("weight", weight)
+  }
+
+  /// Convolves `x`.
+  public func callAsFunction(_ x: Tensor) -> Tensor { conv2d(x, weight: weight.value, config: config) }
+}
+
+/// Batch normalisation over channels of NCHW (or [N, C]) tensors, with running statistics.
+public final class BatchNorm2d: Module, UnaryLayer {
+  /// Scale γ (nil when not affine).
+  public let weight: Parameter?
+  /// Shift β (nil when not affine).
+  public let bias: Parameter?
+  /// Running mean and variance.
+  public let stats: BatchNormStats
+  /// Running-average factor.
+  public var momentum: Float
+  /// Added to the variance.
+  public var eps: Float
+
+  /// `affine: false` is the DARTS search setting.
+  public init(_ channels: Int, affine: Bool = true, momentum: Float = 0.1, eps: Float = 1e-5) {
+    weight = affine ? Parameter(.ones([channels])) : nil
+    bias = affine ? Parameter(.zeros([channels])) : nil
+    stats = BatchNormStats(channels: channels)
+    self.momentum = momentum
+    self.eps = eps
+    super.init()
+    if let weight { register("weight", weight) }
+    if let bias { register("bias", bias) }
+    register("", stats)
+  }
+
+  /// Normalises `x` (batch statistics in training mode, running statistics in eval mode).
+  public func callAsFunction(_ x: Tensor) -> Tensor {
+    batchNorm(x, weight: weight?.value, bias: bias?.value, stats: stats, training: isTraining,
+              momentum: momentum, eps: eps)
+  }
+}
+
+/// A fully connected layer (PyTorch `nn.Linear` default initialisation).
+public final class Linear: Module, UnaryLayer {
+  /// The `[out, in]` weight.
+  public let weight: Parameter
+  /// The `[out]` bias, if any.
+  public let bias: Parameter?
+
+  /// A linear layer from `inFeatures` to `outFeatures`.
+  public init(_ inFeatures: Int, _ outFeatures: Int, bias hasBias: Bool = true, rng: inout RNG) {
+    let bound = 1 / Float(inFeatures).squareRoot()
+    weight = Parameter(.uniform([outFeatures, inFeatures], low: -bound, high: bound, rng: &rng))
+    bias = hasBias ? Parameter(.uniform([outFeatures], low: -bound, high: bound, rng: &rng)) : nil
+    super.init()
+    register("weight", weight)
+    if let bias { register("bias", bias) }
+  }
+
+  /// Applies the layer to `x` of shape [N, in].
+  public func callAsFunction(_ x: Tensor) -> Tensor { linear(x, weight: weight.value, bias: bias?.value) }
+}
+
+/// Layers applied one after another.
+public final class Sequential: Module, UnaryLayer {
+  /// The layers in order.
+  public let layers: [any UnaryLayer]
+
+  /// Registers the layers as children "0", "1", ….
+  public init(_ layers: [any UnaryLayer]) {
+    self.layers = layers
+    super.init()
+    for (i, l) in layers.enumerated() { register(String(i), l) }
+  }
+
+  /// Applies every layer in order.
+  public func callAsFunction(_ x: Tensor) -> Tensor { layers.reduce(x) { $1($0) } }
+}

@@ -1,1 +1,0 @@
-// NASCTensor: tensors, CPU kernels, reverse-mode autodiff, optimizers, checkpoints.

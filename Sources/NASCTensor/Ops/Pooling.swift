@@ -1,0 +1,159 @@
+/// Kernel, stride and padding of a square 2-D pooling window.
+public struct Pool2DConfig: Hashable, Sendable {
+  /// Window size.
+  public var kernel: Int
+  /// Step between windows.
+  public var stride: Int
+  /// Implicit padding on every side (−∞ for max, excluded from the count for average).
+  public var padding: Int
+
+  /// A pooling window; `stride` defaults to `kernel`, as in PyTorch.
+  public init(kernel: Int, stride: Int? = nil, padding: Int = 0) {
+    precondition(kernel >= 1 && (stride ?? kernel) >= 1 && padding >= 0 && 2 * padding <= kernel,
+                 "bad pooling window k\(kernel) s\(stride ?? kernel) p\(padding)")
+    self.kernel = kernel
+    self.stride = stride ?? kernel
+    self.padding = padding
+  }
+
+  func outSize(_ n: Int) -> Int {
+    let o = (n + 2 * padding - kernel) / stride + 1
+    precondition(o > 0, "pooling output would be empty for size \(n)")
+    return o
+  }
+}
+
+/// Max pooling over k×k windows of an NCHW tensor (padding never wins).
+public func maxPool2d(_ x: Tensor, _ cfg: Pool2DConfig) -> Tensor {
+  precondition(x.rank == 4, "maxPool2d needs NCHW, got \(x.shape)")
+  let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+  let oh = cfg.outSize(h), ow = cfg.outSize(w)
+  var y = Tensor(uninitializedShape: [n, c, oh, ow])
+  let needIdx = GradMode.isEnabled && x.requiresGrad
+  let idx = TensorStorage(uninitializedCount: needIdx ? n * c * oh * ow : 0)
+  let xp = SendablePointer(x.storage.pointer), yp = SendablePointer(y.storage.pointer)
+  let ip = UnsafeMutableRawPointer(idx.pointer).bindMemory(to: Int32.self, capacity: max(idx.count, 1))
+  let ipS = SendableIndexPointer(ip)
+  parallelChunks(n * c) { _, r in
+    for p in r {
+      let xpl = xp.p + p * h * w, ypl = yp.p + p * oh * ow, ipl = ipS.p + p * oh * ow
+      for i in 0..<oh {
+        let h0 = i * cfg.stride - cfg.padding
+        let hs = max(h0, 0), he = min(h0 + cfg.kernel, h)
+        for j in 0..<ow {
+          let w0 = j * cfg.stride - cfg.padding
+          let ws = max(w0, 0), we = min(w0 + cfg.kernel, w)
+          var best = -Float.infinity, bi = hs * w + ws
+          for a in hs..<he {
+            for b in ws..<we where xpl[a * w + b] > best {
+              best = xpl[a * w + b]
+              bi = a * w + b
+            }
+          }
+          ypl[i * ow + j] = best
+          if needIdx { ipl[i * ow + j] = Int32(bi) }
+        }
+      }
+    }
+  }
+  y.record(.maxPool(indices: idx, inShape: x.shape), x)
+  return y
+}
+
+/// Average pooling over k×k windows; padded positions are not counted (`count_include_pad=False`).
+public func avgPool2d(_ x: Tensor, _ cfg: Pool2DConfig) -> Tensor {
+  precondition(x.rank == 4, "avgPool2d needs NCHW, got \(x.shape)")
+  let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+  let oh = cfg.outSize(h), ow = cfg.outSize(w)
+  var y = Tensor(uninitializedShape: [n, c, oh, ow])
+  let xp = SendablePointer(x.storage.pointer), yp = SendablePointer(y.storage.pointer)
+  parallelChunks(n * c) { _, r in
+    for p in r {
+      let xpl = xp.p + p * h * w, ypl = yp.p + p * oh * ow
+      for i in 0..<oh {
+        let h0 = i * cfg.stride - cfg.padding
+        let hs = max(h0, 0), he = min(h0 + cfg.kernel, h)
+        for j in 0..<ow {
+          let w0 = j * cfg.stride - cfg.padding
+          let ws = max(w0, 0), we = min(w0 + cfg.kernel, w)
+          var s: Float = 0
+          for a in hs..<he { for b in ws..<we { s += xpl[a * w + b] } }
+          ypl[i * ow + j] = s / Float((he - hs) * (we - ws))
+        }
+      }
+    }
+  }
+  y.record(.avgPool(inShape: x.shape, cfg), x)
+  return y
+}
+
+/// The mean over H and W of an NCHW tensor, as an `[N, C]` tensor.
+public func globalAvgPool(_ x: Tensor) -> Tensor {
+  precondition(x.rank == 4, "globalAvgPool needs NCHW, got \(x.shape)")
+  let (n, c) = (x.shape[0], x.shape[1]), hw = x.shape[2] * x.shape[3]
+  var y = Tensor(uninitializedShape: [n, c])
+  let xp = x.storage.pointer, yp = y.storage.pointer
+  let inv = 1 / Float(hw)
+  for p in 0..<(n * c) {
+    var s: Float = 0
+    let pl = xp + p * hw
+    for i in 0..<hw { s += pl[i] }
+    yp[p] = s * inv
+  }
+  y.record(.globalAvgPool(inShape: x.shape), x)
+  return y
+}
+
+struct SendableIndexPointer: @unchecked Sendable {
+  let p: UnsafeMutablePointer<Int32>
+  init(_ p: UnsafeMutablePointer<Int32>) { self.p = p }
+}
+
+enum PoolGrad {
+  static func maxPool(_ g: Tensor, indices: TensorStorage, inShape: [Int]) -> Tensor {
+    let dx = Tensor.zeros(inShape)
+    let planes = inShape[0] * inShape[1], inPlane = inShape[2] * inShape[3], outPlane = g.count / planes
+    let ip = SendableIndexPointer(UnsafeMutableRawPointer(indices.pointer).bindMemory(to: Int32.self, capacity: g.count))
+    let gp = SendablePointer(g.storage.pointer), dp = SendablePointer(dx.storage.pointer)
+    parallelChunks(planes) { _, r in
+      for p in r {
+        let d = dp.p + p * inPlane, gg = gp.p + p * outPlane, ii = ip.p + p * outPlane
+        for o in 0..<outPlane { d[Int(ii[o])] += gg[o] }
+      }
+    }
+    return dx
+  }
+
+  static func avgPool(_ g: Tensor, inShape: [Int], _ cfg: Pool2DConfig) -> Tensor {
+    let dx = Tensor.zeros(inShape)
+    let (n, c, h, w) = (inShape[0], inShape[1], inShape[2], inShape[3])
+    let oh = g.shape[2], ow = g.shape[3]
+    let gp = SendablePointer(g.storage.pointer), dp = SendablePointer(dx.storage.pointer)
+    parallelChunks(n * c) { _, r in
+      for p in r {
+        let d = dp.p + p * h * w, gg = gp.p + p * oh * ow
+        for i in 0..<oh {
+          let h0 = i * cfg.stride - cfg.padding
+          let hs = max(h0, 0), he = min(h0 + cfg.kernel, h)
+          for j in 0..<ow {
+            let w0 = j * cfg.stride - cfg.padding
+            let ws = max(w0, 0), we = min(w0 + cfg.kernel, w)
+            let v = gg[i * ow + j] / Float((he - hs) * (we - ws))
+            for a in hs..<he { for b in ws..<we { d[a * w + b] += v } }
+          }
+        }
+      }
+    }
+    return dx
+  }
+
+  static func globalAvgPool(_ g: Tensor, inShape: [Int]) -> Tensor {
+    let dx = Tensor(uninitializedShape: inShape)
+    let hw = inShape[2] * inShape[3], inv = 1 / Float(hw)
+    let gp = g.storage.pointer, dp = dx.storage.pointer
+    for p in 0..<(inShape[0] * inShape[1]) {
+      (dp + p * hw).update(repeating: gp[p] * inv, count: hw)
+    }
+    return dx
+  }
+}

@@ -1,0 +1,72 @@
+/// Stochastic gradient descent with PyTorch semantics: g ← grad + wd·p; with momentum μ,
+/// buf ← g (first step) or μ·buf + (1 − dampening)·g; g ← g + μ·buf (Nesterov) or buf; p ← p − lr·g.
+public final class SGD: Optimizer {
+  /// The parameters it updates.
+  public let parameters: [Parameter]
+  /// The learning rate.
+  public var learningRate: Float
+  /// Momentum factor μ (0 = none).
+  public var momentum: Float
+  /// Dampening of the momentum update.
+  public var dampening: Float
+  /// L2 penalty added to the gradient.
+  public var weightDecay: Float
+  /// Nesterov momentum.
+  public var nesterov: Bool
+  var buffers: SlotState
+
+  /// An SGD optimizer over `parameters`.
+  public init(_ parameters: [Parameter], learningRate: Float, momentum: Float = 0, dampening: Float = 0,
+              weightDecay: Float = 0, nesterov: Bool = false) {
+    precondition(!nesterov || (momentum > 0 && dampening == 0), "Nesterov needs momentum > 0 and no dampening")
+    self.parameters = parameters
+    self.learningRate = learningRate
+    self.momentum = momentum
+    self.dampening = dampening
+    self.weightDecay = weightDecay
+    self.nesterov = nesterov
+    buffers = SlotState(count: parameters.count)
+  }
+
+  /// Applies one update.
+  public func step() {
+    let lr = learningRate, mu = momentum, wd = weightDecay, damp = dampening, nest = nesterov
+    for (i, p) in parameters.enumerated() {
+      guard let grad = p.grad else { continue }
+      let gp = grad.storage.pointer
+      var buf = buffers.slots[i]
+      let first = buf == nil
+      if mu != 0 && first { buf = Tensor(uninitializedShape: p.shape) }
+      let n = p.data.count
+      p.update { w in
+        let wp = w.baseAddress!
+        if mu == 0 {
+          for j in 0..<n { wp[j] -= lr * (gp[j] + wd * wp[j]) }
+          return
+        }
+        buf!.withUnsafeMutableBufferPointer { b in
+          let bp = b.baseAddress!
+          for j in 0..<n {
+            let g = gp[j] + wd * wp[j]
+            let bj = first ? g : mu * bp[j] + (1 - damp) * g
+            bp[j] = bj
+            wp[j] -= lr * (nest ? g + mu * bj : bj)
+          }
+        }
+      }
+      buffers.slots[i] = buf
+    }
+  }
+
+  /// Momentum buffers as "momentum_buffer.<index>".
+  public func stateDict() -> [String: Tensor] {
+    var d: [String: Tensor] = [:]
+    buffers.save("momentum_buffer", into: &d)
+    return d
+  }
+
+  /// Restores the momentum buffers.
+  public func load(stateDict d: [String: Tensor]) throws {
+    try buffers.load("momentum_buffer", from: d, shapes: parameters.map(\.shape))
+  }
+}

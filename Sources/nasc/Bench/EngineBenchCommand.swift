@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import NASCTensor
+
+/// `nasc bench engine`: conv kernels against the same-run sgemm and triad bandwidth, plus per-op
+/// autodiff overhead, at DARTS search supernet shapes.
+struct EngineBenchCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "engine",
+    abstract: "Benchmark the tensor engine's kernels and per-op overhead (build with -c release)."
+  )
+
+  @Flag(name: .long, help: "Print one JSON object per line instead of a table.")
+  var json = false
+
+  @Option(name: .long, help: "Worker threads (default: all cores).")
+  var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+  @Option(name: .long, help: "Timed repetitions per measurement (the best is reported).")
+  var repeats: Int = 5
+
+  func validate() throws {
+    guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+    guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
+  }
+
+  func run() throws {
+    let report = EngineBenchmark.run(threads: threads, repeats: repeats) { line in
+      FileHandle.standardError.write(Data(("  " + line + "\n").utf8))
+    }
+    if json { printJSON(report) } else { printTable(report) }
+  }
+
+  func f(_ v: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", v) }
+
+  func printTable(_ r: EngineBenchmarkReport) {
+    print("threads: \(r.threads)")
+    print("sgemm 1024x1024x1024: \(f(r.gemmGFLOPS, 1)) GFLOPS")
+    print("triad bandwidth: \(f(r.triadGBps, 1)) GB/s")
+    print("overhead per op: \(f(r.overheadMicrosPerOp, 3)) µs")
+    print("kernel     C   HxW    batch  fwd+bwd ms  GFLOPS  of sgemm  of bandwidth")
+    for row in r.rows {
+      let shape = "\(row.size)x\(row.size)"
+      let bw = row.fractionOfBandwidth.map { f($0 * 100, 0) + " %" } ?? "-"
+      print(
+        row.kernel.padding(toLength: 10, withPad: " ", startingAt: 0) + " "
+          + String(row.channels).leftPad(3) + " " + shape.leftPad(5) + " " + String(row.batch).leftPad(7)
+          + " " + f(row.milliseconds).leftPad(11) + " " + f(row.gflops, 1).leftPad(7) + " "
+          + (f(row.fractionOfGemm * 100, 0) + " %").leftPad(9) + " " + bw.leftPad(13))
+    }
+  }
+
+  func printJSON(_ r: EngineBenchmarkReport) {
+    print(#"{"kind":"gemm","m":1024,"n":1024,"k":1024,"threads":\#(r.threads),"gflops":\#(f(r.gemmGFLOPS, 3))}"#)
+    print(#"{"kind":"triad","threads":\#(r.threads),"gbps":\#(f(r.triadGBps, 3))}"#)
+    print(#"{"kind":"overhead","ops":10000,"us_per_op":\#(f(r.overheadMicrosPerOp, 4))}"#)
+    for row in r.rows {
+      let bw = row.fractionOfBandwidth.map { f($0, 4) } ?? "null"
+      print(
+        #"{"kind":"conv","kernel":"\#(row.kernel)","channels":\#(row.channels),"size":\#(row.size),"#
+          + #""batch":\#(row.batch),"threads":\#(r.threads),"ms":\#(f(row.milliseconds, 4)),"#
+          + #""gflops":\#(f(row.gflops, 3)),"fraction_of_gemm":\#(f(row.fractionOfGemm, 4)),"#
+          + #""fraction_of_bandwidth":\#(bw)}"#)
+    }
+  }
+}
+
+extension String {
+  fileprivate func leftPad(_ n: Int) -> String {
+    count >= n ? self : String(repeating: " ", count: n - count) + self
+  }
+}

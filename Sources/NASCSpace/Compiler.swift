@@ -219,12 +219,15 @@ public enum Compiler {
     }
     let classes = inputNode?["classes"]?.int ?? 10
     guard channels > 0, h > 0, w > 0, classes > 0 else { return nil }
-    let ex = Expander(root: root, builtin: builtinRoot)
-    ex.classes = classes
-    ex.deriveExclude = Set(derive.exclude)
-    let fixed = arch != nil
-    ex.searchMode = !fixed && !eval
-    ex.affine = fixed || eval ? true : (sk["affine"]?.bool ?? false)
+    var ex = Expander(root: root, builtin: builtinRoot)
+    var fixed = arch != nil
+    func setUp(_ ex: Expander) {
+      ex.classes = classes
+      ex.deriveExclude = Set(derive.exclude)
+      ex.searchMode = !fixed && !eval
+      ex.affine = fixed || eval ? true : (sk["affine"]?.bool ?? false)
+    }
+    setUp(ex)
     if ex.searchMode, let m = method, let key = MethodCatalog.method(m.name)?.partialChannelsKey, case .int(let k)? = m[key], k > 1 {
       ex.partialK = k
     }
@@ -232,7 +235,14 @@ public enum Compiler {
       guard let d = decisions(arch, skeleton: sk, root: root, &bag) else { return nil }
       ex.decisions = d
     }
-    let net = ex.expandNetwork(sk, input: Shape(channels, h, w), evalSkeleton: eval)
+    var net = ex.expandNetwork(sk, input: Shape(channels, h, w), evalSkeleton: eval)
+    // A space without choice points is a fixed architecture: every BN is affine.
+    if !fixed, net != nil, ex.choicePoints.isEmpty, !ex.diags.contains(where: { $0.severity == .error }) {
+      fixed = true
+      ex = Expander(root: root, builtin: builtinRoot)
+      setUp(ex)
+      net = ex.expandNetwork(sk, input: Shape(channels, h, w), evalSkeleton: eval)
+    }
     if let d = ex.decisions {
       for id in d.ids.sorted() where !ex.usedDecisions.contains(id) && !ex.allChoiceIds.contains(id) {
         ex.diags.append(Diagnostic(.archMismatch, "the space has no choice point '\(id)'", at: d.location,

@@ -113,6 +113,7 @@ public enum Compiler {
     v.validate(root, DSLSchema.root)
     let versionNode = root["nasc"]
     for d in v.diagnostics {
+      if d.code == .invalidValue, let m = root["search"]?["method"], d.location == m.location { continue }
       if let vn = versionNode, d.location == vn.location, d.code == .outOfRange || d.code == .wrongType {
         bag.add(Diagnostic(.unsupportedVersion, "unsupported language version '\(vn.scalar ?? "")'", at: d.location, length: d.length,
           help: "this nasc understands 'nasc: 1'"))
@@ -250,6 +251,8 @@ public enum Compiler {
       }
     }
     checkUnusedOps(ex, root: root)
+    checkCandidateLists(ex, root: root)
+    checkUnusedCells(ex, root: root)
     if !fixed, [.topKEdges, .topKPairs].contains(derive.kind), !ex.cellCountInfo.isEmpty,
       !ex.cellCountInfo.values.joined().contains(where: { $0.k != nil })
     {
@@ -276,6 +279,21 @@ public enum Compiler {
       let env: Env = ["C": .int(16), "C_out": .int(16), "stride": .int(1), "affine": .bool(false), "search": .bool(true),
         "classes": .int(ex.classes), "reduction": .bool(false), "reduction_prev": .bool(false), "cells": .int(8)]
       _ = ex.build(CandidateEntry(name: name, op: name, args: nil, when: nil, node: k), input: Shape(16, 32, 32), env)
+    }
+  }
+
+  /// Instantiates cell templates that the network never reached, with nominal sizes.
+  static func checkUnusedCells(_ ex: Expander, root: SyntaxNode) {
+    for (k, t) in root["cells"]?.pairs ?? [] {
+      guard let name = k.scalar, !ex.attemptedCells.contains(name) else { continue }
+      let saved = (ex.cellCountInfo, ex.choicePoints, ex.choiceIndex, ex.layerCounts)
+      let env: Env = ["classes": .int(ex.classes), "affine": .bool(false), "search": .bool(true), "cells": .int(8)]
+      let s = Shape(16, 32, 32)
+      let n = t["inputs"]?.int ?? 2
+      let reduction = t["reduction"]?.bool ?? false
+      _ = ex.expandCell(name, site: k, cellIndex: 0, c: reduction ? 16 : 16, sources: Array(repeating: CellSource(item: -1, shape: s), count: max(1, n)),
+        reductionPrev: false, baseEnv: env)
+      (ex.cellCountInfo, ex.choicePoints, ex.choiceIndex, ex.layerCounts) = saved
     }
   }
 

@@ -17,6 +17,7 @@ extension Expander {
   func expandCell(_ name: String, site: SyntaxNode, cellIndex: Int, c: Int, sources: [CellSource], reductionPrev: Bool,
     baseEnv: Env) -> CellInstance?
   {
+    attemptedCells.insert(name)
     guard let t = cells[name] else {
       error(.unknownCell, "unknown cell template '\(name)'", site,
         help: DidYouMean.help(name, in: Array(cells.keys)) ?? "define it under 'cells:'")
@@ -103,9 +104,8 @@ extension Expander {
         if kk > from.count {
           error(.kTooLarge, "node \(idx) keeps \(kk) inputs but has only \(from.count)", sel["k"] ?? sel,
             help: "node \(idx) can read at most \(from.count) earlier nodes; use k ≤ \(from.count) or let this node read more nodes")
-          return nil
         }
-        k = kk
+        k = min(kk, from.count)
       }
       // candidate edges
       struct EdgeSpec {

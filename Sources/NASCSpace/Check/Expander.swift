@@ -61,6 +61,8 @@ final class Expander {
   var cellCountInfo: [String: [NodeCountInfo]] = [:]
   /// Derivable candidates of each choice layer.
   var layerCounts: [Int] = []
+  /// Cell templates the expansion tried to instantiate.
+  var attemptedCells: Set<String> = []
 
   init(root: SyntaxNode, builtin: SyntaxNode?) {
     self.root = root

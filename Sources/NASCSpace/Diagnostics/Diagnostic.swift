@@ -108,7 +108,13 @@ public struct DiagnosticBag: Sendable {
 
   /// The kept diagnostics followed by one note per file whose diagnostics were capped.
   public var all: [Diagnostic] {
-    var out = items
+    var out = items.enumerated().sorted { a, b in
+      let (x, y) = (a.element.location, b.element.location)
+      if x.file != y.file { return a.offset < b.offset }
+      if x.line != y.line { return x.line < y.line }
+      if x.column != y.column { return x.column < y.column }
+      return a.offset < b.offset
+    }.map(\.element)
     for (file, n) in dropped.sorted(by: { $0.key < $1.key }) {
       out.append(
         Diagnostic(

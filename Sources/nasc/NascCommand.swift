@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import NASCSpace
 
 /// The `nasc` root command: one subcommand per user task.
@@ -8,6 +9,20 @@ struct NascCommand: ParsableCommand {
     commandName: "nasc",
     abstract: "A neural-architecture-search compiler: YAML search spaces in, searched architectures out.",
     version: nascVersion,
-    subcommands: [BenchCommand.self]
+    subcommands: [CompileCommand.self, ValidateCommand.self, SchemaCommand.self, BenchCommand.self]
   )
+
+  /// Runs the command line; usage errors exit 2 (ArgumentParser's default would be 64).
+  static func main() {
+    do {
+      var command = try parseAsRoot()
+      try command.run()
+    } catch {
+      if exitCode(for: error) == .validationFailure {
+        FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+        Foundation.exit(2)
+      }
+      exit(withError: error)
+    }
+  }
 }

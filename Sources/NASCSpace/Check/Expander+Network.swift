@@ -1,0 +1,252 @@
+/// The macro skeleton → `NetworkIR`.
+extension Expander {
+  /// The most cells, layers or repeats one network may expand to (checked before expanding).
+  static let maxItems = 10_000
+
+  func expandNetwork(_ sk: SyntaxNode, input: Shape, evalSkeleton: Bool) -> NetworkIR? {
+    var env: Env = ["classes": .int(classes), "affine": .bool(affine), "search": .bool(searchMode)]
+    guard let c0 = int(sk["C"], env, default: 16, what: "C") else { return nil }
+    env["C"] = .int(c0)
+    // Body items, counted before anything is expanded.
+    var body: [SyntaxNode] = []
+    var totalCells = 0
+    if let b = sk["body"]?.items {
+      body = b
+      var total = 0
+      for it in b {
+        let r = it["repeat"]?.int ?? 1
+        if r > Self.maxItems || total + r > Self.maxItems {
+          error(.tooLarge, "the network would have \(r > Self.maxItems ? r : total + r) items; at most \(Self.maxItems) are supported", it["repeat"] ?? it)
+          return nil
+        }
+        total += r
+        if it["cell"] != nil { totalCells += r }
+      }
+    } else if let n = sk["cells"] {
+      guard let count = n.int else { return nil }
+      if count > Self.maxItems {
+        error(.tooLarge, "\(count) cells is more than the \(Self.maxItems) supported", n)
+        return nil
+      }
+      totalCells = count
+      var reds: Set<Int> = [count / 3, 2 * count / 3]
+      if let r = sk["reductions"] {
+        if let items = r.items {
+          reds = []
+          for it in items {
+            guard let i = it.int else { continue }
+            if i < 0 || i >= count {
+              error(.outOfRange, "reduction position \(i) is outside the \(count) cells (0..\(count - 1))", it)
+              return nil
+            }
+            reds.insert(i)
+          }
+        }
+      }
+      let normal = sk["normal"]?.scalar ?? "normal"
+      let reduce = sk["reduce"]?.scalar ?? "reduce"
+      let site = sk["cells"]!
+      for i in 0..<count {
+        let name = reds.contains(i) ? reduce : normal
+        let nameNode = (reds.contains(i) ? sk["reduce"] : sk["normal"]) ?? site
+        body.append(nameNode.located(.mapping([(key: nameNode.located(.scalar("cell", quoted: false)), value: nameNode.located(.scalar(name, quoted: false)))])))
+      }
+    } else {
+      error(.emptyNetwork, "the network has neither 'cells' nor 'body'", sk, help: "add 'cells: 8' (cell spaces) or a 'body:' list (layer-wise spaces)")
+      return nil
+    }
+    env["cells"] = .int(totalCells)
+    // Stem.
+    var sb = GraphBuilder(input: input)
+    var senv = env
+    senv["C_in"] = .int(input.channels)
+    senv["C_out"] = .int(c0)
+    senv["stride"] = .int(1)
+    senv["H"] = .int(input.height)
+    senv["W"] = .int(input.width)
+    guard let stemOut = applySteps(sk["stem"], &sb, 0, senv) else { return nil }
+    let stem = sb.finish(stemOut)
+    var pp = CellSource(item: -1, shape: stem.outputShape)
+    var p = pp
+    var prevRed = false
+    var c = c0
+    var items: [NetworkItem] = []
+    var cellIndex = 0
+    var layerIndex = 0
+    var cellItem: [Int: Int] = [:]
+    for it in body {
+      let kinds = ["cell", "op", "layer", "steps"].filter { it[$0] != nil }
+      guard kinds.count == 1 else {
+        error(kinds.isEmpty ? .missingKey : .wrongType,
+          kinds.isEmpty ? "a body item needs one of 'cell', 'op', 'layer' or 'steps'"
+            : "a body item has exactly one of 'cell', 'op', 'layer', 'steps'; found \(kinds.joined(separator: ", "))", it)
+        continue
+      }
+      let repeatN = it["repeat"]?.int ?? 1
+      env["C"] = .int(c)
+      env["C_prev"] = .int(p.shape.channels)
+      switch kinds[0] {
+      case "cell":
+        guard let nameNode = it["cell"], let name = nameNode.scalar else { continue }
+        for _ in 0..<repeatN {
+          let red = cells[name]?["reduction"]?.bool ?? false
+          if let cn = it["C"] {
+            guard let v = int(cn, env, what: "C") else { return nil }
+            c = v
+          } else if red {
+            c *= 2
+          }
+          guard let inst = expandCell(name, site: nameNode, cellIndex: cellIndex, c: c, sources: [pp, p],
+            reductionPrev: prevRed, baseEnv: env)
+          else { return nil }
+          cellItem[cellIndex] = items.count
+          items.append(.cell(inst))
+          pp = p
+          p = CellSource(item: items.count - 1, shape: inst.shape)
+          prevRed = red
+          cellIndex += 1
+        }
+      case "op", "steps":
+        for _ in 0..<repeatN {
+          var e = env
+          guard let out = int(it["out"], env, default: p.shape.channels, what: "out"),
+            let stride = int(it["stride"], env, default: 1, what: "stride")
+          else { return nil }
+          e["C_out"] = .int(out)
+          e["stride"] = .int(stride)
+          let g: PrimGraph?
+          let label: String
+          if let opNode = it["op"], let op = opNode.scalar {
+            g = build(CandidateEntry(name: op, op: op, args: it["with"], when: nil, node: opNode), input: p.shape, e)
+            label = op
+          } else {
+            var b = GraphBuilder(input: p.shape)
+            e["C_in"] = .int(p.shape.channels)
+            e["H"] = .int(p.shape.height)
+            e["W"] = .int(p.shape.width)
+            g = applySteps(it["steps"], &b, 0, e).map { b.finish($0) }
+            label = it["name"]?.scalar ?? "steps"
+          }
+          guard let g else { return nil }
+          items.append(.fixed(name: label, graph: g))
+          pp = p
+          p = CellSource(item: items.count - 1, shape: g.outputShape)
+          prevRed = g.outputShape.height < pp.shape.height
+          c = g.outputShape.channels
+        }
+      default:  // layer
+        guard let out = int(it["out"], env, default: p.shape.channels, what: "out"),
+          let stride0 = int(it["stride"], env, default: 1, what: "stride")
+        else { return nil }
+        for r in 0..<repeatN {
+          guard let l = expandLayer(it, index: layerIndex, input: p.shape, out: out, stride: r == 0 ? stride0 : 1, env: env) else { return nil }
+          items.append(.layer(l))
+          layerIndex += 1
+          pp = p
+          p = CellSource(item: items.count - 1, shape: l.shape)
+          c = out
+        }
+      }
+    }
+    if items.isEmpty { return nil }
+    // Head.
+    var hb = GraphBuilder(input: p.shape)
+    var henv = env
+    henv["C_in"] = .int(p.shape.channels)
+    henv["C_out"] = .int(classes)
+    henv["stride"] = .int(1)
+    let headSteps = sk["head"]
+    guard let headOut = (headSteps == nil ? defaultHead(&hb, henv) : applySteps(headSteps, &hb, 0, henv)) else { return nil }
+    let head = hb.finish(headOut)
+    if head.outputShape.elements != classes {
+      error(.channelMismatch, "the head produces \(head.outputShape.elements) outputs but the input declares \(classes) classes", headSteps ?? sk)
+    }
+    // Auxiliary head.
+    var aux: AuxiliaryHead? = nil
+    if evalSkeleton, let a = sk["auxiliary"] {
+      guard let after = int(a["after"], env, default: 2 * totalCells / 3, what: "after", min: 0) else { return nil }
+      guard let itemIdx = cellItem[after] else {
+        error(.outOfRange, "the auxiliary head attaches after cell \(after), but there are \(totalCells) cells", a["after"] ?? a)
+        return nil
+      }
+      let src = items[itemIdx].shape
+      var ab = GraphBuilder(input: src)
+      var aenv = env
+      aenv["C_in"] = .int(src.channels)
+      aenv["C_out"] = .int(classes)
+      aenv["stride"] = .int(1)
+      aenv["affine"] = .bool(true)
+      guard let ao = applySteps(a["body"], &ab, 0, aenv) else { return nil }
+      aux = AuxiliaryHead(after: itemIdx, graph: ab.finish(ao), weight: a["weight"]?.double ?? 0.4)
+    }
+    return NetworkIR(input: input, classes: classes, stem: stem, items: items, head: head, auxiliary: aux,
+      dropPath: sk["drop_path"]?.double ?? 0)
+  }
+
+  func defaultHead(_ b: inout GraphBuilder, _ env: Env) -> Int? {
+    let g = b.add(.globalAvgPool, [0], Shape(b.shape(0).channels, 1, 1))
+    return b.add(.linear(inFeatures: b.shape(g).channels, outFeatures: classes, bias: true), [g], Shape(classes, 1, 1))
+  }
+
+  func expandLayer(_ it: SyntaxNode, index: Int, input: Shape, out: Int, stride: Int, env: Env) -> LayerIR? {
+    guard let refNode = it["layer"], let ref = opRef(refNode) else { return nil }
+    let id = "layer[\(index)].op"
+    allChoiceIds.insert(id)
+    var e = env
+    e["C_in"] = .int(input.channels)
+    e["C_out"] = .int(out)
+    e["stride"] = .int(stride)
+    e["H"] = .int(input.height)
+    e["W"] = .int(input.width)
+    var entries: [CandidateEntry]
+    var isChoice = false
+    switch ref {
+    case .fixed(let entry): entries = [entry]
+    case .choice(let list, _, let n):
+      guard let app = applicable(list, e, site: n) else { return nil }
+      entries = app
+      isChoice = true
+    }
+    if isChoice, let d = decisions {
+      guard let op = d.ops[id] else {
+        diags.append(Diagnostic(.archIncomplete, "the architecture does not decide '\(id)'", at: d.location))
+        return nil
+      }
+      usedDecisions.insert(id)
+      guard let entry = entries.first(where: { $0.name == op }) else {
+        diags.append(Diagnostic(.archMismatch, "'\(op)' is not a candidate of \(id)", at: d.location,
+          help: DidYouMean.help(op, in: entries.map(\.name)) ?? "candidates: \(entries.map(\.name).joined(separator: ", "))"))
+        return nil
+      }
+      entries = [entry]
+      isChoice = false
+    }
+    var cands: [Candidate] = []
+    for entry in entries {
+      guard let g = build(entry, input: input, e) else { return nil }
+      cands.append(Candidate(name: entry.name, graph: g))
+    }
+    let outShape = cands[0].graph.outputShape
+    for cd in cands.dropFirst() where cd.graph.outputShape != outShape {
+      error(.resolutionMismatch, "candidate '\(cd.name)' of \(id) gives \(cd.graph.outputShape) but '\(cands[0].name)' gives \(outShape)", refNode)
+      return nil
+    }
+    var residual = false
+    let r = it["residual"]
+    if r == nil || r?.scalar == "auto" {
+      residual = stride == 1 && input == outShape
+    } else if r?.bool == true {
+      if input != outShape {
+        error(.channelMismatch, "layer \(index) adds a residual but maps \(input) to \(outShape)", r!, help: "use 'residual: auto'")
+        return nil
+      }
+      residual = true
+    }
+    if isChoice {
+      register(ChoicePoint(id: id, kind: .op, candidates: cands.map(\.name), k: 1, location: refNode.location))
+      layerCounts.append(cands.filter { !deriveExclude.contains($0.name) }.count)
+    }
+    return LayerIR(layerIndex: index, choice: isChoice ? id : nil, candidates: cands, stride: stride, residual: residual,
+      inputShape: input, shape: outShape)
+  }
+}

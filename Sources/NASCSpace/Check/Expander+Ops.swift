@@ -1,0 +1,375 @@
+/// Op templates and primitives → primitive graphs.
+extension Expander {
+  func envInt(_ env: Env, _ k: String, _ def: Int) -> Int {
+    if case .int(let i)? = env[k] { return i }
+    return def
+  }
+
+  /// Applies a list of steps to value `x`; nil after an error.
+  func applySteps(_ steps: SyntaxNode?, _ b: inout GraphBuilder, _ x: Int, _ env: Env) -> Int? {
+    guard let steps, !steps.isNull else { return x }
+    guard let items = steps.items else {
+      error(.wrongType, "expected a list of steps, found \(steps.typeName)", steps)
+      return nil
+    }
+    var cur = x
+    for s in items {
+      guard let next = applyStep(s, &b, cur, env) else { return nil }
+      cur = next
+    }
+    return cur
+  }
+
+  func applyStep(_ s: SyntaxNode, _ b: inout GraphBuilder, _ x: Int, _ env: Env) -> Int? {
+    if let name = s.scalar, !s.isNull {
+      if DSLSchema.primitives.contains(name) { return primitive(name, args: nil, site: s, &b, x, env) }
+      return call(name, args: nil, site: s, &b, x, env)
+    }
+    guard let pairs = s.pairs else {
+      error(.wrongType, "expected a step (a primitive, an op name or a mapping), found \(s.typeName)", s)
+      return nil
+    }
+    if let w = s["when"] {
+      guard let ok = bool(w, env, default: true) else { return nil }
+      if !ok { return x }
+    }
+    let keys = pairs.filter { $0.key.scalar != "when" && $0.key.scalar != "with" }
+    guard keys.count == 1, let k = keys[0].key.scalar else {
+      if keys.count > 1 {
+        error(.wrongType, "a step has exactly one primitive or 'op:' key, found \(keys.count): "
+          + keys.compactMap { $0.key.scalar }.joined(separator: ", "), s, help: "split it into several list entries")
+      } else {
+        error(.missingKey, "this step names no primitive or op", s)
+      }
+      return nil
+    }
+    if k == "op" {
+      guard let n = s["op"], let name = n.scalar else { return nil }
+      return call(name, args: s["with"], site: n, &b, x, env)
+    }
+    if s["with"] != nil {
+      error(.unknownKey, "'with' passes arguments to 'op:' calls only", s.keyNode("with")!,
+        help: "primitives take their arguments in their own mapping, e.g. {conv: {kernel: 3}}")
+    }
+    if k == "parallel" { return parallel(s["parallel"]!, site: keys[0].key, &b, x, env) }
+    if DSLSchema.primitives.contains(k) { return primitive(k, args: s[k], site: keys[0].key, &b, x, env) }
+    if ops[k] != nil {
+      error(.unknownKey, "'\(k)' is an op; call it with 'op: \(k)'", keys[0].key, help: "write {op: \(k), with: {...}}")
+    }
+    return nil  // unknown keys are reported by the schema check
+  }
+
+  func parallel(_ p: SyntaxNode, site: SyntaxNode, _ b: inout GraphBuilder, _ x: Int, _ env: Env) -> Int? {
+    guard let branches = p["branches"]?.items, let merge = p["merge"]?.scalar else { return nil }
+    var outs: [Int] = []
+    for br in branches {
+      guard let o = applySteps(br, &b, x, env) else { return nil }
+      outs.append(o)
+    }
+    let shapes = outs.map { b.shape($0) }
+    guard let first = shapes.first else { return x }
+    for (i, sh) in shapes.enumerated() where sh.height != first.height || sh.width != first.width {
+      error(.resolutionMismatch, "branch \(i + 1) of 'parallel' produces \(sh.height)x\(sh.width) but branch 1 produces \(first.height)x\(first.width)", site)
+      return nil
+    }
+    if merge == "add" {
+      for (i, sh) in shapes.enumerated() where sh.channels != first.channels {
+        error(.channelMismatch, "branch \(i + 1) of 'parallel' has \(sh.channels) channels but branch 1 has \(first.channels); 'add' needs equal channels", site)
+        return nil
+      }
+      return outs.count == 1 ? outs[0] : b.add(.add, outs, first)
+    }
+    let c = shapes.reduce(0) { $0 + $1.channels }
+    return outs.count == 1 ? outs[0] : b.add(.concat, outs, Shape(c, first.height, first.width))
+  }
+
+  func outSize(_ h: Int, k: Int, s: Int, p: Int, d: Int) -> Int {
+    let num = h + 2 * p - d * (k - 1) - 1
+    return num < 0 ? 0 : num / s + 1
+  }
+
+  /// Applies one primitive.
+  func primitive(_ name: String, args: SyntaxNode?, site: SyntaxNode, _ b: inout GraphBuilder, _ x: Int, _ env: Env) -> Int? {
+    let sh = b.shape(x)
+    let a = args?.pairs == nil ? nil : args
+    switch name {
+    case "relu": return b.add(.relu, [x], sh)
+    case "relu6": return b.add(.relu6, [x], sh)
+    case "tanh": return b.add(.tanh, [x], sh)
+    case "sigmoid": return b.add(.sigmoid, [x], sh)
+    case "identity": return b.add(.identity, [x], sh)
+    case "shift": return b.add(.shift, [x], sh)
+    case "global_avg_pool": return b.add(.globalAvgPool, [x], Shape(sh.channels, 1, 1))
+    case "bn":
+      var aff = false
+      if case .bool(let v)? = env["affine"] { aff = v }
+      guard let affine = bool(a?["affine"], env, default: aff) else { return nil }
+      return b.add(.batchNorm(channels: sh.channels, affine: affine), [x], sh)
+    case "zero":
+      guard let s = int(a?["stride"], env, default: 1, what: "stride") else { return nil }
+      let c = envInt(env, "C_out", sh.channels)
+      return b.add(.zero(stride: s), [x], Shape(c, (sh.height + s - 1) / s, (sh.width + s - 1) / s))
+    case "dropout":
+      var p = 0.0
+      if let n = a?["p"] {
+        guard let v = value(n, env)?.number, v >= 0, v < 1 else {
+          error(.outOfRange, "dropout probability must be in [0, 1)", n)
+          return nil
+        }
+        p = v
+      }
+      return b.add(.dropout(p: p), [x], sh)
+    case "channel_shuffle":
+      guard let g = int(a?["groups"], env, default: 2, what: "groups") else { return nil }
+      if sh.channels % g != 0 {
+        error(.channelDivisibility, "channel_shuffle with \(g) groups needs channels divisible by \(g), got \(sh.channels)", site)
+        return nil
+      }
+      return b.add(.channelShuffle(groups: g), [x], sh)
+    case "slice":
+      guard let start = int(a?["start"], env, default: 0, what: "start", min: 0),
+        let step = int(a?["step"], env, default: 1, what: "step"),
+        let count = int(a?["count"], env, default: (sh.channels - start + step - 1) / step, what: "count")
+      else { return nil }
+      if start + (count - 1) * step >= sh.channels {
+        error(.channelMismatch, "slice reads channel \(start + (count - 1) * step) but the input has \(sh.channels)", site)
+        return nil
+      }
+      return b.add(.slice(start: start, count: count, step: step), [x], Shape(count, sh.height, sh.width))
+    case "linear":
+      guard let out = int(a?["out"], env, default: envInt(env, "classes", 10), what: "out") else { return nil }
+      guard let bias = bool(a?["bias"], env, default: true) else { return nil }
+      return b.add(.linear(inFeatures: sh.elements, outFeatures: out, bias: bias), [x], Shape(out, 1, 1))
+    case "max_pool", "avg_pool":
+      guard let k = pair(a?["kernel"], env, default: nil, what: "kernel", min: 1) else {
+        if a?["kernel"] == nil { error(.missingKey, "\(name) needs a 'kernel'", site, help: "e.g. {\(name): {kernel: 3, stride: 1, pad: 1}}") }
+        return nil
+      }
+      guard let s = pair(a?["stride"], env, default: k, what: "stride", min: 1),
+        let p = pair(a?["pad"], env, default: (0, 0), what: "pad", min: 0)
+      else { return nil }
+      guard let cip = bool(a?["count_include_pad"], env, default: false) else { return nil }
+      let oh = outSize(sh.height, k: k.0, s: s.0, p: p.0, d: 1)
+      let ow = outSize(sh.width, k: k.1, s: s.1, p: p.1, d: 1)
+      if oh < 1 || ow < 1 {
+        error(.resolutionTooSmall, "\(name) with kernel \(k.0)x\(k.1) does not fit the \(sh.height)x\(sh.width) input", site,
+          help: "the input is too small here; use fewer reductions or a larger input size")
+        return nil
+      }
+      let pool = Pool2d(kh: k.0, kw: k.1, sh: s.0, sw: s.1, ph: p.0, pw: p.1, countIncludePad: cip)
+      return b.add(name == "max_pool" ? .maxPool(pool) : .avgPool(pool), [x], Shape(sh.channels, oh, ow))
+    case "conv":
+      guard let cout = int(a?["out"], env, default: envInt(env, "C_out", sh.channels), what: "output channels", divisibility: true),
+        let k = pair(a?["kernel"], env, default: (1, 1), what: "kernel", min: 1),
+        let s = pair(a?["stride"], env, default: (1, 1), what: "stride", min: 1),
+        let d = int(a?["dilation"], env, default: 1, what: "dilation"),
+        let p = pair(a?["pad"], env, default: (d * (k.0 - 1) / 2, d * (k.1 - 1) / 2), what: "pad", min: 0),
+        let g = int(a?["groups"], env, default: 1, what: "groups", divisibility: true),
+        let bias = bool(a?["bias"], env, default: false)
+      else { return nil }
+      if sh.channels % g != 0 || cout % g != 0 {
+        error(.channelDivisibility, "conv with \(g) groups needs input (\(sh.channels)) and output (\(cout)) channels divisible by \(g)", site)
+        return nil
+      }
+      let oh = outSize(sh.height, k: k.0, s: s.0, p: p.0, d: d)
+      let ow = outSize(sh.width, k: k.1, s: s.1, p: p.1, d: d)
+      if oh < 1 || ow < 1 {
+        error(.resolutionTooSmall, "conv \(k.0)x\(k.1) (dilation \(d), pad \(p.0)) does not fit the \(sh.height)x\(sh.width) input", site,
+          help: "the feature map is too small here; use fewer reductions or a larger input size")
+        return nil
+      }
+      let conv = Conv2d(cin: sh.channels, cout: cout, kh: k.0, kw: k.1, sh: s.0, sw: s.1, ph: p.0, pw: p.1, dh: d, dw: d, groups: g, bias: bias)
+      return b.add(.conv(conv), [x], Shape(cout, oh, ow))
+    default:
+      error(.unknownOp, "unknown primitive '\(name)'", site)
+      return nil
+    }
+  }
+
+  /// Calls op template `name` with arguments `args` (evaluated in the caller's variables).
+  func call(_ name: String, args: SyntaxNode?, site: SyntaxNode, _ b: inout GraphBuilder, _ x: Int, _ env: Env) -> Int? {
+    guard let t = ops[name] else {
+      let known = Array(ops.keys) + DSLSchema.primitives
+      error(.unknownOp, "unknown op '\(name)'", site, help: DidYouMean.help(name, in: known) ?? "define it under 'ops:' or see Grammar.md for built-in ops")
+      return nil
+    }
+    if callStack.contains(name) || callStack.count > 32 {
+      error(.opCycle, "op '\(name)' uses itself (\((callStack + [name]).joined(separator: " -> ")))", site)
+      return nil
+    }
+    usedOps.insert(name)
+    callStack.append(name)
+    defer { callStack.removeLast() }
+    let sh = b.shape(x)
+    var cenv = env
+    cenv["C_in"] = .int(sh.channels)
+    cenv["H"] = .int(sh.height)
+    cenv["W"] = .int(sh.width)
+    let declared = t["params"]?.pairs ?? []
+    let names = declared.compactMap { $0.key.scalar }
+    for (k, v) in args?.pairs ?? [] {
+      guard let key = k.scalar else { continue }
+      if v["choice"] != nil {
+        error(.wrongType, "a value choice cannot be used in a fixed op call", v, help: "put the choice in a candidate list or a layer's 'with:'")
+        return nil
+      }
+      switch key {
+      case "out", "C_out":
+        guard let o = int(v, env, what: "output channels", divisibility: true) else { return nil }
+        cenv["C_out"] = .int(o)
+      case "stride":
+        guard let s = int(v, env, what: "stride") else { return nil }
+        cenv["stride"] = .int(s)
+      default:
+        guard names.contains(key) else {
+          error(.unknownArgument, "op '\(name)' has no parameter '\(key)'", k,
+            help: DidYouMean.help(key, in: names + ["out", "stride"]) ?? "its parameters: \((names + ["out", "stride"]).joined(separator: ", "))")
+          return nil
+        }
+        guard let val = value(v, env) else { return nil }
+        cenv[key] = val
+      }
+    }
+    for (k, v) in declared {
+      guard let key = k.scalar, args?[key] == nil else { continue }
+      guard let val = value(v, cenv) else { return nil }
+      cenv[key] = val
+    }
+    var out: Int? = nil
+    if let cases = t["cases"]?.items {
+      var matched = false
+      for c in cases {
+        if let w = c["when"] {
+          guard let ok = bool(w, cenv, default: true) else { return nil }
+          if !ok { continue }
+        }
+        matched = true
+        out = applySteps(c["body"], &b, x, cenv)
+        break
+      }
+      if !matched {
+        error(.badValue, "no case of op '\(name)' applies here (stride \(cenv["stride"]?.description ?? "?"), C_in \(sh.channels), C_out \(cenv["C_out"]?.description ?? "?"))", site)
+        return nil
+      }
+    } else if let body = t["body"] {
+      out = applySteps(body, &b, x, cenv)
+    } else {
+      error(.missingKey, "op '\(name)' has neither 'body' nor 'cases'", t)
+      return nil
+    }
+    guard let y = out else { return nil }
+    if let r = t["residual"] {
+      let ys = b.shape(y)
+      let same = ys == sh
+      let auto = r.scalar == "auto"
+      if auto {
+        if same && envInt(cenv, "stride", 1) == 1 { return b.add(.add, [y, x], ys) }
+      } else if r.bool == true {
+        if !same {
+          error(.channelMismatch, "op '\(name)' adds a residual but maps \(sh) to \(ys)", site, help: "use 'residual: auto' to add it only where shapes match")
+          return nil
+        }
+        return b.add(.add, [y, x], ys)
+      }
+    }
+    return y
+  }
+
+  /// Instantiates one candidate (or fixed op) on `input` with the given variables.
+  func build(_ entry: CandidateEntry, input: Shape, _ env: Env) -> PrimGraph? {
+    var b = GraphBuilder(input: input)
+    var e = env
+    e["C_in"] = .int(input.channels)
+    e["H"] = .int(input.height)
+    e["W"] = .int(input.width)
+    let y: Int?
+    if DSLSchema.primitives.contains(entry.op), ops[entry.op] == nil {
+      y = primitive(entry.op, args: nil, site: entry.node, &b, 0, e)
+    } else {
+      y = call(entry.op, args: entry.args, site: entry.node, &b, 0, e)
+    }
+    guard let y else { return nil }
+    return b.finish(y)
+  }
+
+  // MARK: op references and candidate lists
+
+  func candidateName(_ op: String, _ args: SyntaxNode?) -> String {
+    guard let pairs = args?.pairs, !pairs.isEmpty else { return op }
+    return op + "_" + pairs.map { "\($0.key.scalar ?? "")\($0.value.scalar ?? "")" }.joined(separator: "_")
+  }
+
+  func entries(ofList node: SyntaxNode) -> [CandidateEntry]? {
+    var list = node
+    if let name = node.scalar, !node.isNull {
+      guard let l = candidateLists[name] else {
+        error(.unknownCandidates, "unknown candidate list '\(name)'", node,
+          help: DidYouMean.help(name, in: Array(candidateLists.keys)) ?? "define it under 'candidates:'")
+        return nil
+      }
+      list = l
+    }
+    guard let items = list.items else { return nil }
+    var out: [CandidateEntry] = []
+    var seen = Set<String>()
+    for it in items {
+      var e: CandidateEntry
+      if let s = it.scalar, !it.isNull {
+        e = CandidateEntry(name: s, op: s, args: nil, when: nil, node: it)
+      } else if let op = it["op"]?.scalar {
+        e = CandidateEntry(name: it["name"]?.scalar ?? candidateName(op, it["with"]), op: op, args: it["with"], when: it["when"], node: it)
+      } else {
+        continue
+      }
+      if seen.contains(e.name) {
+        warn(.duplicateCandidate, "candidate '\(e.name)' appears twice", it, help: "remove the duplicate; it would get two architecture weights")
+        continue
+      }
+      seen.insert(e.name)
+      if e.op != "none", ops[e.op] == nil, !DSLSchema.primitives.contains(e.op) {
+        error(.unknownOp, "unknown op '\(e.op)'", it,
+          help: DidYouMean.help(e.op, in: Array(ops.keys)) ?? "define it under 'ops:'")
+        e.op = "\u{0}invalid"
+      }
+      out.append(e)
+    }
+    if items.isEmpty {
+      error(.emptyCandidates, "the candidate list is empty", list, help: "a choice needs at least one candidate")
+      return nil
+    }
+    return out.filter { $0.op != "\u{0}invalid" }
+  }
+
+  /// Parses a fixed op or a choice.
+  func opRef(_ node: SyntaxNode) -> OpRef? {
+    if let s = node.scalar, !node.isNull { return .fixed(CandidateEntry(name: s, op: s, args: nil, when: nil, node: node)) }
+    if let c = node["choice"] {
+      guard let list = entries(ofList: c) else { return nil }
+      let k = node["k"]?.int ?? 1
+      return .choice(list, k: k, node: node)
+    }
+    if let op = node["op"]?.scalar {
+      return .fixed(CandidateEntry(name: candidateName(op, node["with"]), op: op, args: node["with"], when: nil, node: node["op"]!))
+    }
+    error(.wrongType, "expected an op name, {op: NAME, with: {...}} or {choice: LIST}, found \(node.typeName)", node)
+    return nil
+  }
+
+  /// The entries of a choice that apply under `env` (their `when:` holds).
+  func applicable(_ list: [CandidateEntry], _ env: Env, site: SyntaxNode) -> [CandidateEntry]? {
+    var out: [CandidateEntry] = []
+    for e in list {
+      if let w = e.when {
+        guard let ok = bool(w, env, default: true) else { return nil }
+        if !ok { continue }
+      }
+      out.append(e)
+    }
+    if out.isEmpty {
+      error(.emptyCandidates, "no candidate applies here (stride \(env["stride"]?.description ?? "?"), C_in \(env["C_in"]?.description ?? "?"), C_out \(env["C_out"]?.description ?? "?"))",
+        site, help: "relax the candidates' 'when:' conditions")
+      return nil
+    }
+    return out
+  }
+}

@@ -1,0 +1,164 @@
+/// Variables visible to expressions while an op, cell or layer is instantiated.
+typealias Env = [String: ExprValue]
+
+/// Decisions of a fixed architecture, keyed by choice point id.
+public struct Decisions: Sendable {
+  /// Op decisions: `normal.edge[0→2].op` / `layer[3].op` → op name.
+  public var ops: [String: String] = [:]
+  /// Node decisions: `normal.node2` → kept (op, input) pairs in order.
+  public var nodes: [String: [(op: String, from: Int)]] = [:]
+  /// Cell output overrides: `normal.output` → node indices to concatenate.
+  public var outputs: [String: [Int]] = [:]
+  /// Where the decisions came from (for diagnostics).
+  public var location: SourceLocation
+
+  /// Creates empty decisions.
+  public init(location: SourceLocation) { self.location = location }
+
+  /// Every decision id.
+  public var ids: [String] { Array(ops.keys) + Array(nodes.keys) + Array(outputs.keys) }
+}
+
+/// A parsed op reference: a fixed op or a choice among candidates.
+struct CandidateEntry {
+  var name: String
+  var op: String
+  var args: SyntaxNode?
+  var when: SyntaxNode?
+  var node: SyntaxNode
+}
+
+enum OpRef {
+  case fixed(CandidateEntry)
+  case choice([CandidateEntry], k: Int, node: SyntaxNode)
+}
+
+/// Turns the merged syntax tree into the IR: resolves names, instantiates op templates into
+/// primitive graphs with channels and sizes, expands the skeleton, collects choice points.
+final class Expander {
+  var diags: [Diagnostic] = []
+  let root: SyntaxNode
+  var ops: [String: SyntaxNode] = [:]
+  var candidateLists: [String: SyntaxNode] = [:]
+  var cells: [String: SyntaxNode] = [:]
+  var exprCache: [String: Expr] = [:]
+  var callStack: [String] = []
+  var choicePoints: [ChoicePoint] = []
+  var choiceIndex: [String: Int] = [:]
+  var usedDecisions: Set<String> = []
+  var searchMode = true
+  var affine = false
+  var partialK: Int? = nil
+  var decisions: Decisions? = nil
+  var classes = 10
+  /// Templates instantiated (for unused warnings).
+  var usedOps: Set<String> = []
+  /// Every choice id the space defines (decided or not), for did-you-mean on arch files.
+  var allChoiceIds: Set<String> = []
+  /// Ops never derived (derive.exclude).
+  var deriveExclude: Set<String> = []
+  /// Counting info of the first instance of each cell template.
+  var cellCountInfo: [String: [NodeCountInfo]] = [:]
+  /// Derivable candidates of each choice layer.
+  var layerCounts: [Int] = []
+  /// Cell templates the expansion tried to instantiate.
+  var attemptedCells: Set<String> = []
+
+  init(root: SyntaxNode, builtin: SyntaxNode?) {
+    self.root = root
+    if let b = builtin?["ops"]?.pairs { for (k, v) in b { if let n = k.scalar { ops[n] = v } } }
+    if let u = root["ops"]?.pairs { for (k, v) in u { if let n = k.scalar { ops[n] = v } } }
+    if let c = root["candidates"]?.pairs { for (k, v) in c { if let n = k.scalar { candidateLists[n] = v } } }
+    if let c = root["cells"]?.pairs { for (k, v) in c { if let n = k.scalar { cells[n] = v } } }
+  }
+
+  func error(_ code: DiagnosticCode, _ msg: String, _ node: SyntaxNode, help: String? = nil) {
+    diags.append(Diagnostic(code, msg, at: node.location, length: node.length, help: help))
+  }
+
+  func warn(_ code: DiagnosticCode, _ msg: String, _ node: SyntaxNode, help: String? = nil) {
+    diags.append(Diagnostic(code, msg, at: node.location, length: node.length, help: help, severity: .warning))
+  }
+
+  // MARK: expressions
+
+  func value(_ node: SyntaxNode, _ env: Env) -> ExprValue? {
+    if let b = node.bool { return .bool(b) }
+    if let i = node.int { return .int(i) }
+    if let d = node.double { return .real(d) }
+    guard let text = node.scalar, !node.isNull else {
+      error(.wrongType, "expected a number or an expression, found \(node.typeName)", node)
+      return nil
+    }
+    let expr: Expr
+    if let e = exprCache[text] {
+      expr = e
+    } else {
+      do { expr = try Expr.parse(text) } catch {
+        self.error(error.code, error.message, node, help: error.help)
+        return nil
+      }
+      exprCache[text] = expr
+    }
+    do { return try expr.evaluate(env) } catch {
+      self.error(error.code, error.message, node, help: error.help)
+      return nil
+    }
+  }
+
+  func int(_ node: SyntaxNode?, _ env: Env, default def: Int? = nil, what: String, min lo: Int = 1,
+    divisibility: Bool = false) -> Int?
+  {
+    guard let node else { return def }
+    guard let v = value(node, env) else { return nil }
+    switch v {
+    case .int(let i):
+      if i < lo {
+        error(.badValue, "\(what) must be at least \(lo), got \(i)", node)
+        return nil
+      }
+      return i
+    case .real(let d):
+      error(divisibility ? .channelDivisibility : .badValue,
+        "\(what) '\(node.scalar ?? "")' is \(d), not a whole number", node,
+        help: divisibility ? "the channel count must divide evenly (FactorizedReduce needs even channels)" : nil)
+      return nil
+    case .bool:
+      error(.wrongType, "\(what) must be a number, got a boolean", node)
+      return nil
+    }
+  }
+
+  func bool(_ node: SyntaxNode?, _ env: Env, default def: Bool) -> Bool? {
+    guard let node else { return def }
+    guard let v = value(node, env) else { return nil }
+    if case .bool(let b) = v { return b }
+    error(.wrongType, "expected a condition (true/false), got \(v)", node)
+    return nil
+  }
+
+  func pair(_ node: SyntaxNode?, _ env: Env, default def: (Int, Int)?, what: String, min lo: Int) -> (Int, Int)? {
+    guard let node else { return def }
+    if let items = node.items {
+      guard items.count == 2 else {
+        error(.wrongType, "\(what) takes one value or [height, width]", node)
+        return nil
+      }
+      guard let a = int(items[0], env, what: what, min: lo), let b = int(items[1], env, what: what, min: lo) else { return nil }
+      return (a, b)
+    }
+    guard let a = int(node, env, what: what, min: lo) else { return nil }
+    return (a, a)
+  }
+
+  // MARK: choice points
+
+  func register(_ cp: ChoicePoint) {
+    if choiceIndex[cp.id] == nil {
+      choiceIndex[cp.id] = choicePoints.count
+      choicePoints.append(cp)
+    }
+  }
+
+  var fixedMode: Bool { decisions != nil }
+}

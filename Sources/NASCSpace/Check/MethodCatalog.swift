@@ -1,0 +1,291 @@
+/// A hyperparameter value in a `search:` block.
+public enum HyperValue: Sendable, Equatable, CustomStringConvertible {
+  /// An integer.
+  case int(Int)
+  /// A real number.
+  case real(Double)
+  /// A boolean.
+  case bool(Bool)
+  /// A word.
+  case string(String)
+  /// A list of numbers.
+  case list([Double])
+
+  /// The kind name used in messages and the schema.
+  public var kind: String {
+    switch self {
+    case .int: return "integer"
+    case .real: return "number"
+    case .bool: return "boolean"
+    case .string: return "string"
+    case .list: return "list of numbers"
+    }
+  }
+
+  /// The value as written in YAML.
+  public var description: String {
+    switch self {
+    case .int(let i): return String(i)
+    case .real(let d): return String(d)
+    case .bool(let b): return b ? "true" : "false"
+    case .string(let s): return s
+    case .list(let l): return "[" + l.map { $0 == $0.rounded() && abs($0) < 1e9 ? String(Int($0)) : String($0) }.joined(separator: ", ") + "]"
+    }
+  }
+
+  /// As JSON.
+  public var json: JSONValue {
+    switch self {
+    case .int(let i): return .int(i)
+    case .real(let d): return .double(d)
+    case .bool(let b): return .bool(b)
+    case .string(let s): return .string(s)
+    case .list(let l): return .array(l.map { $0 == $0.rounded() && abs($0) < 1e9 ? .int(Int($0)) : .double($0) })
+    }
+  }
+}
+
+/// A hyperparameter of a method with its paper default (METHODS.md).
+public struct HyperSpec: Sendable {
+  /// The key in `search:`.
+  public var name: String
+  /// The paper default.
+  public var value: HyperValue
+  /// What it means.
+  public var help: String
+  /// Allowed words for string hyperparameters.
+  public var words: [String]?
+}
+
+/// How a derivation rule reads the architecture out (data that the search code executes later).
+public enum DeriveRuleKind: String, Sendable, CaseIterable {
+  /// Per node keep the top-k input edges (by best non-excluded op weight), argmax op on each (DARTS).
+  case topKEdges = "top_k_edges"
+  /// Per node keep the top-k (input, op) pairs over all incoming edges; repeats of an input allowed (GDAS).
+  case topKPairs = "top_k_pairs"
+  /// Argmax op on every edge or layer, all edges kept (NAS-Bench-201, layer-wise spaces).
+  case argmax
+  /// Viterbi path through a routing graph (DenseNAS).
+  case viterbi
+  /// Threshold read-out of superkernel indicators (Single-Path NAS).
+  case threshold
+  /// Best of a sampled or evolved population (SPOS, FairNAS, ENAS, SMASH, random search).
+  case bestOfPopulation = "best_of_population"
+}
+
+/// A search method: its relaxation, hyperparameters with paper defaults, and its derivation rule.
+public struct MethodSpec: Sendable {
+  /// The name used in `search.method`.
+  public var name: String
+  /// How the method treats choice points (DESIGN.md's relaxations).
+  public var relaxation: String
+  /// The hyperparameters with their defaults.
+  public var hyperparameters: [HyperSpec]
+  /// The default derivation rule.
+  public var derive: DeriveRuleKind
+  /// The hyperparameter that sets PC-DARTS partial channels (ops built on C/K channels), if any.
+  public var partialChannelsKey: String?
+}
+
+/// All methods nasc knows, with the defaults of METHODS.md.
+public enum MethodCatalog {
+  static func h(_ n: String, _ v: HyperValue, _ help: String, words: [String]? = nil) -> HyperSpec {
+    HyperSpec(name: n, value: v, help: help, words: words)
+  }
+
+  static let dartsCommon: [HyperSpec] = [
+    h("epochs", .int(50), "search epochs"),
+    h("batch_size", .int(64), "minibatch size for weights and architecture"),
+    h("train_portion", .real(0.5), "fraction of the training set that trains weights; the rest trains the architecture"),
+    h("w_lr", .real(0.025), "weight SGD learning rate (cosine annealed)"),
+    h("w_lr_min", .real(0.001), "final weight learning rate"),
+    h("w_momentum", .real(0.9), "weight SGD momentum"),
+    h("w_weight_decay", .real(3e-4), "weight decay of the weights"),
+    h("grad_clip", .real(5), "gradient norm clip for the weights"),
+    h("arch_lr", .real(3e-4), "architecture Adam learning rate"),
+    h("arch_betas", .list([0.5, 0.999]), "architecture Adam betas"),
+    h("arch_weight_decay", .real(1e-3), "architecture Adam weight decay"),
+    h("alpha_init", .real(1e-3), "architecture parameters are initialised to alpha_init * N(0, 1)"),
+  ]
+
+  /// The method table.
+  public static let methods: [MethodSpec] = [
+    MethodSpec(name: "darts", relaxation: "softmax mixture", hyperparameters: dartsCommon + [
+      h("order", .string("first"), "first- or second-order architecture gradient", words: ["first", "second"]),
+    ], derive: .topKEdges),
+    MethodSpec(name: "gdas", relaxation: "hard Gumbel softmax, straight-through", hyperparameters: [
+      h("epochs", .int(250), "search epochs"),
+      h("batch_size", .int(256), "minibatch size (64 on NAS-Bench-201)"),
+      h("train_portion", .real(0.5), "fraction of the training set that trains weights"),
+      h("w_lr", .real(0.025), "weight SGD (nesterov) learning rate"),
+      h("w_lr_min", .real(0.001), "final weight learning rate"),
+      h("w_momentum", .real(0.9), "weight momentum"),
+      h("w_weight_decay", .real(5e-4), "weight decay"),
+      h("grad_clip", .real(5), "gradient norm clip"),
+      h("arch_lr", .real(3e-4), "architecture Adam learning rate"),
+      h("arch_betas", .list([0.5, 0.999]), "architecture Adam betas"),
+      h("arch_weight_decay", .real(1e-3), "architecture weight decay"),
+      h("alpha_init", .real(1e-3), "alpha init scale"),
+      h("tau_max", .real(10), "initial Gumbel temperature"),
+      h("tau_min", .real(0.1), "final Gumbel temperature (linear decay)"),
+    ], derive: .topKPairs),
+    MethodSpec(name: "pc-darts", relaxation: "softmax mixture on C/K channels with edge normalisation", hyperparameters: [
+      h("epochs", .int(50), "search epochs"),
+      h("batch_size", .int(256), "minibatch size"),
+      h("train_portion", .real(0.5), "fraction of the training set that trains weights"),
+      h("w_lr", .real(0.1), "weight SGD learning rate"),
+      h("w_lr_min", .real(0), "final weight learning rate"),
+      h("w_momentum", .real(0.9), "weight momentum"),
+      h("w_weight_decay", .real(3e-4), "weight decay"),
+      h("grad_clip", .real(5), "gradient norm clip"),
+      h("arch_lr", .real(6e-4), "architecture (alpha and beta) Adam learning rate"),
+      h("arch_betas", .list([0.5, 0.999]), "architecture Adam betas"),
+      h("arch_weight_decay", .real(1e-3), "architecture weight decay"),
+      h("alpha_init", .real(1e-3), "alpha and beta init scale"),
+      h("k", .int(4), "partial-channel factor K: ops see C/K channels"),
+      h("warmup_epochs", .int(15), "epochs of weight-only training before architecture steps"),
+    ], derive: .topKEdges, partialChannelsKey: "k"),
+    MethodSpec(name: "p-darts", relaxation: "softmax mixture with progressive depth and op pruning", hyperparameters: [
+      h("epochs", .int(25), "epochs per stage"),
+      h("batch_size", .int(96), "minibatch size"),
+      h("train_portion", .real(0.5), "fraction of the training set that trains weights"),
+      h("w_lr", .real(0.025), "weight SGD learning rate"),
+      h("w_lr_min", .real(0), "final weight learning rate"),
+      h("w_momentum", .real(0.9), "weight momentum"),
+      h("w_weight_decay", .real(3e-4), "weight decay"),
+      h("grad_clip", .real(5), "gradient norm clip (weights and alphas)"),
+      h("arch_lr", .real(6e-4), "architecture Adam learning rate"),
+      h("arch_betas", .list([0.5, 0.999]), "architecture Adam betas"),
+      h("arch_weight_decay", .real(1e-3), "architecture weight decay"),
+      h("alpha_init", .real(1e-3), "alpha init scale"),
+      h("add_layers", .list([0, 6, 12]), "cells added to the network at each stage"),
+      h("num_to_keep", .list([5, 3, 1]), "ops kept per edge after each stage"),
+      h("dropout_rate", .list([0.0, 0.4, 0.7]), "skip-connect dropout base rate per stage"),
+      h("warmup_epochs", .int(10), "weight-only epochs at the start of each stage"),
+      h("skip_cap", .int(2), "at most this many skip_connect in the normal cell"),
+    ], derive: .topKEdges),
+    MethodSpec(name: "proxylessnas", relaxation: "binary gates, two-path sampling", hyperparameters: [
+      h("warmup_epochs", .int(40), "weight-only warm-up epochs with random single paths"),
+      h("epochs", .int(120), "joint training epochs"),
+      h("batch_size", .int(256), "minibatch size"),
+      h("w_lr", .real(0.025), "weight SGD (nesterov) learning rate"),
+      h("w_momentum", .real(0.9), "weight momentum"),
+      h("w_weight_decay", .real(4e-5), "weight decay"),
+      h("label_smoothing", .real(0.1), "label smoothing"),
+      h("arch_lr", .real(1e-3), "architecture Adam learning rate"),
+      h("arch_betas", .list([0, 0.999]), "architecture Adam betas"),
+      h("arch_weight_decay", .real(0), "architecture weight decay"),
+      h("arch_update_every", .int(5), "weight steps between architecture steps"),
+      h("mode", .string("two"), "gate gradient mode", words: ["two", "full", "full_v2"]),
+      h("latency_loss", .string("mul#log"), "latency loss form", words: ["mul#log", "add#linear", "none"]),
+      h("latency_alpha", .real(0.2), "a in a * CE * (log LAT / log ref)^b"),
+      h("latency_beta", .real(0.3), "b in a * CE * (log LAT / log ref)^b"),
+      h("latency_ref", .real(80), "reference latency in ms"),
+    ], derive: .argmax),
+    MethodSpec(name: "fbnet", relaxation: "soft Gumbel softmax", hyperparameters: [
+      h("epochs", .int(90), "search epochs"),
+      h("batch_size", .int(64), "minibatch size"),
+      h("train_portion", .real(0.8), "fraction of the data that trains weights"),
+      h("w_lr", .real(0.1), "weight SGD learning rate"),
+      h("w_momentum", .real(0.9), "weight momentum"),
+      h("w_weight_decay", .real(1e-4), "weight decay"),
+      h("arch_lr", .real(0.01), "theta Adam learning rate"),
+      h("arch_weight_decay", .real(5e-4), "theta weight decay"),
+      h("tau", .real(5.0), "initial Gumbel temperature"),
+      h("tau_decay", .real(0.956), "temperature factor per epoch"),
+      h("latency_alpha", .real(0.2), "a in CE * a * (log LAT)^b"),
+      h("latency_beta", .real(0.6), "b in CE * a * (log LAT)^b"),
+    ], derive: .bestOfPopulation),
+    MethodSpec(name: "spos", relaxation: "uniform single-path sampling", hyperparameters: [
+      h("iterations", .int(150_000), "supernet training iterations"),
+      h("batch_size", .int(1024), "minibatch size"),
+      h("w_lr", .real(0.5), "weight SGD learning rate (linear decay)"),
+      h("w_momentum", .real(0.9), "weight momentum"),
+      h("w_weight_decay", .real(4e-5), "weight decay on conv/linear weights"),
+      h("label_smoothing", .real(0.1), "label smoothing"),
+      h("flops_min", .real(290), "lowest FLOPs bin (M)"),
+      h("flops_max", .real(360), "highest FLOPs bin (M)"),
+      h("population", .int(50), "evolution population"),
+      h("select_k", .int(10), "parents kept per iteration"),
+      h("generations", .int(20), "evolution iterations"),
+      h("mutation_num", .int(25), "mutants per iteration"),
+      h("crossover_num", .int(25), "crossovers per iteration"),
+      h("mutation_prob", .real(0.1), "per-layer mutation probability"),
+      h("flops_limit", .real(330), "FLOPs limit (M) for legal candidates"),
+      h("bn_recalibration_batches", .int(200), "training batches for BN recalibration"),
+    ], derive: .bestOfPopulation),
+    MethodSpec(name: "fairnas", relaxation: "strictly fair single-path sampling", hyperparameters: [
+      h("epochs", .int(150), "supernet epochs (unverified)"),
+      h("batch_size", .int(256), "minibatch size (unverified)"),
+      h("w_lr", .real(0.045), "weight SGD learning rate (unverified)"),
+      h("w_momentum", .real(0.9), "weight momentum"),
+      h("w_weight_decay", .real(4e-5), "weight decay (unverified)"),
+      h("fairness", .string("strict"), "strict or expectation fairness", words: ["strict", "expectation"]),
+      h("population", .int(70), "evolution population (unverified)"),
+      h("generations", .int(120), "evolution generations (unverified)"),
+    ], derive: .bestOfPopulation),
+    MethodSpec(name: "densenas", relaxation: "two-path sampling with path weights", hyperparameters: [
+      h("epochs", .int(150), "search epochs"),
+      h("arch_update_epoch", .int(50), "first epoch with architecture steps"),
+      h("batch_size", .int(352), "minibatch size"),
+      h("w_lr", .real(0.2), "weight SGD learning rate"),
+      h("w_lr_min", .real(1e-4), "final weight learning rate"),
+      h("w_momentum", .real(0.9), "weight momentum"),
+      h("w_weight_decay", .real(4e-5), "weight decay"),
+      h("arch_lr", .real(3e-4), "alpha and beta Adam learning rate"),
+      h("arch_betas", .list([0.5, 0.999]), "Adam betas"),
+      h("arch_weight_decay", .real(1e-3), "architecture weight decay"),
+      h("latency_lambda", .real(0.15), "latency loss factor"),
+      h("latency_log_base", .real(15), "log base tau of the latency term"),
+      h("softmax_temp", .real(1), "path softmax temperature"),
+    ], derive: .viterbi),
+    MethodSpec(name: "single-path-nas", relaxation: "superkernel thresholds", hyperparameters: [
+      h("steps", .int(10_008), "training steps"),
+      h("batch_size", .int(1024), "minibatch size"),
+      h("lr", .real(0.064), "RMSProp learning rate (0.016 * batch / 256)"),
+      h("runtime_lambda", .real(0.02), "runtime loss weight"),
+      h("warmup_steps", .int(6255), "steps before the runtime loss and without indicator dropout"),
+    ], derive: .threshold),
+    MethodSpec(name: "enas", relaxation: "controller sampling with REINFORCE", hyperparameters: [
+      h("epochs", .int(150), "epochs"),
+      h("batch_size", .int(160), "child minibatch size"),
+      h("controller_lr", .real(0.0035), "controller Adam learning rate"),
+      h("controller_hidden", .int(64), "controller LSTM width"),
+      h("entropy_weight", .real(1e-4), "entropy bonus"),
+      h("baseline_decay", .real(0.99), "reward baseline decay"),
+      h("tanh_constant", .real(1.10), "logit tanh constant"),
+      h("controller_samples", .int(300), "controller samples per epoch"),
+    ], derive: .bestOfPopulation),
+    MethodSpec(name: "oneshot", relaxation: "path dropout over an always-on one-shot model", hyperparameters: [
+      h("epochs", .int(100), "epochs (unverified)"),
+      h("path_dropout", .real(0.5), "target path dropout rate (unverified)"),
+      h("ghost_batch", .int(32), "ghost batch size (unverified)"),
+      h("samples", .int(1000), "architectures sampled for ranking"),
+    ], derive: .bestOfPopulation),
+    MethodSpec(name: "smash", relaxation: "hypernetwork-generated weights", hyperparameters: [
+      h("epochs", .int(100), "epochs"),
+      h("batch_size", .int(50), "minibatch size"),
+      h("lr", .real(1e-3), "Adam learning rate"),
+      h("samples", .int(500), "architectures sampled for ranking"),
+    ], derive: .bestOfPopulation),
+    MethodSpec(name: "random", relaxation: "uniform sampling with weight sharing", hyperparameters: dartsCommon.filter { !$0.name.hasPrefix("arch") && $0.name != "alpha_init" } + [
+      h("samples", .int(1000), "architectures scored per round"),
+    ], derive: .bestOfPopulation),
+    MethodSpec(name: "evolution", relaxation: "regularized (aging) evolution", hyperparameters: [
+      h("population", .int(10), "population size P"),
+      h("sample_size", .int(3), "tournament size S"),
+      h("cycles", .int(200), "mutation cycles"),
+    ], derive: .bestOfPopulation),
+  ]
+
+  /// The method called `name`, or nil.
+  public static func method(_ name: String) -> MethodSpec? { methods.first { $0.name == name } }
+
+  /// Every hyperparameter name of any method (the schema lists their union).
+  public static var allHyperparameters: [HyperSpec] {
+    var seen = Set<String>()
+    var out: [HyperSpec] = []
+    for m in methods { for h in m.hyperparameters where !seen.contains(h.name) { seen.insert(h.name); out.append(h) } }
+    return out
+  }
+}

@@ -1,0 +1,306 @@
+import Foundation
+
+/// Options of one compilation.
+public struct CompileOptions: Sendable {
+  /// Use the evaluation skeleton (`eval:`) where the space declares one.
+  public var eval: Bool
+  /// A fixed architecture: an arch file path, a DARTS genotype string or an NB201 string.
+  public var arch: String?
+
+  /// Creates options.
+  public init(eval: Bool = false, arch: String? = nil) {
+    self.eval = eval
+    self.arch = arch
+  }
+}
+
+/// What a compilation produced: the IR when there were no errors, and every diagnostic.
+public struct CompileResult: Sendable {
+  /// The IR, or nil when errors prevented it.
+  public var ir: SpaceIR?
+  /// All diagnostics (errors, warnings, notes), capped per file.
+  public var diagnostics: [Diagnostic]
+  /// The text of every file read, for caret snippets.
+  public var sources: [String: String]
+
+  /// True when at least one error was reported.
+  public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+}
+
+/// A decided architecture before it is matched against a space.
+enum ArchSpec {
+  case genotype(DartsGenotype, SourceLocation)
+  case nb201(NB201Arch, SourceLocation)
+  case choices(SyntaxNode)
+}
+
+/// The front end's entry points: file → checked IR.
+public enum Compiler {
+  /// The built-in op library as a syntax tree (parsed once).
+  static let builtinRoot: SyntaxNode? = {
+    var bag = DiagnosticBag()
+    return SourceLoader.parse(bytes: Array(BuiltinOps.yaml.utf8), path: BuiltinOps.fileName, diags: &bag).root
+  }()
+
+  /// Compiles the space at `path` (or the space an arch document names).
+  public static func compile(path: String, options: CompileOptions = CompileOptions()) -> CompileResult {
+    var bag = DiagnosticBag()
+    guard let loaded = SpaceLoader.load(path: path, diags: &bag) else {
+      return CompileResult(ir: nil, diagnostics: bag.all, sources: [:])
+    }
+    var sources = loaded.sources
+    var root = loaded.root
+    var spacePath = path
+    var arch: ArchSpec? = nil
+    checkSchema(root, &bag)
+    // An arch document compiled on its own: compile its space with its decisions.
+    if root["network"] == nil, let a = root["arch"] {
+      guard let sp = a["space"]?.scalar else {
+        bag.add(Diagnostic(.missingKey, "an arch document compiled on its own needs 'space:'", at: a.location,
+          help: "add 'space: ../spaces/darts-cnn.yaml' or pass the space and use --arch"))
+        return CompileResult(ir: nil, diagnostics: bag.all, sources: sources)
+      }
+      spacePath = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(sp).path
+      arch = archSpec(from: a, &bag)
+      guard let l2 = SpaceLoader.load(path: spacePath, diags: &bag) else {
+        return CompileResult(ir: nil, diagnostics: bag.all, sources: sources)
+      }
+      sources.merge(l2.sources) { a, _ in a }
+      root = l2.root
+      checkSchema(root, &bag)
+    }
+    if let text = options.arch {
+      arch = parseArchArgument(text, &bag, sources: &sources)
+      if arch == nil { return CompileResult(ir: nil, diagnostics: bag.all, sources: sources) }
+    }
+    let ir = compile(root: root, path: spacePath, eval: options.eval, arch: arch, &bag)
+    let all = bag.all
+    return CompileResult(ir: all.contains { $0.severity == .error } ? nil : ir, diagnostics: all, sources: sources)
+  }
+
+  /// Checks a file the way `nasc validate` does: the search supernet, the evaluation skeleton if any,
+  /// an arch document against its space, or a library file's ops.
+  public static func validate(path: String) -> CompileResult {
+    var bag = DiagnosticBag()
+    guard let loaded = SpaceLoader.load(path: path, diags: &bag) else {
+      return CompileResult(ir: nil, diagnostics: bag.all, sources: [:])
+    }
+    let root = loaded.root
+    checkSchema(root, &bag)
+    if root["network"] == nil {
+      if root["arch"] != nil {
+        let r = compile(path: path)
+        bag.add(contentsOf: r.diagnostics)
+        return CompileResult(ir: nil, diagnostics: bag.all, sources: loaded.sources.merging(r.sources) { a, _ in a })
+      }
+      // A library: check every op template once with nominal sizes.
+      let ex = Expander(root: root, builtin: builtinRoot)
+      checkUnusedOps(ex, root: root)
+      checkCandidateLists(ex, root: root)
+      bag.add(contentsOf: ex.diags)
+      return CompileResult(ir: nil, diagnostics: bag.all, sources: loaded.sources)
+    }
+    let ir = compile(root: root, path: path, eval: false, arch: nil, &bag)
+    if root["eval"] != nil {
+      _ = compile(root: root, path: path, eval: true, arch: nil, &bag)
+    }
+    let all = bag.all
+    return CompileResult(ir: all.contains { $0.severity == .error } ? nil : ir, diagnostics: all, sources: loaded.sources)
+  }
+
+  static func checkSchema(_ root: SyntaxNode, _ bag: inout DiagnosticBag) {
+    var v = SchemaValidator()
+    v.validate(root, DSLSchema.root)
+    let versionNode = root["nasc"]
+    for d in v.diagnostics {
+      if d.code == .invalidValue, let m = root["search"]?["method"], d.location == m.location { continue }
+      if let vn = versionNode, d.location == vn.location, d.code == .outOfRange || d.code == .wrongType {
+        bag.add(Diagnostic(.unsupportedVersion, "unsupported language version '\(vn.scalar ?? "")'", at: d.location, length: d.length,
+          help: "this nasc understands 'nasc: 1'"))
+      } else {
+        bag.add(d)
+      }
+    }
+  }
+
+  /// Parses the `search:` block into a method configuration.
+  static func methodConfig(_ root: SyntaxNode, _ bag: inout DiagnosticBag) -> MethodConfig? {
+    guard let s = root["search"], let pairs = s.pairs else { return nil }
+    guard let mNode = s["method"], let name = mNode.scalar else { return nil }
+    guard let spec = MethodCatalog.method(name) else {
+      bag.add(Diagnostic(.unknownMethod, "unknown search method '\(name)'", at: mNode.location, length: mNode.length,
+        help: DidYouMean.help(name, in: MethodCatalog.methods.map(\.name))
+          ?? "methods: \(MethodCatalog.methods.map(\.name).joined(separator: ", "))"))
+      return nil
+    }
+    var hp = spec.hyperparameters.map { (name: $0.name, value: $0.value, overridden: false) }
+    let union = Set(MethodCatalog.allHyperparameters.map(\.name))
+    for (k, v) in pairs {
+      guard let key = k.scalar, key != "method" else { continue }
+      guard let idx = hp.firstIndex(where: { $0.name == key }) else {
+        if union.contains(key) {
+          bag.add(Diagnostic(.unknownHyperparameter, "method '\(name)' has no hyperparameter '\(key)'", at: k.location, length: k.length,
+            help: DidYouMean.help(key, in: hp.map(\.name)) ?? "its hyperparameters: \(hp.map(\.name).joined(separator: ", "))"))
+        }
+        continue
+      }
+      let def = spec.hyperparameters[idx]
+      var parsed: HyperValue? = nil
+      switch def.value {
+      case .int: if let i = v.int { parsed = .int(i) } else if let d = v.double, d == d.rounded() { parsed = .int(Int(d)) }
+      case .real: if let d = v.double { parsed = .real(d) }
+      case .bool: if let b = v.bool { parsed = .bool(b) }
+      case .string:
+        if let s = v.scalar, !v.isNull {
+          if let w = def.words, !w.contains(s) {
+            bag.add(Diagnostic(.badHyperparameter, "'\(s)' is not a valid value of '\(key)'", at: v.location, length: v.length,
+              help: DidYouMean.help(s, in: w) ?? "expected one of: \(w.joined(separator: ", "))"))
+            continue
+          }
+          parsed = .string(s)
+        }
+      case .list:
+        if let items = v.items {
+          let ds = items.compactMap(\.double)
+          if ds.count == items.count { parsed = .list(ds) }
+        }
+      }
+      guard let p = parsed else {
+        bag.add(Diagnostic(.badHyperparameter, "'\(key)' expects \(def.value.kind == "integer" ? "an" : "a") \(def.value.kind), found \(v.typeName)",
+          at: v.location, length: v.length, help: "the paper default is \(def.value)"))
+        continue
+      }
+      if case .real(let d) = p, d < 0, key != "alpha_init" {
+        bag.add(Diagnostic(.badHyperparameter, "'\(key)' must not be negative", at: v.location, length: v.length))
+        continue
+      }
+      if case .int(let i) = p, i < 0 {
+        bag.add(Diagnostic(.badHyperparameter, "'\(key)' must not be negative", at: v.location, length: v.length))
+        continue
+      }
+      hp[idx] = (key, p, true)
+    }
+    return MethodConfig(name: name, relaxation: spec.relaxation, hyperparameters: hp)
+  }
+
+  static func deriveRule(_ root: SyntaxNode, method: MethodConfig?) -> DeriveRule {
+    let d = root["derive"]
+    let kind = d?["rule"]?.scalar.flatMap(DeriveRuleKind.init(rawValue:))
+      ?? method.flatMap { MethodCatalog.method($0.name)?.derive } ?? .topKEdges
+    let topK = kind == .topKEdges || kind == .topKPairs
+    let exclude = d?["exclude"]?.items?.compactMap(\.scalar) ?? (topK ? ["none"] : [])
+    var cap = d?["skip_cap"]?.int
+    if cap == nil, method?.name == "p-darts", case .int(let c)? = method?["skip_cap"] { cap = c }
+    return DeriveRule(kind: kind, k: d?["k"]?.int ?? 2, exclude: exclude, skipCap: cap)
+  }
+
+  /// The skeleton for a compilation: `network`, with `eval` merged over it when asked.
+  static func skeleton(_ root: SyntaxNode, eval: Bool) -> SyntaxNode? {
+    guard let net = root["network"] else { return nil }
+    guard eval, let ev = root["eval"], let evp = ev.pairs, let np = net.pairs else { return net }
+    var out = np.filter { e in !evp.contains { $0.key.scalar == e.key.scalar } }
+    out += evp
+    return ev.located(.mapping(out))
+  }
+
+  /// Compiles an already loaded (and schema-checked) root.
+  static func compile(root: SyntaxNode, path: String, eval: Bool, arch: ArchSpec?, _ bag: inout DiagnosticBag) -> SpaceIR? {
+    let method = methodConfig(root, &bag)
+    let derive = deriveRule(root, method: method)
+    guard let sk = skeleton(root, eval: eval) else {
+      bag.add(Diagnostic(.missingKey, "the space has no 'network'", at: root.location,
+        help: "add a 'network:' with a stem, cells or a body, and a head (see Grammar.md)"))
+      return nil
+    }
+    let inputNode = root["input"]
+    let channels = inputNode?["channels"]?.int ?? 3
+    var h = 32, w = 32
+    if let s = inputNode?["size"] {
+      if let v = s.int { h = v; w = v } else if let it = s.items, it.count == 2, let a = it[0].int, let b = it[1].int { h = a; w = b }
+    }
+    let classes = inputNode?["classes"]?.int ?? 10
+    guard channels > 0, h > 0, w > 0, classes > 0 else { return nil }
+    var ex = Expander(root: root, builtin: builtinRoot)
+    var fixed = arch != nil
+    func setUp(_ ex: Expander) {
+      ex.classes = classes
+      ex.deriveExclude = Set(derive.exclude)
+      ex.searchMode = !fixed && !eval
+      ex.affine = fixed || eval ? true : (sk["affine"]?.bool ?? false)
+    }
+    setUp(ex)
+    if ex.searchMode, let m = method, let key = MethodCatalog.method(m.name)?.partialChannelsKey, case .int(let k)? = m[key], k > 1 {
+      ex.partialK = k
+    }
+    if let arch {
+      guard let d = decisions(arch, skeleton: sk, root: root, &bag) else { return nil }
+      ex.decisions = d
+    }
+    var net = ex.expandNetwork(sk, input: Shape(channels, h, w), evalSkeleton: eval)
+    // A space without choice points is a fixed architecture: every BN is affine.
+    if !fixed, net != nil, ex.choicePoints.isEmpty, !ex.diags.contains(where: { $0.severity == .error }) {
+      fixed = true
+      ex = Expander(root: root, builtin: builtinRoot)
+      setUp(ex)
+      net = ex.expandNetwork(sk, input: Shape(channels, h, w), evalSkeleton: eval)
+    }
+    if let d = ex.decisions {
+      for id in d.ids.sorted() where !ex.usedDecisions.contains(id) && !ex.allChoiceIds.contains(id) {
+        ex.diags.append(Diagnostic(.archMismatch, "the space has no choice point '\(id)'", at: d.location,
+          help: DidYouMean.help(id, in: Array(ex.allChoiceIds)) ?? "see 'nasc compile --json' for the choice point ids"))
+      }
+    }
+    checkUnusedOps(ex, root: root)
+    checkCandidateLists(ex, root: root)
+    checkUnusedCells(ex, root: root)
+    if !fixed, [.topKEdges, .topKPairs].contains(derive.kind), !ex.cellCountInfo.isEmpty,
+      !ex.cellCountInfo.values.joined().contains(where: { $0.k != nil })
+    {
+      let site = root["derive"]?["rule"] ?? root["search"]?["method"] ?? root
+      ex.diags.append(Diagnostic(.badDeriveRule, "derive rule '\(derive.kind.rawValue)' keeps the top inputs of each node, but no node selects inputs",
+        at: site.location, length: site.length, help: "add 'select: {choice: all, k: 2}' to the cells, or use 'derive: {rule: argmax}'"))
+    }
+    bag.add(contentsOf: ex.diags)
+    guard let net else { return nil }
+    let cost = CostModel.cost(net)
+    let aux = net.auxiliary.map { CostModel.cost($0.graph) }
+    let count = fixed ? BigUInt.one : Cardinality.count(cells: ex.cellCountInfo, layers: ex.layerCounts, rule: derive.kind)
+    let name = root["name"]?.scalar ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+    return SpaceIR(name: name, file: path, mode: fixed ? .fixed : (eval ? .eval : .search), evalSkeleton: eval,
+      network: net, choicePoints: fixed ? [] : ex.choicePoints, method: method, derive: derive,
+      architectures: count, cost: cost, auxiliaryCost: aux)
+  }
+
+  /// Instantiates user ops that the network did not use, once with nominal sizes, so mistakes in
+  /// them are still reported.
+  static func checkUnusedOps(_ ex: Expander, root: SyntaxNode) {
+    for (k, _) in root["ops"]?.pairs ?? [] {
+      guard let name = k.scalar, !ex.usedOps.contains(name) else { continue }
+      let env: Env = ["C": .int(16), "C_out": .int(16), "stride": .int(1), "affine": .bool(false), "search": .bool(true),
+        "classes": .int(ex.classes), "reduction": .bool(false), "reduction_prev": .bool(false), "cells": .int(8)]
+      _ = ex.build(CandidateEntry(name: name, op: name, args: nil, when: nil, node: k), input: Shape(16, 32, 32), env)
+    }
+  }
+
+  /// Instantiates cell templates that the network never reached, with nominal sizes.
+  static func checkUnusedCells(_ ex: Expander, root: SyntaxNode) {
+    for (k, t) in root["cells"]?.pairs ?? [] {
+      guard let name = k.scalar, !ex.attemptedCells.contains(name) else { continue }
+      let saved = (ex.cellCountInfo, ex.choicePoints, ex.choiceIndex, ex.layerCounts)
+      let env: Env = ["classes": .int(ex.classes), "affine": .bool(false), "search": .bool(true), "cells": .int(8)]
+      let s = Shape(16, 32, 32)
+      let n = t["inputs"]?.int ?? 2
+      let reduction = t["reduction"]?.bool ?? false
+      _ = ex.expandCell(name, site: k, cellIndex: 0, c: reduction ? 16 : 16, sources: Array(repeating: CellSource(item: -1, shape: s), count: max(1, n)),
+        reductionPrev: false, baseEnv: env)
+      (ex.cellCountInfo, ex.choicePoints, ex.choiceIndex, ex.layerCounts) = saved
+    }
+  }
+
+  static func checkCandidateLists(_ ex: Expander, root: SyntaxNode) {
+    for (k, _) in root["candidates"]?.pairs ?? [] {
+      guard let name = k.scalar else { continue }
+      _ = ex.entries(ofList: k.located(.scalar(name, quoted: false)))
+    }
+  }
+}

@@ -1,0 +1,62 @@
+/// Parameters and multiply-accumulates, counted the way the DARTS/MobileNet papers and PyTorch do:
+/// conv weights (+bias), BN scale+shift only when affine, linear weights+bias; MACs of conv and
+/// linear layers only.
+public struct Cost: Sendable, Hashable {
+  /// Learnable parameters.
+  public var params: Int = 0
+  /// Multiply-accumulates per image.
+  public var macs: Int = 0
+
+  /// Creates a cost.
+  public init(params: Int = 0, macs: Int = 0) {
+    self.params = params
+    self.macs = macs
+  }
+
+  /// Sum.
+  public static func + (a: Cost, b: Cost) -> Cost { Cost(params: a.params + b.params, macs: a.macs + b.macs) }
+  /// In-place sum.
+  public static func += (a: inout Cost, b: Cost) { a = a + b }
+}
+
+/// The cost model over the IR.
+public enum CostModel {
+  /// The cost of one primitive node.
+  public static func cost(_ n: PrimNode) -> Cost {
+    switch n.op {
+    case .conv(let c):
+      let w = c.cout * (c.cin / c.groups) * c.kh * c.kw
+      return Cost(params: w + (c.bias ? c.cout : 0), macs: w * n.shape.height * n.shape.width)
+    case .batchNorm(let ch, let affine):
+      return Cost(params: affine ? 2 * ch : 0)
+    case .linear(let i, let o, let bias):
+      return Cost(params: i * o + (bias ? o : 0), macs: i * o)
+    default:
+      return Cost()
+    }
+  }
+
+  /// The cost of a primitive graph.
+  public static func cost(_ g: PrimGraph) -> Cost { g.nodes.reduce(Cost()) { $0 + cost($1) } }
+
+  /// The cost of a cell instance: preprocessing plus every candidate of every edge.
+  public static func cost(_ c: CellInstance) -> Cost {
+    var total = c.inputs.reduce(Cost()) { $0 + cost($1.preprocess) }
+    for n in c.nodes { for e in n.edges { for cand in e.candidates { total += cost(cand.graph) } } }
+    return total
+  }
+
+  /// The cost of a body item.
+  public static func cost(_ item: NetworkItem) -> Cost {
+    switch item {
+    case .cell(let c): return cost(c)
+    case .layer(let l): return l.candidates.reduce(Cost()) { $0 + cost($1.graph) }
+    case .fixed(_, let g): return cost(g)
+    }
+  }
+
+  /// The cost of the network without the auxiliary head (a supernet counts all candidates).
+  public static func cost(_ n: NetworkIR) -> Cost {
+    n.items.reduce(cost(n.stem) + cost(n.head)) { $0 + cost($1) }
+  }
+}

@@ -1,0 +1,126 @@
+/// How serious a finding is.
+public enum Severity: String, Sendable, Codable, Comparable {
+  /// The file is not a valid space; compilation stops before the IR is used.
+  case error
+  /// The space is legal but suspicious; an error only under `--strict`.
+  case warning
+  /// Extra information attached to the run (e.g. "N more diagnostics not shown").
+  case note
+
+  private var rank: Int {
+    switch self {
+    case .error: return 2
+    case .warning: return 1
+    case .note: return 0
+    }
+  }
+
+  /// Orders by seriousness: note < warning < error.
+  public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// A position in a source file: 1-based line and column (columns count Unicode scalars).
+public struct SourceLocation: Sendable, Hashable, Codable, CustomStringConvertible {
+  /// The path of the file as the user named it (or as resolved through `extends:`).
+  public var file: String
+  /// 1-based line.
+  public var line: Int
+  /// 1-based column, in Unicode scalars.
+  public var column: Int
+
+  /// Creates a location.
+  public init(file: String, line: Int, column: Int) {
+    self.file = file
+    self.line = max(1, line)
+    self.column = max(1, column)
+  }
+
+  /// `file:line:col`.
+  public var description: String { "\(file):\(line):\(column)" }
+}
+
+/// One finding of the front end: a stable code, a message, where, and how to fix it.
+public struct Diagnostic: Sendable, Hashable, Codable {
+  /// The stable code (`E012`, `W003`). Never reused for another meaning.
+  public var code: DiagnosticCode
+  /// Error, warning or note.
+  public var severity: Severity
+  /// One sentence, lower-case start, no trailing period.
+  public var message: String
+  /// The primary span (start position).
+  public var location: SourceLocation
+  /// The length of the primary span in columns (for the caret underline), at least 1.
+  public var length: Int
+  /// A hint on how to fix it (`did you mean 'sep_conv_3x3'?`), or nil.
+  public var help: String?
+
+  /// Creates a diagnostic; the severity defaults to the code's severity.
+  public init(
+    _ code: DiagnosticCode, _ message: String, at location: SourceLocation, length: Int = 1,
+    help: String? = nil, severity: Severity? = nil
+  ) {
+    self.code = code
+    self.severity = severity ?? code.severity
+    self.message = message
+    self.location = location
+    self.length = max(1, length)
+    self.help = help
+  }
+}
+
+/// Collects diagnostics, capping each file at `perFileLimit` and counting what it drops.
+public struct DiagnosticBag: Sendable {
+  /// The most diagnostics kept per file; the rest are counted in a final note.
+  public static let perFileLimit = 100
+  /// The kept diagnostics in the order they were reported.
+  public private(set) var items: [Diagnostic] = []
+  private var perFile: [String: Int] = [:]
+  private var dropped: [String: Int] = [:]
+  private var seen: Set<String> = []
+
+  /// Creates an empty bag.
+  public init() {}
+
+  /// Adds a diagnostic unless its file already holds `perFileLimit` (then it is counted).
+  /// Exact duplicates (same code, place and message) are kept once.
+  public mutating func add(_ d: Diagnostic) {
+    let key = "\(d.code.rawValue)|\(d.location)|\(d.message)"
+    if seen.contains(key) { return }
+    seen.insert(key)
+    let n = perFile[d.location.file, default: 0]
+    if n >= Self.perFileLimit {
+      dropped[d.location.file, default: 0] += 1
+      return
+    }
+    perFile[d.location.file] = n + 1
+    items.append(d)
+  }
+
+  /// Adds all diagnostics of another bag.
+  public mutating func add(contentsOf other: [Diagnostic]) {
+    for d in other { add(d) }
+  }
+
+  /// True when at least one error was reported (dropped ones included).
+  public var hasErrors: Bool {
+    items.contains { $0.severity == .error } || !dropped.isEmpty
+  }
+
+  /// The kept diagnostics followed by one note per file whose diagnostics were capped.
+  public var all: [Diagnostic] {
+    var out = items.enumerated().sorted { a, b in
+      let (x, y) = (a.element.location, b.element.location)
+      if x.file != y.file { return a.offset < b.offset }
+      if x.line != y.line { return x.line < y.line }
+      if x.column != y.column { return x.column < y.column }
+      return a.offset < b.offset
+    }.map(\.element)
+    for (file, n) in dropped.sorted(by: { $0.key < $1.key }) {
+      out.append(
+        Diagnostic(
+          .tooManyDiagnostics, "\(n) more diagnostics in this file not shown",
+          at: SourceLocation(file: file, line: 1, column: 1)))
+    }
+    return out
+  }
+}

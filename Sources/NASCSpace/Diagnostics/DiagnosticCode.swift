@@ -1,0 +1,125 @@
+/// The stable codes of every diagnostic nasc reports. The raw value is what users see and search for;
+/// a code is never renumbered or reused. Grammar.md lists them all.
+public enum DiagnosticCode: String, Sendable, Codable, CaseIterable {
+  // Files and YAML
+  /// The file is empty (or only comments and blank lines).
+  case emptyFile = "E001"
+  /// The file is not UTF-8 text (binary data or invalid UTF-8).
+  case notText = "E002"
+  /// Nesting deeper than the front end accepts.
+  case nestingTooDeep = "E003"
+  /// The document expands to too many nodes (an alias bomb or a huge file).
+  case documentTooLarge = "E004"
+  /// YAML syntax error reported by the parser.
+  case yamlSyntax = "E005"
+  /// The file cannot be read.
+  case unreadable = "E006"
+  /// A mapping key appears twice.
+  case duplicateKey = "E007"
+  /// More than one YAML document in the file.
+  case multipleDocuments = "E008"
+  // Structure
+  /// A key that the DSL does not define at this place.
+  case unknownKey = "E010"
+  /// A value of the wrong type.
+  case wrongType = "E011"
+  /// A required key is missing.
+  case missingKey = "E012"
+  /// A number outside its allowed range.
+  case outOfRange = "E013"
+  /// A string that is not one of the allowed words.
+  case invalidValue = "E014"
+  /// An unsupported `nasc:` version.
+  case unsupportedVersion = "E015"
+  // Names
+  /// An op or primitive name that is not defined.
+  case unknownOp = "E020"
+  /// A candidate list name that is not defined.
+  case unknownCandidates = "E021"
+  /// A cell template name that is not defined.
+  case unknownCell = "E022"
+  /// A name defined twice in the same place.
+  case duplicateName = "E023"
+  /// A candidate set that is empty (possibly after `when:` filters).
+  case emptyCandidates = "E024"
+  /// An argument that the op template does not declare.
+  case unknownArgument = "E026"
+  /// An op template that (indirectly) uses itself.
+  case opCycle = "E027"
+  // Expressions
+  /// An expression that cannot be parsed.
+  case expressionSyntax = "E030"
+  /// An expression names a variable that is not defined here.
+  case unknownVariable = "E031"
+  /// An expression value that is not allowed (division by zero, non-integer, not positive).
+  case badValue = "E032"
+  /// A channel count that does not divide (e.g. odd channels for FactorizedReduce).
+  case channelDivisibility = "E033"
+  // Graphs and shapes
+  /// A node reads a node that does not exist or comes later (dangling edge or cycle).
+  case badNodeReference = "E040"
+  /// An inputs choice keeps more inputs than the node has.
+  case kTooLarge = "E041"
+  /// Tensors combined at a node or by concat/add have different spatial sizes.
+  case resolutionMismatch = "E043"
+  /// Channel counts do not match where they must.
+  case channelMismatch = "E044"
+  /// The spatial size shrinks to zero or below.
+  case resolutionTooSmall = "E045"
+  /// A cell's `preprocess` list does not match its number of inputs.
+  case preprocessCount = "E046"
+  /// A count too large to expand (layers, repeats, cells).
+  case tooLarge = "E047"
+  /// The network has no body.
+  case emptyNetwork = "E048"
+  // Methods
+  /// `search.method` names no known method.
+  case unknownMethod = "E050"
+  /// A hyperparameter the method does not have.
+  case unknownHyperparameter = "E051"
+  /// A hyperparameter value of the wrong type or range.
+  case badHyperparameter = "E052"
+  /// An invalid `derive:` rule.
+  case badDeriveRule = "E053"
+  // Files
+  /// An `extends:` file does not exist.
+  case extendsNotFound = "E060"
+  /// `extends:` files include each other.
+  case extendsCycle = "E061"
+  /// An `extends:` path is absolute or leaves the project root.
+  case extendsEscapes = "E062"
+  // Architectures
+  /// A DARTS genotype, NB201 string or arch document that cannot be parsed.
+  case badArchSyntax = "E070"
+  /// A decision that does not fit the space (unknown choice point, op not among candidates).
+  case archMismatch = "E071"
+  /// A choice point that the architecture leaves undecided.
+  case archIncomplete = "E072"
+  // Warnings
+  /// A candidate appears twice in a list.
+  case duplicateCandidate = "W001"
+  /// An intermediate node whose value is never used.
+  case unusedNode = "W002"
+  /// A cell template or op that is defined but never used.
+  case unusedDefinition = "W003"
+  /// `none` among the candidates of an inputs-selecting rule that excludes it anyway.
+  case suspicious = "W004"
+  /// Diagnostics were dropped after the per-file limit.
+  case tooManyDiagnostics = "N001"
+
+  /// The severity this code has unless the reporter overrides it.
+  public var severity: Severity {
+    switch rawValue.first {
+    case "W": return .warning
+    case "N": return .note
+    default: return .error
+    }
+  }
+
+  /// A short title (used by SARIF rules and JUnit test names).
+  public var title: String {
+    String(describing: self).reduce(into: "") { out, ch in
+      if ch.isUppercase { out += " " + ch.lowercased() } else { out.append(ch) }
+    }
+  }
+}

@@ -1,0 +1,75 @@
+/// `nasc compile --dump ir`: the fully expanded IR, readably.
+public enum IRDump {
+  /// One primitive, e.g. `conv 16->16 k3x3 s1 p1 g16`.
+  public static func describe(_ p: Primitive) -> String {
+    switch p {
+    case .conv(let c):
+      var s = "conv \(c.cin)->\(c.cout) k\(c.kh)x\(c.kw) s\(c.sh == c.sw ? "\(c.sh)" : "\(c.sh),\(c.sw)")"
+      s += " p\(c.ph == c.pw ? "\(c.ph)" : "\(c.ph),\(c.pw)")"
+      if c.dh != 1 { s += " d\(c.dh)" }
+      if c.groups != 1 { s += " g\(c.groups)" }
+      if c.bias { s += " bias" }
+      return s
+    case .batchNorm(let ch, let affine): return "bn \(ch)\(affine ? " affine" : "")"
+    case .zero(let s): return "zero s\(s)"
+    case .maxPool(let q), .avgPool(let q):
+      var s = "\(p.name) k\(q.kh)x\(q.kw) s\(q.sh) p\(q.ph)"
+      if case .avgPool = p, q.countIncludePad { s += " count_pad" }
+      return s
+    case .linear(let i, let o, let b): return "linear \(i)->\(o)\(b ? "" : " nobias")"
+    case .dropout(let d): return "dropout \(d)"
+    case .channelShuffle(let g): return "channel_shuffle g\(g)"
+    case .slice(let a, let n, let st): return "slice \(a):\(n):\(st)"
+    default: return p.name
+    }
+  }
+
+  /// A primitive graph on one line per node.
+  public static func graph(_ g: PrimGraph, indent: String) -> String {
+    if g.nodes.isEmpty { return "\(indent)identity  -> \(g.input)\n" }
+    var out = ""
+    for (i, n) in g.nodes.enumerated() {
+      let ins = n.inputs == [i] ? "" : " <- " + n.inputs.map { $0 == 0 ? "in" : "%\($0)" }.joined(separator: ", ")
+      out += "\(indent)%\(i + 1) = \(describe(n.op))\(ins)  -> \(n.shape)\n"
+    }
+    return out
+  }
+
+  /// The whole IR.
+  public static func dump(_ ir: SpaceIR) -> String {
+    let n = ir.network
+    var out = "space \(ir.name) mode=\(ir.mode.rawValue) input=\(n.input) classes=\(n.classes)\n"
+    out += "stem:\n" + graph(n.stem, indent: "  ")
+    for (i, item) in n.items.enumerated() {
+      switch item {
+      case .cell(let c):
+        out += "item \(i): cell \(c.cellIndex) template=\(c.template)\(c.reduction ? " reduction" : "")\(c.reductionPrev ? " reduction_prev" : "")"
+        out += " C_prev_prev=\(c.cPrevPrev) C_prev=\(c.cPrev) C=\(c.c) -> \(c.shape)\n"
+        for (j, inp) in c.inputs.enumerated() {
+          out += "  input \(j) <- \(inp.source < 0 ? "stem" : "item \(inp.source)") \(inp.sourceShape)\n"
+          out += graph(inp.preprocess, indent: "    ")
+        }
+        for node in c.nodes {
+          out += "  node \(node.index) = \(node.combine.rawValue) -> \(node.shape)\(node.inputsChoice.map { "  [\($0)]" } ?? "")\n"
+          for e in node.edges {
+            out += "    edge \(e.from)→\(e.to) stride \(e.stride)\(e.choice.map { "  [\($0)]" } ?? "")\(e.partialChannels.map { " partial_channels=\($0)" } ?? "")\n"
+            for cand in e.candidates {
+              out += "      \(cand.name):\n" + graph(cand.graph, indent: "        ")
+            }
+          }
+        }
+        out += "  output = \(c.outputMode)(\(c.outputNodes.map(String.init).joined(separator: ", ")))\n"
+      case .layer(let l):
+        out += "item \(i): layer \(l.layerIndex) \(l.inputShape) -> \(l.shape) stride \(l.stride)\(l.residual ? " +residual" : "")\(l.choice.map { "  [\($0)]" } ?? "")\n"
+        for cand in l.candidates { out += "    \(cand.name):\n" + graph(cand.graph, indent: "      ") }
+      case .fixed(let name, let g):
+        out += "item \(i): \(name) -> \(g.outputShape)\n" + graph(g, indent: "  ")
+      }
+    }
+    out += "head:\n" + graph(n.head, indent: "  ")
+    if let a = n.auxiliary {
+      out += "auxiliary (after item \(a.after), weight \(a.weight)):\n" + graph(a.graph, indent: "  ")
+    }
+    return out
+  }
+}

@@ -1,0 +1,176 @@
+/// The kind of a choice point (DESIGN.md's vocabulary).
+public enum ChoiceKind: String, Sendable, Codable {
+  /// One op (or at most k summed ops) out of candidates on an edge or a layer.
+  case op
+  /// k inputs out of a node's earlier nodes.
+  case inputs
+  /// A number out of candidates (width scale, expansion, kernel).
+  case value
+  /// A route through a routing graph.
+  case path
+}
+
+/// A choice point: a stable id that architecture parameters are keyed by. All cell instances of one
+/// template share the ids of that template (`normal.edge[0→2].op`, `normal.node2.inputs`).
+public struct ChoicePoint: Sendable, Hashable {
+  /// The stable id.
+  public var id: String
+  /// op / inputs / value / path.
+  public var kind: ChoiceKind
+  /// Candidate names (ops), node indices (inputs, as strings) or values.
+  public var candidates: [String]
+  /// How many are kept (1 for op choices; 2 for DARTS inputs).
+  public var k: Int
+  /// Where it was declared.
+  public var location: SourceLocation
+}
+
+/// One candidate op of an edge or a layer, instantiated.
+public struct Candidate: Sendable, Hashable {
+  /// Its name (as in genotypes, arch files and `PRIMITIVES`).
+  public var name: String
+  /// The primitives it runs.
+  public var graph: PrimGraph
+}
+
+/// An edge of a cell instance: `from` → `to` with a stride and its candidates.
+public struct CellEdge: Sendable, Hashable {
+  /// The node it reads (0..<inputs are the cell inputs, after preprocessing).
+  public var from: Int
+  /// The node it feeds.
+  public var to: Int
+  /// 2 on edges leaving the inputs of a reduction cell, else 1.
+  public var stride: Int
+  /// The op choice point id, or nil when the edge is fixed (then `candidates.count == 1`).
+  public var choice: String?
+  /// The candidates in declaration order (the order of α's columns).
+  public var candidates: [Candidate]
+  /// PC-DARTS partial channels K: candidates are built on `C/K` channels; the other channels bypass
+  /// (max-pooled 2×2 when `stride == 2`), then `concat(op, bypass)` is channel-shuffled with K groups.
+  public var partialChannels: Int?
+}
+
+/// How a node combines its incoming edges.
+public enum Combine: String, Sendable, Hashable {
+  /// Sum of edge outputs (DARTS, NB201).
+  case sum
+  /// Mean of edge outputs.
+  case mean
+}
+
+/// An intermediate node of a cell instance.
+public struct CellNode: Sendable, Hashable {
+  /// Its index in the cell (inputs come first).
+  public var index: Int
+  /// Its incoming edges (in a decided architecture: only the kept ones, possibly two from one input).
+  public var edges: [CellEdge]
+  /// The inputs choice point id (keep k of the edges' sources), or nil.
+  public var inputsChoice: String?
+  /// How edges are combined.
+  public var combine: Combine
+  /// Its output shape.
+  public var shape: Shape
+}
+
+/// One input of a cell instance.
+public struct CellInput: Sendable, Hashable {
+  /// The body item whose output it reads (-1 = the stem).
+  public var source: Int
+  /// The shape it reads.
+  public var sourceShape: Shape
+  /// The preprocessing op (FactorizedReduce, ReLUConvBN 1×1, or identity).
+  public var preprocess: PrimGraph
+}
+
+/// An expanded cell.
+public struct CellInstance: Sendable, Hashable {
+  /// The template name (the prefix of its choice ids).
+  public var template: String
+  /// Its position among the network's cells.
+  public var cellIndex: Int
+  /// Whether it is a reduction cell.
+  public var reduction: Bool
+  /// Whether the previous cell was a reduction cell.
+  public var reductionPrev: Bool
+  /// Channels of the cell two back (`C_prev_prev`).
+  public var cPrevPrev: Int
+  /// Channels of the previous cell (`C_prev`).
+  public var cPrev: Int
+  /// The node width C.
+  public var c: Int
+  /// The inputs with their preprocessing.
+  public var inputs: [CellInput]
+  /// The intermediate nodes in order.
+  public var nodes: [CellNode]
+  /// The nodes concatenated (or averaged / last) into the output.
+  public var outputNodes: [Int]
+  /// concat, mean or last.
+  public var outputMode: String
+  /// The output shape.
+  public var shape: Shape
+}
+
+/// One layer of a layer-wise space (MobileNet family): fixed or a choice over candidates.
+public struct LayerIR: Sendable, Hashable {
+  /// Its index among the network's layers.
+  public var layerIndex: Int
+  /// The op choice point id, or nil when fixed.
+  public var choice: String?
+  /// The candidates (one when fixed).
+  public var candidates: [Candidate]
+  /// The stride of the layer.
+  public var stride: Int
+  /// Whether an identity shortcut is added around the (chosen) op.
+  public var residual: Bool
+  /// Input shape.
+  public var inputShape: Shape
+  /// Output shape.
+  public var shape: Shape
+}
+
+/// One item of the expanded network body.
+public enum NetworkItem: Sendable, Hashable {
+  /// A cell.
+  case cell(CellInstance)
+  /// A layer.
+  case layer(LayerIR)
+  /// A fixed block (e.g. NB201's ResNet block, MobileNet's last conv).
+  case fixed(name: String, graph: PrimGraph)
+
+  /// The output shape.
+  public var shape: Shape {
+    switch self {
+    case .cell(let c): return c.shape
+    case .layer(let l): return l.shape
+    case .fixed(_, let g): return g.outputShape
+    }
+  }
+}
+
+/// The auxiliary head of an evaluation skeleton.
+public struct AuxiliaryHead: Sendable, Hashable {
+  /// The body item whose output it reads.
+  public var after: Int
+  /// Its primitives (ending in the classifier).
+  public var graph: PrimGraph
+  /// Its loss weight.
+  public var weight: Double
+}
+
+/// The expanded macro skeleton.
+public struct NetworkIR: Sendable, Hashable {
+  /// The input shape.
+  public var input: Shape
+  /// Number of classes.
+  public var classes: Int
+  /// The stem (its output feeds the first item; two-input cells see it twice).
+  public var stem: PrimGraph
+  /// The body in order.
+  public var items: [NetworkItem]
+  /// Global pooling and classifier, applied to the last item's output.
+  public var head: PrimGraph
+  /// The auxiliary head, in evaluation skeletons that declare one.
+  public var auxiliary: AuxiliaryHead?
+  /// Drop-path probability of the evaluation skeleton (0 when none).
+  public var dropPath: Double
+}

@@ -1,0 +1,63 @@
+import Testing
+
+@testable import NASCSpace
+
+@Suite("Parameters and MACs")
+struct CostTests {
+  func ir(_ rel: String, _ options: CompileOptions = CompileOptions()) throws -> SpaceIR {
+    let r = Compiler.compile(path: repo(rel), options: options)
+    return try #require(r.ir, "\(r.diagnostics)")
+  }
+
+  @Test func dartsSearchSupernet() throws {
+    #expect(try ir("spaces/darts-cnn.yaml").cost.params == 1_930_618)
+  }
+
+  @Test func dartsSearchSupernetOnDigitsInput() throws {
+    let text = readRepo("spaces/darts-cnn.yaml").replacingAll("input: {channels: 3, size: 32, classes: 10}", "input: {channels: 1, size: 8, classes: 10}")
+    let dir = tempProject()
+    write(readRepo("spaces/lib/darts-cells.yaml"), "lib/darts-cells.yaml", in: dir)
+    let r = Compiler.compile(path: write(text, "space.yaml", in: dir))
+    let ir = try #require(r.ir, "\(r.diagnostics)")
+    #expect(ir.cost.params == 1_929_754)
+  }
+
+  @Test func pcDartsPartialChannels() throws {
+    let space = try ir("spaces/pc-darts.yaml")
+    #expect(space.cost.params == 299_578)
+    #expect(space.cells[0].nodes[0].edges[0].partialChannels == 4)
+  }
+
+  @Test func dartsV2Evaluation() throws {
+    let space = try ir("spaces/darts-cnn.yaml", CompileOptions(eval: true, arch: DartsGenotype.published["DARTS_V2"]))
+    #expect(space.cost.params == 3_349_342)
+    #expect(space.auxiliaryCost?.params == 476_426)
+    #expect(space.cells.count == 20)
+    #expect(space.mode == .fixed)
+  }
+
+  @Test func nb201AllConv3x3() throws {
+    let arch = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|"
+    #expect(try ir("spaces/nas-bench-201.yaml", CompileOptions(arch: arch)).cost.params == 1_531_546)
+  }
+
+  @Test func mobileNetV2() throws {
+    let space = try ir("examples/mobilenetv2.yaml")
+    #expect(space.cost.params == 3_504_872)  // torchvision's count
+    #expect(space.cost.macs == 300_774_272)  // ~300M multiply-adds (paper: 300M)
+    #expect(space.mode == .fixed)
+  }
+
+  @Test func everyBNIsAffineInAFixedArchitecture() throws {
+    let space = try ir("spaces/darts-cnn.yaml", CompileOptions(arch: "DARTS_V1"))
+    for c in space.cells {
+      for n in c.nodes {
+        for e in n.edges {
+          for node in e.candidates[0].graph.nodes {
+            if case .batchNorm(_, let affine) = node.op { #expect(affine) }
+          }
+        }
+      }
+    }
+  }
+}

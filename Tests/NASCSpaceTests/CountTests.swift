@@ -1,0 +1,47 @@
+import Testing
+
+@testable import NASCSpace
+
+@Suite("Architecture counts")
+struct CountTests {
+  func count(_ rel: String) throws -> String {
+    let r = Compiler.compile(path: repo(rel))
+    let ir = try #require(r.ir, "\(r.diagnostics)")
+    return ir.architectures.description
+  }
+
+  @Test func nasBench201() throws { #expect(try count("spaces/nas-bench-201.yaml") == "15625") }
+  @Test func dartsCNN() throws { #expect(try count("spaces/darts-cnn.yaml") == "1076746950455072400") }
+  @Test func pcDartsSameSpace() throws { #expect(try count("spaces/pc-darts.yaml") == "1076746950455072400") }
+  @Test func proxylessNAS() throws {
+    #expect(try count("spaces/proxylessnas.yaml") == (BigUInt.power(7, 15) * BigUInt.power(6, 6)).description)
+  }
+  @Test func spos() throws { #expect(try count("spaces/spos.yaml") == BigUInt.power(4, 20).description) }
+  @Test func fairNAS() throws { #expect(try count("spaces/fairnas.yaml") == BigUInt.power(6, 19).description) }
+  @Test func gdasNormalCellPairs() throws {
+    // top-2 (input, op) pairs per node over 7 derivable ops: C(14,2)·C(21,2)·C(28,2)·C(35,2)
+    #expect(try count("spaces/gdas.yaml") == String(91 * 210 * 378 * 595))
+  }
+
+  @Test func editedNB201FollowsTheSpace() throws {
+    let text = readRepo("spaces/nas-bench-201.yaml")
+      .replacingAll("nb201: [none, skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3]", "nb201: [none, skip_connect, nor_conv_1x1, nor_conv_3x3]")
+    let r = compileText(text)
+    let ir = try #require(r.ir, "\(r.diagnostics)")
+    #expect(ir.architectures.description == "4096")
+  }
+
+  @Test func editedDartsWithThreeNodes() throws {
+    let text = readRepo("spaces/lib/darts-cells.yaml").replacingAll("nodes: 4", "nodes: 3")
+      + "\nnetwork: {C: 16, stem: [{conv: {out: 48, kernel: 3}}, bn], cells: 8}\n"
+    let r = compileText(text)
+    let ir = try #require(r.ir, "\(r.diagnostics)")
+    let perCell = BigUInt(1 * 3 * 6) * BigUInt.power(49, 3)  // C(2,2)·C(3,2)·C(4,2)·7^6
+    #expect(ir.architectures == perCell * perCell)
+  }
+
+  @Test func log10() {
+    let v = BigUInt(1_076_746_950) * BigUInt(1_000_000_000) + BigUInt(455_072_400)
+    #expect(abs(v.log10 - 18.0321) < 1e-3)
+  }
+}

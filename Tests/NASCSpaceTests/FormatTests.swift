@@ -1,0 +1,133 @@
+import Testing
+
+@testable import NASCSpace
+
+@Suite("Genotypes, NB201 strings and arch documents")
+struct FormatTests {
+  @Test(arguments: ["DARTS_V1", "DARTS_V2", "PC_DARTS_cifar", "PDARTS", "GDAS_V1"])
+  func genotypeRoundTrip(name: String) throws {
+    let g = try DartsGenotype.parse(DartsGenotype.published[name]!)
+    #expect(g.normal.count == 8)
+    #expect(try DartsGenotype.parse(g.description) == g)
+  }
+
+  @Test func genotypeRangeConcat() throws {
+    let g = try DartsGenotype.parse(DartsGenotype.published["PDARTS"]!)
+    #expect(g.normalConcat == [2, 3, 4, 5])
+    #expect(g.normal[7] == .init("dil_conv_5x5", 4))
+  }
+
+  @Test func genotypeErrorsHaveColumns() {
+    #expect(throws: DartsGenotype.ParseError.self) { try DartsGenotype.parse("Genotype(normal=[('sep_conv_3x3', 0)") }
+    do {
+      _ = try DartsGenotype.parse("Genotype(normal=[('a', x)])")
+    } catch {
+      #expect(error.column == 24)
+    }
+  }
+
+  @Test func nb201RoundTrip() throws {
+    let s = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"
+    let a = try NB201Arch.parse(s)
+    #expect(a.nodes.count == 3)
+    #expect(a.nodes[1][1].op == "avg_pool_3x3")
+    #expect(a.description == s)
+    #expect(throws: NB201Arch.ParseError.self) { try NB201Arch.parse("|nor_conv_3x3-0|") }
+  }
+
+  @Test func compiledGenotypeExportsBack() throws {
+    let text = DartsGenotype.published["DARTS_V2"]!
+    let r = Compiler.compile(path: repo("spaces/darts-cnn.yaml"), options: CompileOptions(arch: text))
+    let ir = try #require(r.ir)
+    #expect(ArchExport.genotype(ir)?.description == (try DartsGenotype.parse(text)).description)
+  }
+
+  @Test func compiledNB201ExportsBack() throws {
+    let s = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"
+    let r = Compiler.compile(path: repo("spaces/nas-bench-201.yaml"), options: CompileOptions(arch: s))
+    let ir = try #require(r.ir, "\(r.diagnostics)")
+    #expect(ArchExport.nb201(ir)?.description == s)
+  }
+
+  @Test func archDocumentWithChoices() throws {
+    let dir = tempProject()
+    write(readRepo("spaces/nas-bench-201.yaml"), "spaces/nb.yaml", in: dir)
+    var doc = "nasc: 1\narch:\n  space: ../spaces/nb.yaml\n  choices:\n"
+    for (j, i) in [(0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3)] { doc += "    cell.edge[\(j)→\(i)].op: nor_conv_3x3\n" }
+    let r = Compiler.compile(path: write(doc, "archs/a.yaml", in: dir))
+    let ir = try #require(r.ir, "\(r.diagnostics)")
+    #expect(ir.cost.params == 1_531_546)
+  }
+
+  @Test func archWithAnUnknownOpIsReported() {
+    let g = DartsGenotype.published["DARTS_V2"]!.replacingAll("dil_conv_3x3", "dil_conv_4x4")
+    let r = Compiler.compile(path: repo("spaces/darts-cnn.yaml"), options: CompileOptions(arch: g))
+    #expect(r.diagnostics.contains { $0.code == .archMismatch && $0.help == "did you mean 'dil_conv_3x3'?" })
+  }
+
+  @Test func dumpAndDotMentionEveryCell() throws {
+    let ir = try #require(Compiler.compile(path: repo("spaces/darts-digits.yaml")).ir)
+    let dump = IRDump.dump(ir)
+    #expect(dump.contains("edge 0→2 stride 1  [normal.edge[0→2].op]"))
+    #expect(dump.contains("reduction"))
+    #expect(DotWriter.dot(ir).contains("cluster_reduce"))
+  }
+}
+
+@Suite("The IR's structure for lowering")
+struct IRStructureTests {
+  @Test func dartsSearchSkeleton() throws {
+    let ir = try #require(Compiler.compile(path: repo("spaces/darts-cnn.yaml")).ir)
+    #expect(ir.cells.count == 8)
+    #expect(ir.cells.map(\.reduction) == [false, false, true, false, false, true, false, false])
+    let c3 = ir.cells[3]
+    #expect(c3.reductionPrev && c3.cPrevPrev == 64 && c3.cPrev == 128 && c3.c == 32)
+    #expect(c3.inputs[0].preprocess.nodes.contains { $0.op == .shift })  // FactorizedReduce
+    #expect(c3.nodes.map { $0.edges.count } == [2, 3, 4, 5])
+    let e = c3.nodes[0].edges[0]
+    #expect(e.choice == "normal.edge[0→2].op")
+    #expect(e.candidates.map(\.name) == ["none", "max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3", "sep_conv_5x5", "dil_conv_3x3", "dil_conv_5x5"])
+    #expect(c3.nodes[0].inputsChoice == "normal.node2.inputs")
+    #expect(ir.cells[2].nodes[0].edges[0].stride == 2)
+    #expect(ir.cells[2].nodes[1].edges[2].stride == 1)
+    #expect(c3.outputNodes == [2, 3, 4, 5] && c3.shape == Shape(128, 16, 16))
+    #expect(ir.choicePoints.count == 36)
+    let cp = try #require(ir.choicePoint("reduce.node5.inputs"))
+    #expect(cp.kind == .inputs && cp.k == 2 && cp.candidates == ["0", "1", "2", "3", "4"])
+    #expect(cp.location.line == 32)
+    #expect(ir.network.head.nodes.map(\.op.name) == ["global_avg_pool", "linear"])
+    #expect(ir.derive.kind == .topKEdges && ir.derive.exclude == ["none"])
+    #expect(ir.method?.name == "darts")
+    #expect(ir.method?["w_lr"] == .real(0.025))
+  }
+
+  @Test func sepConvIsTwoDepthwiseBlocks() throws {
+    let ir = try #require(Compiler.compile(path: repo("spaces/darts-cnn.yaml")).ir)
+    let sep = ir.cells[0].nodes[0].edges[0].candidates[4].graph
+    #expect(sep.nodes.map(\.op.name) == ["relu", "conv", "conv", "bn", "relu", "conv", "conv", "bn"])
+    if case .conv(let dw) = sep.nodes[1].op {
+      #expect(dw.groups == 16 && dw.kh == 3 && dw.ph == 1)
+    } else {
+      Issue.record("expected a depthwise conv")
+    }
+    if case .batchNorm(_, let affine) = sep.nodes[3].op { #expect(!affine) }
+    let pool = ir.cells[0].nodes[0].edges[0].candidates[1].graph
+    #expect(pool.nodes.map(\.op.name) == ["max_pool", "bn"])
+  }
+
+  @Test func layerwiseSpace() throws {
+    let ir = try #require(Compiler.compile(path: repo("spaces/proxylessnas.yaml")).ir)
+    #expect(ir.layers.count == 22)
+    #expect(ir.layers[0].choice == nil)
+    #expect(ir.layers[1].choice == "layer[1].op" && ir.layers[1].candidates.count == 6)
+    #expect(ir.layers[2].candidates.count == 7 && ir.layers[2].residual)
+    #expect(ir.layers[21].shape == Shape(320, 7, 7))
+  }
+
+  @Test func methodDefaultsAndOverrides() throws {
+    let ir = try #require(Compiler.compile(path: repo("spaces/pc-darts.yaml")).ir)
+    #expect(ir.method?["k"] == .int(4))
+    #expect(ir.method?["arch_lr"] == .real(6e-4))
+    #expect(ir.method?["warmup_epochs"] == .int(15))
+  }
+}

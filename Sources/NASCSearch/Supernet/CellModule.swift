@@ -1,0 +1,69 @@
+import NASCSpace
+import NASCTensor
+
+/// One cell instance: preprocessing of its inputs, its nodes' incoming edges and its output.
+public final class CellModule: Module {
+  /// The IR cell.
+  public let cell: CellInstance
+  /// One preprocessing module per cell input.
+  public let preprocess: [PrimGraphModule]
+  /// Per intermediate node, its edges in IR order.
+  public let edges: [[MixedEdgeModule]]
+
+  /// Builds the cell's modules.
+  public init(_ cell: CellInstance, rng: inout RNG) throws {
+    self.cell = cell
+    var pre = [PrimGraphModule]()
+    for input in cell.inputs { pre.append(try PrimGraphModule(input.preprocess, rng: &rng)) }
+    preprocess = pre
+    var all = [[MixedEdgeModule]]()
+    for node in cell.nodes {
+      var row = [MixedEdgeModule]()
+      for e in node.edges {
+        row.append(
+          try MixedEdgeModule(
+            choice: e.choice, candidates: e.candidates, stride: e.stride, partialChannels: e.partialChannels,
+            rng: &rng))
+      }
+      all.append(row)
+    }
+    edges = all
+    super.init()
+    for (i, p) in pre.enumerated() { register("pre\(i)", p) }
+    for (n, row) in all.enumerated() {
+      for (j, e) in row.enumerated() {
+        register("node\(cell.nodes[n].index)_edge\(j)_from\(cell.nodes[n].edges[j].from)", e)
+      }
+    }
+  }
+
+  /// Runs the cell on its inputs (one tensor per cell input).
+  public func callAsFunction(_ inputs: [Tensor], plan: ForwardPlan, context: inout ForwardContext) -> Tensor {
+    var states = [Tensor?](repeating: nil, count: cell.inputs.count + cell.nodes.count)
+    for (i, x) in inputs.enumerated() { states[i] = preprocess[i](x, context: &context) }
+    for (n, node) in cell.nodes.enumerated() {
+      var outs = [Tensor]()
+      outs.reserveCapacity(node.edges.count)
+      for (j, edge) in node.edges.enumerated() {
+        let module = edges[n][j]
+        let p = module.choice.flatMap { plan.ops[$0] }
+        outs.append(module(states[edge.from]!, plan: p, context: &context))
+      }
+      let value: Tensor
+      if let id = node.inputsChoice, let w = plan.inputs[id] {
+        value = weightedSum(outs, weights: w)
+      } else if node.combine == .mean && outs.count > 1 {
+        value = sum(outs) * (1 / Float(outs.count))
+      } else {
+        value = outs.count == 1 ? outs[0] : sum(outs)
+      }
+      states[node.index] = value
+    }
+    let picked = cell.outputNodes.map { states[$0]! }
+    switch cell.outputMode {
+    case "mean": return picked.count == 1 ? picked[0] : sum(picked) * (1 / Float(picked.count))
+    case "last": return picked[picked.count - 1]
+    default: return picked.count == 1 ? picked[0] : concat(picked, axis: 1)
+    }
+  }
+}

@@ -1,0 +1,43 @@
+import NASCTensor
+
+/// Per-forward-pass state that is not a weight: the generator for dropout, drop path and sampling,
+/// and the drop-path probability of the current epoch.
+public struct ForwardContext {
+  /// Draws for dropout and drop path.
+  public var rng: RNG
+  /// Drop-path probability applied to cell op outputs (evaluation networks; 0 in search).
+  public var dropPath: Float
+
+  /// Creates a context.
+  public init(rng: RNG, dropPath: Float = 0) {
+    self.rng = rng
+    self.dropPath = dropPath
+  }
+}
+
+/// How one op choice point mixes its candidates in one forward pass: what a relaxation decides.
+public enum EdgePlan {
+  /// `Σ_i weights[i] · candidates[active[i]](x)` — a softmax mixture (DARTS) or any weighted subset.
+  case mixture(active: [Int], weights: Tensor)
+  /// `weight · candidates[index](x)`, only that candidate executed (GDAS, single-path methods).
+  /// `weight` is a one-element tensor (value 1 with a straight-through gradient) or nil for plain 1.
+  case single(index: Int, weight: Tensor?)
+}
+
+/// Everything a relaxation decided for one forward pass, keyed by choice point id.
+public struct ForwardPlan {
+  /// Op choices.
+  public var ops: [String: EdgePlan] = [:]
+  /// Per-node edge weights for inputs choices (PC-DARTS edge normalisation), one entry per
+  /// incoming edge in the node's edge order. Nodes without an entry sum their edges.
+  public var inputs: [String: Tensor] = [:]
+
+  /// An empty plan (every fixed edge runs its only candidate).
+  public init() {}
+}
+
+/// Why an IR could not be lowered to engine modules.
+public struct LoweringError: Error, CustomStringConvertible, Sendable {
+  /// What is unsupported.
+  public let description: String
+}

@@ -1,0 +1,98 @@
+import NASCSpace
+import NASCTensor
+
+/// An engine module that runs one `PrimGraph` (an instantiated op: an edge candidate, a
+/// preprocessing op, a stem, a head): the generic interpreter of the IR's primitive vocabulary.
+public final class PrimGraphModule: Module {
+  /// The graph it runs.
+  public let graph: PrimGraph
+  private var layers: [Module?]
+  /// Whether the graph is the `none` op (zeros), which mixtures skip.
+  public let isZero: Bool
+  /// Whether the graph returns its input unchanged (drop path skips identity ops).
+  public let isIdentity: Bool
+
+  /// Builds the layers of `graph`, drawing initial weights from `rng`.
+  public init(_ graph: PrimGraph, rng: inout RNG) throws {
+    self.graph = graph
+    isZero = graph.isZero
+    isIdentity = graph.output == 0 || graph.nodes.allSatisfy { if case .identity = $0.op { true } else { false } }
+    layers = []
+    super.init()
+    for (k, node) in graph.nodes.enumerated() {
+      switch node.op {
+      case .conv(let c):
+        guard !c.bias else { throw LoweringError(description: "convolutions with bias are not supported yet") }
+        let cfg = Conv2DConfig(
+          strideH: c.sh, strideW: c.sw, padH: c.ph, padW: c.pw, dilationH: c.dh, dilationW: c.dw, groups: c.groups)
+        let layer = NASCTensor.Conv2d(c.cin, c.cout, kernelH: c.kh, kernelW: c.kw, config: cfg, rng: &rng)
+        layers.append(register("\(k)_conv", layer))
+      case .batchNorm(let channels, let affine):
+        layers.append(register("\(k)_bn", BatchNorm2d(channels, affine: affine)))
+      case .linear(let i, let o, let bias):
+        layers.append(register("\(k)_linear", Linear(i, o, bias: bias, rng: &rng)))
+      case .maxPool(let p), .avgPool(let p):
+        guard p.kh == p.kw, p.sh == p.sw, p.ph == p.pw else {
+          throw LoweringError(description: "non-square pooling windows are not supported yet")
+        }
+        if case .avgPool = node.op, p.countIncludePad, p.ph > 0 {
+          throw LoweringError(description: "average pooling that counts padding is not supported yet")
+        }
+        layers.append(nil)
+      default:
+        layers.append(nil)
+      }
+    }
+  }
+
+  /// Runs the graph on `x` (NCHW).
+  public func callAsFunction(_ x: Tensor, context: inout ForwardContext) -> Tensor {
+    if graph.output == 0 { return x }
+    var values = [Tensor?](repeating: nil, count: graph.nodes.count + 1)
+    values[0] = x
+    // The last use of each value, so intermediate tensors are released as soon as possible.
+    var lastUse = [Int](repeating: -1, count: values.count)
+    for (k, node) in graph.nodes.enumerated() { for i in node.inputs { lastUse[i] = k } }
+    for (k, node) in graph.nodes.enumerated() {
+      let ins = node.inputs.map { values[$0]! }
+      let y: Tensor
+      switch node.op {
+      case .conv: y = (layers[k] as! NASCTensor.Conv2d)(ins[0])
+      case .batchNorm: y = (layers[k] as! BatchNorm2d)(ins[0])
+      case .linear:
+        let v = ins[0].rank == 2 ? ins[0] : ins[0].flattened()
+        y = (layers[k] as! Linear)(v)
+      case .relu: y = ins[0].relu()
+      case .relu6: y = ins[0].relu6()
+      case .tanh: y = ins[0].tanh()
+      case .sigmoid: y = ins[0].sigmoid()
+      case .identity: y = ins[0]
+      case .zero:
+        let s = node.shape
+        y = Tensor.zeros([ins[0].shape[0], s.channels, s.height, s.width])
+      case .maxPool(let p): y = maxPool2d(ins[0], Pool2DConfig(kernel: p.kh, stride: p.sh, padding: p.ph))
+      case .avgPool(let p): y = avgPool2d(ins[0], Pool2DConfig(kernel: p.kh, stride: p.sh, padding: p.ph))
+      case .globalAvgPool: y = globalAvgPool(ins[0])
+      case .dropout(let p): y = ins[0].dropout(Float(p), training: isTraining, rng: &context.rng)
+      case .shift: y = Self.shift(ins[0])
+      case .channelShuffle(let g): y = ins[0].channelShuffle(groups: g)
+      case .slice(let start, let count, let step):
+        y = ins[0].slice(axis: 1, start: start, end: start + (count - 1) * step + 1, step: step)
+      case .concat: y = concat(ins, axis: 1)
+      case .add: y = sum(ins)
+      }
+      values[k + 1] = y
+      for i in node.inputs where lastUse[i] == k && i != graph.output { values[i] = nil }
+    }
+    return values[graph.output]!
+  }
+
+  /// `y[:, :, i, j] = x[:, :, i+1, j+1]`, zero beyond the border (FactorizedReduce's offset branch).
+  static func shift(_ x: Tensor) -> Tensor {
+    let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+    var y = x.slice(axis: 2, start: 1)
+    y = concat([y, Tensor.zeros([n, c, 1, w])], axis: 2)
+    y = y.slice(axis: 3, start: 1)
+    return concat([y, Tensor.zeros([n, c, h, 1])], axis: 3)
+  }
+}

@@ -1,0 +1,94 @@
+import NASCSpace
+import NASCTensor
+
+/// The network lowered from a `NetworkIR`: stem, body (cells, layers, fixed blocks), head and an
+/// optional auxiliary head. One class serves search supernets and fixed architectures alike: a fixed
+/// architecture is an IR whose edges have one candidate each.
+public final class SupernetModel: Module {
+  /// One lowered body item.
+  enum Item {
+    case cell(CellModule)
+    case layer(MixedEdgeModule, residual: Bool)
+    case fixed(PrimGraphModule)
+  }
+
+  /// The IR it was built from.
+  public let network: NetworkIR
+  let stem: PrimGraphModule
+  let items: [Item]
+  let head: PrimGraphModule
+  let auxiliary: PrimGraphModule?
+  /// For each body item, the last item that reads its output (so it can be released after that).
+  let lastReader: [Int]
+
+  /// Builds every module of `network`, drawing initial weights from `rng` in network order.
+  public init(_ network: NetworkIR, rng: inout RNG) throws {
+    self.network = network
+    stem = try PrimGraphModule(network.stem, rng: &rng)
+    var items = [Item]()
+    for item in network.items {
+      switch item {
+      case .cell(let c): items.append(.cell(try CellModule(c, rng: &rng)))
+      case .layer(let l):
+        let m = try MixedEdgeModule(
+          choice: l.choice, candidates: l.candidates, stride: l.stride, partialChannels: nil, rng: &rng)
+        items.append(.layer(m, residual: l.residual))
+      case .fixed(_, let g): items.append(.fixed(try PrimGraphModule(g, rng: &rng)))
+      }
+    }
+    self.items = items
+    var last = network.items.indices.map { $0 + 1 }
+    for (i, item) in network.items.enumerated() {
+      if case .cell(let c) = item { for input in c.inputs where input.source >= 0 { last[input.source] = max(last[input.source], i) } }
+    }
+    lastReader = last
+    head = try PrimGraphModule(network.head, rng: &rng)
+    auxiliary = try network.auxiliary.map { try PrimGraphModule($0.graph, rng: &rng) }
+    super.init()
+    register("stem", stem)
+    for (i, item) in items.enumerated() {
+      switch item {
+      case .cell(let c): register("cells\(i)", c)
+      case .layer(let l, _): register("layers\(i)", l)
+      case .fixed(let f): register("blocks\(i)", f)
+      }
+    }
+    register("head", head)
+    if let auxiliary { register("auxiliary", auxiliary) }
+  }
+
+  /// The weights (everything but architecture parameters).
+  public var weights: [Parameter] { parameters(in: .weights) }
+
+  /// Runs the network on a batch `x` (NCHW). Returns the logits and, in training mode when the
+  /// network has an auxiliary head, the auxiliary logits.
+  public func callAsFunction(_ x: Tensor, plan: ForwardPlan, context: inout ForwardContext) -> (
+    logits: Tensor, auxiliary: Tensor?
+  ) {
+    let s = stem(x, context: &context)
+    var outputs = [Tensor?](repeating: nil, count: items.count)
+    var aux: Tensor?
+    var previous = s
+    for (i, item) in items.enumerated() {
+      let y: Tensor
+      switch item {
+      case .cell(let c):
+        let ins = c.cell.inputs.map { $0.source < 0 ? s : outputs[$0.source]! }
+        y = c(ins, plan: plan, context: &context)
+      case .layer(let m, let residual):
+        let p = m.choice.flatMap { plan.ops[$0] }
+        let out = m(previous, plan: p, context: &context)
+        y = residual ? out + previous : out
+      case .fixed(let f):
+        y = f(previous, context: &context)
+      }
+      outputs[i] = y
+      for j in 0..<i where outputs[j] != nil && lastReader[j] <= i { outputs[j] = nil }
+      previous = y
+      if let a = auxiliary, let spec = network.auxiliary, spec.after == i, isTraining {
+        aux = a(y, context: &context)
+      }
+    }
+    return (head(previous, context: &context), aux)
+  }
+}

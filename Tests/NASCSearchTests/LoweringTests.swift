@@ -1,0 +1,48 @@
+import NASCSpace
+import NASCTensor
+import Testing
+
+@testable import NASCSearch
+
+@Suite struct LoweringTests {
+  func weightCount(_ m: SupernetModel) -> Int { m.weights.reduce(0) { $0 + $1.shape.reduce(1, *) } }
+
+  @Test func dartsSupernetHasThePyTorchReferenceParameterCount() throws {
+    let ir = try compileSpace("darts-cnn.yaml")
+    var rng = RNG(seed: 1)
+    let model = try SupernetModel(ir.network, rng: &rng)
+    #expect(weightCount(model) == 1_930_618)
+    #expect(weightCount(model) == ir.cost.params)
+    let arch = ArchitectureParameters(ir: ir, inputs: false, rng: &rng)
+    #expect(arch.entries.count == 28)
+    #expect(arch.parameters.allSatisfy { $0.shape == [8] })
+  }
+
+  @Test func pcDartsSupernetHasThePyTorchReferenceParameterCount() throws {
+    let ir = try compileSpace("pc-darts.yaml")
+    var rng = RNG(seed: 1)
+    let model = try SupernetModel(ir.network, rng: &rng)
+    #expect(weightCount(model) == 299_578)
+    let arch = ArchitectureParameters(ir: ir, inputs: true, rng: &rng)
+    #expect(arch.entries.count == 28 + 8)
+  }
+
+  @Test func digitsSupernetRunsForward() throws {
+    let ir = try compileSpace("darts-digits.yaml")
+    var rng = RNG(seed: 3)
+    let model = try SupernetModel(ir.network, rng: &rng)
+    #expect(weightCount(model) == ir.cost.params)
+    let arch = ArchitectureParameters(ir: ir, inputs: false, rng: &rng)
+    var plan = ForwardPlan()
+    for (id, p) in arch.entries { plan.ops[id] = .mixture(active: Array(0..<8), weights: p.value.softmax()) }
+    var ctx = ForwardContext(rng: RNG(seed: 4))
+    let x = Tensor.randn([4, 1, 8, 8], rng: &rng)
+    let (logits, aux) = model(x, plan: plan, context: &ctx)
+    #expect(logits.shape == [4, 10])
+    #expect(aux == nil)
+    let loss = crossEntropy(logits: logits, labels: [0, 1, 2, 3])
+    loss.backward()
+    #expect(arch.parameters.allSatisfy { $0.grad != nil })
+    #expect(model.weights.filter { $0.grad == nil }.isEmpty)
+  }
+}

@@ -32,7 +32,7 @@ let package = Package(
     ),
     .target(
       name: "NASCSearch",
-      dependencies: ["NASCSpace", "NASCTensor"],
+      dependencies: ["NASCSpace", "NASCTensor", "NASCExport"],
       resources: [.copy("Resources/optdigits")]
     ),
     .target(

@@ -6,11 +6,15 @@ public struct CompileOptions: Sendable {
   public var eval: Bool
   /// A fixed architecture: an arch file path, a DARTS genotype string or an NB201 string.
   public var arch: String?
+  /// A search method that replaces the space's `search.method` (`nasc search --method`): its paper
+  /// defaults apply, overridden by those keys of the space's `search:` block that it also has.
+  public var method: String?
 
   /// Creates options.
-  public init(eval: Bool = false, arch: String? = nil) {
+  public init(eval: Bool = false, arch: String? = nil, method: String? = nil) {
     self.eval = eval
     self.arch = arch
+    self.method = method
   }
 }
 
@@ -73,7 +77,7 @@ public enum Compiler {
       arch = parseArchArgument(text, &bag, sources: &sources)
       if arch == nil { return CompileResult(ir: nil, diagnostics: bag.all, sources: sources) }
     }
-    let ir = compile(root: root, path: spacePath, eval: options.eval, arch: arch, &bag)
+    let ir = compile(root: root, path: spacePath, eval: options.eval, arch: arch, method: options.method, &bag)
     let all = bag.all
     return CompileResult(ir: all.contains { $0.severity == .error } ? nil : ir, diagnostics: all, sources: sources)
   }
@@ -124,15 +128,37 @@ public enum Compiler {
   }
 
   /// Parses the `search:` block into a method configuration.
-  static func methodConfig(_ root: SyntaxNode, _ bag: inout DiagnosticBag) -> MethodConfig? {
-    guard let s = root["search"], let pairs = s.pairs else { return nil }
-    guard let mNode = s["method"], let name = mNode.scalar else { return nil }
+  static func methodConfig(_ root: SyntaxNode, override: String? = nil, _ bag: inout DiagnosticBag) -> MethodConfig? {
+    let s = root["search"]
+    let pairs = s?.pairs ?? []
+    if let override {
+      guard let spec = MethodCatalog.method(override) else {
+        bag.add(Diagnostic(.unknownMethod, "unknown search method '\(override)' (from --method)", at: root.location,
+          help: DidYouMean.help(override, in: MethodCatalog.methods.map(\.name))
+            ?? "methods: \(MethodCatalog.methods.map(\.name).joined(separator: ", "))"))
+        return nil
+      }
+      if s?["method"]?.scalar != override {
+        // Keep the space's values of the hyperparameters the new method shares (epochs, batch size, ...).
+        let shared = pairs.filter { k, _ in k.scalar != "method" && spec.hyperparameters.contains { $0.name == k.scalar } }
+        var quiet = DiagnosticBag()
+        let base = hyperparameters(spec, name: override, pairs: shared, &quiet)
+        bag.add(contentsOf: quiet.all.filter { $0.severity == .error })
+        return base
+      }
+    }
+    guard let s, let mNode = s["method"], let name = mNode.scalar else { return nil }
     guard let spec = MethodCatalog.method(name) else {
       bag.add(Diagnostic(.unknownMethod, "unknown search method '\(name)'", at: mNode.location, length: mNode.length,
         help: DidYouMean.help(name, in: MethodCatalog.methods.map(\.name))
           ?? "methods: \(MethodCatalog.methods.map(\.name).joined(separator: ", "))"))
       return nil
     }
+    return hyperparameters(spec, name: name, pairs: pairs, &bag)
+  }
+
+  /// Resolves a method's hyperparameters: paper defaults, overridden by `pairs` of a `search:` block.
+  static func hyperparameters(_ spec: MethodSpec, name: String, pairs: [(key: SyntaxNode, value: SyntaxNode)], _ bag: inout DiagnosticBag) -> MethodConfig {
     var hp = spec.hyperparameters.map { (name: $0.name, value: $0.value, overridden: false) }
     let union = Set(MethodCatalog.allHyperparameters.map(\.name))
     for (k, v) in pairs {
@@ -204,8 +230,8 @@ public enum Compiler {
   }
 
   /// Compiles an already loaded (and schema-checked) root.
-  static func compile(root: SyntaxNode, path: String, eval: Bool, arch: ArchSpec?, _ bag: inout DiagnosticBag) -> SpaceIR? {
-    let method = methodConfig(root, &bag)
+  static func compile(root: SyntaxNode, path: String, eval: Bool, arch: ArchSpec?, method override: String? = nil, _ bag: inout DiagnosticBag) -> SpaceIR? {
+    let method = methodConfig(root, override: override, &bag)
     let derive = deriveRule(root, method: method)
     guard let sk = skeleton(root, eval: eval) else {
       bag.add(Diagnostic(.missingKey, "the space has no 'network'", at: root.location,

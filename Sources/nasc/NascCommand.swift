@@ -9,7 +9,9 @@ struct NascCommand: ParsableCommand {
     commandName: "nasc",
     abstract: "A neural-architecture-search compiler: YAML search spaces in, searched architectures out.",
     version: nascVersion,
-    subcommands: [CompileCommand.self, ValidateCommand.self, SchemaCommand.self, BenchCommand.self]
+    subcommands: [
+      CompileCommand.self, ValidateCommand.self, SchemaCommand.self, SearchCommand.self, BenchCommand.self,
+    ]
   )
 
   /// Runs the command line; usage errors exit 2 (ArgumentParser's default would be 64).

@@ -1,3 +1,5 @@
+import NASCTensor
+
 /// One minibatch: NCHW pixels and labels.
 public struct Batch: Sendable {
   /// `count × channels × height × width` values.
@@ -8,11 +10,22 @@ public struct Batch: Sendable {
   public var count: Int { labels.count }
 }
 
+/// Where a `BatchSampler` stands: enough to continue with exactly the batches an uninterrupted run
+/// would draw.
+public struct SamplerState: Codable, Equatable, Sendable {
+  /// The generator state now.
+  public var rng: UInt64
+  /// The generator state the current permutation was drawn from (nil before the first batch).
+  public var permutationFrom: UInt64?
+  /// Images of the current permutation already used.
+  public var cursor: Int
+}
+
 /// Draws shuffled minibatches from a dataset epoch after epoch, augmenting each image.
 ///
-/// The sampler's whole state is its generator state and position, so a resumed run that restores
-/// them draws exactly the batches an uninterrupted run would.
-public struct BatchSampler<G: RandomNumberGenerator> {
+/// The sampler's whole state is a `SamplerState`, so a resumed run that restores it draws exactly
+/// the batches an uninterrupted run would.
+public struct BatchSampler {
   /// The images drawn from.
   public let dataset: ImageDataset
   /// Images per batch (the last batch of an epoch is dropped if smaller, as `drop_last`).
@@ -20,16 +33,34 @@ public struct BatchSampler<G: RandomNumberGenerator> {
   /// Augmentation applied to every drawn image.
   public let augmentation: Augmentation
   /// The generator for shuffling and augmentation.
-  public var rng: G
+  private var rng: SeededGenerator
+  private var permutationFrom: UInt64?
   private var order: [Int] = []
   private var cursor = 0
 
   /// Creates a sampler; `batchSize` is clamped to the dataset size.
-  public init(dataset: ImageDataset, batchSize: Int, augmentation: Augmentation = .none, rng: G) {
+  public init(dataset: ImageDataset, batchSize: Int, augmentation: Augmentation = .none, rng: RNG) {
     self.dataset = dataset
     self.batchSize = max(1, min(batchSize, dataset.count))
     self.augmentation = augmentation
-    self.rng = rng
+    self.rng = SeededGenerator(rng)
+  }
+
+  /// The current state, for checkpoints.
+  public var state: SamplerState { SamplerState(rng: rng.rng.state, permutationFrom: permutationFrom, cursor: cursor) }
+
+  /// Continues from a saved state.
+  public mutating func restore(_ s: SamplerState) {
+    if let from = s.permutationFrom {
+      var g = SeededGenerator(RNG(seed: from))
+      order = Array(0..<dataset.count)
+      order.shuffle(using: &g)
+    } else {
+      order = []
+    }
+    permutationFrom = s.permutationFrom
+    cursor = s.cursor
+    rng = SeededGenerator(RNG(seed: s.rng))
   }
 
   /// Full batches per epoch.
@@ -38,6 +69,7 @@ public struct BatchSampler<G: RandomNumberGenerator> {
   /// The next batch; reshuffles when the current permutation is used up.
   public mutating func next() -> Batch {
     if order.isEmpty || cursor + batchSize > order.count {
+      permutationFrom = rng.rng.state
       order = Array(0..<dataset.count)
       order.shuffle(using: &rng)
       cursor = 0
@@ -82,4 +114,14 @@ extension ImageDataset {
     let size = imageSize
     return Batch(pixels: Array(pixels[(range.lowerBound * size)..<(range.upperBound * size)]), labels: Array(labels[range]))
   }
+}
+
+/// The engine's seedable generator as a Swift `RandomNumberGenerator`.
+public struct SeededGenerator: RandomNumberGenerator {
+  /// The wrapped generator.
+  public var rng: RNG
+  /// Wraps `rng`.
+  public init(_ rng: RNG) { self.rng = rng }
+  /// The next 64 random bits.
+  public mutating func next() -> UInt64 { rng.next() }
 }

@@ -1,0 +1,70 @@
+import NASCTensor
+
+/// DARTS' second-order architecture gradient (METHODS.md §1.3), with no double backward:
+///
+/// 1. virtual step `w' = w − η · (μ·m + ∇_w L_train(w, α) + λ·w)`;
+/// 2. `g1 = ∇_α L_val(w', α)`, `v = ∇_{w'} L_val(w', α)`;
+/// 3. `HVP ≈ [∇_α L_train(w + R·v, α) − ∇_α L_train(w − R·v, α)] / 2R` with `R = 0.01 / ‖v‖`;
+/// 4. `∇_α = g1 − η · HVP`; the weights are restored.
+public enum SecondOrder {
+  /// Finite-difference Hessian-vector product `∂²L/∂α∂w · v` of `loss` at the current weights:
+  /// perturbs `weights` by ±R·v (R = `scale` / ‖v‖), returns the α-gradient difference / 2R, and
+  /// restores the weights. Gradients of `arch` are overwritten.
+  public static func hessianVectorProduct(
+    weights: [Parameter], arch: [Parameter], v: [Tensor], scale: Float = 0.01, loss: () -> Tensor
+  ) -> [Tensor] {
+    let norm = v.reduce(Float(0)) { $0 + $1.scalars.reduce(0) { $0 + $1 * $1 } }.squareRoot()
+    let r = scale / max(norm, 1e-12)
+    let saved = weights.map { $0.value.detached() }
+    func gradAt(_ sign: Float) -> [Tensor] {
+      for (p, (w, d)) in zip(weights, zip(saved, v)) { p.value = w + d * (sign * r) }
+      for p in arch { p.zeroGrad() }
+      for p in weights { p.zeroGrad() }
+      loss().backward()
+      return arch.map { $0.grad ?? .zeros($0.shape) }
+    }
+    let plus = gradAt(1)
+    let minus = gradAt(-1)
+    for (p, w) in zip(weights, saved) { p.value = w }
+    for p in weights { p.zeroGrad() }
+    return zip(plus, minus).map { ($0 - $1) * (1 / (2 * r)) }
+  }
+
+  /// Sets the α gradients of `run` to the second-order estimate for one validation batch; the
+  /// training batch of the virtual step is drawn from the run's weight sampler.
+  static func architectureGradient(run: SearchRun, val: Batch) throws {
+    let weights = run.model.weights
+    let archParams = run.arch.parameters
+    let eta = run.weightOptimizer.learningRate
+    let mu = run.weightOptimizer.momentum
+    let wd = run.weightOptimizer.weightDecay
+    let train = run.trainSampler.next()
+    let saved = weights.map { $0.value.detached() }
+    let momentum = run.weightOptimizer.stateDict()
+    // 1. Virtual step.
+    run.model.zeroGrad()
+    let (lt, _) = run.forward(train)
+    try run.checkFinite(lt.scalar, what: "training")
+    lt.backward()
+    for (i, p) in weights.enumerated() {
+      let g = p.grad ?? .zeros(p.shape)
+      var d = g + saved[i] * wd
+      if let m = momentum["momentum_buffer.\(i)"], m.shape == p.shape { d = d + m * mu }
+      p.value = saved[i] - d * eta
+    }
+    // 2. Gradients at w'.
+    run.model.zeroGrad()
+    for p in archParams { p.zeroGrad() }
+    let (lv, _) = run.forward(val)
+    try run.checkFinite(lv.scalar, what: "architecture")
+    lv.backward()
+    let g1 = archParams.map { $0.grad ?? .zeros($0.shape) }
+    let v = weights.map { $0.grad ?? .zeros($0.shape) }
+    // 3. Hessian-vector product at the original weights.
+    for (p, w) in zip(weights, saved) { p.value = w }
+    let hvp = hessianVectorProduct(weights: weights, arch: archParams, v: v) { run.forward(train).loss }
+    // 4. Combine.
+    for (i, p) in archParams.enumerated() { p.grad = g1[i] - hvp[i] * eta }
+    run.model.zeroGrad()
+  }
+}

@@ -1,0 +1,66 @@
+import Foundation
+
+/// The files of one search run: `arch.yaml`, `genotype.txt`, `metrics.jsonl`,
+/// `checkpoint.safetensors`, `manifest.json` and SVG pictures.
+public struct RunDirectory: Sendable {
+  /// The directory.
+  public let path: String
+
+  /// Uses `path` (not created yet).
+  public init(path: String) { self.path = path }
+
+  /// `path/name`.
+  public func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
+  /// The checkpoint.
+  public var checkpoint: String { file("checkpoint.safetensors") }
+  /// The manifest.
+  public var manifest: String { file("manifest.json") }
+  /// Per-epoch metrics, one JSON object per line.
+  public var metrics: String { file("metrics.jsonl") }
+  /// The derived architecture.
+  public var arch: String { file("arch.yaml") }
+
+  /// Makes the directory ready: a new run needs a missing or empty directory; a resumed run needs
+  /// an existing checkpoint.
+  public func prepare(resume: Bool) throws {
+    let fm = FileManager.default
+    var isDir: ObjCBool = false
+    let exists = fm.fileExists(atPath: path, isDirectory: &isDir)
+    if resume {
+      guard exists, fm.fileExists(atPath: checkpoint) else {
+        throw SearchError("E302", "no checkpoint to resume in \(path)",
+          help: "pass the --out directory of an earlier run, or drop --resume to start a new one", path: path)
+      }
+      return
+    }
+    if exists {
+      guard isDir.boolValue else {
+        throw SearchError("E302", "\(path) exists and is not a directory", help: "choose another --out", path: path)
+      }
+      let entries = (try? fm.contentsOfDirectory(atPath: path)) ?? []
+      guard entries.isEmpty else {
+        throw SearchError("E302", "\(path) is not empty",
+          help: fm.fileExists(atPath: checkpoint) ? "add --resume to continue that run, or choose another --out" : "choose an empty or new --out directory",
+          path: path)
+      }
+    } else {
+      do { try fm.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
+        throw SearchError("E301", "cannot create \(path): \(error.localizedDescription)", help: "check the path and permissions", path: path)
+      }
+    }
+  }
+
+  /// The space path as seen from this directory (relative when both are under the current directory).
+  public func relativePath(to target: String) -> String {
+    let cwd = FileManager.default.currentDirectoryPath
+    func absolute(_ p: String) -> [String] {
+      let full = p.hasPrefix("/") ? p : (cwd as NSString).appendingPathComponent(p)
+      return (full as NSString).standardizingPath.split(separator: "/").map(String.init)
+    }
+    let from = absolute(path), to = absolute(target)
+    var i = 0
+    while i < from.count && i < to.count && from[i] == to[i] { i += 1 }
+    if i == 0 { return "/" + to.joined(separator: "/") }
+    return (Array(repeating: "..", count: from.count - i) + to[i...]).joined(separator: "/")
+  }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import NASCSpace
+
+/// `manifest.json`: what a run was (space, its hash, method config, seed, nasc version) and, once
+/// finished, its result.
+public struct RunManifest: Codable, Sendable {
+  /// Per-channel normalisation applied to the data.
+  public struct Normalization: Codable, Sendable {
+    /// Means.
+    public var mean: [Double]
+    /// Standard deviations.
+    public var std: [Double]
+  }
+
+  /// The result of a finished run.
+  public struct Result: Codable, Sendable {
+    /// The DARTS genotype string, if any.
+    public var genotype: String?
+    /// The arch document, relative to the run directory.
+    public var arch: String
+    /// Supernet validation accuracy after the last epoch.
+    public var valAccuracy: Double?
+    /// Epochs run.
+    public var epochs: Int
+  }
+
+  /// nasc version.
+  public var nascVersion = NASCSpace.nascVersion
+  /// The space file as given on the command line.
+  public var space: String
+  /// The space's name.
+  public var spaceName: String
+  /// SHA-256 of the space's source files.
+  public var spaceHash: String
+  /// Method and run settings (includes the seed).
+  public var settings: SearchSettings
+  /// Data normalisation.
+  public var normalization: Normalization
+  /// Images that train weights.
+  public var trainImages: Int
+  /// Images that train the architecture.
+  public var valImages: Int
+  /// The result, once finished.
+  public var result: Result?
+
+  /// Writes the manifest atomically, pretty-printed with sorted keys.
+  public func write(to path: String) throws {
+    let enc = JSONEncoder()
+    enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+    try AtomicFile.write(try enc.encode(self) + Data("\n".utf8), to: path)
+  }
+
+  /// Reads a manifest.
+  public static func read(from path: String) throws -> RunManifest {
+    guard let d = FileManager.default.contents(atPath: path) else {
+      throw SearchError("E302", "no manifest.json in the run directory", help: "pass a directory written by `nasc search`", path: path)
+    }
+    do { return try JSONDecoder().decode(RunManifest.self, from: d) } catch {
+      throw SearchError("E303", "manifest.json is damaged: \(error.localizedDescription)", help: "re-run the search", path: path)
+    }
+  }
+}

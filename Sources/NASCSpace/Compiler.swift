@@ -9,12 +9,16 @@ public struct CompileOptions: Sendable {
   /// A search method that replaces the space's `search.method` (`nasc search --method`): its paper
   /// defaults apply, overridden by those keys of the space's `search:` block that it also has.
   public var method: String?
+  /// An input shape that replaces the space's `input:` channels and size (benchmarks run one space
+  /// at several resolutions).
+  public var input: Shape?
 
   /// Creates options.
-  public init(eval: Bool = false, arch: String? = nil, method: String? = nil) {
+  public init(eval: Bool = false, arch: String? = nil, method: String? = nil, input: Shape? = nil) {
     self.eval = eval
     self.arch = arch
     self.method = method
+    self.input = input
   }
 }
 
@@ -77,7 +81,7 @@ public enum Compiler {
       arch = parseArchArgument(text, &bag, sources: &sources)
       if arch == nil { return CompileResult(ir: nil, diagnostics: bag.all, sources: sources) }
     }
-    let ir = compile(root: root, path: spacePath, eval: options.eval, arch: arch, method: options.method, &bag)
+    let ir = compile(root: root, path: spacePath, eval: options.eval, arch: arch, method: options.method, input: options.input, &bag)
     let all = bag.all
     return CompileResult(ir: all.contains { $0.severity == .error } ? nil : ir, diagnostics: all, sources: sources)
   }
@@ -230,7 +234,7 @@ public enum Compiler {
   }
 
   /// Compiles an already loaded (and schema-checked) root.
-  static func compile(root: SyntaxNode, path: String, eval: Bool, arch: ArchSpec?, method override: String? = nil, _ bag: inout DiagnosticBag) -> SpaceIR? {
+  static func compile(root: SyntaxNode, path: String, eval: Bool, arch: ArchSpec?, method override: String? = nil, input inputOverride: Shape? = nil, _ bag: inout DiagnosticBag) -> SpaceIR? {
     let method = methodConfig(root, override: override, &bag)
     let derive = deriveRule(root, method: method)
     guard let sk = skeleton(root, eval: eval) else {
@@ -239,11 +243,12 @@ public enum Compiler {
       return nil
     }
     let inputNode = root["input"]
-    let channels = inputNode?["channels"]?.int ?? 3
+    var channels = inputNode?["channels"]?.int ?? 3
     var h = 32, w = 32
     if let s = inputNode?["size"] {
       if let v = s.int { h = v; w = v } else if let it = s.items, it.count == 2, let a = it[0].int, let b = it[1].int { h = a; w = b }
     }
+    if let o = inputOverride { (channels, h, w) = (o.channels, o.height, o.width) }
     let classes = inputNode?["classes"]?.int ?? 10
     guard channels > 0, h > 0, w > 0, classes > 0 else { return nil }
     var ex = Expander(root: root, builtin: builtinRoot)

@@ -50,7 +50,7 @@ public struct RunDirectory: Sendable {
     }
   }
 
-  /// The space path as seen from this directory (relative when both are under the current directory).
+  /// The path of `target` relative to this directory (arch documents name their space this way).
   public func relativePath(to target: String) -> String {
     let cwd = FileManager.default.currentDirectoryPath
     func absolute(_ p: String) -> [String] {
@@ -60,7 +60,6 @@ public struct RunDirectory: Sendable {
     let from = absolute(path), to = absolute(target)
     var i = 0
     while i < from.count && i < to.count && from[i] == to[i] { i += 1 }
-    if i == 0 { return "/" + to.joined(separator: "/") }
     return (Array(repeating: "..", count: from.count - i) + to[i...]).joined(separator: "/")
   }
 }

@@ -5,6 +5,6 @@ struct BenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bench",
     abstract: "Measure nasc's performance on this machine.",
-    subcommands: [EngineBenchCommand.self]
+    subcommands: [EngineBenchCommand.self, SearchBenchCommand.self]
   )
 }

@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import NASCSearch
+import NASCSpace
+
+/// `nasc bench search`: milliseconds per first-order search step of the DARTS supernet.
+struct SearchBenchCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "search",
+    abstract: "Time search steps of the DARTS supernet on synthetic data (build with -c release).",
+    discussion: """
+      One step = an architecture step on a validation batch + a weight step on a training batch. \
+      The last stdout line is one JSON object (method, input, batch, threads, ms_per_step, images_per_s, \
+      peak_rss_mb, weight_params, flops_per_step). Run one setting per process for a clean peak RSS.
+      """)
+
+  @Option(help: "darts, gdas or pc-darts (K = 4).")
+  var method = "darts"
+
+  @Option(help: "32 for 3×32×32 inputs, 8 for 1×8×8.")
+  var input = 32
+
+  @Option(help: "Images per batch (two batches per step).")
+  var batch = 64
+
+  @Option(help: "Engine threads.")
+  var threads = 2
+
+  @Option(help: "Timed steps.")
+  var steps = 5
+
+  @Option(help: "Untimed warm-up steps.")
+  var warmup = 1
+
+  @Option(help: "The space (8 cells, C = 16, 8 ops).")
+  var space = "spaces/darts-cnn.yaml"
+
+  @Flag(help: "Print only the JSON line on stdout.")
+  var json = false
+
+  func validate() throws {
+    guard ["darts", "gdas", "pc-darts"].contains(method) else { throw ValidationError("--method must be darts, gdas or pc-darts") }
+    guard input == 32 || input == 8 else { throw ValidationError("--input must be 32 or 8") }
+    guard batch >= 2, threads >= 1, steps >= 1, warmup >= 0 else { throw ValidationError("--batch ≥ 2, --threads ≥ 1, --steps ≥ 1") }
+  }
+
+  func run() throws {
+    let shape = input == 32 ? Shape(3, 32, 32) : Shape(1, 8, 8)
+    let result = Compiler.compile(path: space, options: CompileOptions(method: method, input: shape))
+    if result.hasErrors {
+      Terminal.err(TextRenderer(colour: Terminal.stderrColour, sources: result.sources).render(result.diagnostics))
+      throw ExitCode(1)
+    }
+    guard let ir = result.ir else { throw ExitCode(1) }
+    do {
+      let r = try SearchBenchmark.run(
+        ir: ir, input: input, batch: batch, threads: threads, warmup: warmup, steps: steps
+      ) { Terminal.err("  " + $0 + "\n") }
+      if !json {
+        Terminal.out(
+          String(format: "%@ %dx%dx%d batch %d, %d threads: %.0f ms/step, %.2f images/s, peak RSS %.0f MB, %d weights\n",
+            r.method, shape.channels, shape.height, shape.width, r.batch, r.threads, r.msPerStep, r.imagesPerSecond,
+            r.peakRSSMB, r.weightParams))
+      }
+      Terminal.out(r.json + "\n")
+    } catch let e as SearchError {
+      Terminal.err(e.description + "\n")
+      throw ExitCode(1)
+    }
+  }
+}

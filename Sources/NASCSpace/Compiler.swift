@@ -213,8 +213,13 @@ public enum Compiler {
     return MethodConfig(name: name, relaxation: spec.relaxation, hyperparameters: hp)
   }
 
-  static func deriveRule(_ root: SyntaxNode, method: MethodConfig?) -> DeriveRule {
+  static func deriveRule(_ root: SyntaxNode, method: MethodConfig?, methodOverridden: Bool = false) -> DeriveRule {
     let d = root["derive"]
+    if methodOverridden, let m = method, let kind = MethodCatalog.method(m.name)?.derive {
+      // The space's derive: was written for its own method; an overriding method brings its rule.
+      let topK = kind == .topKEdges || kind == .topKPairs
+      return DeriveRule(kind: kind, k: d?["k"]?.int ?? 2, exclude: topK ? ["none"] : [], skipCap: nil)
+    }
     let kind = d?["rule"]?.scalar.flatMap(DeriveRuleKind.init(rawValue:))
       ?? method.flatMap { MethodCatalog.method($0.name)?.derive } ?? .topKEdges
     let topK = kind == .topKEdges || kind == .topKPairs
@@ -236,7 +241,8 @@ public enum Compiler {
   /// Compiles an already loaded (and schema-checked) root.
   static func compile(root: SyntaxNode, path: String, eval: Bool, arch: ArchSpec?, method override: String? = nil, input inputOverride: Shape? = nil, _ bag: inout DiagnosticBag) -> SpaceIR? {
     let method = methodConfig(root, override: override, &bag)
-    let derive = deriveRule(root, method: method)
+    let overridden = override != nil && root["search"]?["method"]?.scalar != override
+    let derive = deriveRule(root, method: method, methodOverridden: overridden)
     guard let sk = skeleton(root, eval: eval) else {
       bag.add(Diagnostic(.missingKey, "the space has no 'network'", at: root.location,
         help: "add a 'network:' with a stem, cells or a body, and a head (see Grammar.md)"))

@@ -127,7 +127,7 @@ public final class SearchRun {
   func checkFinite(_ v: Float, what: String) throws {
     guard v.isFinite else {
       throw SearchError(
-        "E401", "the \(what) loss became \(v) at epoch \(epoch + 1), step \(stepInEpoch + 1)",
+        "E401", "the \(what) loss became \(v.isNaN ? "NaN" : "infinite") at epoch \(epoch + 1), step \(stepInEpoch + 1)",
         help: "lower the learning rate (w_lr / arch_lr in the space's search: block); the last checkpoint is kept")
     }
   }

@@ -1,0 +1,123 @@
+import Foundation
+import NASCTensor
+import Testing
+
+@testable import NASCSearch
+
+/// End-to-end tests of `nasc search` as a user runs it: the built `nasc` executable in a subprocess.
+@Suite(.serialized) struct SearchCommandTests {
+  static let tiny = repoRoot + "/Tests/NASCSearchTests/Spaces/tiny-digits.yaml"
+  static let args = ["--limit", "64", "--epochs", "3", "--seed", "7"]
+
+  @Test func resumeAfterKillMinus9IsBitIdentical() throws {
+    let dir = try TempDir()
+    let full = dir.path + "/full", cut = dir.path + "/cut"
+    let a = try runNasc(["search", Self.tiny, "--out", full] + Self.args)
+    #expect(a.status == 0, "\(a.stderr)")
+    // Start the same run, kill it hard once the first epoch is written, then resume.
+    let p = try startNasc(["search", Self.tiny, "--out", cut] + Self.args)
+    let metrics = cut + "/metrics.jsonl"
+    let deadline = Date().addingTimeInterval(300)
+    while Date() < deadline {
+      if let text = try? String(contentsOfFile: metrics, encoding: .utf8), !text.isEmpty { break }
+      usleep(20_000)
+    }
+    kill(p.processIdentifier, SIGKILL)
+    p.waitUntilExit()
+    let b = try runNasc(["search", Self.tiny, "--out", cut, "--resume"])
+    #expect(b.status == 0, "\(b.stderr)")
+    #expect(try contents(full + "/arch.yaml") == contents(cut + "/arch.yaml"))
+    #expect(try finalAlpha(full) == finalAlpha(cut))
+    #expect(try finalAlpha(full).count == 28)
+  }
+
+  @Test func interruptSavesMidEpochAndResumeMatches() throws {
+    let dir = try TempDir()
+    let full = dir.path + "/full", cut = dir.path + "/cut"
+    let a = try runNasc(["search", Self.tiny, "--out", full] + Self.args)
+    #expect(a.status == 0)
+    let p = try startNasc(["search", Self.tiny, "--out", cut] + Self.args)
+    let deadline = Date().addingTimeInterval(300)
+    while Date() < deadline && !FileManager.default.fileExists(atPath: cut + "/manifest.json") { usleep(20_000) }
+    usleep(300_000)
+    kill(p.processIdentifier, SIGINT)
+    p.waitUntilExit()
+    if p.terminationStatus == 130 {
+      let b = try runNasc(["search", Self.tiny, "--out", cut, "--resume"])
+      #expect(b.status == 0, "\(b.stderr)")
+      #expect(b.stderr.contains("resuming"))
+    }
+    // Either the run finished before the signal (exit 0) or it was resumed: the result is the same.
+    #expect(try contents(full + "/arch.yaml") == contents(cut + "/arch.yaml"))
+    #expect(try finalAlpha(full) == finalAlpha(cut))
+  }
+
+  @Test func badInputsEndWithClearErrorsAndKeepCheckpoints() throws {
+    let dir = try TempDir()
+    // Missing data set directory.
+    let r1 = try runNasc(["search", Self.tiny, "--out", dir.path + "/a", "--data", "idx:/nonexistent"])
+    #expect(r1.status == 1)
+    #expect(r1.stderr.contains("error[E201]"))
+    // NaN loss: clear error, and the checkpoint of the epochs before it stays.
+    let nan = repoRoot + "/Tests/NASCSearchTests/Spaces/tiny-digits-nan.yaml"
+    let r2 = try runNasc(["search", nan, "--out", dir.path + "/b", "--limit", "64"])
+    #expect(r2.status == 1)
+    #expect(r2.stderr.contains("error[E401]"))
+    // A checkpoint from another space.
+    let ok = try runNasc(["search", Self.tiny, "--out", dir.path + "/c", "--limit", "64", "--epochs", "1"])
+    #expect(ok.status == 0)
+    let before = try contents(dir.path + "/c/checkpoint.safetensors")
+    let r3 = try runNasc(["search", repoRoot + "/spaces/darts-digits.yaml", "--out", dir.path + "/c", "--resume"])
+    #expect(r3.status == 1)
+    #expect(r3.stderr.contains("error[E304]"))
+    #expect(try contents(dir.path + "/c/checkpoint.safetensors") == before)
+    // A corrupt checkpoint.
+    FileManager.default.createFile(atPath: dir.path + "/c/checkpoint.safetensors", contents: Data("garbage".utf8))
+    let r4 = try runNasc(["search", Self.tiny, "--out", dir.path + "/c", "--resume"])
+    #expect(r4.status == 1)
+    #expect(r4.stderr.contains("error[E303]"))
+    // A non-empty --out without --resume.
+    let r5 = try runNasc(["search", Self.tiny, "--out", dir.path + "/c"])
+    #expect(r5.status == 1)
+    #expect(r5.stderr.contains("error[E302]"))
+  }
+
+  func finalAlpha(_ run: String) throws -> [String: [Float]] {
+    let (t, _) = try Safetensors.read(from: URL(fileURLWithPath: run + "/checkpoint.safetensors"))
+    var out = [String: [Float]]()
+    for (k, v) in t where k.hasPrefix("arch/") { out[k] = v.scalars }
+    return out
+  }
+
+  func contents(_ path: String) throws -> Data { try #require(FileManager.default.contents(atPath: path)) }
+}
+
+/// The `nasc` executable built beside the test bundle.
+let nascExecutable: String = {
+  let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+  return dir.appendingPathComponent("nasc").path
+}()
+
+func startNasc(_ args: [String]) throws -> Process {
+  let p = Process()
+  p.executableURL = URL(fileURLWithPath: nascExecutable)
+  p.arguments = args
+  p.standardOutput = FileHandle.nullDevice
+  p.standardError = FileHandle.nullDevice
+  try p.run()
+  return p
+}
+
+func runNasc(_ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+  let p = Process()
+  p.executableURL = URL(fileURLWithPath: nascExecutable)
+  p.arguments = args
+  let out = Pipe(), err = Pipe()
+  p.standardOutput = out
+  p.standardError = err
+  try p.run()
+  let o = out.fileHandleForReading.readDataToEndOfFile()
+  let e = err.fileHandleForReading.readDataToEndOfFile()
+  p.waitUntilExit()
+  return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}

@@ -1,0 +1,83 @@
+import NASCSpace
+import NASCTensor
+import Testing
+
+@testable import NASCSearch
+
+@Suite struct SearchRunTests {
+  @Test func benchAndSearchComputeTheSameFirstStepLoss() throws {
+    let space = repoRoot + "/Tests/NASCSearchTests/Spaces/tiny-digits.yaml"
+    let ir = try #require(Compiler.compile(path: space).ir)
+    // The benchmark's step on its synthetic batches...
+    let bench = try SearchBenchmark.makeRun(ir: ir, batch: 8, threads: 2, seed: 11)
+    let lossBench = try bench.step(train: bench.trainData.batch(0..<8), val: bench.valData.batch(0..<8))
+    // ...and the search loop's first step on the same data and seed (its sampler shuffles the 8
+    // images of each half, which changes the loss only by rounding).
+    let settings = try SearchBenchmark.settings(ir: ir, batch: 8, threads: 2, seed: 11)
+    let data = SearchBenchmark.syntheticData(shape: ir.network.input, classes: 10, batch: 8, seed: 11)
+    let search = try SearchRun(ir: ir, settings: settings, data: data)
+    #expect(search.stepsPerEpoch == 1)
+    _ = try search.runEpoch()
+    let lossSearch = try #require(search.history.first.map { Float($0.trainLoss) })
+    #expect(abs(lossBench - lossSearch) <= 1e-4 * abs(lossBench))
+  }
+
+  @Test func secondOrderHessianVectorProductMatchesTheExactOne() {
+    // L(w, α) = (c·w)² · α0 + (c·w) · α1 + ½‖w‖²: ∂²L/∂α∂w · v = [2(c·w)(c·v), c·v].
+    let c: [Float] = [0.5, -1.25, 2]
+    let w = Parameter(Tensor([0.3, 0.7, -0.2]), name: "w")
+    let a = Parameter(Tensor([0.4, -0.9]), name: "a", group: .architecture)
+    let ct = Tensor(c)
+    func loss() -> Tensor {
+      let cw = (w.value * ct).sum()
+      let av = a.value
+      let a0 = av.slice(axis: 0, start: 0, end: 1), a1 = av.slice(axis: 0, start: 1, end: 2)
+      return (cw * cw * a0 + cw * a1 + (w.value * w.value).sum() * 0.5).sum()
+    }
+    let v = Tensor([1.0, -0.5, 0.25])
+    let hvp = SecondOrder.hessianVectorProduct(weights: [w], arch: [a], v: [v], loss: loss)
+    let cw = zip(c, w.value.scalars).reduce(0) { $0 + $1.0 * $1.1 }
+    let cv = zip(c, v.scalars).reduce(0) { $0 + $1.0 * $1.1 }
+    let exact: [Float] = [2 * cw * cv, cv]
+    for (got, want) in zip(hvp[0].scalars, exact) { #expect(abs(got - want) < 2e-3 * max(1, abs(want))) }
+    // The weights are restored exactly.
+    #expect(w.value.scalars == [0.3, 0.7, -0.2])
+  }
+
+  @Test func secondOrderDartsRunsAndMovesAlpha() throws {
+    let space = repoRoot + "/Tests/NASCSearchTests/Spaces/tiny-digits.yaml"
+    let ir = try #require(Compiler.compile(path: space).ir)
+    var settings = try SearchBenchmark.settings(ir: ir, batch: 8, threads: 2, seed: 3)
+    settings.order = "second"
+    let data = SearchBenchmark.syntheticData(shape: ir.network.input, classes: 10, batch: 16, seed: 3)
+    let run = try SearchRun(ir: ir, settings: settings, data: data)
+    let before = run.arch.parameters.map { $0.value.scalars }
+    _ = try run.runEpoch()
+    let after = run.arch.parameters.map { $0.value.scalars }
+    #expect(before != after)
+    #expect(after.allSatisfy { $0.allSatisfy(\.isFinite) })
+  }
+
+  @Test func gdasAndPcDartsSearchAndDerive() throws {
+    for (method, rule) in [("gdas", DeriveRuleKind.topKPairs), ("pc-darts", .topKEdges)] {
+      let space = repoRoot + "/Tests/NASCSearchTests/Spaces/tiny-digits.yaml"
+      let ir = try #require(Compiler.compile(path: space, options: CompileOptions(method: method)).ir)
+      #expect(ir.derive.kind == rule)
+      let settings = try SearchBenchmark.settings(ir: ir, batch: 8, threads: 2, seed: 5)
+      let data = SearchBenchmark.syntheticData(shape: ir.network.input, classes: 10, batch: 16, seed: 5)
+      let run = try SearchRun(ir: ir, settings: settings, data: data)
+      _ = try run.runEpoch()
+      let derived = try run.derive()
+      #expect(derived.cells.map(\.template) == ["normal", "reduce"])
+      for cell in derived.cells {
+        #expect(cell.nodes.count == 4)
+        #expect(cell.nodes.allSatisfy { $0.inputs.count == 2 && !$0.inputs.contains { $0.op == "none" } })
+      }
+      if method == "pc-darts" {
+        #expect(run.arch.entries.count == 36)
+        #expect(ir.cells[0].nodes[0].edges[0].partialChannels == 4)
+      }
+      if method == "gdas" { #expect(run.history[0].tau == 10) }
+    }
+  }
+}

@@ -55,7 +55,7 @@ extension Expander {
     }
     var shapes = inputs.map(\.preprocess.outputShape)
     guard let nodesNode = t["nodes"] else {
-      error(.missingKey, "cell '\(name)' has no 'nodes'", t, help: "e.g. 'nodes: 4'")
+      error(.missingKey, "cell '\(name)' has no 'nodes'", cellKeys[name] ?? t, help: "e.g. 'nodes: 4'")
       return nil
     }
     var specs: [SyntaxNode?] = []
@@ -120,7 +120,7 @@ extension Expander {
       var specsE: [EdgeSpec] = []
       for (ei, j) in from.enumerated() {
         guard let refNode = opsList?[ei] ?? opNode else {
-          error(.missingKey, "cell '\(name)' gives no op for the edges of node \(idx)", spec ?? t, help: "add 'op: {choice: LIST}' to the cell or the node")
+          error(.missingKey, "cell '\(name)' gives no op for the edges of node \(idx)", spec ?? cellKeys[name] ?? t, help: "add 'op: {choice: LIST}' to the cell or the node")
           return nil
         }
         guard let ref = opRef(refNode) else { return nil }

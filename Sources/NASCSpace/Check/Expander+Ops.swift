@@ -199,7 +199,11 @@ extension Expander {
     }
     usedOps.insert(name)
     callStack.append(name)
-    defer { callStack.removeLast() }
+    siteStack.append((name, site))
+    defer {
+      callStack.removeLast()
+      siteStack.removeLast()
+    }
     let sh = b.shape(x)
     var cenv = env
     cenv["C_in"] = .int(sh.channels)

@@ -41,6 +41,8 @@ final class Expander {
   var ops: [String: SyntaxNode] = [:]
   var candidateLists: [String: SyntaxNode] = [:]
   var cells: [String: SyntaxNode] = [:]
+  /// The key nodes of cell templates (where template-level problems are reported).
+  var cellKeys: [String: SyntaxNode] = [:]
   var exprCache: [String: Expr] = [:]
   var callStack: [String] = []
   var choicePoints: [ChoicePoint] = []
@@ -69,15 +71,29 @@ final class Expander {
     if let b = builtin?["ops"]?.pairs { for (k, v) in b { if let n = k.scalar { ops[n] = v } } }
     if let u = root["ops"]?.pairs { for (k, v) in u { if let n = k.scalar { ops[n] = v } } }
     if let c = root["candidates"]?.pairs { for (k, v) in c { if let n = k.scalar { candidateLists[n] = v } } }
-    if let c = root["cells"]?.pairs { for (k, v) in c { if let n = k.scalar { cells[n] = v } } }
+    if let c = root["cells"]?.pairs { for (k, v) in c { if let n = k.scalar { cells[n] = v; cellKeys[n] = k } } }
+  }
+
+  /// Call sites of the op templates being instantiated (outermost first).
+  var siteStack: [(op: String, site: SyntaxNode)] = []
+
+  /// A problem inside a built-in op is reported at the user's call site, naming the op.
+  func attributed(_ node: SyntaxNode, _ msg: String) -> (SyntaxNode, String) {
+    guard node.location.file == BuiltinOps.fileName else { return (node, msg) }
+    guard let i = siteStack.lastIndex(where: { $0.site.location.file != BuiltinOps.fileName }) else { return (node, msg) }
+    let inner = siteStack[siteStack.index(after: i)...].map(\.op)
+    let chain = ([siteStack[i].op] + inner).joined(separator: " -> ")
+    return (siteStack[i].site, msg + " (in built-in op \(chain))")
   }
 
   func error(_ code: DiagnosticCode, _ msg: String, _ node: SyntaxNode, help: String? = nil) {
-    diags.append(Diagnostic(code, msg, at: node.location, length: node.length, help: help))
+    let (n, m) = attributed(node, msg)
+    diags.append(Diagnostic(code, m, at: n.location, length: n.length, help: help))
   }
 
   func warn(_ code: DiagnosticCode, _ msg: String, _ node: SyntaxNode, help: String? = nil) {
-    diags.append(Diagnostic(code, msg, at: node.location, length: node.length, help: help, severity: .warning))
+    let (n, m) = attributed(node, msg)
+    diags.append(Diagnostic(code, m, at: n.location, length: n.length, help: help, severity: .warning))
   }
 
   // MARK: expressions

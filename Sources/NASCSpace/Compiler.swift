@@ -60,7 +60,8 @@ public enum Compiler {
           help: "add 'space: ../spaces/darts-cnn.yaml' or pass the space and use --arch"))
         return CompileResult(ir: nil, diagnostics: bag.all, sources: sources)
       }
-      spacePath = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(sp).path
+      let dir = (path as NSString).deletingLastPathComponent
+      spacePath = sp.hasPrefix("/") ? sp : (dir.isEmpty ? sp : dir + "/" + sp)
       arch = archSpec(from: a, &bag)
       guard let l2 = SpaceLoader.load(path: spacePath, diags: &bag) else {
         return CompileResult(ir: nil, diagnostics: bag.all, sources: sources)
@@ -185,8 +186,11 @@ public enum Compiler {
 
   static func deriveRule(_ root: SyntaxNode, method: MethodConfig?) -> DeriveRule {
     let d = root["derive"]
+    let selects = (root["cells"]?.pairs ?? []).contains { _, t in
+      t["select"] != nil || (t["nodes"]?.items?.contains { $0["select"] != nil } ?? false)
+    }
     let kind = d?["rule"]?.scalar.flatMap(DeriveRuleKind.init(rawValue:))
-      ?? method.flatMap { MethodCatalog.method($0.name)?.derive } ?? .topKEdges
+      ?? method.flatMap { MethodCatalog.method($0.name)?.derive } ?? (selects ? .topKEdges : .argmax)
     let topK = kind == .topKEdges || kind == .topKPairs
     let exclude = d?["exclude"]?.items?.compactMap(\.scalar) ?? (topK ? ["none"] : [])
     var cap = d?["skip_cap"]?.int

@@ -12,7 +12,7 @@ struct MacroBenchTests {
   @Test(.enabled(if: FileManager.default.fileExists(atPath: table)))
   func paramsAndFlopsMatchTheTable() throws {
     let text = try String(contentsOfFile: Self.table, encoding: .utf8)
-    let rows = text.split(separator: "\n").dropFirst().map { $0.split(separator: ",") }
+    let rows = text.split(whereSeparator: \.isNewline).dropFirst().map { $0.split(separator: ",") }
     #expect(rows.count == 6561)
     let names = ["id", "ir_3x3_t3", "ir_5x5_t6"]
     let dir = tempProject()

@@ -200,12 +200,44 @@ extension Expander {
     e["W"] = .int(input.width)
     var entries: [CandidateEntry]
     var isChoice = false
+    var valueChoices: [ValueChoice] = []
     switch ref {
-    case .fixed(let entry): entries = [entry]
+    case .fixed(let entry):
+      entries = [entry]
+      if let args = entry.args, let pairs = args.pairs, pairs.contains(where: { $0.value["choice"] != nil }) {
+        guard let v = valueCombinations(entry, index: index, pairs: pairs, args: args) else { return nil }
+        (entries, valueChoices) = v
+      }
     case .choice(let list, _, let n):
       guard let app = applicable(list, e, site: n) else { return nil }
       entries = app
       isChoice = true
+    }
+    if !valueChoices.isEmpty {
+      for vc in valueChoices { allChoiceIds.insert(vc.id) }
+      if let d = decisions {
+        var picked: [String] = []
+        for vc in valueChoices {
+          guard let v = d.ops[vc.id] else {
+            diags.append(Diagnostic(.archIncomplete, "the architecture does not decide '\(vc.id)'", at: d.location))
+            return nil
+          }
+          usedDecisions.insert(vc.id)
+          guard vc.values.contains(v) else {
+            diags.append(Diagnostic(.archMismatch, "\(v) is not a candidate value of \(vc.id) (\(vc.values.joined(separator: ", ")))", at: d.location))
+            return nil
+          }
+          picked.append("\(vc.parameter)\(v)")
+        }
+        let suffix = "_" + picked.joined(separator: "_")
+        entries = entries.filter { $0.name.hasSuffix(suffix) }
+        valueChoices = []
+      } else {
+        for vc in valueChoices {
+          register(ChoicePoint(id: vc.id, kind: .value, candidates: vc.values, k: 1, location: refNode.location))
+        }
+        layerCounts.append(entries.count)
+      }
     }
     if isChoice, let d = decisions {
       guard let op = d.ops[id] else {
@@ -246,7 +278,47 @@ extension Expander {
       register(ChoicePoint(id: id, kind: .op, candidates: cands.map(\.name), k: 1, location: refNode.location))
       layerCounts.append(cands.filter { !deriveExclude.contains($0.name) }.count)
     }
-    return LayerIR(layerIndex: index, choice: isChoice ? id : nil, candidates: cands, stride: stride, residual: residual,
+    var layer = LayerIR(layerIndex: index, choice: isChoice ? id : nil, candidates: cands, stride: stride, residual: residual,
       inputShape: input, shape: outShape)
+    layer.valueChoices = valueChoices
+    return layer
+  }
+
+  /// Expands the value choices of a fixed op's arguments into one candidate per combination.
+  func valueCombinations(_ entry: CandidateEntry, index: Int, pairs: [(key: SyntaxNode, value: SyntaxNode)], args: SyntaxNode)
+    -> ([CandidateEntry], [ValueChoice])?
+  {
+    var dims: [(name: String, values: [SyntaxNode])] = []
+    var choices: [ValueChoice] = []
+    for (k, v) in pairs {
+      guard let c = v["choice"], let name = k.scalar else { continue }
+      guard let items = c.items, !items.isEmpty else {
+        error(.emptyCandidates, "a value choice needs a non-empty list of values", c)
+        return nil
+      }
+      for it in items where it.double == nil && (it.scalar ?? "").isEmpty {
+        error(.wrongType, "value candidates are numbers or expressions", it)
+        return nil
+      }
+      dims.append((name, items))
+      choices.append(ValueChoice(id: "layer[\(index)].\(name)", parameter: name, values: items.map { $0.scalar ?? "" }))
+    }
+    var combos: [[(String, SyntaxNode)]] = [[]]
+    for d in dims {
+      combos = combos.flatMap { c in d.values.map { c + [(d.name, $0)] } }
+      if combos.count > 10_000 {
+        error(.tooLarge, "the value choices of layer \(index) combine to more than 10,000 candidates", args)
+        return nil
+      }
+    }
+    let entries = combos.map { combo -> CandidateEntry in
+      let newPairs = pairs.map { p -> (key: SyntaxNode, value: SyntaxNode) in
+        if let sel = combo.first(where: { $0.0 == p.key.scalar }) { return (p.key, sel.1) }
+        return p
+      }
+      let name = entry.op + "_" + combo.map { "\($0.0)\($0.1.scalar ?? "")" }.joined(separator: "_")
+      return CandidateEntry(name: name, op: entry.op, args: args.located(.mapping(newPairs)), when: nil, node: entry.node)
+    }
+    return (entries, choices)
   }
 }

@@ -116,8 +116,11 @@ public struct LayerIR: Sendable, Hashable {
   public var layerIndex: Int
   /// The op choice point id, or nil when fixed.
   public var choice: String?
-  /// The candidates (one when fixed).
+  /// The candidates (one when fixed). With value choices: every combination of their values, in
+  /// row-major order (the last value choice varies fastest).
   public var candidates: [Candidate]
+  /// Value choices of the layer's op arguments (`with: {k: {choice: [3, 5]}}`), in argument order.
+  public var valueChoices: [ValueChoice] = []
   /// The stride of the layer.
   public var stride: Int
   /// Whether an identity shortcut is added around the (chosen) op.
@@ -126,6 +129,16 @@ public struct LayerIR: Sendable, Hashable {
   public var inputShape: Shape
   /// Output shape.
   public var shape: Shape
+}
+
+/// A value choice of a layer: one op argument chosen among numbers.
+public struct ValueChoice: Sendable, Hashable {
+  /// The choice point id (`layer[3].k`).
+  public var id: String
+  /// The op parameter it sets.
+  public var parameter: String
+  /// The candidate values as written.
+  public var values: [String]
 }
 
 /// One item of the expanded network body.

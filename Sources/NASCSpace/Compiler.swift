@@ -148,7 +148,7 @@ public enum Compiler {
       let def = spec.hyperparameters[idx]
       var parsed: HyperValue? = nil
       switch def.value {
-      case .int: if let i = v.int { parsed = .int(i) } else if let d = v.double, d == d.rounded() { parsed = .int(Int(d)) }
+      case .int: if let i = v.int { parsed = .int(i) } else if let d = v.double, d == d.rounded(), abs(d) < 1e15 { parsed = .int(Int(d)) }
       case .real: if let d = v.double { parsed = .real(d) }
       case .bool: if let b = v.bool { parsed = .bool(b) }
       case .string:
@@ -223,7 +223,8 @@ public enum Compiler {
       if let v = s.int { h = v; w = v } else if let it = s.items, it.count == 2, let a = it[0].int, let b = it[1].int { h = a; w = b }
     }
     let classes = inputNode?["classes"]?.int ?? 10
-    guard channels > 0, h > 0, w > 0, classes > 0 else { return nil }
+    guard (1...65536).contains(channels), (1...65536).contains(h), (1...65536).contains(w), (1...1_000_000).contains(classes)
+    else { return nil }  // reported by the schema check
     var ex = Expander(root: root, builtin: builtinRoot)
     var fixed = arch != nil
     func setUp(_ ex: Expander) {

@@ -18,6 +18,19 @@ struct CountTests {
   }
   @Test func spos() throws { #expect(try count("spaces/spos.yaml") == BigUInt.power(4, 20).description) }
   @Test func fairNAS() throws { #expect(try count("spaces/fairnas.yaml") == BigUInt.power(6, 19).description) }
+  @Test func fbnet() throws { #expect(try count("spaces/fbnet.yaml") == BigUInt.power(9, 22).description) }
+  @Test func singlePathNAS() throws {
+    #expect(try count("spaces/single-path-nas.yaml") == (BigUInt.power(4, 5) * BigUInt.power(5, 15)).description)
+  }
+  @Test func nasBenchMacro() throws { #expect(try count("spaces/nas-bench-macro.yaml") == "6561") }
+  @Test func valueChoices() throws {
+    #expect(try count("examples/value-choices.yaml") == "1296")
+    let ir = try #require(Compiler.compile(path: repo("examples/value-choices.yaml")).ir)
+    #expect(ir.layers[0].valueChoices.map(\.id) == ["layer[0].k", "layer[0].e"])
+    #expect(ir.layers[0].candidates.map(\.name) == ["mbconv_k3_e3", "mbconv_k3_e6", "mbconv_k5_e3", "mbconv_k5_e6", "mbconv_k7_e3", "mbconv_k7_e6"])
+    #expect(ir.choicePoint("layer[2].e")?.kind == .value)
+  }
+
   @Test func gdasNormalCellPairs() throws {
     // top-2 (input, op) pairs per node over 7 derivable ops: C(14,2)·C(21,2)·C(28,2)·C(35,2)
     #expect(try count("spaces/gdas.yaml") == String(91 * 210 * 378 * 595))

@@ -59,6 +59,18 @@ struct FormatTests {
     #expect(ir.cost.params == 1_531_546)
   }
 
+  @Test func archDocumentWithValueChoices() throws {
+    let dir = tempProject()
+    write(readRepo("examples/value-choices.yaml"), "v.yaml", in: dir)
+    var doc = "nasc: 1\narch:\n  space: v.yaml\n  choices:\n"
+    for i in 0..<4 { doc += "    layer[\(i)].k: 3\n    layer[\(i)].e: 6\n" }
+    let r = Compiler.compile(path: write(doc, "a.yaml", in: dir))
+    let ir = try #require(r.ir, "\(r.diagnostics)")
+    #expect(ir.layers.allSatisfy { $0.candidates.map(\.name) == ["mbconv_k3_e6"] })
+    let bad = Compiler.compile(path: write(doc.replacingAll("layer[3].e: 6", "layer[3].e: 4"), "b.yaml", in: dir))
+    #expect(bad.diagnostics.contains { $0.code == .archMismatch })
+  }
+
   @Test func archWithAnUnknownOpIsReported() {
     let g = DartsGenotype.published["DARTS_V2"]!.replacingAll("dil_conv_3x3", "dil_conv_4x4")
     let r = Compiler.compile(path: repo("spaces/darts-cnn.yaml"), options: CompileOptions(arch: g))

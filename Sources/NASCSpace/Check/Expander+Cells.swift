@@ -24,6 +24,7 @@ extension Expander {
       return nil
     }
     let nIn = t["inputs"]?.int ?? 2
+    guard nIn >= 1, nIn <= sources.count else { return nil }  // out-of-range counts are reported by the schema check
     let reduction = t["reduction"]?.bool ?? false
     var env = baseEnv
     env["C"] = .int(c)
@@ -68,6 +69,10 @@ extension Expander {
     } else if let items = nodesNode.items {
       specs = items
     } else {
+      return nil
+    }
+    if specs.isEmpty {
+      error(.outOfRange, "cell '\(name)' needs at least one intermediate node", nodesNode)
       return nil
     }
     var nodes: [CellNode] = []
@@ -287,9 +292,13 @@ extension Expander {
       outs = o.filter { $0 >= 0 && $0 < shapes.count }
     }
     allChoiceIds.insert("\(name).output")
-    let first = shapes[outs[0]]
+    guard let out0 = outs.first else {
+      error(.outOfRange, "cell '\(name)' has an empty output", outNode ?? t)
+      return nil
+    }
+    let first = shapes[out0]
     for j in outs where shapes[j].height != first.height || shapes[j].width != first.width {
-      error(.resolutionMismatch, "cell '\(name)' concatenates node \(j) (\(shapes[j])) with node \(outs[0]) (\(first))", outNode ?? t)
+      error(.resolutionMismatch, "cell '\(name)' concatenates node \(j) (\(shapes[j])) with node \(out0) (\(first))", outNode ?? t)
       return nil
     }
     var outShape = first

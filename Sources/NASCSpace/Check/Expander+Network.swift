@@ -14,7 +14,7 @@ extension Expander {
       body = b
       var total = 0
       for it in b {
-        let r = it["repeat"]?.int ?? 1
+        let r = max(1, it["repeat"]?.int ?? 1)
         if r > Self.maxItems || total + r > Self.maxItems {
           error(.tooLarge, "the network would have \(r > Self.maxItems ? r : total + r) items; at most \(Self.maxItems) are supported", it["repeat"] ?? it)
           return nil
@@ -23,7 +23,7 @@ extension Expander {
         if it["cell"] != nil { totalCells += r }
       }
     } else if let n = sk["cells"] {
-      guard let count = n.int else { return nil }
+      guard let count = n.int, count >= 1 else { return nil }
       if count > Self.maxItems {
         error(.tooLarge, "\(count) cells is more than the \(Self.maxItems) supported", n)
         return nil
@@ -82,7 +82,7 @@ extension Expander {
             : "a body item has exactly one of 'cell', 'op', 'layer', 'steps'; found \(kinds.joined(separator: ", "))", it)
         continue
       }
-      let repeatN = it["repeat"]?.int ?? 1
+      let repeatN = min(Self.maxItems, max(1, it["repeat"]?.int ?? 1))
       env["C"] = .int(c)
       env["C_prev"] = .int(p.shape.channels)
       switch kinds[0] {
@@ -258,7 +258,8 @@ extension Expander {
       guard let g = build(entry, input: input, e) else { return nil }
       cands.append(Candidate(name: entry.name, graph: g))
     }
-    let outShape = cands[0].graph.outputShape
+    guard let firstCand = cands.first else { return nil }
+    let outShape = firstCand.graph.outputShape
     for cd in cands.dropFirst() where cd.graph.outputShape != outShape {
       error(.resolutionMismatch, "candidate '\(cd.name)' of \(id) gives \(cd.graph.outputShape) but '\(cands[0].name)' gives \(outShape)", refNode)
       return nil

@@ -106,6 +106,10 @@ final class Expander {
       error(.wrongType, "expected a number or an expression, found \(node.typeName)", node)
       return nil
     }
+    if text.utf8.count > 500 {
+      error(.expressionSyntax, "expression longer than 500 characters", node)
+      return nil
+    }
     let expr: Expr
     if let e = exprCache[text] {
       expr = e
@@ -131,6 +135,10 @@ final class Expander {
     case .int(let i):
       if i < lo {
         error(.badValue, "\(what) must be at least \(lo), got \(i)", node)
+        return nil
+      }
+      if i > Self.maxValue {
+        error(.outOfRange, "\(what) \(i) is too large (at most \(Self.maxValue))", node)
         return nil
       }
       return i
@@ -177,4 +185,7 @@ final class Expander {
   }
 
   var fixedMode: Bool { decisions != nil }
+
+  /// The largest channel count, kernel, stride or size an expression may produce.
+  static let maxValue = 1 << 24
 }

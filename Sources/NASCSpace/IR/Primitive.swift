@@ -17,7 +17,7 @@ public struct Shape: Sendable, Hashable, CustomStringConvertible {
   /// `CxHxW`.
   public var description: String { "\(channels)x\(height)x\(width)" }
   /// Number of elements.
-  public var elements: Int { channels * height * width }
+  public var elements: Int { Cost.mul(channels, height, width) }
 }
 
 /// A 2-D convolution with everything resolved. Weight shape `[cout, cin/groups, kh, kw]`.

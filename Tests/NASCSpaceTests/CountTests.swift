@@ -22,6 +22,12 @@ struct CountTests {
   @Test func singlePathNAS() throws {
     #expect(try count("spaces/single-path-nas.yaml") == (BigUInt.power(4, 5) * BigUInt.power(5, 15)).description)
   }
+  @Test func enasMicroWithRepeats() throws {
+    // per cell type: the product over nodes of (5 ops * (i + 2) inputs)^2 ordered picks
+    let perCell = (0..<5).reduce(BigUInt.one) { $0 * BigUInt.power(BigUInt(UInt64(5 * ($1 + 2))), 2) }
+    #expect(try count("spaces/enas-micro.yaml") == (perCell * perCell).description)
+  }
+
   @Test func nasBenchMacro() throws { #expect(try count("spaces/nas-bench-macro.yaml") == "6561") }
   @Test func valueChoices() throws {
     #expect(try count("examples/value-choices.yaml") == "1296")

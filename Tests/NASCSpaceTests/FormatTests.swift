@@ -71,6 +71,26 @@ struct FormatTests {
     #expect(bad.diagnostics.contains { $0.code == .archMismatch })
   }
 
+  @Test func enasLooseEndsInADecidedCell() throws {
+    let dir = tempProject()
+    write(readRepo("spaces/enas-micro.yaml"), "e.yaml", in: dir)
+    var doc = "nasc: 1\narch:\n  space: e.yaml\n  choices:\n"
+    for cell in ["normal", "reduce"] {
+      doc += "    \(cell).node2: [[sep_conv_3x3, 0], [max_pool_3x3, 0]]\n"  // the same input twice
+      doc += "    \(cell).node3: [[skip_connect, 2], [sep_conv_5x5, 1]]\n"
+      doc += "    \(cell).node4: [[avg_pool_3x3, 1], [sep_conv_3x3, 1]]\n"
+      doc += "    \(cell).node5: [[sep_conv_3x3, 4], [skip_connect, 0]]\n"
+      doc += "    \(cell).node6: [[sep_conv_5x5, 4], [max_pool_3x3, 1]]\n"
+    }
+    let r = Compiler.compile(path: write(doc, "a.yaml", in: dir))
+    let ir = try #require(r.ir, "\(r.diagnostics)")
+    let c = ir.cells[0]
+    #expect(c.nodes[0].edges.map(\.from) == [0, 0])
+    #expect(c.outputNodes == [3, 5, 6])  // nodes no kept edge reads
+    #expect(c.postprocess?.inputShapeChannels == 60)
+    #expect(c.shape.channels == 20)
+  }
+
   @Test func archWithAnUnknownOpIsReported() {
     let g = DartsGenotype.published["DARTS_V2"]!.replacingAll("dil_conv_3x3", "dil_conv_4x4")
     let r = Compiler.compile(path: repo("spaces/darts-cnn.yaml"), options: CompileOptions(arch: g))

@@ -4,6 +4,8 @@ struct NodeCountInfo {
   var edgeCounts: [Int]
   /// k of the inputs choice, or nil when every edge is kept.
   var k: Int?
+  /// Whether the k picks are independent (ENAS: an input and an op per pick, repeats allowed).
+  var repeats = false
 }
 
 /// Where a cell input comes from.
@@ -104,13 +106,14 @@ extension Expander {
       }
       let selectNode = spec?["select"] ?? t["select"]
       var k: Int? = nil
+      let repeats = selectNode?["repeats"]?.bool ?? false
       if let sel = selectNode {
         let kk = sel["k"]?.int ?? 1
-        if kk > from.count {
+        if kk > from.count, !repeats {
           error(.kTooLarge, "node \(idx) keeps \(kk) inputs but has only \(from.count)", sel["k"] ?? sel,
             help: "node \(idx) can read at most \(from.count) earlier nodes; use k ≤ \(from.count) or let this node read more nodes")
         }
-        k = min(kk, from.count)
+        k = repeats ? kk : min(kk, from.count)
       }
       // candidate edges
       struct EdgeSpec {
@@ -131,16 +134,13 @@ extension Expander {
         guard let ref = opRef(refNode) else { return nil }
         let stride = reduction && j < nIn ? 2 : 1
         var cEdge = c
-        var partial: Int? = nil
         if case .choice = ref, let pk = partialK, pk > 1 {
           if c % pk != 0 {
             error(.channelDivisibility, "partial channels K = \(pk) does not divide C = \(c) in cell '\(name)'", site)
             return nil
           }
           cEdge = c / pk
-          partial = pk
         }
-        _ = partial
         let src = shapes[j]
         if src.channels != c {
           error(.channelMismatch, "node \(j) of cell '\(name)' has \(src.channels) channels but the cell width C is \(c)", refNode,
@@ -214,9 +214,7 @@ extension Expander {
       if decisions != nil {
         for (es, entry, _) in picked {
           guard let g = build(entry, input: es.input, es.env) else { return nil }
-          var edgeG = g
-          if es.input.channels != c { edgeG = g }  // decided archs never use partial channels
-          edges.append(CellEdge(from: es.from, to: idx, stride: es.stride, choice: nil, candidates: [Candidate(name: entry.name, graph: edgeG)], partialChannels: nil))
+          edges.append(CellEdge(from: es.from, to: idx, stride: es.stride, choice: nil, candidates: [Candidate(name: entry.name, graph: g)], partialChannels: nil))
         }
       } else {
         var counts: [Int] = []
@@ -247,7 +245,7 @@ extension Expander {
         if let k, let sel = selectNode {
           register(ChoicePoint(id: "\(name).node\(idx).inputs", kind: .inputs, candidates: from.map(String.init), k: k, location: sel.location))
         }
-        countInfo.append(NodeCountInfo(edgeCounts: counts, k: k))
+        countInfo.append(NodeCountInfo(edgeCounts: counts, k: k, repeats: repeats))
       }
       // node shape: every edge must produce the same shape (channels c after partial-channel merge)
       var nodeShape: Shape? = nil
@@ -274,6 +272,10 @@ extension Expander {
     var mode = outNode?.scalar ?? "concat"
     var outs = Array(nIn..<(nIn + specs.count))
     if mode == "last" { outs = [nIn + specs.count - 1] }
+    if mode == "loose_ends", decisions != nil {
+      // In a decided cell: the intermediate nodes that no kept edge reads.
+      outs = outs.filter { j in !nodes.contains { $0.edges.contains { $0.from == j } } }
+    }
     if let items = outNode?.items {
       mode = "concat"
       outs = []
@@ -302,9 +304,23 @@ extension Expander {
       return nil
     }
     var outShape = first
-    if mode == "concat" { outShape.channels = outs.reduce(0) { $0 + shapes[$1].channels } }
+    if mode == "concat" || mode == "loose_ends" { outShape.channels = outs.reduce(0) { $0 + shapes[$1].channels } }
+    var post: PrimGraph? = nil
+    if let pn = t["postprocess"] {
+      guard let ref = opRef(pn) else { return nil }
+      guard case .fixed(let entry) = ref else {
+        error(.wrongType, "postprocess is a fixed op; a choice is not allowed here", pn)
+        return nil
+      }
+      var e = env
+      e["C_out"] = .int(c)
+      e["stride"] = .int(1)
+      guard let g = build(entry, input: outShape, e) else { return nil }
+      post = g
+      outShape = g.outputShape
+    }
     // unused intermediate nodes
-    if decisions == nil, mode != "concat" || outNode?.items != nil {
+    if decisions == nil, mode == "last" || mode == "mean" || outNode?.items != nil {
       for n in nodes where !outs.contains(n.index) && !nodes.contains(where: { $0.edges.contains { $0.from == n.index } }) {
         warn(.unusedNode, "node \(n.index) of cell '\(name)' is never used", outNode ?? t, help: "read it from a later node or add it to 'output'")
       }
@@ -312,6 +328,6 @@ extension Expander {
     let cpp = sources.count >= 2 ? sources[sources.count - 2].shape.channels : sources.last?.shape.channels ?? 0
     return CellInstance(template: name, cellIndex: cellIndex, reduction: reduction, reductionPrev: reductionPrev,
       cPrevPrev: cpp, cPrev: sources.last?.shape.channels ?? 0, c: c, inputs: inputs, nodes: nodes,
-      outputNodes: outs, outputMode: mode, shape: outShape)
+      outputNodes: outs, outputMode: mode, postprocess: post, shape: outShape)
   }
 }

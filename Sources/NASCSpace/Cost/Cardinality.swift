@@ -15,10 +15,13 @@ enum Cardinality {
   }
 
   /// One node: keep k of its edges with one derivable op each (top_k_edges), k (input, op) pairs
-  /// (top_k_pairs), or every edge (no inputs choice).
+  /// (top_k_pairs), k independent (input, op) picks (`repeats: true`, ENAS), or every edge.
   static func node(_ n: NodeCountInfo, rule: DeriveRuleKind) -> BigUInt {
     guard let k = n.k else {
       return n.edgeCounts.reduce(BigUInt.one) { $0 * BigUInt(UInt64(max(0, $1))) }
+    }
+    if n.repeats {
+      return BigUInt.power(BigUInt(UInt64(max(0, n.edgeCounts.reduce(0, +)))), k)
     }
     if rule == .topKPairs {
       return BigUInt.binomial(n.edgeCounts.reduce(0, +), k)

@@ -58,6 +58,7 @@ public enum CostModel {
   /// The cost of a cell instance: preprocessing plus every candidate of every edge.
   public static func cost(_ c: CellInstance) -> Cost {
     var total = c.inputs.reduce(Cost()) { $0 + cost($1.preprocess) }
+    if let p = c.postprocess { total += cost(p) }
     for n in c.nodes { for e in n.edges { for cand in e.candidates { total += cost(cand.graph) } } }
     return total
   }

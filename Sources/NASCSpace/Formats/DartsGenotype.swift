@@ -46,7 +46,6 @@ public struct DartsGenotype: Sendable, Equatable {
     var lx = GenotypeLexer(Array(text.unicodeScalars))
     try lx.expectWord("Genotype")
     try lx.expect("(")
-    var fields: [String: ([Pair], [Int])] = [:]
     var normal: [Pair]? = nil, reduce: [Pair]? = nil
     var nc: [Int]? = nil, rc: [Int]? = nil
     while true {
@@ -66,8 +65,6 @@ public struct DartsGenotype: Sendable, Equatable {
       try lx.expect(")")
       break
     }
-    _ = fields
-    fields = [:]
     lx.skip()
     if lx.i < lx.s.count { throw ParseError(message: "unexpected text after the genotype", column: lx.i + 1) }
     guard let normal else { throw ParseError(message: "the genotype has no 'normal' list", column: 1) }

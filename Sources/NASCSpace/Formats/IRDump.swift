@@ -59,6 +59,7 @@ public enum IRDump {
           }
         }
         out += "  output = \(c.outputMode)(\(c.outputNodes.map(String.init).joined(separator: ", ")))\n"
+        if let p = c.postprocess { out += "  postprocess:\n" + graph(p, indent: "    ") }
       case .layer(let l):
         out += "item \(i): layer \(l.layerIndex) \(l.inputShape) -> \(l.shape) stride \(l.stride)\(l.residual ? " +residual" : "")\(l.choice.map { "  [\($0)]" } ?? "")\n"
         for cand in l.candidates { out += "    \(cand.name):\n" + graph(cand.graph, indent: "      ") }

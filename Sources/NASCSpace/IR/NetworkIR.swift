@@ -104,8 +104,12 @@ public struct CellInstance: Sendable, Hashable {
   public var nodes: [CellNode]
   /// The nodes concatenated (or averaged / last) into the output.
   public var outputNodes: [Int]
-  /// concat, mean or last.
+  /// concat, mean, last or loose_ends. With `loose_ends` in a search supernet, `outputNodes` lists
+  /// every intermediate node and the lowering concatenates those the sampled architecture does not
+  /// read (ENAS); in a decided cell `outputNodes` is exactly the loose ends.
   public var outputMode: String
+  /// An op applied to the combined output (ENAS: ReLU, 1×1 conv to C, BN), or nil.
+  public var postprocess: PrimGraph?
   /// The output shape.
   public var shape: Shape
 }

@@ -108,7 +108,8 @@ public enum DSLSchema {
         p("select", .ref("choice")),
         p("op", .ref("opref")),
         p("combine", s("how a node combines its edges", ["sum", "mean"])),
-        p("output", .anyOf([s("the cell output", ["concat", "last", "mean"]), .array(i("node index", min: 0), minItems: 1, description: "nodes to concatenate")],
+        p("postprocess", .ref("opref")),
+        p("output", .anyOf([s("the cell output", ["concat", "last", "mean", "loose_ends"]), .array(i("node index", min: 0), minItems: 1, description: "nodes to concatenate")],
           description: "the cell output")),
       ])),
       ("bodyitem", obj("one entry of a network body", [

@@ -28,6 +28,14 @@ struct CountTests {
     #expect(try count("spaces/enas-micro.yaml") == (perCell * perCell).description)
   }
 
+  @Test func oneShotAtMostTwoInputsAndOps() throws {
+    // each edge: 7 + 21 op subsets; each node keeps 1 or 2 of its i + 2 edges
+    let m = BigUInt(28)
+    var perCell = BigUInt.one
+    for n in 2...5 { perCell = perCell * (BigUInt(UInt64(n)) * m + BigUInt.binomial(n, 2) * m * m) }
+    #expect(try count("spaces/oneshot.yaml") == (perCell * perCell).description)
+  }
+
   @Test func nasBenchMacro() throws { #expect(try count("spaces/nas-bench-macro.yaml") == "6561") }
   @Test func valueChoices() throws {
     #expect(try count("examples/value-choices.yaml") == "1296")

@@ -6,6 +6,8 @@ struct NodeCountInfo {
   var k: Int?
   /// Whether the k picks are independent (ENAS: an input and an op per pick, repeats allowed).
   var repeats = false
+  /// Whether 1..k inputs may be kept (`exact: false`, One-Shot) instead of exactly k.
+  var atMost = false
 }
 
 /// Where a cell input comes from.
@@ -121,6 +123,8 @@ extension Expander {
         var stride: Int
         var entries: [CandidateEntry]
         var isChoice: Bool
+        var k = 1
+        var exact = true
         var env: Env
         var input: Shape
         var site: SyntaxNode
@@ -158,7 +162,13 @@ extension Expander {
           var withIn = e
           withIn["C_in"] = .int(cEdge)
           guard let app = applicable(list, withIn, site: n) else { return nil }
-          specsE.append(EdgeSpec(from: j, stride: stride, entries: app, isChoice: true, env: e, input: input, site: n))
+          let kOp = n["k"]?.int ?? 1
+          if kOp > app.count {
+            error(.kTooLarge, "the op choice keeps \(kOp) ops but edge \(j)→\(idx) has only \(app.count) candidates", n["k"] ?? n)
+            return nil
+          }
+          specsE.append(EdgeSpec(from: j, stride: stride, entries: app, isChoice: true, k: kOp, exact: n["exact"]?.bool ?? true,
+            env: e, input: input, site: n))
         }
       }
       // decisions
@@ -218,6 +228,7 @@ extension Expander {
         }
       } else {
         var counts: [Int] = []
+        var atMost = false
         for es in specsE {
           let id = "\(name).edge[\(es.from)→\(idx)].op"
           allChoiceIds.insert(id)
@@ -233,8 +244,11 @@ extension Expander {
             }
           }
           if es.isChoice {
-            register(ChoicePoint(id: id, kind: .op, candidates: cands.map(\.name), k: 1, location: es.site.location))
-            counts.append(cands.filter { !exclude.contains($0.name) }.count)
+            register(ChoicePoint(id: id, kind: .op, candidates: cands.map(\.name), k: es.k, location: es.site.location))
+            let m = cands.filter { !exclude.contains($0.name) }.count
+            // k summed ops out of m: C(m, k) subsets, or every subset of 1..k ops when not exact
+            let subsets = es.exact ? Cardinality.smallBinomial(m, es.k) : (1...es.k).reduce(0) { $0 + Cardinality.smallBinomial(m, $1) }
+            counts.append(subsets)
           } else {
             counts.append(1)
           }
@@ -243,9 +257,10 @@ extension Expander {
             partialChannels: isPartial ? partialK : nil))
         }
         if let k, let sel = selectNode {
+          if sel["exact"]?.bool == false { atMost = true }
           register(ChoicePoint(id: "\(name).node\(idx).inputs", kind: .inputs, candidates: from.map(String.init), k: k, location: sel.location))
         }
-        countInfo.append(NodeCountInfo(edgeCounts: counts, k: k, repeats: repeats))
+        countInfo.append(NodeCountInfo(edgeCounts: counts, k: k, repeats: repeats, atMost: atMost))
       }
       // node shape: every edge must produce the same shape (channels c after partial-channel merge)
       var nodeShape: Shape? = nil

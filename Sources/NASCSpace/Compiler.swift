@@ -269,7 +269,8 @@ public enum Compiler {
     guard let net else { return nil }
     let cost = CostModel.cost(net)
     let aux = net.auxiliary.map { CostModel.cost($0.graph) }
-    let count = fixed ? BigUInt.one : Cardinality.count(cells: ex.cellCountInfo, layers: ex.layerCounts, rule: derive.kind)
+    let count = fixed ? BigUInt.one
+      : ex.routeCounts.reduce(Cardinality.count(cells: ex.cellCountInfo, layers: ex.layerCounts, rule: derive.kind)) { $0 * $1 }
     let name = root["name"]?.scalar ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
     return SpaceIR(name: name, file: path, mode: fixed ? .fixed : (eval ? .eval : .search), evalSkeleton: eval,
       network: net, choicePoints: fixed ? [] : ex.choicePoints, method: method, derive: derive,

@@ -36,6 +36,37 @@ struct CountTests {
     #expect(try count("spaces/oneshot.yaml") == (perCell * perCell).description)
   }
 
+  @Test func routeCountsPathsTimesOps() throws {
+    // blocks: 0 (input, 8x8) -> 1 (4x4, 1 stacked layer) -> 2 (4x4) -> final (2x2);
+    // connections 0→1, 0→2, 1→2, 1→3, 2→3; heads 2 ops, stack 3 ops, final fixed.
+    let text = """
+      nasc: 1
+      input: {channels: 1, size: 8, classes: 10}
+      candidates:
+        h: [nor_conv_1x1, nor_conv_3x3]
+        s: [nor_conv_1x1, nor_conv_3x3, skip_connect]
+      network:
+        stem: [{conv: {out: 8, kernel: 3}}]
+        body:
+          - route:
+              head: {choice: h}
+              stack: {choice: s}
+              final: nor_conv_1x1
+              blocks:
+                - {out: 8, scale: 2, stage: 1, layers: 1}
+                - {out: 16, scale: 2, stage: 1}
+                - {out: 32, scale: 4, stage: 2}
+      derive: {rule: viterbi}
+      """
+    let r = compileText(text)
+    let ir = try #require(r.ir, "\(r.diagnostics)")
+    // paths: 0-1-3: 2·3·1 = 6; 0-1-2-3: 2·3·2·1 = 12; 0-2-3: 2·1 = 2
+    #expect(ir.architectures.description == "20")
+    #expect(ir.choicePoint("route.path")?.kind == .path)
+  }
+
+  @Test func denseNAS() throws { #expect(try count("spaces/densenas.yaml").count == 46) }
+
   @Test func nasBenchMacro() throws { #expect(try count("spaces/nas-bench-macro.yaml") == "6561") }
   @Test func valueChoices() throws {
     #expect(try count("examples/value-choices.yaml") == "1296")

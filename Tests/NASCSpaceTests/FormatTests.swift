@@ -91,6 +91,23 @@ struct FormatTests {
     #expect(c.shape.channels == 20)
   }
 
+  @Test func denseNASPath() throws {
+    let dir = tempProject()
+    write(readRepo("spaces/densenas.yaml"), "d.yaml", in: dir)
+    let path = [0, 1, 2, 5, 8, 11, 14, 17]
+    var doc = "nasc: 1\narch:\n  space: d.yaml\n  choices:\n    route.path: [\(path.map(String.init).joined(separator: ", "))]\n"
+    for (a, b) in zip(path, path.dropFirst()) where b != 17 { doc += "    route.edge[\(a)→\(b)].op: k3_e6\n" }
+    for b in [1, 2, 5, 8, 11] { for l in 0..<3 { doc += "    route.block[\(b)].layer[\(l)].op: \(l == 2 ? "skip_connect" : "k5_e3")\n" } }
+    let r = Compiler.compile(path: write(doc, "a.yaml", in: dir))
+    let ir = try #require(r.ir, "\(r.diagnostics)")
+    guard case .route(let route)? = ir.network.items.first else { Issue.record("expected a route"); return }
+    #expect(route.blocks.map(\.index) == path)
+    #expect(route.edges.count == 7 && route.edges.allSatisfy { $0.head.candidates.count == 1 })
+    #expect(route.shape == Shape(1984, 7, 7))
+    let bad = Compiler.compile(path: write(doc.replacingAll("route.path: [0, 1, 2, 5,", "route.path: [0, 2, 5,"), "b.yaml", in: dir))
+    #expect(bad.diagnostics.contains { $0.code == .archMismatch })
+  }
+
   @Test func archWithAnUnknownOpIsReported() {
     let g = DartsGenotype.published["DARTS_V2"]!.replacingAll("dil_conv_3x3", "dil_conv_4x4")
     let r = Compiler.compile(path: repo("spaces/darts-cnn.yaml"), options: CompileOptions(arch: g))

@@ -75,11 +75,11 @@ extension Expander {
     var layerIndex = 0
     var cellItem: [Int: Int] = [:]
     for it in body {
-      let kinds = ["cell", "op", "layer", "steps"].filter { it[$0] != nil }
+      let kinds = ["cell", "op", "layer", "steps", "route"].filter { it[$0] != nil }
       guard kinds.count == 1 else {
         error(kinds.isEmpty ? .missingKey : .wrongType,
-          kinds.isEmpty ? "a body item needs one of 'cell', 'op', 'layer' or 'steps'"
-            : "a body item has exactly one of 'cell', 'op', 'layer', 'steps'; found \(kinds.joined(separator: ", "))", it)
+          kinds.isEmpty ? "a body item needs one of 'cell', 'op', 'layer', 'steps' or 'route'"
+            : "a body item has exactly one of 'cell', 'op', 'layer', 'steps', 'route'; found \(kinds.joined(separator: ", "))", it)
         continue
       }
       let repeatN = min(Self.maxItems, max(1, it["repeat"]?.int ?? 1))
@@ -134,6 +134,12 @@ extension Expander {
           prevRed = g.outputShape.height < pp.shape.height
           c = g.outputShape.channels
         }
+      case "route":
+        guard let r = it["route"], let route = expandRoute(r, input: p.shape, networkInput: input, env: env) else { return nil }
+        items.append(.route(route))
+        pp = p
+        p = CellSource(item: items.count - 1, shape: route.shape)
+        c = route.shape.channels
       default:  // layer
         guard let out = int(it["out"], env, default: p.shape.channels, what: "out"),
           let stride0 = int(it["stride"], env, default: 1, what: "stride")
@@ -189,8 +195,16 @@ extension Expander {
   }
 
   func expandLayer(_ it: SyntaxNode, index: Int, input: Shape, out: Int, stride: Int, env: Env) -> LayerIR? {
-    guard let refNode = it["layer"], let ref = opRef(refNode) else { return nil }
-    let id = "layer[\(index)].op"
+    guard let refNode = it["layer"] else { return nil }
+    return buildLayer(refNode, id: "layer[\(index)].op", index: index, input: input, out: out, stride: stride, env: env,
+      residualNode: it["residual"], counted: true)
+  }
+
+  /// One layer: a fixed op (possibly with value choices) or an op choice, on `input` → `out` channels.
+  func buildLayer(_ refNode: SyntaxNode, id: String, index: Int, input: Shape, out: Int, stride: Int, env: Env,
+    residualNode: SyntaxNode?, counted: Bool, defaultResidual: Bool = true) -> LayerIR?
+  {
+    guard let ref = opRef(refNode) else { return nil }
     allChoiceIds.insert(id)
     var e = env
     e["C_in"] = .int(input.channels)
@@ -236,7 +250,7 @@ extension Expander {
         for vc in valueChoices {
           register(ChoicePoint(id: vc.id, kind: .value, candidates: vc.values, k: 1, location: refNode.location))
         }
-        layerCounts.append(entries.count)
+        if counted { layerCounts.append(entries.count) }
       }
     }
     if isChoice, let d = decisions {
@@ -265,8 +279,8 @@ extension Expander {
       return nil
     }
     var residual = false
-    let r = it["residual"]
-    if r == nil || r?.scalar == "auto" {
+    let r = residualNode
+    if (r == nil && defaultResidual) || r?.scalar == "auto" {
       residual = stride == 1 && input == outShape
     } else if r?.bool == true {
       if input != outShape {
@@ -277,7 +291,7 @@ extension Expander {
     }
     if isChoice {
       register(ChoicePoint(id: id, kind: .op, candidates: cands.map(\.name), k: 1, location: refNode.location))
-      layerCounts.append(cands.filter { !deriveExclude.contains($0.name) }.count)
+      if counted { layerCounts.append(cands.filter { !deriveExclude.contains($0.name) }.count) }
     }
     var layer = LayerIR(layerIndex: index, choice: isChoice ? id : nil, candidates: cands, stride: stride, residual: residual,
       inputShape: input, shape: outShape)

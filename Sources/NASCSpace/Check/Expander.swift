@@ -9,6 +9,8 @@ public struct Decisions: Sendable {
   public var nodes: [String: [(op: String, from: Int)]] = [:]
   /// Cell output overrides: `normal.output` → node indices to concatenate.
   public var outputs: [String: [Int]] = [:]
+  /// Path decisions: `route.path` → block indices from 0 to the final block.
+  public var paths: [String: [Int]] = [:]
   /// Where the decisions came from (for diagnostics).
   public var location: SourceLocation
 
@@ -16,7 +18,7 @@ public struct Decisions: Sendable {
   public init(location: SourceLocation) { self.location = location }
 
   /// Every decision id.
-  public var ids: [String] { Array(ops.keys) + Array(nodes.keys) + Array(outputs.keys) }
+  public var ids: [String] { Array(ops.keys) + Array(nodes.keys) + Array(outputs.keys) + Array(paths.keys) }
 }
 
 /// A parsed op reference: a fixed op or a choice among candidates.
@@ -63,6 +65,8 @@ final class Expander {
   var cellCountInfo: [String: [NodeCountInfo]] = [:]
   /// Derivable candidates of each choice layer.
   var layerCounts: [Int] = []
+  /// Paths counted through routing graphs (one factor per route).
+  var routeCounts: [BigUInt] = []
   /// Cell templates the expansion tried to instantiate.
   var attemptedCells: Set<String> = []
 

@@ -60,6 +60,8 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable {
   case badNodeReference = "E040"
   /// An inputs choice keeps more inputs than the node has.
   case kTooLarge = "E041"
+  /// No route of a routing graph reaches the output.
+  case noRoute = "E042"
   /// Tensors combined at a node or by concat/add have different spatial sizes.
   case resolutionMismatch = "E043"
   /// Channel counts do not match where they must.

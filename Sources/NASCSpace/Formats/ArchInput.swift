@@ -111,6 +111,8 @@ extension Compiler {
         } else if let items = v.items {
           if id.hasSuffix(".output") {
             d.outputs[id] = items.compactMap(\.int)
+          } else if id.hasSuffix(".path") {
+            d.paths[id] = items.compactMap(\.int)
           } else {
             var pairs: [(op: String, from: Int)] = []
             for it in items {

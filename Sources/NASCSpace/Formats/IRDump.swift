@@ -65,6 +65,19 @@ public enum IRDump {
         for cand in l.candidates { out += "    \(cand.name):\n" + graph(cand.graph, indent: "      ") }
       case .fixed(let name, let g):
         out += "item \(i): \(name) -> \(g.outputShape)\n" + graph(g, indent: "  ")
+      case .route(let r):
+        out += "item \(i): route \(r.inputShape) -> \(r.shape)\(r.pathChoice.map { "  [\($0)]" } ?? "")\n"
+        for b in r.blocks {
+          out += "  block \(b.index) stage \(b.stage) -> \(b.shape)\n"
+          for e in r.edges where e.to == b.index {
+            out += "    from block \(e.from) stride \(e.stride)\(e.head.choice.map { "  [\($0)]" } ?? "")\n"
+            for cand in e.head.candidates { out += "      \(cand.name):\n" + graph(cand.graph, indent: "        ") }
+          }
+          for l in b.layers {
+            out += "    layer \(l.layerIndex)\(l.choice.map { "  [\($0)]" } ?? "")\n"
+            for cand in l.candidates { out += "      \(cand.name):\n" + graph(cand.graph, indent: "        ") }
+          }
+        }
       }
     }
     out += "head:\n" + graph(n.head, indent: "  ")

@@ -153,6 +153,8 @@ public enum NetworkItem: Sendable, Hashable {
   case layer(LayerIR)
   /// A fixed block (e.g. NB201's ResNet block, MobileNet's last conv).
   case fixed(name: String, graph: PrimGraph)
+  /// A routing graph (DenseNAS).
+  case route(RouteIR)
 
   /// The output shape.
   public var shape: Shape {
@@ -160,6 +162,7 @@ public enum NetworkItem: Sendable, Hashable {
     case .cell(let c): return c.shape
     case .layer(let l): return l.shape
     case .fixed(_, let g): return g.outputShape
+    case .route(let r): return r.shape
     }
   }
 }

@@ -124,6 +124,19 @@ public enum DSLSchema {
         p("stride", e("stride of the first repetition (default 1)")),
         p("residual", .anyOf([b("always or never"), s("identity shortcut when stride 1 and C_in == C_out", ["auto"])], description: "layer shortcut (default auto)")),
         p("steps", .ref("steps")),
+        p("route", obj("a routing graph of candidate blocks (DenseNAS)", [
+          p("blocks", .array(obj("a candidate block", [
+            p("out", e("the block's width"), required: true),
+            p("scale", i("downsampling relative to the network input (4 = 56x56 at 224)", min: 1), required: true),
+            p("stage", i("its stage", min: 0), required: true),
+            p("layers", i("stacked layers (default 0)", min: 0)),
+          ]), minItems: 1, description: "candidate blocks in order; the last is the final block"), required: true),
+          p("fan_out", i("connections per block to the following blocks (default 4)", min: 1)),
+          p("max_stage_step", i("a connection may advance at most this many stages (default 1)", min: 0)),
+          p("head", .ref("opref")),
+          p("stack", .ref("opref")),
+          p("final", .ref("opref")),
+        ])),
       ])),
       ("skeleton", obj("a macro skeleton", [
         p("C", e("base width C")),

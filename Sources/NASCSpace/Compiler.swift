@@ -63,6 +63,11 @@ public enum Compiler {
       let dir = (path as NSString).deletingLastPathComponent
       spacePath = sp.hasPrefix("/") ? sp : (dir.isEmpty ? sp : dir + "/" + sp)
       arch = archSpec(from: a, &bag)
+      if !FileManager.default.fileExists(atPath: spacePath), let sn = a["space"] {
+        bag.add(Diagnostic(.unreadable, "the arch document's space '\(sp)' does not exist", at: sn.location, length: sn.length,
+          help: "'space:' is relative to the arch document"))
+        return CompileResult(ir: nil, diagnostics: bag.all, sources: sources)
+      }
       guard let l2 = SpaceLoader.load(path: spacePath, diags: &bag) else {
         return CompileResult(ir: nil, diagnostics: bag.all, sources: sources)
       }

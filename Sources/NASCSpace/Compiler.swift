@@ -270,12 +270,18 @@ public enum Compiler {
       ex.diags.append(Diagnostic(.badDeriveRule, "derive rule '\(derive.kind.rawValue)' keeps the top inputs of each node, but no node selects inputs",
         at: site.location, length: site.length, help: "add 'select: {choice: all, k: 2}' to the cells, or use 'derive: {rule: argmax}'"))
     }
+    if !fixed, net != nil { ex.diags += unusedDefinitions(root, path: path) }
     bag.add(contentsOf: ex.diags)
     guard let net else { return nil }
     let cost = CostModel.cost(net)
     let aux = net.auxiliary.map { CostModel.cost($0.graph) }
     let count = fixed ? BigUInt.one
       : ex.routeCounts.reduce(Cardinality.count(cells: ex.cellCountInfo, layers: ex.layerCounts, rule: derive.kind)) { $0 * $1 }
+    if !fixed, count.isZero, !ex.choicePoints.isEmpty {
+      let site = root.keyNode("derive") ?? root.keyNode("network") ?? root
+      bag.add(Diagnostic(.suspicious, "the derivation rule can produce no architecture (every candidate is excluded somewhere)",
+        at: site.location, length: site.length, help: "check 'derive.exclude' against the candidate lists"))
+    }
     let name = root["name"]?.scalar ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
     return SpaceIR(name: name, file: path, mode: fixed ? .fixed : (eval ? .eval : .search), evalSkeleton: eval,
       network: net, choicePoints: fixed ? [] : ex.choicePoints, method: method, derive: derive,
@@ -291,6 +297,33 @@ public enum Compiler {
         "classes": .int(ex.classes), "reduction": .bool(false), "reduction_prev": .bool(false), "cells": .int(8)]
       _ = ex.build(CandidateEntry(name: name, op: name, args: nil, when: nil, node: k), input: Shape(16, 32, 32), env)
     }
+  }
+
+  /// W003 for ops, candidate lists and cells defined in this file whose name is never referenced.
+  static func unusedDefinitions(_ root: SyntaxNode, path: String) -> [Diagnostic] {
+    var refs = Set<String>()
+    var stack: [SyntaxNode] = [root]
+    while let n = stack.popLast() {
+      switch n.kind {
+      case .scalar(let s, _): refs.insert(s)
+      case .sequence(let items): stack += items
+      case .mapping(let pairs): stack += pairs.map(\.value)
+      }
+    }
+    if root["network"]?["cells"] != nil || root["eval"]?["cells"] != nil {
+      refs.insert(root["network"]?["normal"]?.scalar ?? "normal")
+      refs.insert(root["network"]?["reduce"]?.scalar ?? "reduce")
+    }
+    var out: [Diagnostic] = []
+    for (section, what) in [("ops", "op"), ("candidates", "candidate list"), ("cells", "cell template")] {
+      for (k, _) in root[section]?.pairs ?? [] where k.location.file == path {
+        guard let name = k.scalar, !refs.contains(name) else { continue }
+        if section == "ops", BuiltinOps.names.contains(name) { continue }  // overrides of built-ins are used by name elsewhere
+        out.append(Diagnostic(.unusedDefinition, "\(what) '\(name)' is never used", at: k.location, length: k.length,
+          help: "remove it, or move shared definitions to a file under spaces/lib/"))
+      }
+    }
+    return out
   }
 
   /// Instantiates cell templates that the network never reached, with nominal sizes.

@@ -222,18 +222,21 @@ public enum Compiler {
       return nil
     }
     let inputNode = root["input"]
-    let channels = inputNode?["channels"]?.int ?? 3
+    let channels = inputNode?["tokens"] != nil ? 1 : (inputNode?["channels"]?.int ?? 3)
     var h = 32, w = 32
     if let s = inputNode?["size"] {
       if let v = s.int { h = v; w = v } else if let it = s.items, it.count == 2, let a = it[0].int, let b = it[1].int { h = a; w = b }
     }
-    let classes = inputNode?["classes"]?.int ?? 10
-    guard (1...65536).contains(channels), (1...65536).contains(h), (1...65536).contains(w), (1...1_000_000).contains(classes)
+    let tokens = inputNode?["tokens"]?.int
+    if tokens != nil { (h, w) = (1, 1) }
+    let classes = inputNode?["classes"]?.int ?? tokens ?? 10
+    guard (1...65536).contains(channels), (1...65536).contains(h), (1...65536).contains(w), (1...10_000_000).contains(classes)
     else { return nil }  // reported by the schema check
     var ex = Expander(root: root, builtin: builtinRoot)
     var fixed = arch != nil
     func setUp(_ ex: Expander) {
       ex.classes = classes
+      ex.tokens = tokens
       ex.deriveExclude = Set(derive.exclude)
       ex.searchMode = !fixed && !eval
       ex.affine = fixed || eval ? true : (sk["affine"]?.bool ?? false)

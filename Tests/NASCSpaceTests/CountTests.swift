@@ -67,6 +67,14 @@ struct CountTests {
 
   @Test func denseNAS() throws { #expect(try count("spaces/densenas.yaml").count == 46) }
 
+  @Test func dartsRNN() throws {
+    #expect(try count("spaces/darts-rnn.yaml") == (BigUInt(40320) * BigUInt.power(4, 8)).description)  // 8!·4^8
+  }
+
+  @Test func enasRNN() throws {
+    #expect(try count("spaces/enas-rnn.yaml") == (BigUInt(39_916_800) * BigUInt.power(4, 12)).description)  // 11!·4^12
+  }
+
   @Test func nasBenchMacro() throws { #expect(try count("spaces/nas-bench-macro.yaml") == "6561") }
   @Test func valueChoices() throws {
     #expect(try count("examples/value-choices.yaml") == "1296")

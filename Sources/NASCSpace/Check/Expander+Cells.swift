@@ -86,6 +86,14 @@ extension Expander {
       let idx = nIn + ti
       let fromNode = spec?["from"] ?? t["from"]
       var from: [Int] = Array(0..<idx)
+      if fromNode?.scalar == "intermediate" {
+        from = Array(nIn..<idx)
+        if from.isEmpty {
+          error(.badNodeReference, "node \(idx) is the first intermediate node; 'from: intermediate' leaves it no input", fromNode!,
+            help: "give the first node its own 'from: [0]'")
+          return nil
+        }
+      }
       if let fn = fromNode, fn.scalar != "all", let items = fn.items {
         from = []
         for it in items {
@@ -117,6 +125,20 @@ extension Expander {
         }
         k = repeats ? kk : min(kk, from.count)
       }
+      // a shared per-node projection (recurrent cells): edges read concat(state, project(state))
+      var project: PrimGraph? = nil
+      if let pn = spec?["project"] ?? t["project"] {
+        guard let ref = opRef(pn) else { return nil }
+        guard case .fixed(let entry) = ref else {
+          error(.wrongType, "project is a fixed op; a choice is not allowed here", pn)
+          return nil
+        }
+        var e = env
+        e["C_out"] = .int(c)
+        e["stride"] = .int(1)
+        guard let g = build(entry, input: Shape(c, shapes[from[0]].height, shapes[from[0]].width), e) else { return nil }
+        project = g
+      }
       // candidate edges
       struct EdgeSpec {
         var from: Int
@@ -125,6 +147,7 @@ extension Expander {
         var isChoice: Bool
         var k = 1
         var exact = true
+        var project: PrimGraph? = nil
         var env: Env
         var input: Shape
         var site: SyntaxNode
@@ -146,7 +169,7 @@ extension Expander {
           cEdge = c / pk
         }
         let src = shapes[j]
-        if src.channels != c {
+        if src.channels != c, (spec?["edge_project"] ?? t["edge_project"]) == nil {
           error(.channelMismatch, "node \(j) of cell '\(name)' has \(src.channels) channels but the cell width C is \(c)", refNode,
             help: j < nIn ? "add 'preprocess:' ops that map the cell inputs to C channels" : nil)
           return nil
@@ -154,10 +177,23 @@ extension Expander {
         var e = env
         e["C_out"] = .int(cEdge)
         e["stride"] = .int(stride)
-        let input = Shape(cEdge, src.height, src.width)
+        var edgeProject: PrimGraph? = nil
+        if let pn = spec?["edge_project"] ?? t["edge_project"] {
+          guard let ref = opRef(pn), case .fixed(let entry) = ref else {
+            error(.wrongType, "edge_project is a fixed op; a choice is not allowed here", pn)
+            return nil
+          }
+          var pe = env
+          pe["C_out"] = .int(c)
+          pe["stride"] = .int(1)
+          guard let g = build(entry, input: src, pe) else { return nil }
+          edgeProject = g
+        }
+        let projected = project?.outputShape.channels ?? edgeProject?.outputShape.channels ?? 0
+        let input = Shape((edgeProject == nil ? cEdge : src.channels) + projected, src.height, src.width)
         switch ref {
         case .fixed(let entry):
-          specsE.append(EdgeSpec(from: j, stride: stride, entries: [entry], isChoice: false, env: e, input: input, site: refNode))
+          specsE.append(EdgeSpec(from: j, stride: stride, entries: [entry], isChoice: false, project: edgeProject, env: e, input: input, site: refNode))
         case .choice(let list, _, let n):
           var withIn = e
           withIn["C_in"] = .int(cEdge)
@@ -168,7 +204,7 @@ extension Expander {
             return nil
           }
           specsE.append(EdgeSpec(from: j, stride: stride, entries: app, isChoice: true, k: kOp, exact: n["exact"]?.bool ?? true,
-            env: e, input: input, site: n))
+            project: edgeProject, env: e, input: input, site: n))
         }
       }
       // decisions
@@ -224,7 +260,9 @@ extension Expander {
       if decisions != nil {
         for (es, entry, _) in picked {
           guard let g = build(entry, input: es.input, es.env) else { return nil }
-          edges.append(CellEdge(from: es.from, to: idx, stride: es.stride, choice: nil, candidates: [Candidate(name: entry.name, graph: g)], partialChannels: nil))
+          var edge = CellEdge(from: es.from, to: idx, stride: es.stride, choice: nil, candidates: [Candidate(name: entry.name, graph: g)], partialChannels: nil)
+          edge.project = es.project
+          edges.append(edge)
         }
       } else {
         var counts: [Int] = []
@@ -253,8 +291,10 @@ extension Expander {
             counts.append(1)
           }
           let isPartial = es.isChoice && partialK != nil && (partialK ?? 1) > 1
-          edges.append(CellEdge(from: es.from, to: idx, stride: es.stride, choice: es.isChoice ? id : nil, candidates: cands,
-            partialChannels: isPartial ? partialK : nil))
+          var edge = CellEdge(from: es.from, to: idx, stride: es.stride, choice: es.isChoice ? id : nil, candidates: cands,
+            partialChannels: isPartial ? partialK : nil)
+          edge.project = es.project
+          edges.append(edge)
         }
         if let k, let sel = selectNode {
           if sel["exact"]?.bool == false { atMost = true }
@@ -278,8 +318,10 @@ extension Expander {
       guard let ns = nodeShape else { return nil }
       shapes.append(ns)
       let combine = Combine(rawValue: t["combine"]?.scalar ?? "sum") ?? .sum
-      nodes.append(CellNode(index: idx, edges: edges, inputsChoice: (k != nil && decisions == nil) ? "\(name).node\(idx).inputs" : nil,
-        combine: combine, shape: ns))
+      var cellNode = CellNode(index: idx, edges: edges, inputsChoice: (k != nil && decisions == nil) ? "\(name).node\(idx).inputs" : nil,
+        combine: combine, shape: ns)
+      cellNode.project = project
+      nodes.append(cellNode)
     }
     if decisions == nil, cellCountInfo[name] == nil { cellCountInfo[name] = countInfo }
     // output
@@ -287,7 +329,7 @@ extension Expander {
     var mode = outNode?.scalar ?? "concat"
     var outs = Array(nIn..<(nIn + specs.count))
     if mode == "last" { outs = [nIn + specs.count - 1] }
-    if mode == "loose_ends", decisions != nil {
+    if mode == "loose_ends" || mode == "mean_loose_ends", decisions != nil {
       // In a decided cell: the intermediate nodes that no kept edge reads.
       outs = outs.filter { j in !nodes.contains { $0.edges.contains { $0.from == j } } }
     }
@@ -320,6 +362,12 @@ extension Expander {
     }
     var outShape = first
     if mode == "concat" || mode == "loose_ends" { outShape.channels = outs.reduce(0) { $0 + shapes[$1].channels } }
+    if mode == "mean" || mode == "mean_loose_ends" || mode == "last" {
+      for j in outs where shapes[j].channels != first.channels {
+        error(.channelMismatch, "cell '\(name)' averages node \(j) (\(shapes[j])) with node \(out0) (\(first))", outNode ?? t)
+        return nil
+      }
+    }
     var post: PrimGraph? = nil
     if let pn = t["postprocess"] {
       guard let ref = opRef(pn) else { return nil }

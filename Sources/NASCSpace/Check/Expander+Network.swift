@@ -5,6 +5,7 @@ extension Expander {
 
   func expandNetwork(_ sk: SyntaxNode, input: Shape, evalSkeleton: Bool) -> NetworkIR? {
     var env: Env = ["classes": .int(classes), "affine": .bool(affine), "search": .bool(searchMode)]
+    if let t = tokens { env["tokens"] = .int(t) }
     guard let c0 = int(sk["C"], env, default: 16, what: "C") else { return nil }
     env["C"] = .int(c0)
     // Body items, counted before anything is expanded.
@@ -96,9 +97,21 @@ extension Expander {
           } else if red {
             c *= 2
           }
-          guard let inst = expandCell(name, site: nameNode, cellIndex: cellIndex, c: c, sources: [pp, p],
+          let recurrent = it["recurrent"]?.bool ?? false
+          // A recurrent cell reads concat(x_t, h_{t-1}) with h of C channels.
+          let sources = recurrent
+            ? [CellSource(item: p.item, shape: Shape(p.shape.channels + c, p.shape.height, p.shape.width))] : [pp, p]
+          guard var inst = expandCell(name, site: nameNode, cellIndex: cellIndex, c: c, sources: sources,
             reductionPrev: prevRed, baseEnv: env)
           else { return nil }
+          if recurrent {
+            inst.recurrent = true
+            if inst.shape.channels != c {
+              error(.channelMismatch, "recurrent cell '\(name)' outputs \(inst.shape.channels) channels but its hidden state has C = \(c)",
+                nameNode, help: "a recurrent cell's output is its next hidden state; use 'output: mean' or 'last'")
+              return nil
+            }
+          }
           cellItem[cellIndex] = items.count
           items.append(.cell(inst))
           pp = p

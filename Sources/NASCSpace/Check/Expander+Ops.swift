@@ -13,14 +13,43 @@ extension Expander {
       return nil
     }
     var cur = x
+    var scope: [String: Int] = ["input": x]
     for s in items {
-      guard let next = applyStep(s, &b, cur, env) else { return nil }
+      guard let next = applyStep(s, &b, cur, env, &scope) else { return nil }
       cur = next
     }
     return cur
   }
 
-  func applyStep(_ s: SyntaxNode, _ b: inout GraphBuilder, _ x: Int, _ env: Env) -> Int? {
+  /// The value ids a step's `from:` names (nil after an error).
+  func fromValues(_ node: SyntaxNode, _ scope: [String: Int]) -> [Int]? {
+    let names = node.items ?? [node]
+    var out: [Int] = []
+    for n in names {
+      guard let name = n.scalar, let v = scope[name] else {
+        error(.unknownVariable, "no value named '\(n.scalar ?? "")' here", n,
+          help: DidYouMean.help(n.scalar ?? "", in: Array(scope.keys)) ?? "name a step's output with 'as:'; 'input' is the op's input")
+        return nil
+      }
+      out.append(v)
+    }
+    return out
+  }
+
+  func applyStep(_ s: SyntaxNode, _ b: inout GraphBuilder, _ x: Int, _ env: Env, _ scope: inout [String: Int]) -> Int? {
+    var inputs = [x]
+    if let f = s["from"] {
+      guard let v = fromValues(f, scope) else { return nil }
+      inputs = v
+    }
+    let asName = s["as"]?.scalar
+    guard let out = applyStepBody(s, &b, inputs, env) else { return nil }
+    if let asName { scope[asName] = out }
+    return out
+  }
+
+  func applyStepBody(_ s: SyntaxNode, _ b: inout GraphBuilder, _ inputs: [Int], _ env: Env) -> Int? {
+    let x = inputs[0]
     if let name = s.scalar, !s.isNull {
       if DSLSchema.primitives.contains(name) { return primitive(name, args: nil, site: s, &b, x, env) }
       return call(name, args: nil, site: s, &b, x, env)
@@ -33,7 +62,7 @@ extension Expander {
       guard let ok = bool(w, env, default: true) else { return nil }
       if !ok { return x }
     }
-    let keys = pairs.filter { $0.key.scalar != "when" && $0.key.scalar != "with" }
+    let keys = pairs.filter { !["when", "with", "as", "from"].contains($0.key.scalar ?? "") }
     guard keys.count == 1, let k = keys[0].key.scalar else {
       if keys.count > 1 {
         error(.wrongType, "a step has exactly one primitive or 'op:' key, found \(keys.count): "
@@ -52,11 +81,42 @@ extension Expander {
         help: "primitives take their arguments in their own mapping, e.g. {conv: {kernel: 3}}")
     }
     if k == "parallel" { return parallel(s["parallel"]!, site: keys[0].key, &b, x, env) }
+    if Self.multiInput.contains(k) { return combine(k, site: keys[0].key, &b, inputs) }
+    if inputs.count > 1 {
+      error(.wrongType, "'\(k)' reads one value; 'from' names \(inputs.count)", s["from"] ?? s)
+      return nil
+    }
     if DSLSchema.primitives.contains(k) { return primitive(k, args: s[k], site: keys[0].key, &b, x, env) }
     if ops[k] != nil {
       error(.unknownKey, "'\(k)' is an op; call it with 'op: \(k)'", keys[0].key, help: "write {op: \(k), with: {...}}")
     }
     return nil  // unknown keys are reported by the schema check
+  }
+
+  /// Primitives that combine several named values (`from: [a, b]`).
+  static let multiInput: Set<String> = ["add", "mul", "sub", "concat"]
+
+  /// add / mul / sub (first minus the rest) / concat over the values named by `from`.
+  func combine(_ k: String, site: SyntaxNode, _ b: inout GraphBuilder, _ inputs: [Int]) -> Int? {
+    guard inputs.count >= 2 else {
+      error(.missingKey, "'\(k)' combines values: name at least two with 'from: [a, b]'", site)
+      return nil
+    }
+    let shapes = inputs.map { b.shape($0) }
+    let first = shapes[0]
+    for sh in shapes.dropFirst() where sh.height != first.height || sh.width != first.width {
+      error(.resolutionMismatch, "'\(k)' combines \(first) with \(sh)", site)
+      return nil
+    }
+    if k == "concat" {
+      return b.add(.concat, inputs, Shape(shapes.reduce(0) { $0 + $1.channels }, first.height, first.width))
+    }
+    for sh in shapes.dropFirst() where sh.channels != first.channels {
+      error(.channelMismatch, "'\(k)' combines \(first.channels) channels with \(sh.channels)", site)
+      return nil
+    }
+    let op: Primitive = k == "add" ? .add : (k == "mul" ? .mul : .sub)
+    return b.add(op, inputs, first)
   }
 
   func parallel(_ p: SyntaxNode, site: SyntaxNode, _ b: inout GraphBuilder, _ x: Int, _ env: Env) -> Int? {
@@ -138,8 +198,16 @@ extension Expander {
       return b.add(.slice(start: start, count: count, step: step), [x], Shape(count, sh.height, sh.width))
     case "linear":
       guard let out = int(a?["out"], env, default: envInt(env, "classes", 10), what: "out") else { return nil }
-      guard let bias = bool(a?["bias"], env, default: true) else { return nil }
+      guard let bias = bool(a?["bias"], env, default: true), let tied = bool(a?["tied"], env, default: false) else { return nil }
+      if tied {
+        return b.add(.tiedLinear(inFeatures: sh.elements, outFeatures: out, bias: bias), [x], Shape(out, 1, 1))
+      }
       return b.add(.linear(inFeatures: sh.elements, outFeatures: out, bias: bias), [x], Shape(out, 1, 1))
+    case "embedding":
+      guard let tokens = int(a?["tokens"], env, default: envInt(env, "tokens", 0), what: "tokens"),
+        let out = int(a?["out"], env, default: envInt(env, "C_out", 0), what: "out")
+      else { return nil }
+      return b.add(.embedding(tokens: tokens, dim: out), [x], Shape(out, 1, 1))
     case "max_pool", "avg_pool":
       guard let k = pair(a?["kernel"], env, default: nil, what: "kernel", min: 1) else {
         if a?["kernel"] == nil { error(.missingKey, "\(name) needs a 'kernel'", site, help: "e.g. {\(name): {kernel: 3, stride: 1, pad: 1}}") }

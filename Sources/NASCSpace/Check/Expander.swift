@@ -55,6 +55,8 @@ final class Expander {
   var partialK: Int? = nil
   var decisions: Decisions? = nil
   var classes = 10
+  /// The vocabulary of a token-sequence input, or nil for images.
+  var tokens: Int? = nil
   /// Templates instantiated (for unused warnings).
   var usedOps: Set<String> = []
   /// Every choice id the space defines (decided or not), for did-you-mean on arch files.

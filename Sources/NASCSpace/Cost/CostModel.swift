@@ -45,6 +45,10 @@ public enum CostModel {
       return Cost(params: Cost.sat(w, c.bias ? c.cout : 0), macs: Cost.mul(w, n.shape.height, n.shape.width))
     case .batchNorm(let ch, let affine):
       return Cost(params: affine ? 2 * ch : 0)
+    case .embedding(let t, let d):
+      return Cost(params: Cost.mul(t, d))
+    case .tiedLinear(let i, let o, let bias):
+      return Cost(params: bias ? o : 0, macs: Cost.mul(i, o))
     case .linear(let i, let o, let bias):
       return Cost(params: Cost.sat(Cost.mul(i, o), bias ? o : 0), macs: Cost.mul(i, o))
     default:
@@ -59,7 +63,13 @@ public enum CostModel {
   public static func cost(_ c: CellInstance) -> Cost {
     var total = c.inputs.reduce(Cost()) { $0 + cost($1.preprocess) }
     if let p = c.postprocess { total += cost(p) }
-    for n in c.nodes { for e in n.edges { for cand in e.candidates { total += cost(cand.graph) } } }
+    for n in c.nodes {
+      if let p = n.project { total += cost(p) }
+      for e in n.edges {
+        if let p = e.project { total += cost(p) }
+        for cand in e.candidates { total += cost(cand.graph) }
+      }
+    }
     return total
   }
 

@@ -17,6 +17,8 @@ public enum IRDump {
       if case .avgPool = p, q.countIncludePad { s += " count_pad" }
       return s
     case .linear(let i, let o, let b): return "linear \(i)->\(o)\(b ? "" : " nobias")"
+    case .tiedLinear(let i, let o, let b): return "linear \(i)->\(o) tied\(b ? "" : " nobias")"
+    case .embedding(let t, let d): return "embedding \(t)->\(d)"
     case .dropout(let d): return "dropout \(d)"
     case .channelShuffle(let g): return "channel_shuffle g\(g)"
     case .slice(let a, let n, let st): return "slice \(a):\(n):\(st)"
@@ -51,8 +53,10 @@ public enum IRDump {
         }
         for node in c.nodes {
           out += "  node \(node.index) = \(node.combine.rawValue) -> \(node.shape)\(node.inputsChoice.map { "  [\($0)]" } ?? "")\n"
+          if let p = node.project { out += "    project (shared by the node's edges):\n" + graph(p, indent: "      ") }
           for e in node.edges {
             out += "    edge \(e.from)→\(e.to) stride \(e.stride)\(e.choice.map { "  [\($0)]" } ?? "")\(e.partialChannels.map { " partial_channels=\($0)" } ?? "")\n"
+            if let p = e.project { out += "      project (shared by the edge's candidates):\n" + graph(p, indent: "        ") }
             for cand in e.candidates {
               out += "      \(cand.name):\n" + graph(cand.graph, indent: "        ")
             }

@@ -48,6 +48,9 @@ public struct CellEdge: Sendable, Hashable {
   /// PC-DARTS partial channels K: candidates are built on `C/K` channels; the other channels bypass
   /// (max-pooled 2×2 when `stride == 2`), then `concat(op, bypass)` is channel-shuffled with K groups.
   public var partialChannels: Int?
+  /// A projection of this edge's source shared by its candidates (ENAS RNN: weights per (node,
+  /// predecessor)), or nil. When set, the candidates read `concat(state_from, project(state_from))`.
+  public var project: PrimGraph? = nil
 }
 
 /// How a node combines its incoming edges.
@@ -68,6 +71,9 @@ public struct CellNode: Sendable, Hashable {
   public var inputsChoice: String?
   /// How edges are combined.
   public var combine: Combine
+  /// A projection shared by all edges into this node (recurrent cells: DARTS' W_i), or nil. When set,
+  /// each edge's candidates read `concat(state_from, project(state_from))`.
+  public var project: PrimGraph? = nil
   /// Its output shape.
   public var shape: Shape
 }
@@ -104,12 +110,15 @@ public struct CellInstance: Sendable, Hashable {
   public var nodes: [CellNode]
   /// The nodes concatenated (or averaged / last) into the output.
   public var outputNodes: [Int]
-  /// concat, mean, last or loose_ends. With `loose_ends` in a search supernet, `outputNodes` lists
-  /// every intermediate node and the lowering concatenates those the sampled architecture does not
-  /// read (ENAS); in a decided cell `outputNodes` is exactly the loose ends.
+  /// concat, mean, last, loose_ends or mean_loose_ends. With the loose-end modes in a search
+  /// supernet, `outputNodes` lists every intermediate node and the lowering combines those the
+  /// sampled architecture does not read (ENAS); in a decided cell `outputNodes` is exactly those.
   public var outputMode: String
   /// An op applied to the combined output (ENAS: ReLU, 1×1 conv to C, BN), or nil.
   public var postprocess: PrimGraph?
+  /// A recurrent cell: its single input is `concat(x_t, h_{t-1})` where h is the cell's own output
+  /// at the previous time step (C channels), and its output is h_t.
+  public var recurrent = false
   /// The output shape.
   public var shape: Shape
 }

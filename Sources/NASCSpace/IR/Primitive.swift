@@ -108,6 +108,15 @@ public enum Primitive: Sendable, Hashable {
   case concat
   /// Element-wise sum of all inputs.
   case add
+  /// Element-wise product of all inputs.
+  case mul
+  /// The first input minus the others, element-wise.
+  case sub
+  /// Token embedding: a table of `tokens × dim` parameters; the input is a token id.
+  case embedding(tokens: Int, dim: Int)
+  /// A linear layer whose weight is the network's embedding table (tied decoder): only the bias is
+  /// a parameter of its own.
+  case tiedLinear(inFeatures: Int, outFeatures: Int, bias: Bool)
 
   /// The name used in `--dump ir`.
   public var name: String {
@@ -130,6 +139,10 @@ public enum Primitive: Sendable, Hashable {
     case .slice: return "slice"
     case .concat: return "concat"
     case .add: return "add"
+    case .mul: return "mul"
+    case .sub: return "sub"
+    case .embedding: return "embedding"
+    case .tiedLinear: return "linear"
     }
   }
 }

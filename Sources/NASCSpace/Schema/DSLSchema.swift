@@ -14,7 +14,7 @@ public enum DSLSchema {
   /// Primitive names accepted as steps (see Grammar.md "Primitives").
   public static let primitives = [
     "conv", "bn", "relu", "relu6", "tanh", "sigmoid", "identity", "zero", "max_pool", "avg_pool",
-    "global_avg_pool", "linear", "dropout", "shift", "channel_shuffle", "slice",
+    "global_avg_pool", "linear", "dropout", "shift", "channel_shuffle", "slice", "add", "mul", "sub", "concat", "embedding",
   ]
 
   static var noArgs: SchemaNode { .anyOf([.null, obj("no arguments", [])], description: "a primitive without arguments") }
@@ -45,7 +45,13 @@ public enum DSLSchema {
           p("avg_pool", obj("average pooling", [p("kernel", .ref("pair")), p("stride", .ref("pair")), p("pad", .ref("pair")),
             p("count_include_pad", b("count padding in the average (default false)"))])),
           p("global_avg_pool", noArgs),
-          p("linear", obj("fully connected layer on the flattened input", [p("out", e("outputs (default classes)")), p("bias", b("bias (default true)"))])),
+          p("linear", obj("fully connected layer on the flattened input", [p("out", e("outputs (default classes)")), p("bias", b("bias (default true)")),
+            p("tied", b("share the weight with the embedding (a tied decoder; default false)"))])),
+          p("embedding", obj("token embedding table", [p("tokens", e("vocabulary size (default input.tokens)")), p("out", e("embedding width (default C_out)"))])),
+          p("add", noArgs), p("mul", noArgs), p("sub", noArgs), p("concat", noArgs),
+          p("as", s("name this step's output for later 'from:'")),
+          p("from", .anyOf([s("a named value ('input' is the op's input)"), .array(s("a named value"), minItems: 1, description: "named values")],
+            description: "the value(s) this step reads (default: the previous step's output)")),
           p("dropout", obj("element-wise dropout", [p("p", e("drop probability"))])),
           p("shift", noArgs),
           p("channel_shuffle", obj("ShuffleNet channel shuffle", [p("groups", e("groups"))])),
@@ -90,11 +96,13 @@ public enum DSLSchema {
         p("residual", .anyOf([b("always or never"), s("add the input when stride 1 and C_in == C_out", ["auto"])], description: "identity shortcut around the body")),
       ])),
       ("node", obj("an intermediate node of a cell", [
-        p("from", .anyOf([s("every earlier node", ["all"]), .array(i("node index", min: 0), minItems: 1, description: "node indices")],
+        p("from", .anyOf([s("every earlier node, or every earlier intermediate node", ["all", "intermediate"]), .array(i("node index", min: 0), minItems: 1, description: "node indices")],
           description: "the nodes it reads (supernet edges)")),
         p("select", .ref("choice")),
         p("op", .ref("opref")),
         p("ops", .array(.ref("opref"), minItems: 1, description: "one op per entry of from")),
+        p("project", .ref("opref")),
+        p("edge_project", .ref("opref")),
       ])),
       ("cell", obj("a cell template: a DAG of nodes", [
         p("description", s("what the cell is")),
@@ -103,13 +111,15 @@ public enum DSLSchema {
         p("preprocess", .array(.ref("opref"), minItems: 1, description: "one op per cell input mapping it to C channels")),
         p("nodes", .anyOf([i("number of intermediate nodes", min: 1), .array(.ref("node"), minItems: 1, description: "node specs")],
           description: "the intermediate nodes")),
-        p("from", .anyOf([s("every earlier node", ["all"]), .array(i("node index", min: 0), minItems: 1, description: "node indices")],
+        p("from", .anyOf([s("every earlier node, or every earlier intermediate node", ["all", "intermediate"]), .array(i("node index", min: 0), minItems: 1, description: "node indices")],
           description: "default `from` of every node")),
         p("select", .ref("choice")),
         p("op", .ref("opref")),
         p("combine", s("how a node combines its edges", ["sum", "mean"])),
         p("postprocess", .ref("opref")),
-        p("output", .anyOf([s("the cell output", ["concat", "last", "mean", "loose_ends"]), .array(i("node index", min: 0), minItems: 1, description: "nodes to concatenate")],
+        p("project", .ref("opref")),
+        p("edge_project", .ref("opref")),
+        p("output", .anyOf([s("the cell output", ["concat", "last", "mean", "loose_ends", "mean_loose_ends"]), .array(i("node index", min: 0), minItems: 1, description: "nodes to concatenate")],
           description: "the cell output")),
       ])),
       ("bodyitem", obj("one entry of a network body", [
@@ -123,6 +133,7 @@ public enum DSLSchema {
         p("out", e("output channels")),
         p("stride", e("stride of the first repetition (default 1)")),
         p("residual", .anyOf([b("always or never"), s("identity shortcut when stride 1 and C_in == C_out", ["auto"])], description: "layer shortcut (default auto)")),
+        p("recurrent", b("a recurrent cell: it reads concat(x_t, h_{t-1}) (default false)")),
         p("steps", .ref("steps")),
         p("route", obj("a routing graph of candidate blocks (DenseNAS)", [
           p("blocks", .array(obj("a candidate block", [
@@ -188,7 +199,9 @@ public enum DSLSchema {
         p("channels", i("image channels", min: 1, max: 65536)),
         p("size", .anyOf([i("height = width", min: 1, max: 65536), .array(i("pixels", min: 1, max: 65536), minItems: 2, description: "[height, width]")],
           description: "image size")),
-        p("classes", i("number of classes", min: 1, max: 1_000_000)),
+        p("classes", i("number of classes (default: tokens for token input)", min: 1, max: 1_000_000)),
+        p("tokens", i("vocabulary size of a token-sequence input (recurrent spaces)", min: 1, max: 10_000_000)),
+        p("sequence", i("tokens per training sequence (bptt)", min: 1, max: 1_000_000)),
       ])),
       p("ops", .map(keyPattern: namePattern, value: .ref("optemplate"), description: "op templates (override built-ins of the same name)")),
       p("candidates", .map(keyPattern: namePattern, value: .array(.ref("candidate"), minItems: 0, description: "candidates"),

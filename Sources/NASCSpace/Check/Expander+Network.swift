@@ -198,8 +198,10 @@ extension Expander {
       guard let ao = applySteps(a["body"], &ab, 0, aenv) else { return nil }
       aux = AuxiliaryHead(after: itemIdx, graph: ab.finish(ao), weight: a["weight"]?.double ?? 0.4)
     }
-    return NetworkIR(input: input, classes: classes, stem: stem, items: items, head: head, auxiliary: aux,
+    var net = NetworkIR(input: input, classes: classes, stem: stem, items: items, head: head, auxiliary: aux,
       dropPath: sk["drop_path"]?.double ?? 0)
+    net.tokens = tokens
+    return net
   }
 
   func defaultHead(_ b: inout GraphBuilder, _ env: Env) -> Int? {

@@ -202,4 +202,6 @@ public struct NetworkIR: Sendable, Hashable {
   public var auxiliary: AuxiliaryHead?
   /// Drop-path probability of the evaluation skeleton (0 when none).
   public var dropPath: Double
+  /// The vocabulary of a token-sequence input (the input shape is then a token id, 1×1×1), or nil.
+  public var tokens: Int? = nil
 }

@@ -119,8 +119,8 @@ extension YAMLReader {
   /// Where `key:` appears for the second time at `column`, starting at `line` (block mappings).
   static func secondOccurrence(of key: String, in text: String, from line: Int, column: Int) -> (Int, Int)? {
     var seen = 0
-    for (i, l) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where i + 1 >= line {
-      let scalars = Array(l.unicodeScalars)
+    for (i, l) in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where i + 1 >= line {
+      let scalars = Array(l)
       guard scalars.count >= column - 1 else { continue }
       let rest = String(String.UnicodeScalarView(scalars[(column - 1)...]))
       if rest.hasPrefix(key + ":") || rest.hasPrefix("\"" + key + "\":") || rest.hasPrefix("'" + key + "':") {

@@ -75,6 +75,12 @@ struct CountTests {
     #expect(try count("spaces/enas-rnn.yaml") == (BigUInt(39_916_800) * BigUInt.power(4, 12)).description)  // 11!·4^12
   }
 
+  @Test func smashMemoryBanks() throws {
+    // per layer: read subsets x write subsets x (3 kernels · 3 dilations · 4 groups)
+    let fourBanks = BigUInt(15 * 15 * 36), twoBanks = BigUInt(3 * 3 * 36)
+    #expect(try count("spaces/smash.yaml") == (BigUInt.power(fourBanks, 8) * BigUInt.power(twoBanks, 4)).description)
+  }
+
   @Test func nasBenchMacro() throws { #expect(try count("spaces/nas-bench-macro.yaml") == "6561") }
   @Test func valueChoices() throws {
     #expect(try count("examples/value-choices.yaml") == "1296")

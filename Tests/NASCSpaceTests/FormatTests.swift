@@ -108,6 +108,25 @@ struct FormatTests {
     #expect(bad.diagnostics.contains { $0.code == .archMismatch })
   }
 
+  @Test func smashDecidedBlock() throws {
+    let dir = tempProject()
+    write(readRepo("spaces/smash.yaml"), "s.yaml", in: dir)
+    var doc = "nasc: 1\narch:\n  space: s.yaml\n  choices:\n"
+    for (m, banks) in [(0, 4), (1, 4), (2, 2)] {
+      for l in 0..<4 {
+        let p = "memory[\(m)].layer[\(l)]"
+        doc += "    \(p).read: [0\(banks > 2 && l > 0 ? ", 2" : "")]\n    \(p).write: [1]\n"
+        doc += "    \(p).k: 5\n    \(p).d: 2\n    \(p).g: 1\n"
+      }
+    }
+    let r = Compiler.compile(path: write(doc, "a.yaml", in: dir))
+    let ir = try #require(r.ir, "\(r.diagnostics)")
+    guard case .memory(let m)? = ir.network.items.first else { Issue.record("expected a memory block"); return }
+    #expect(m.layers[1].reads == [0, 2] && m.layers[1].writes == [1])
+    #expect(m.layers[1].layer.inputShape.channels == 32 && m.layers[0].layer.inputShape.channels == 16)
+    #expect(m.layers[1].layer.candidates.map(\.name) == ["smash_layer_k5_d2_g1"])
+  }
+
   @Test func archWithAnUnknownOpIsReported() {
     let g = DartsGenotype.published["DARTS_V2"]!.replacingAll("dil_conv_3x3", "dil_conv_4x4")
     let r = Compiler.compile(path: repo("spaces/darts-cnn.yaml"), options: CompileOptions(arch: g))

@@ -74,13 +74,14 @@ extension Expander {
     var items: [NetworkItem] = []
     var cellIndex = 0
     var layerIndex = 0
+    var memoryIndex = 0
     var cellItem: [Int: Int] = [:]
     for it in body {
-      let kinds = ["cell", "op", "layer", "steps", "route"].filter { it[$0] != nil }
+      let kinds = ["cell", "op", "layer", "steps", "route", "memory"].filter { it[$0] != nil }
       guard kinds.count == 1 else {
         error(kinds.isEmpty ? .missingKey : .wrongType,
-          kinds.isEmpty ? "a body item needs one of 'cell', 'op', 'layer', 'steps' or 'route'"
-            : "a body item has exactly one of 'cell', 'op', 'layer', 'steps', 'route'; found \(kinds.joined(separator: ", "))", it)
+          kinds.isEmpty ? "a body item needs one of 'cell', 'op', 'layer', 'steps', 'route' or 'memory'"
+            : "a body item has exactly one of 'cell', 'op', 'layer', 'steps', 'route', 'memory'; found \(kinds.joined(separator: ", "))", it)
         continue
       }
       let repeatN = min(Self.maxItems, max(1, it["repeat"]?.int ?? 1))
@@ -147,6 +148,13 @@ extension Expander {
           prevRed = g.outputShape.height < pp.shape.height
           c = g.outputShape.channels
         }
+      case "memory":
+        guard let m = it["memory"], let block = expandMemory(m, index: memoryIndex, input: p.shape, env: env) else { return nil }
+        memoryIndex += 1
+        items.append(.memory(block))
+        pp = p
+        p = CellSource(item: items.count - 1, shape: block.shape)
+        c = block.shape.channels
       case "route":
         guard let r = it["route"], let route = expandRoute(r, input: p.shape, networkInput: input, env: env) else { return nil }
         items.append(.route(route))
@@ -234,7 +242,8 @@ extension Expander {
     case .fixed(let entry):
       entries = [entry]
       if let args = entry.args, let pairs = args.pairs, pairs.contains(where: { $0.value["choice"] != nil }) {
-        guard let v = valueCombinations(entry, index: index, pairs: pairs, args: args) else { return nil }
+        let prefix = id.hasSuffix(".op") ? String(id.dropLast(3)) : id
+        guard let v = valueCombinations(entry, prefix: prefix, index: index, pairs: pairs, args: args) else { return nil }
         (entries, valueChoices) = v
       }
     case .choice(let list, _, let n):
@@ -315,7 +324,7 @@ extension Expander {
   }
 
   /// Expands the value choices of a fixed op's arguments into one candidate per combination.
-  func valueCombinations(_ entry: CandidateEntry, index: Int, pairs: [(key: SyntaxNode, value: SyntaxNode)], args: SyntaxNode)
+  func valueCombinations(_ entry: CandidateEntry, prefix: String, index: Int, pairs: [(key: SyntaxNode, value: SyntaxNode)], args: SyntaxNode)
     -> ([CandidateEntry], [ValueChoice])?
   {
     var dims: [(name: String, values: [SyntaxNode])] = []
@@ -331,7 +340,7 @@ extension Expander {
         return nil
       }
       dims.append((name, items))
-      choices.append(ValueChoice(id: "layer[\(index)].\(name)", parameter: name, values: items.map { $0.scalar ?? "" }))
+      choices.append(ValueChoice(id: "\(prefix).\(name)", parameter: name, values: items.map { $0.scalar ?? "" }))
     }
     var combos: [[(String, SyntaxNode)]] = [[]]
     for d in dims {

@@ -11,6 +11,8 @@ public struct Decisions: Sendable {
   public var outputs: [String: [Int]] = [:]
   /// Path decisions: `route.path` → block indices from 0 to the final block.
   public var paths: [String: [Int]] = [:]
+  /// Subset decisions: `memory[0].layer[2].read` → bank indices.
+  public var subsets: [String: [Int]] = [:]
   /// Where the decisions came from (for diagnostics).
   public var location: SourceLocation
 
@@ -18,7 +20,9 @@ public struct Decisions: Sendable {
   public init(location: SourceLocation) { self.location = location }
 
   /// Every decision id.
-  public var ids: [String] { Array(ops.keys) + Array(nodes.keys) + Array(outputs.keys) + Array(paths.keys) }
+  public var ids: [String] {
+    Array(ops.keys) + Array(nodes.keys) + Array(outputs.keys) + Array(paths.keys) + Array(subsets.keys)
+  }
 }
 
 /// A parsed op reference: a fixed op or a choice among candidates.
@@ -67,7 +71,7 @@ final class Expander {
   var cellCountInfo: [String: [NodeCountInfo]] = [:]
   /// Derivable candidates of each choice layer.
   var layerCounts: [Int] = []
-  /// Paths counted through routing graphs (one factor per route).
+  /// Paths counted through routing graphs and memory blocks (one factor each).
   var routeCounts: [BigUInt] = []
   /// Cell templates the expansion tried to instantiate.
   var attemptedCells: Set<String> = []

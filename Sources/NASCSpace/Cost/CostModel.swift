@@ -79,6 +79,8 @@ public enum CostModel {
     case .cell(let c): return cost(c)
     case .layer(let l): return l.candidates.reduce(Cost()) { $0 + cost($1.graph) }
     case .fixed(_, let g): return cost(g)
+    case .memory(let m):
+      return m.layers.reduce(Cost()) { $0 + cost(.layer($1.layer)) }
     case .route(let r):
       var total = Cost()
       for b in r.blocks { for l in b.layers { total += cost(.layer(l)) } }

@@ -120,6 +120,8 @@ extension Compiler {
             d.outputs[id] = items.compactMap(\.int)
           } else if id.hasSuffix(".path") {
             d.paths[id] = items.compactMap(\.int)
+          } else if id.hasSuffix(".read") || id.hasSuffix(".write") {
+            d.subsets[id] = items.compactMap(\.int)
           } else {
             var pairs: [(op: String, from: Int)] = []
             for it in items {

@@ -69,6 +69,12 @@ public enum IRDump {
         for cand in l.candidates { out += "    \(cand.name):\n" + graph(cand.graph, indent: "      ") }
       case .fixed(let name, let g):
         out += "item \(i): \(name) -> \(g.outputShape)\n" + graph(g, indent: "  ")
+      case .memory(let m):
+        out += "item \(i): memory \(m.banks) banks x \(m.width) channels \(m.inputShape) -> \(m.shape)\n"
+        for l in m.layers {
+          out += "  layer \(l.layer.layerIndex) reads \(l.reads)\(l.readChoice.map { " [\($0)]" } ?? "") writes \(l.writes)\(l.writeChoice.map { " [\($0)]" } ?? "")\(l.layer.choice.map { "  [\($0)]" } ?? "")\n"
+          for cand in l.layer.candidates { out += "    \(cand.name):\n" + graph(cand.graph, indent: "      ") }
+        }
       case .route(let r):
         out += "item \(i): route \(r.inputShape) -> \(r.shape)\(r.pathChoice.map { "  [\($0)]" } ?? "")\n"
         for b in r.blocks {

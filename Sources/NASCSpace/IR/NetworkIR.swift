@@ -164,6 +164,8 @@ public enum NetworkItem: Sendable, Hashable {
   case fixed(name: String, graph: PrimGraph)
   /// A routing graph (DenseNAS).
   case route(RouteIR)
+  /// A block of memory banks (SMASH).
+  case memory(MemoryBlockIR)
 
   /// The output shape.
   public var shape: Shape {
@@ -172,6 +174,7 @@ public enum NetworkItem: Sendable, Hashable {
     case .layer(let l): return l.shape
     case .fixed(_, let g): return g.outputShape
     case .route(let r): return r.shape
+    case .memory(let m): return m.shape
     }
   }
 }

@@ -135,6 +135,14 @@ public enum DSLSchema {
         p("residual", .anyOf([b("always or never"), s("identity shortcut when stride 1 and C_in == C_out", ["auto"])], description: "layer shortcut (default auto)")),
         p("recurrent", b("a recurrent cell: it reads concat(x_t, h_{t-1}) (default false)")),
         p("steps", .ref("steps")),
+        p("memory", obj("a block of memory banks (SMASH): layers read and write subsets of banks", [
+          p("banks", i("number of banks", min: 1, max: 64), required: true),
+          p("width", e("channels per bank"), required: true),
+          p("layers", i("number of layers", min: 1, max: 1000), required: true),
+          p("read", .ref("choice")),
+          p("write", .ref("choice")),
+          p("op", .ref("opref"), required: true),
+        ])),
         p("route", obj("a routing graph of candidate blocks (DenseNAS)", [
           p("blocks", .array(obj("a candidate block", [
             p("out", e("the block's width"), required: true),

@@ -101,6 +101,7 @@ let brokenCases: [BrokenCase] = [
   BrokenCase(name: "unused candidate list", text: edited("  ops: [none, skip_connect, sep_conv_3x3]\n", "  ops: [none, skip_connect, sep_conv_3x3]\n  spare: [none]\n"), code: "W003", line: 4, col: 3),
   BrokenCase(name: "nothing derivable", text: edited("ops: [none, skip_connect, sep_conv_3x3]", "ops: [none]"), code: "W004", line: 10, col: 1),
   BrokenCase(name: "no route to the final block", text: "nasc: 1\nnetwork:\n  stem: [{conv: {out: 8, kernel: 3}}]\n  body:\n    - route:\n        head: nor_conv_1x1\n        blocks:\n          - {out: 8, scale: 8, stage: 1}\n", code: "E042", line: 8, col: 11),
+  BrokenCase(name: "two candidates named alike", text: edited("ops: [none, skip_connect, sep_conv_3x3]", "ops: [none, {op: sep_conv, with: {k: 3}, name: c}, {op: sep_conv, with: {k: 5}, name: c}]"), code: "E023", line: 3, col: 54),
   BrokenCase(name: "duplicate candidate", text: edited("sep_conv_3x3]", "sep_conv_3x3, none]"), code: "W001", line: 3, col: 43),
   BrokenCase(name: "unused node", text: edited("    nodes: 2\n", "    nodes: [{from: [0, 1]}, {from: [0, 1]}]\n    output: last\n").replacingAll("select: {choice: all, k: 2}", "select: {choice: all, k: 1}"), code: "W002", line: 8, col: 13),
 ]

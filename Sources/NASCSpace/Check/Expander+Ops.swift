@@ -384,6 +384,7 @@ extension Expander {
     guard let items = list.items else { return nil }
     var out: [CandidateEntry] = []
     var seen = Set<String>()
+    var firstOp: [String: String] = [:]
     for it in items {
       var e: CandidateEntry
       if let s = it.scalar, !it.isNull {
@@ -393,11 +394,18 @@ extension Expander {
       } else {
         continue
       }
+      let signature = e.op + "(" + (e.args?.pairs?.map { "\($0.key.scalar ?? "")=\($0.value.scalar ?? "?")" }.joined(separator: ",") ?? "") + ")"
       if seen.contains(e.name) {
-        warn(.duplicateCandidate, "candidate '\(e.name)' appears twice", it, help: "remove the duplicate; it would get two architecture weights")
+        if firstOp[e.name] != signature {
+          error(.duplicateName, "two different candidates are named '\(e.name)'", it,
+            help: "give each candidate its own 'name:'; genotypes and arch files refer to candidates by name")
+        } else {
+          warn(.duplicateCandidate, "candidate '\(e.name)' appears twice", it, help: "remove the duplicate; it would get two architecture weights")
+        }
         continue
       }
       seen.insert(e.name)
+      firstOp[e.name] = signature
       if e.op != "none", ops[e.op] == nil, !DSLSchema.primitives.contains(e.op) {
         error(.unknownOp, "unknown op '\(e.op)'", it,
           help: DidYouMean.help(e.op, in: Array(ops.keys)) ?? "define it under 'ops:'")

@@ -81,6 +81,13 @@ struct CountTests {
     #expect(try count("spaces/smash.yaml") == (BigUInt.power(fourBanks, 8) * BigUInt.power(twoBanks, 4)).description)
   }
 
+  @Test func squeezeExciteBroadcasts() throws {
+    #expect(try count("examples/squeeze-excite.yaml") == "54")
+    let ir = try #require(Compiler.compile(path: repo("examples/squeeze-excite.yaml")).ir)
+    let se = try #require(ir.layers[0].candidates.first { $0.name == "se" })
+    #expect(se.graph.nodes.last?.op == .mul && se.graph.outputShape == Shape(16, 8, 8))
+  }
+
   @Test func nasBenchMacro() throws { #expect(try count("spaces/nas-bench-macro.yaml") == "6561") }
   @Test func valueChoices() throws {
     #expect(try count("examples/value-choices.yaml") == "1296")

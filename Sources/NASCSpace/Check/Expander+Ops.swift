@@ -103,9 +103,12 @@ extension Expander {
       return nil
     }
     let shapes = inputs.map { b.shape($0) }
-    let first = shapes[0]
-    for sh in shapes.dropFirst() where sh.height != first.height || sh.width != first.width {
-      error(.resolutionMismatch, "'\(k)' combines \(first) with \(sh)", site)
+    // Element-wise combinators broadcast 1x1 maps over the others (squeeze-and-excitation gates).
+    let spatial = shapes.filter { $0.height != 1 || $0.width != 1 }.first ?? shapes[0]
+    let first = k == "concat" ? shapes[0] : Shape(shapes[0].channels, spatial.height, spatial.width)
+    for sh in shapes where sh.height != first.height || sh.width != first.width {
+      if k != "concat", sh.height == 1, sh.width == 1 { continue }
+      error(.resolutionMismatch, "'\(k)' combines \(shapes[0]) with \(sh)", site)
       return nil
     }
     if k == "concat" {

@@ -106,11 +106,11 @@ public enum Primitive: Sendable, Hashable {
   case slice(start: Int, count: Int, step: Int)
   /// Concatenation of all inputs along channels.
   case concat
-  /// Element-wise sum of all inputs.
+  /// Element-wise sum of all inputs (a 1×1 map broadcasts over height and width).
   case add
-  /// Element-wise product of all inputs.
+  /// Element-wise product of all inputs (a 1×1 map broadcasts over height and width).
   case mul
-  /// The first input minus the others, element-wise.
+  /// The first input minus the others, element-wise (a 1×1 map broadcasts over height and width).
   case sub
   /// Token embedding: a table of `tokens × dim` parameters; the input is a token id.
   case embedding(tokens: Int, dim: Int)

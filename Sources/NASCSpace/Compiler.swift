@@ -103,6 +103,7 @@ public enum Compiler {
       let ex = Expander(root: root, builtin: builtinRoot)
       checkUnusedOps(ex, root: root)
       checkCandidateLists(ex, root: root)
+      checkUnusedCells(ex, root: root)
       bag.add(contentsOf: ex.diags)
       return CompileResult(ir: nil, diagnostics: bag.all, sources: loaded.sources)
     }
@@ -127,80 +128,6 @@ public enum Compiler {
         bag.add(d)
       }
     }
-  }
-
-  /// Parses the `search:` block into a method configuration.
-  static func methodConfig(_ root: SyntaxNode, _ bag: inout DiagnosticBag) -> MethodConfig? {
-    guard let s = root["search"], let pairs = s.pairs else { return nil }
-    guard let mNode = s["method"], let name = mNode.scalar else { return nil }
-    guard let spec = MethodCatalog.method(name) else {
-      bag.add(Diagnostic(.unknownMethod, "unknown search method '\(name)'", at: mNode.location, length: mNode.length,
-        help: DidYouMean.help(name, in: MethodCatalog.methods.map(\.name))
-          ?? "methods: \(MethodCatalog.methods.map(\.name).joined(separator: ", "))"))
-      return nil
-    }
-    var hp = spec.hyperparameters.map { (name: $0.name, value: $0.value, overridden: false) }
-    let union = Set(MethodCatalog.allHyperparameters.map(\.name))
-    for (k, v) in pairs {
-      guard let key = k.scalar, key != "method" else { continue }
-      guard let idx = hp.firstIndex(where: { $0.name == key }) else {
-        if union.contains(key) {
-          bag.add(Diagnostic(.unknownHyperparameter, "method '\(name)' has no hyperparameter '\(key)'", at: k.location, length: k.length,
-            help: DidYouMean.help(key, in: hp.map(\.name)) ?? "its hyperparameters: \(hp.map(\.name).joined(separator: ", "))"))
-        }
-        continue
-      }
-      let def = spec.hyperparameters[idx]
-      var parsed: HyperValue? = nil
-      switch def.value {
-      case .int: if let i = v.int { parsed = .int(i) } else if let d = v.double, d == d.rounded(), abs(d) < 1e15 { parsed = .int(Int(d)) }
-      case .real: if let d = v.double { parsed = .real(d) }
-      case .bool: if let b = v.bool { parsed = .bool(b) }
-      case .string:
-        if let s = v.scalar, !v.isNull {
-          if let w = def.words, !w.contains(s) {
-            bag.add(Diagnostic(.badHyperparameter, "'\(s)' is not a valid value of '\(key)'", at: v.location, length: v.length,
-              help: DidYouMean.help(s, in: w) ?? "expected one of: \(w.joined(separator: ", "))"))
-            continue
-          }
-          parsed = .string(s)
-        }
-      case .list:
-        if let items = v.items {
-          let ds = items.compactMap(\.double)
-          if ds.count == items.count { parsed = .list(ds) }
-        }
-      }
-      guard let p = parsed else {
-        bag.add(Diagnostic(.badHyperparameter, "'\(key)' expects \(def.value.kind == "integer" ? "an" : "a") \(def.value.kind), found \(v.typeName)",
-          at: v.location, length: v.length, help: "the paper default is \(def.value)"))
-        continue
-      }
-      if case .real(let d) = p, d < 0, key != "alpha_init" {
-        bag.add(Diagnostic(.badHyperparameter, "'\(key)' must not be negative", at: v.location, length: v.length))
-        continue
-      }
-      if case .int(let i) = p, i < 0 {
-        bag.add(Diagnostic(.badHyperparameter, "'\(key)' must not be negative", at: v.location, length: v.length))
-        continue
-      }
-      hp[idx] = (key, p, true)
-    }
-    return MethodConfig(name: name, relaxation: spec.relaxation, hyperparameters: hp)
-  }
-
-  static func deriveRule(_ root: SyntaxNode, method: MethodConfig?) -> DeriveRule {
-    let d = root["derive"]
-    let selects = (root["cells"]?.pairs ?? []).contains { _, t in
-      t["select"] != nil || (t["nodes"]?.items?.contains { $0["select"] != nil } ?? false)
-    }
-    let kind = d?["rule"]?.scalar.flatMap(DeriveRuleKind.init(rawValue:))
-      ?? method.flatMap { MethodCatalog.method($0.name)?.derive } ?? (selects ? .topKEdges : .argmax)
-    let topK = kind == .topKEdges || kind == .topKPairs
-    let exclude = d?["exclude"]?.items?.compactMap(\.scalar) ?? (topK ? ["none"] : [])
-    var cap = d?["skip_cap"]?.int
-    if cap == nil, method?.name == "p-darts", case .int(let c)? = method?["skip_cap"] { cap = c }
-    return DeriveRule(kind: kind, k: d?["k"]?.int ?? 2, exclude: exclude, skipCap: cap)
   }
 
   /// The skeleton for a compilation: `network`, with `eval` merged over it when asked.
@@ -289,65 +216,5 @@ public enum Compiler {
     return SpaceIR(name: name, file: path, mode: fixed ? .fixed : (eval ? .eval : .search), evalSkeleton: eval,
       network: net, choicePoints: fixed ? [] : ex.choicePoints, method: method, derive: derive,
       architectures: count, cost: cost, auxiliaryCost: aux)
-  }
-
-  /// Instantiates user ops that the network did not use, once with nominal sizes, so mistakes in
-  /// them are still reported.
-  static func checkUnusedOps(_ ex: Expander, root: SyntaxNode) {
-    for (k, _) in root["ops"]?.pairs ?? [] {
-      guard let name = k.scalar, !ex.usedOps.contains(name) else { continue }
-      let env: Env = ["C": .int(16), "C_out": .int(16), "stride": .int(1), "affine": .bool(false), "search": .bool(true),
-        "classes": .int(ex.classes), "reduction": .bool(false), "reduction_prev": .bool(false), "cells": .int(8)]
-      _ = ex.build(CandidateEntry(name: name, op: name, args: nil, when: nil, node: k), input: Shape(16, 32, 32), env)
-    }
-  }
-
-  /// W003 for ops, candidate lists and cells defined in this file whose name is never referenced.
-  static func unusedDefinitions(_ root: SyntaxNode, path: String) -> [Diagnostic] {
-    var refs = Set<String>()
-    var stack: [SyntaxNode] = [root]
-    while let n = stack.popLast() {
-      switch n.kind {
-      case .scalar(let s, _): refs.insert(s)
-      case .sequence(let items): stack += items
-      case .mapping(let pairs): stack += pairs.map(\.value)
-      }
-    }
-    if root["network"]?["cells"] != nil || root["eval"]?["cells"] != nil {
-      refs.insert(root["network"]?["normal"]?.scalar ?? "normal")
-      refs.insert(root["network"]?["reduce"]?.scalar ?? "reduce")
-    }
-    var out: [Diagnostic] = []
-    for (section, what) in [("ops", "op"), ("candidates", "candidate list"), ("cells", "cell template")] {
-      for (k, _) in root[section]?.pairs ?? [] where k.location.file == path {
-        guard let name = k.scalar, !refs.contains(name) else { continue }
-        if section == "ops", BuiltinOps.names.contains(name) { continue }  // overrides of built-ins are used by name elsewhere
-        out.append(Diagnostic(.unusedDefinition, "\(what) '\(name)' is never used", at: k.location, length: k.length,
-          help: "remove it, or move shared definitions to a file under spaces/lib/"))
-      }
-    }
-    return out
-  }
-
-  /// Instantiates cell templates that the network never reached, with nominal sizes.
-  static func checkUnusedCells(_ ex: Expander, root: SyntaxNode) {
-    for (k, t) in root["cells"]?.pairs ?? [] {
-      guard let name = k.scalar, !ex.attemptedCells.contains(name) else { continue }
-      let saved = (ex.cellCountInfo, ex.choicePoints, ex.choiceIndex, ex.layerCounts)
-      let env: Env = ["classes": .int(ex.classes), "affine": .bool(false), "search": .bool(true), "cells": .int(8)]
-      let s = Shape(16, 32, 32)
-      let n = t["inputs"]?.int ?? 2
-      let reduction = t["reduction"]?.bool ?? false
-      _ = ex.expandCell(name, site: k, cellIndex: 0, c: reduction ? 16 : 16, sources: Array(repeating: CellSource(item: -1, shape: s), count: max(1, n)),
-        reductionPrev: false, baseEnv: env)
-      (ex.cellCountInfo, ex.choicePoints, ex.choiceIndex, ex.layerCounts) = saved
-    }
-  }
-
-  static func checkCandidateLists(_ ex: Expander, root: SyntaxNode) {
-    for (k, _) in root["candidates"]?.pairs ?? [] {
-      guard let name = k.scalar else { continue }
-      _ = ex.entries(ofList: k.located(.scalar(name, quoted: false)))
-    }
   }
 }

@@ -47,7 +47,7 @@ let package = Package(
       ]
     ),
     .testTarget(name: "NASCTensorTests", dependencies: ["NASCTensor"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "NASCSpaceTests", dependencies: ["NASCSpace"]),
+    .testTarget(name: "NASCSpaceTests", dependencies: ["NASCSpace"], exclude: ["Golden"]),
     .testTarget(name: "NASCSearchTests", dependencies: ["NASCSearch", "NASCSpace", "NASCTensor"]),
   ],
   swiftLanguageModes: [.v6]

@@ -68,8 +68,14 @@ public enum Compiler {
           help: "add 'space: ../spaces/darts-cnn.yaml' or pass the space and use --arch"))
         return CompileResult(ir: nil, diagnostics: bag.all, sources: sources)
       }
-      spacePath = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(sp).path
+      let dir = (path as NSString).deletingLastPathComponent
+      spacePath = sp.hasPrefix("/") ? sp : (dir.isEmpty ? sp : dir + "/" + sp)
       arch = archSpec(from: a, &bag)
+      if !FileManager.default.fileExists(atPath: spacePath), let sn = a["space"] {
+        bag.add(Diagnostic(.unreadable, "the arch document's space '\(sp)' does not exist", at: sn.location, length: sn.length,
+          help: "'space:' is relative to the arch document"))
+        return CompileResult(ir: nil, diagnostics: bag.all, sources: sources)
+      }
       guard let l2 = SpaceLoader.load(path: spacePath, diags: &bag) else {
         return CompileResult(ir: nil, diagnostics: bag.all, sources: sources)
       }
@@ -105,6 +111,7 @@ public enum Compiler {
       let ex = Expander(root: root, builtin: builtinRoot)
       checkUnusedOps(ex, root: root)
       checkCandidateLists(ex, root: root)
+      checkUnusedCells(ex, root: root)
       bag.add(contentsOf: ex.diags)
       return CompileResult(ir: nil, diagnostics: bag.all, sources: loaded.sources)
     }
@@ -131,104 +138,6 @@ public enum Compiler {
     }
   }
 
-  /// Parses the `search:` block into a method configuration.
-  static func methodConfig(_ root: SyntaxNode, override: String? = nil, _ bag: inout DiagnosticBag) -> MethodConfig? {
-    let s = root["search"]
-    let pairs = s?.pairs ?? []
-    if let override {
-      guard let spec = MethodCatalog.method(override) else {
-        bag.add(Diagnostic(.unknownMethod, "unknown search method '\(override)' (from --method)", at: root.location,
-          help: DidYouMean.help(override, in: MethodCatalog.methods.map(\.name))
-            ?? "methods: \(MethodCatalog.methods.map(\.name).joined(separator: ", "))"))
-        return nil
-      }
-      if s?["method"]?.scalar != override {
-        // Keep the space's values of the hyperparameters the new method shares (epochs, batch size, ...).
-        let shared = pairs.filter { k, _ in k.scalar != "method" && spec.hyperparameters.contains { $0.name == k.scalar } }
-        var quiet = DiagnosticBag()
-        let base = hyperparameters(spec, name: override, pairs: shared, &quiet)
-        bag.add(contentsOf: quiet.all.filter { $0.severity == .error })
-        return base
-      }
-    }
-    guard let s, let mNode = s["method"], let name = mNode.scalar else { return nil }
-    guard let spec = MethodCatalog.method(name) else {
-      bag.add(Diagnostic(.unknownMethod, "unknown search method '\(name)'", at: mNode.location, length: mNode.length,
-        help: DidYouMean.help(name, in: MethodCatalog.methods.map(\.name))
-          ?? "methods: \(MethodCatalog.methods.map(\.name).joined(separator: ", "))"))
-      return nil
-    }
-    return hyperparameters(spec, name: name, pairs: pairs, &bag)
-  }
-
-  /// Resolves a method's hyperparameters: paper defaults, overridden by `pairs` of a `search:` block.
-  static func hyperparameters(_ spec: MethodSpec, name: String, pairs: [(key: SyntaxNode, value: SyntaxNode)], _ bag: inout DiagnosticBag) -> MethodConfig {
-    var hp = spec.hyperparameters.map { (name: $0.name, value: $0.value, overridden: false) }
-    let union = Set(MethodCatalog.allHyperparameters.map(\.name))
-    for (k, v) in pairs {
-      guard let key = k.scalar, key != "method" else { continue }
-      guard let idx = hp.firstIndex(where: { $0.name == key }) else {
-        if union.contains(key) {
-          bag.add(Diagnostic(.unknownHyperparameter, "method '\(name)' has no hyperparameter '\(key)'", at: k.location, length: k.length,
-            help: DidYouMean.help(key, in: hp.map(\.name)) ?? "its hyperparameters: \(hp.map(\.name).joined(separator: ", "))"))
-        }
-        continue
-      }
-      let def = spec.hyperparameters[idx]
-      var parsed: HyperValue? = nil
-      switch def.value {
-      case .int: if let i = v.int { parsed = .int(i) } else if let d = v.double, d == d.rounded() { parsed = .int(Int(d)) }
-      case .real: if let d = v.double { parsed = .real(d) }
-      case .bool: if let b = v.bool { parsed = .bool(b) }
-      case .string:
-        if let s = v.scalar, !v.isNull {
-          if let w = def.words, !w.contains(s) {
-            bag.add(Diagnostic(.badHyperparameter, "'\(s)' is not a valid value of '\(key)'", at: v.location, length: v.length,
-              help: DidYouMean.help(s, in: w) ?? "expected one of: \(w.joined(separator: ", "))"))
-            continue
-          }
-          parsed = .string(s)
-        }
-      case .list:
-        if let items = v.items {
-          let ds = items.compactMap(\.double)
-          if ds.count == items.count { parsed = .list(ds) }
-        }
-      }
-      guard let p = parsed else {
-        bag.add(Diagnostic(.badHyperparameter, "'\(key)' expects \(def.value.kind == "integer" ? "an" : "a") \(def.value.kind), found \(v.typeName)",
-          at: v.location, length: v.length, help: "the paper default is \(def.value)"))
-        continue
-      }
-      if case .real(let d) = p, d < 0, key != "alpha_init" {
-        bag.add(Diagnostic(.badHyperparameter, "'\(key)' must not be negative", at: v.location, length: v.length))
-        continue
-      }
-      if case .int(let i) = p, i < 0 {
-        bag.add(Diagnostic(.badHyperparameter, "'\(key)' must not be negative", at: v.location, length: v.length))
-        continue
-      }
-      hp[idx] = (key, p, true)
-    }
-    return MethodConfig(name: name, relaxation: spec.relaxation, hyperparameters: hp)
-  }
-
-  static func deriveRule(_ root: SyntaxNode, method: MethodConfig?, methodOverridden: Bool = false) -> DeriveRule {
-    let d = root["derive"]
-    if methodOverridden, let m = method, let kind = MethodCatalog.method(m.name)?.derive {
-      // The space's derive: was written for its own method; an overriding method brings its rule.
-      let topK = kind == .topKEdges || kind == .topKPairs
-      return DeriveRule(kind: kind, k: d?["k"]?.int ?? 2, exclude: topK ? ["none"] : [], skipCap: nil)
-    }
-    let kind = d?["rule"]?.scalar.flatMap(DeriveRuleKind.init(rawValue:))
-      ?? method.flatMap { MethodCatalog.method($0.name)?.derive } ?? .topKEdges
-    let topK = kind == .topKEdges || kind == .topKPairs
-    let exclude = d?["exclude"]?.items?.compactMap(\.scalar) ?? (topK ? ["none"] : [])
-    var cap = d?["skip_cap"]?.int
-    if cap == nil, method?.name == "p-darts", case .int(let c)? = method?["skip_cap"] { cap = c }
-    return DeriveRule(kind: kind, k: d?["k"]?.int ?? 2, exclude: exclude, skipCap: cap)
-  }
-
   /// The skeleton for a compilation: `network`, with `eval` merged over it when asked.
   static func skeleton(_ root: SyntaxNode, eval: Bool) -> SyntaxNode? {
     guard let net = root["network"] else { return nil }
@@ -249,18 +158,22 @@ public enum Compiler {
       return nil
     }
     let inputNode = root["input"]
-    var channels = inputNode?["channels"]?.int ?? 3
+    var channels = inputNode?["tokens"] != nil ? 1 : (inputNode?["channels"]?.int ?? 3)
     var h = 32, w = 32
     if let s = inputNode?["size"] {
       if let v = s.int { h = v; w = v } else if let it = s.items, it.count == 2, let a = it[0].int, let b = it[1].int { h = a; w = b }
     }
+    let tokens = inputNode?["tokens"]?.int
+    if tokens != nil { (h, w) = (1, 1) }
     if let o = inputOverride { (channels, h, w) = (o.channels, o.height, o.width) }
-    let classes = inputNode?["classes"]?.int ?? 10
-    guard channels > 0, h > 0, w > 0, classes > 0 else { return nil }
+    let classes = inputNode?["classes"]?.int ?? tokens ?? 10
+    guard (1...65536).contains(channels), (1...65536).contains(h), (1...65536).contains(w), (1...10_000_000).contains(classes)
+    else { return nil }  // reported by the schema check
     var ex = Expander(root: root, builtin: builtinRoot)
     var fixed = arch != nil
     func setUp(_ ex: Expander) {
       ex.classes = classes
+      ex.tokens = tokens
       ex.deriveExclude = Set(derive.exclude)
       ex.searchMode = !fixed && !eval
       ex.affine = fixed || eval ? true : (sk["affine"]?.bool ?? false)
@@ -297,47 +210,21 @@ public enum Compiler {
       ex.diags.append(Diagnostic(.badDeriveRule, "derive rule '\(derive.kind.rawValue)' keeps the top inputs of each node, but no node selects inputs",
         at: site.location, length: site.length, help: "add 'select: {choice: all, k: 2}' to the cells, or use 'derive: {rule: argmax}'"))
     }
+    if !fixed, net != nil { ex.diags += unusedDefinitions(root, path: path) }
     bag.add(contentsOf: ex.diags)
     guard let net else { return nil }
     let cost = CostModel.cost(net)
     let aux = net.auxiliary.map { CostModel.cost($0.graph) }
-    let count = fixed ? BigUInt.one : Cardinality.count(cells: ex.cellCountInfo, layers: ex.layerCounts, rule: derive.kind)
+    let count = fixed ? BigUInt.one
+      : ex.routeCounts.reduce(Cardinality.count(cells: ex.cellCountInfo, layers: ex.layerCounts, rule: derive.kind)) { $0 * $1 }
+    if !fixed, count.isZero, !ex.choicePoints.isEmpty {
+      let site = root.keyNode("derive") ?? root.keyNode("network") ?? root
+      bag.add(Diagnostic(.suspicious, "the derivation rule can produce no architecture (every candidate is excluded somewhere)",
+        at: site.location, length: site.length, help: "check 'derive.exclude' against the candidate lists"))
+    }
     let name = root["name"]?.scalar ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
     return SpaceIR(name: name, file: path, mode: fixed ? .fixed : (eval ? .eval : .search), evalSkeleton: eval,
       network: net, choicePoints: fixed ? [] : ex.choicePoints, method: method, derive: derive,
       architectures: count, cost: cost, auxiliaryCost: aux)
-  }
-
-  /// Instantiates user ops that the network did not use, once with nominal sizes, so mistakes in
-  /// them are still reported.
-  static func checkUnusedOps(_ ex: Expander, root: SyntaxNode) {
-    for (k, _) in root["ops"]?.pairs ?? [] {
-      guard let name = k.scalar, !ex.usedOps.contains(name) else { continue }
-      let env: Env = ["C": .int(16), "C_out": .int(16), "stride": .int(1), "affine": .bool(false), "search": .bool(true),
-        "classes": .int(ex.classes), "reduction": .bool(false), "reduction_prev": .bool(false), "cells": .int(8)]
-      _ = ex.build(CandidateEntry(name: name, op: name, args: nil, when: nil, node: k), input: Shape(16, 32, 32), env)
-    }
-  }
-
-  /// Instantiates cell templates that the network never reached, with nominal sizes.
-  static func checkUnusedCells(_ ex: Expander, root: SyntaxNode) {
-    for (k, t) in root["cells"]?.pairs ?? [] {
-      guard let name = k.scalar, !ex.attemptedCells.contains(name) else { continue }
-      let saved = (ex.cellCountInfo, ex.choicePoints, ex.choiceIndex, ex.layerCounts)
-      let env: Env = ["classes": .int(ex.classes), "affine": .bool(false), "search": .bool(true), "cells": .int(8)]
-      let s = Shape(16, 32, 32)
-      let n = t["inputs"]?.int ?? 2
-      let reduction = t["reduction"]?.bool ?? false
-      _ = ex.expandCell(name, site: k, cellIndex: 0, c: reduction ? 16 : 16, sources: Array(repeating: CellSource(item: -1, shape: s), count: max(1, n)),
-        reductionPrev: false, baseEnv: env)
-      (ex.cellCountInfo, ex.choicePoints, ex.choiceIndex, ex.layerCounts) = saved
-    }
-  }
-
-  static func checkCandidateLists(_ ex: Expander, root: SyntaxNode) {
-    for (k, _) in root["candidates"]?.pairs ?? [] {
-      guard let name = k.scalar else { continue }
-      _ = ex.entries(ofList: k.located(.scalar(name, quoted: false)))
-    }
   }
 }

@@ -41,6 +41,22 @@ struct CostTests {
     #expect(try ir("spaces/nas-bench-201.yaml", CompileOptions(arch: arch)).cost.params == 1_531_546)
   }
 
+  @Test func dartsRNNV2Evaluation() throws {
+    // emb 10000·850 + W0 1700·1700 + 8·850·1700 + tied decoder bias 10000 = the paper's 23M
+    let space = try ir("spaces/darts-rnn.yaml", CompileOptions(eval: true, arch: "DARTS_RNN_V2"))
+    #expect(space.cost.params == 22_960_000)
+    #expect(space.cells[0].recurrent)
+    #expect(space.cells[0].nodes.allSatisfy { $0.edges.count == 1 && $0.project != nil })
+    #expect(ArchExport.genotype(space)?.description == (try DartsGenotype.parse(DartsGenotype.published["DARTS_RNN_V2"]!)).description)
+  }
+
+  @Test func dartsRNNSearchSharesTheNodeProjection() throws {
+    let space = try ir("spaces/darts-rnn.yaml")
+    #expect(space.cost.params == 4_810_000)  // emb 3M + W0 600·600 + 8·300·600 + bias
+    let edge = space.cells[0].nodes[2].edges[1]
+    #expect(edge.choice == "rnn.edge[1→3].op" && edge.candidates[0].graph.input.channels == 900)
+  }
+
   @Test func mobileNetV2() throws {
     let space = try ir("examples/mobilenetv2.yaml")
     #expect(space.cost.params == 3_504_872)  // torchvision's count

@@ -59,6 +59,74 @@ struct FormatTests {
     #expect(ir.cost.params == 1_531_546)
   }
 
+  @Test func archDocumentWithValueChoices() throws {
+    let dir = tempProject()
+    write(readRepo("examples/value-choices.yaml"), "v.yaml", in: dir)
+    var doc = "nasc: 1\narch:\n  space: v.yaml\n  choices:\n"
+    for i in 0..<4 { doc += "    layer[\(i)].k: 3\n    layer[\(i)].e: 6\n" }
+    let r = Compiler.compile(path: write(doc, "a.yaml", in: dir))
+    let ir = try #require(r.ir, "\(r.diagnostics)")
+    #expect(ir.layers.allSatisfy { $0.candidates.map(\.name) == ["mbconv_k3_e6"] })
+    let bad = Compiler.compile(path: write(doc.replacingAll("layer[3].e: 6", "layer[3].e: 4"), "b.yaml", in: dir))
+    #expect(bad.diagnostics.contains { $0.code == .archMismatch })
+  }
+
+  @Test func enasLooseEndsInADecidedCell() throws {
+    let dir = tempProject()
+    write(readRepo("spaces/enas-micro.yaml"), "e.yaml", in: dir)
+    var doc = "nasc: 1\narch:\n  space: e.yaml\n  choices:\n"
+    for cell in ["normal", "reduce"] {
+      doc += "    \(cell).node2: [[sep_conv_3x3, 0], [max_pool_3x3, 0]]\n"  // the same input twice
+      doc += "    \(cell).node3: [[skip_connect, 2], [sep_conv_5x5, 1]]\n"
+      doc += "    \(cell).node4: [[avg_pool_3x3, 1], [sep_conv_3x3, 1]]\n"
+      doc += "    \(cell).node5: [[sep_conv_3x3, 4], [skip_connect, 0]]\n"
+      doc += "    \(cell).node6: [[sep_conv_5x5, 4], [max_pool_3x3, 1]]\n"
+    }
+    let r = Compiler.compile(path: write(doc, "a.yaml", in: dir))
+    let ir = try #require(r.ir, "\(r.diagnostics)")
+    let c = ir.cells[0]
+    #expect(c.nodes[0].edges.map(\.from) == [0, 0])
+    #expect(c.outputNodes == [3, 5, 6])  // nodes no kept edge reads
+    #expect(c.postprocess?.inputShapeChannels == 60)
+    #expect(c.shape.channels == 20)
+  }
+
+  @Test func denseNASPath() throws {
+    let dir = tempProject()
+    write(readRepo("spaces/densenas.yaml"), "d.yaml", in: dir)
+    let path = [0, 1, 2, 5, 8, 11, 14, 17]
+    var doc = "nasc: 1\narch:\n  space: d.yaml\n  choices:\n    route.path: [\(path.map(String.init).joined(separator: ", "))]\n"
+    for (a, b) in zip(path, path.dropFirst()) where b != 17 { doc += "    route.edge[\(a)→\(b)].op: k3_e6\n" }
+    for b in [1, 2, 5, 8, 11] { for l in 0..<3 { doc += "    route.block[\(b)].layer[\(l)].op: \(l == 2 ? "skip_connect" : "k5_e3")\n" } }
+    let r = Compiler.compile(path: write(doc, "a.yaml", in: dir))
+    let ir = try #require(r.ir, "\(r.diagnostics)")
+    guard case .route(let route)? = ir.network.items.first else { Issue.record("expected a route"); return }
+    #expect(route.blocks.map(\.index) == path)
+    #expect(route.edges.count == 7 && route.edges.allSatisfy { $0.head.candidates.count == 1 })
+    #expect(route.shape == Shape(1984, 7, 7))
+    let bad = Compiler.compile(path: write(doc.replacingAll("route.path: [0, 1, 2, 5,", "route.path: [0, 2, 5,"), "b.yaml", in: dir))
+    #expect(bad.diagnostics.contains { $0.code == .archMismatch })
+  }
+
+  @Test func smashDecidedBlock() throws {
+    let dir = tempProject()
+    write(readRepo("spaces/smash.yaml"), "s.yaml", in: dir)
+    var doc = "nasc: 1\narch:\n  space: s.yaml\n  choices:\n"
+    for (m, banks) in [(0, 4), (1, 4), (2, 2)] {
+      for l in 0..<4 {
+        let p = "memory[\(m)].layer[\(l)]"
+        doc += "    \(p).read: [0\(banks > 2 && l > 0 ? ", 2" : "")]\n    \(p).write: [1]\n"
+        doc += "    \(p).k: 5\n    \(p).d: 2\n    \(p).g: 1\n"
+      }
+    }
+    let r = Compiler.compile(path: write(doc, "a.yaml", in: dir))
+    let ir = try #require(r.ir, "\(r.diagnostics)")
+    guard case .memory(let m)? = ir.network.items.first else { Issue.record("expected a memory block"); return }
+    #expect(m.layers[1].reads == [0, 2] && m.layers[1].writes == [1])
+    #expect(m.layers[1].layer.inputShape.channels == 32 && m.layers[0].layer.inputShape.channels == 16)
+    #expect(m.layers[1].layer.candidates.map(\.name) == ["smash_layer_k5_d2_g1"])
+  }
+
   @Test func archWithAnUnknownOpIsReported() {
     let g = DartsGenotype.published["DARTS_V2"]!.replacingAll("dil_conv_3x3", "dil_conv_4x4")
     let r = Compiler.compile(path: repo("spaces/darts-cnn.yaml"), options: CompileOptions(arch: g))

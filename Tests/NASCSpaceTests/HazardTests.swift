@@ -29,6 +29,17 @@ struct HazardTests {
     #expect(d?.code == .notText && d?.location.line == 2 && d?.location.column == 10)
   }
 
+  @Test func windowsLineEndings() throws {
+    let text = readRepo("spaces/nas-bench-201.yaml").replacingAll("\n", "\r\n")
+    let r = compileText(text)
+    let ir = try #require(r.ir, "\(r.diagnostics)")
+    #expect(ir.architectures.description == "15625")
+    let bad = validateText("# comment\r\nnasc: 1\r\nnetwrok: {}\r\n")
+    #expect(bad.diagnostics.first?.code == .unknownKey && bad.diagnostics.first?.location.line == 3)
+    let deep = "nasc: 1\r\nx:\r\n" + (0..<200).map { String(repeating: " ", count: $0 + 1) + "k:\r\n" }.joined()
+    #expect(validateText(deep).diagnostics.first?.code == .nestingTooDeep)
+  }
+
   @Test func controlCharacters() {
     #expect(first(validateText("nasc: 1\nname: \u{07}bell\n"))?.code == .notText)
   }

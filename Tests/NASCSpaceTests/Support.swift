@@ -38,5 +38,10 @@ func validateText(_ text: String, name: String = "space.yaml") -> CompileResult 
   return Compiler.validate(path: write(text, name, in: dir))
 }
 
+extension PrimGraph {
+  /// Channels of the input (test helper).
+  var inputShapeChannels: Int { input.channels }
+}
+
 /// Reads a repository file.
 func readRepo(_ rel: String) -> String { (try? String(contentsOfFile: repo(rel), encoding: .utf8)) ?? "" }

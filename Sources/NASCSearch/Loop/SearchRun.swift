@@ -49,7 +49,10 @@ public final class SearchRun {
     let trainRNG = root.split()
     let valRNG = root.split()
     planRNG = root.split()
-    model = try SupernetModel(ir.network, rng: &initRNG)
+    do { model = try SupernetModel(ir.network, rng: &initRNG) } catch let e as LoweringError {
+      throw SearchError("E312", "cannot build the supernet of \(ir.name): \(e.description)",
+        help: "nasc search runs cell spaces (DARTS, GDAS, PC-DARTS families) in this version")
+    }
     arch = ArchitectureParameters(ir: ir, inputs: method.edgeNormalization, scale: Float(settings.alphaInit), rng: &archRNG)
     let (train, val) = data.split(portion: settings.trainPortion)
     guard train.count >= 2, val.count >= 2 else {

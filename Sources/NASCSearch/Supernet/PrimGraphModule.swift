@@ -39,6 +39,8 @@ public final class PrimGraphModule: Module {
           throw LoweringError(description: "average pooling that counts padding is not supported yet")
         }
         layers.append(nil)
+      case .embedding, .tiedLinear:
+        throw LoweringError(description: "recurrent-cell primitives (\(node.op.name)) are not lowered to the engine yet")
       default:
         layers.append(nil)
       }
@@ -80,6 +82,9 @@ public final class PrimGraphModule: Module {
         y = ins[0].slice(axis: 1, start: start, end: start + (count - 1) * step + 1, step: step)
       case .concat: y = concat(ins, axis: 1)
       case .add: y = sum(ins)
+      case .mul: y = ins[0] * ins[1]
+      case .sub: y = ins[0] - ins[1]
+      case .embedding, .tiedLinear: preconditionFailure("rejected when the module was built")
       }
       values[k + 1] = y
       for i in node.inputs where lastUse[i] == k && i != graph.output { values[i] = nil }

@@ -34,6 +34,8 @@ public final class SupernetModel: Module {
           choice: l.choice, candidates: l.candidates, stride: l.stride, partialChannels: nil, rng: &rng)
         items.append(.layer(m, residual: l.residual))
       case .fixed(_, let g): items.append(.fixed(try PrimGraphModule(g, rng: &rng)))
+      case .route: throw LoweringError(description: "DenseNAS routing blocks are not lowered to the engine yet")
+      case .memory: throw LoweringError(description: "SMASH memory-bank blocks are not lowered to the engine yet")
       }
     }
     self.items = items

@@ -5,6 +5,13 @@ public enum BuiltinOps {
   /// The pseudo file name of the built-in library in diagnostics.
   public static let fileName = "<builtin>"
 
+  /// The names of the built-in ops.
+  public static let names: Set<String> = {
+    var bag = DiagnosticBag()
+    let root = SourceLoader.parse(bytes: Array(yaml.utf8), path: fileName, diags: &bag).root
+    return Set(root?["ops"]?.pairs?.compactMap { $0.key.scalar } ?? [])
+  }()
+
   /// The library text.
   public static let yaml = """
 nasc: 1

@@ -4,6 +4,10 @@ struct NodeCountInfo {
   var edgeCounts: [Int]
   /// k of the inputs choice, or nil when every edge is kept.
   var k: Int?
+  /// Whether the k picks are independent (ENAS: an input and an op per pick, repeats allowed).
+  var repeats = false
+  /// Whether 1..k inputs may be kept (`exact: false`, One-Shot) instead of exactly k.
+  var atMost = false
 }
 
 /// Where a cell input comes from.
@@ -24,6 +28,7 @@ extension Expander {
       return nil
     }
     let nIn = t["inputs"]?.int ?? 2
+    guard nIn >= 1, nIn <= sources.count else { return nil }  // out-of-range counts are reported by the schema check
     let reduction = t["reduction"]?.bool ?? false
     var env = baseEnv
     env["C"] = .int(c)
@@ -55,7 +60,7 @@ extension Expander {
     }
     var shapes = inputs.map(\.preprocess.outputShape)
     guard let nodesNode = t["nodes"] else {
-      error(.missingKey, "cell '\(name)' has no 'nodes'", t, help: "e.g. 'nodes: 4'")
+      error(.missingKey, "cell '\(name)' has no 'nodes'", cellKeys[name] ?? t, help: "e.g. 'nodes: 4'")
       return nil
     }
     var specs: [SyntaxNode?] = []
@@ -70,6 +75,10 @@ extension Expander {
     } else {
       return nil
     }
+    if specs.isEmpty {
+      error(.outOfRange, "cell '\(name)' needs at least one intermediate node", nodesNode)
+      return nil
+    }
     var nodes: [CellNode] = []
     var countInfo: [NodeCountInfo] = []
     let exclude = deriveExclude
@@ -77,6 +86,14 @@ extension Expander {
       let idx = nIn + ti
       let fromNode = spec?["from"] ?? t["from"]
       var from: [Int] = Array(0..<idx)
+      if fromNode?.scalar == "intermediate" {
+        from = Array(nIn..<idx)
+        if from.isEmpty {
+          error(.badNodeReference, "node \(idx) is the first intermediate node; 'from: intermediate' leaves it no input", fromNode!,
+            help: "give the first node its own 'from: [0]'")
+          return nil
+        }
+      }
       if let fn = fromNode, fn.scalar != "all", let items = fn.items {
         from = []
         for it in items {
@@ -99,13 +116,28 @@ extension Expander {
       }
       let selectNode = spec?["select"] ?? t["select"]
       var k: Int? = nil
+      let repeats = selectNode?["repeats"]?.bool ?? false
       if let sel = selectNode {
         let kk = sel["k"]?.int ?? 1
-        if kk > from.count {
+        if kk > from.count, !repeats {
           error(.kTooLarge, "node \(idx) keeps \(kk) inputs but has only \(from.count)", sel["k"] ?? sel,
             help: "node \(idx) can read at most \(from.count) earlier nodes; use k ≤ \(from.count) or let this node read more nodes")
         }
-        k = min(kk, from.count)
+        k = repeats ? kk : min(kk, from.count)
+      }
+      // a shared per-node projection (recurrent cells): edges read concat(state, project(state))
+      var project: PrimGraph? = nil
+      if let pn = spec?["project"] ?? t["project"] {
+        guard let ref = opRef(pn) else { return nil }
+        guard case .fixed(let entry) = ref else {
+          error(.wrongType, "project is a fixed op; a choice is not allowed here", pn)
+          return nil
+        }
+        var e = env
+        e["C_out"] = .int(c)
+        e["stride"] = .int(1)
+        guard let g = build(entry, input: Shape(c, shapes[from[0]].height, shapes[from[0]].width), e) else { return nil }
+        project = g
       }
       // candidate edges
       struct EdgeSpec {
@@ -113,6 +145,9 @@ extension Expander {
         var stride: Int
         var entries: [CandidateEntry]
         var isChoice: Bool
+        var k = 1
+        var exact = true
+        var project: PrimGraph? = nil
         var env: Env
         var input: Shape
         var site: SyntaxNode
@@ -120,24 +155,21 @@ extension Expander {
       var specsE: [EdgeSpec] = []
       for (ei, j) in from.enumerated() {
         guard let refNode = opsList?[ei] ?? opNode else {
-          error(.missingKey, "cell '\(name)' gives no op for the edges of node \(idx)", spec ?? t, help: "add 'op: {choice: LIST}' to the cell or the node")
+          error(.missingKey, "cell '\(name)' gives no op for the edges of node \(idx)", spec ?? cellKeys[name] ?? t, help: "add 'op: {choice: LIST}' to the cell or the node")
           return nil
         }
         guard let ref = opRef(refNode) else { return nil }
         let stride = reduction && j < nIn ? 2 : 1
         var cEdge = c
-        var partial: Int? = nil
         if case .choice = ref, let pk = partialK, pk > 1 {
           if c % pk != 0 {
             error(.channelDivisibility, "partial channels K = \(pk) does not divide C = \(c) in cell '\(name)'", site)
             return nil
           }
           cEdge = c / pk
-          partial = pk
         }
-        _ = partial
         let src = shapes[j]
-        if src.channels != c {
+        if src.channels != c, (spec?["edge_project"] ?? t["edge_project"]) == nil {
           error(.channelMismatch, "node \(j) of cell '\(name)' has \(src.channels) channels but the cell width C is \(c)", refNode,
             help: j < nIn ? "add 'preprocess:' ops that map the cell inputs to C channels" : nil)
           return nil
@@ -145,15 +177,34 @@ extension Expander {
         var e = env
         e["C_out"] = .int(cEdge)
         e["stride"] = .int(stride)
-        let input = Shape(cEdge, src.height, src.width)
+        var edgeProject: PrimGraph? = nil
+        if let pn = spec?["edge_project"] ?? t["edge_project"] {
+          guard let ref = opRef(pn), case .fixed(let entry) = ref else {
+            error(.wrongType, "edge_project is a fixed op; a choice is not allowed here", pn)
+            return nil
+          }
+          var pe = env
+          pe["C_out"] = .int(c)
+          pe["stride"] = .int(1)
+          guard let g = build(entry, input: src, pe) else { return nil }
+          edgeProject = g
+        }
+        let projected = project?.outputShape.channels ?? edgeProject?.outputShape.channels ?? 0
+        let input = Shape((edgeProject == nil ? cEdge : src.channels) + projected, src.height, src.width)
         switch ref {
         case .fixed(let entry):
-          specsE.append(EdgeSpec(from: j, stride: stride, entries: [entry], isChoice: false, env: e, input: input, site: refNode))
+          specsE.append(EdgeSpec(from: j, stride: stride, entries: [entry], isChoice: false, project: edgeProject, env: e, input: input, site: refNode))
         case .choice(let list, _, let n):
           var withIn = e
           withIn["C_in"] = .int(cEdge)
           guard let app = applicable(list, withIn, site: n) else { return nil }
-          specsE.append(EdgeSpec(from: j, stride: stride, entries: app, isChoice: true, env: e, input: input, site: n))
+          let kOp = n["k"]?.int ?? 1
+          if kOp > app.count {
+            error(.kTooLarge, "the op choice keeps \(kOp) ops but edge \(j)→\(idx) has only \(app.count) candidates", n["k"] ?? n)
+            return nil
+          }
+          specsE.append(EdgeSpec(from: j, stride: stride, entries: app, isChoice: true, k: kOp, exact: n["exact"]?.bool ?? true,
+            project: edgeProject, env: e, input: input, site: n))
         }
       }
       // decisions
@@ -209,12 +260,13 @@ extension Expander {
       if decisions != nil {
         for (es, entry, _) in picked {
           guard let g = build(entry, input: es.input, es.env) else { return nil }
-          var edgeG = g
-          if es.input.channels != c { edgeG = g }  // decided archs never use partial channels
-          edges.append(CellEdge(from: es.from, to: idx, stride: es.stride, choice: nil, candidates: [Candidate(name: entry.name, graph: edgeG)], partialChannels: nil))
+          var edge = CellEdge(from: es.from, to: idx, stride: es.stride, choice: nil, candidates: [Candidate(name: entry.name, graph: g)], partialChannels: nil)
+          edge.project = es.project
+          edges.append(edge)
         }
       } else {
         var counts: [Int] = []
+        var atMost = false
         for es in specsE {
           let id = "\(name).edge[\(es.from)→\(idx)].op"
           allChoiceIds.insert(id)
@@ -230,19 +282,25 @@ extension Expander {
             }
           }
           if es.isChoice {
-            register(ChoicePoint(id: id, kind: .op, candidates: cands.map(\.name), k: 1, location: es.site.location))
-            counts.append(cands.filter { !exclude.contains($0.name) }.count)
+            register(ChoicePoint(id: id, kind: .op, candidates: cands.map(\.name), k: es.k, location: es.site.location))
+            let m = cands.filter { !exclude.contains($0.name) }.count
+            // k summed ops out of m: C(m, k) subsets, or every subset of 1..k ops when not exact
+            let subsets = es.exact ? Cardinality.smallBinomial(m, es.k) : (1...es.k).reduce(0) { $0 + Cardinality.smallBinomial(m, $1) }
+            counts.append(subsets)
           } else {
             counts.append(1)
           }
           let isPartial = es.isChoice && partialK != nil && (partialK ?? 1) > 1
-          edges.append(CellEdge(from: es.from, to: idx, stride: es.stride, choice: es.isChoice ? id : nil, candidates: cands,
-            partialChannels: isPartial ? partialK : nil))
+          var edge = CellEdge(from: es.from, to: idx, stride: es.stride, choice: es.isChoice ? id : nil, candidates: cands,
+            partialChannels: isPartial ? partialK : nil)
+          edge.project = es.project
+          edges.append(edge)
         }
         if let k, let sel = selectNode {
+          if sel["exact"]?.bool == false { atMost = true }
           register(ChoicePoint(id: "\(name).node\(idx).inputs", kind: .inputs, candidates: from.map(String.init), k: k, location: sel.location))
         }
-        countInfo.append(NodeCountInfo(edgeCounts: counts, k: k))
+        countInfo.append(NodeCountInfo(edgeCounts: counts, k: k, repeats: repeats, atMost: atMost))
       }
       // node shape: every edge must produce the same shape (channels c after partial-channel merge)
       var nodeShape: Shape? = nil
@@ -260,8 +318,10 @@ extension Expander {
       guard let ns = nodeShape else { return nil }
       shapes.append(ns)
       let combine = Combine(rawValue: t["combine"]?.scalar ?? "sum") ?? .sum
-      nodes.append(CellNode(index: idx, edges: edges, inputsChoice: (k != nil && decisions == nil) ? "\(name).node\(idx).inputs" : nil,
-        combine: combine, shape: ns))
+      var cellNode = CellNode(index: idx, edges: edges, inputsChoice: (k != nil && decisions == nil) ? "\(name).node\(idx).inputs" : nil,
+        combine: combine, shape: ns)
+      cellNode.project = project
+      nodes.append(cellNode)
     }
     if decisions == nil, cellCountInfo[name] == nil { cellCountInfo[name] = countInfo }
     // output
@@ -269,6 +329,10 @@ extension Expander {
     var mode = outNode?.scalar ?? "concat"
     var outs = Array(nIn..<(nIn + specs.count))
     if mode == "last" { outs = [nIn + specs.count - 1] }
+    if mode == "loose_ends" || mode == "mean_loose_ends", decisions != nil {
+      // In a decided cell: the intermediate nodes that no kept edge reads.
+      outs = outs.filter { j in !nodes.contains { $0.edges.contains { $0.from == j } } }
+    }
     if let items = outNode?.items {
       mode = "concat"
       outs = []
@@ -287,15 +351,39 @@ extension Expander {
       outs = o.filter { $0 >= 0 && $0 < shapes.count }
     }
     allChoiceIds.insert("\(name).output")
-    let first = shapes[outs[0]]
+    guard let out0 = outs.first else {
+      error(.outOfRange, "cell '\(name)' has an empty output", outNode ?? t)
+      return nil
+    }
+    let first = shapes[out0]
     for j in outs where shapes[j].height != first.height || shapes[j].width != first.width {
-      error(.resolutionMismatch, "cell '\(name)' concatenates node \(j) (\(shapes[j])) with node \(outs[0]) (\(first))", outNode ?? t)
+      error(.resolutionMismatch, "cell '\(name)' concatenates node \(j) (\(shapes[j])) with node \(out0) (\(first))", outNode ?? t)
       return nil
     }
     var outShape = first
-    if mode == "concat" { outShape.channels = outs.reduce(0) { $0 + shapes[$1].channels } }
+    if mode == "concat" || mode == "loose_ends" { outShape.channels = outs.reduce(0) { $0 + shapes[$1].channels } }
+    if mode == "mean" || mode == "mean_loose_ends" || mode == "last" {
+      for j in outs where shapes[j].channels != first.channels {
+        error(.channelMismatch, "cell '\(name)' averages node \(j) (\(shapes[j])) with node \(out0) (\(first))", outNode ?? t)
+        return nil
+      }
+    }
+    var post: PrimGraph? = nil
+    if let pn = t["postprocess"] {
+      guard let ref = opRef(pn) else { return nil }
+      guard case .fixed(let entry) = ref else {
+        error(.wrongType, "postprocess is a fixed op; a choice is not allowed here", pn)
+        return nil
+      }
+      var e = env
+      e["C_out"] = .int(c)
+      e["stride"] = .int(1)
+      guard let g = build(entry, input: outShape, e) else { return nil }
+      post = g
+      outShape = g.outputShape
+    }
     // unused intermediate nodes
-    if decisions == nil, mode != "concat" || outNode?.items != nil {
+    if decisions == nil, mode == "last" || mode == "mean" || outNode?.items != nil {
       for n in nodes where !outs.contains(n.index) && !nodes.contains(where: { $0.edges.contains { $0.from == n.index } }) {
         warn(.unusedNode, "node \(n.index) of cell '\(name)' is never used", outNode ?? t, help: "read it from a later node or add it to 'output'")
       }
@@ -303,6 +391,6 @@ extension Expander {
     let cpp = sources.count >= 2 ? sources[sources.count - 2].shape.channels : sources.last?.shape.channels ?? 0
     return CellInstance(template: name, cellIndex: cellIndex, reduction: reduction, reductionPrev: reductionPrev,
       cPrevPrev: cpp, cPrev: sources.last?.shape.channels ?? 0, c: c, inputs: inputs, nodes: nodes,
-      outputNodes: outs, outputMode: mode, shape: outShape)
+      outputNodes: outs, outputMode: mode, postprocess: post, shape: outShape)
   }
 }

@@ -5,6 +5,7 @@ extension Expander {
 
   func expandNetwork(_ sk: SyntaxNode, input: Shape, evalSkeleton: Bool) -> NetworkIR? {
     var env: Env = ["classes": .int(classes), "affine": .bool(affine), "search": .bool(searchMode)]
+    if let t = tokens { env["tokens"] = .int(t) }
     guard let c0 = int(sk["C"], env, default: 16, what: "C") else { return nil }
     env["C"] = .int(c0)
     // Body items, counted before anything is expanded.
@@ -14,7 +15,7 @@ extension Expander {
       body = b
       var total = 0
       for it in b {
-        let r = it["repeat"]?.int ?? 1
+        let r = max(1, it["repeat"]?.int ?? 1)
         if r > Self.maxItems || total + r > Self.maxItems {
           error(.tooLarge, "the network would have \(r > Self.maxItems ? r : total + r) items; at most \(Self.maxItems) are supported", it["repeat"] ?? it)
           return nil
@@ -23,7 +24,7 @@ extension Expander {
         if it["cell"] != nil { totalCells += r }
       }
     } else if let n = sk["cells"] {
-      guard let count = n.int else { return nil }
+      guard let count = n.int, count >= 1 else { return nil }
       if count > Self.maxItems {
         error(.tooLarge, "\(count) cells is more than the \(Self.maxItems) supported", n)
         return nil
@@ -73,16 +74,17 @@ extension Expander {
     var items: [NetworkItem] = []
     var cellIndex = 0
     var layerIndex = 0
+    var memoryIndex = 0
     var cellItem: [Int: Int] = [:]
     for it in body {
-      let kinds = ["cell", "op", "layer", "steps"].filter { it[$0] != nil }
+      let kinds = ["cell", "op", "layer", "steps", "route", "memory"].filter { it[$0] != nil }
       guard kinds.count == 1 else {
         error(kinds.isEmpty ? .missingKey : .wrongType,
-          kinds.isEmpty ? "a body item needs one of 'cell', 'op', 'layer' or 'steps'"
-            : "a body item has exactly one of 'cell', 'op', 'layer', 'steps'; found \(kinds.joined(separator: ", "))", it)
+          kinds.isEmpty ? "a body item needs one of 'cell', 'op', 'layer', 'steps', 'route' or 'memory'"
+            : "a body item has exactly one of 'cell', 'op', 'layer', 'steps', 'route', 'memory'; found \(kinds.joined(separator: ", "))", it)
         continue
       }
-      let repeatN = it["repeat"]?.int ?? 1
+      let repeatN = min(Self.maxItems, max(1, it["repeat"]?.int ?? 1))
       env["C"] = .int(c)
       env["C_prev"] = .int(p.shape.channels)
       switch kinds[0] {
@@ -96,9 +98,21 @@ extension Expander {
           } else if red {
             c *= 2
           }
-          guard let inst = expandCell(name, site: nameNode, cellIndex: cellIndex, c: c, sources: [pp, p],
+          let recurrent = it["recurrent"]?.bool ?? false
+          // A recurrent cell reads concat(x_t, h_{t-1}) with h of C channels.
+          let sources = recurrent
+            ? [CellSource(item: p.item, shape: Shape(p.shape.channels + c, p.shape.height, p.shape.width))] : [pp, p]
+          guard var inst = expandCell(name, site: nameNode, cellIndex: cellIndex, c: c, sources: sources,
             reductionPrev: prevRed, baseEnv: env)
           else { return nil }
+          if recurrent {
+            inst.recurrent = true
+            if inst.shape.channels != c {
+              error(.channelMismatch, "recurrent cell '\(name)' outputs \(inst.shape.channels) channels but its hidden state has C = \(c)",
+                nameNode, help: "a recurrent cell's output is its next hidden state; use 'output: mean' or 'last'")
+              return nil
+            }
+          }
           cellItem[cellIndex] = items.count
           items.append(.cell(inst))
           pp = p
@@ -134,6 +148,19 @@ extension Expander {
           prevRed = g.outputShape.height < pp.shape.height
           c = g.outputShape.channels
         }
+      case "memory":
+        guard let m = it["memory"], let block = expandMemory(m, index: memoryIndex, input: p.shape, env: env) else { return nil }
+        memoryIndex += 1
+        items.append(.memory(block))
+        pp = p
+        p = CellSource(item: items.count - 1, shape: block.shape)
+        c = block.shape.channels
+      case "route":
+        guard let r = it["route"], let route = expandRoute(r, input: p.shape, networkInput: input, env: env) else { return nil }
+        items.append(.route(route))
+        pp = p
+        p = CellSource(item: items.count - 1, shape: route.shape)
+        c = route.shape.channels
       default:  // layer
         guard let out = int(it["out"], env, default: p.shape.channels, what: "out"),
           let stride0 = int(it["stride"], env, default: 1, what: "stride")
@@ -179,8 +206,10 @@ extension Expander {
       guard let ao = applySteps(a["body"], &ab, 0, aenv) else { return nil }
       aux = AuxiliaryHead(after: itemIdx, graph: ab.finish(ao), weight: a["weight"]?.double ?? 0.4)
     }
-    return NetworkIR(input: input, classes: classes, stem: stem, items: items, head: head, auxiliary: aux,
+    var net = NetworkIR(input: input, classes: classes, stem: stem, items: items, head: head, auxiliary: aux,
       dropPath: sk["drop_path"]?.double ?? 0)
+    net.tokens = tokens
+    return net
   }
 
   func defaultHead(_ b: inout GraphBuilder, _ env: Env) -> Int? {
@@ -189,8 +218,16 @@ extension Expander {
   }
 
   func expandLayer(_ it: SyntaxNode, index: Int, input: Shape, out: Int, stride: Int, env: Env) -> LayerIR? {
-    guard let refNode = it["layer"], let ref = opRef(refNode) else { return nil }
-    let id = "layer[\(index)].op"
+    guard let refNode = it["layer"] else { return nil }
+    return buildLayer(refNode, id: "layer[\(index)].op", index: index, input: input, out: out, stride: stride, env: env,
+      residualNode: it["residual"], counted: true)
+  }
+
+  /// One layer: a fixed op (possibly with value choices) or an op choice, on `input` → `out` channels.
+  func buildLayer(_ refNode: SyntaxNode, id: String, index: Int, input: Shape, out: Int, stride: Int, env: Env,
+    residualNode: SyntaxNode?, counted: Bool, defaultResidual: Bool = true) -> LayerIR?
+  {
+    guard let ref = opRef(refNode) else { return nil }
     allChoiceIds.insert(id)
     var e = env
     e["C_in"] = .int(input.channels)
@@ -200,12 +237,45 @@ extension Expander {
     e["W"] = .int(input.width)
     var entries: [CandidateEntry]
     var isChoice = false
+    var valueChoices: [ValueChoice] = []
     switch ref {
-    case .fixed(let entry): entries = [entry]
+    case .fixed(let entry):
+      entries = [entry]
+      if let args = entry.args, let pairs = args.pairs, pairs.contains(where: { $0.value["choice"] != nil }) {
+        let prefix = id.hasSuffix(".op") ? String(id.dropLast(3)) : id
+        guard let v = valueCombinations(entry, prefix: prefix, index: index, pairs: pairs, args: args) else { return nil }
+        (entries, valueChoices) = v
+      }
     case .choice(let list, _, let n):
       guard let app = applicable(list, e, site: n) else { return nil }
       entries = app
       isChoice = true
+    }
+    if !valueChoices.isEmpty {
+      for vc in valueChoices { allChoiceIds.insert(vc.id) }
+      if let d = decisions {
+        var picked: [String] = []
+        for vc in valueChoices {
+          guard let v = d.ops[vc.id] else {
+            diags.append(Diagnostic(.archIncomplete, "the architecture does not decide '\(vc.id)'", at: d.location))
+            return nil
+          }
+          usedDecisions.insert(vc.id)
+          guard vc.values.contains(v) else {
+            diags.append(Diagnostic(.archMismatch, "\(v) is not a candidate value of \(vc.id) (\(vc.values.joined(separator: ", ")))", at: d.location))
+            return nil
+          }
+          picked.append("\(vc.parameter)\(v)")
+        }
+        let suffix = "_" + picked.joined(separator: "_")
+        entries = entries.filter { $0.name.hasSuffix(suffix) }
+        valueChoices = []
+      } else {
+        for vc in valueChoices {
+          register(ChoicePoint(id: vc.id, kind: .value, candidates: vc.values, k: 1, location: refNode.location))
+        }
+        if counted { layerCounts.append(entries.count) }
+      }
     }
     if isChoice, let d = decisions {
       guard let op = d.ops[id] else {
@@ -226,14 +296,15 @@ extension Expander {
       guard let g = build(entry, input: input, e) else { return nil }
       cands.append(Candidate(name: entry.name, graph: g))
     }
-    let outShape = cands[0].graph.outputShape
+    guard let firstCand = cands.first else { return nil }
+    let outShape = firstCand.graph.outputShape
     for cd in cands.dropFirst() where cd.graph.outputShape != outShape {
       error(.resolutionMismatch, "candidate '\(cd.name)' of \(id) gives \(cd.graph.outputShape) but '\(cands[0].name)' gives \(outShape)", refNode)
       return nil
     }
     var residual = false
-    let r = it["residual"]
-    if r == nil || r?.scalar == "auto" {
+    let r = residualNode
+    if (r == nil && defaultResidual) || r?.scalar == "auto" {
       residual = stride == 1 && input == outShape
     } else if r?.bool == true {
       if input != outShape {
@@ -244,9 +315,49 @@ extension Expander {
     }
     if isChoice {
       register(ChoicePoint(id: id, kind: .op, candidates: cands.map(\.name), k: 1, location: refNode.location))
-      layerCounts.append(cands.filter { !deriveExclude.contains($0.name) }.count)
+      if counted { layerCounts.append(cands.filter { !deriveExclude.contains($0.name) }.count) }
     }
-    return LayerIR(layerIndex: index, choice: isChoice ? id : nil, candidates: cands, stride: stride, residual: residual,
+    var layer = LayerIR(layerIndex: index, choice: isChoice ? id : nil, candidates: cands, stride: stride, residual: residual,
       inputShape: input, shape: outShape)
+    layer.valueChoices = valueChoices
+    return layer
+  }
+
+  /// Expands the value choices of a fixed op's arguments into one candidate per combination.
+  func valueCombinations(_ entry: CandidateEntry, prefix: String, index: Int, pairs: [(key: SyntaxNode, value: SyntaxNode)], args: SyntaxNode)
+    -> ([CandidateEntry], [ValueChoice])?
+  {
+    var dims: [(name: String, values: [SyntaxNode])] = []
+    var choices: [ValueChoice] = []
+    for (k, v) in pairs {
+      guard let c = v["choice"], let name = k.scalar else { continue }
+      guard let items = c.items, !items.isEmpty else {
+        error(.emptyCandidates, "a value choice needs a non-empty list of values", c)
+        return nil
+      }
+      for it in items where it.double == nil && (it.scalar ?? "").isEmpty {
+        error(.wrongType, "value candidates are numbers or expressions", it)
+        return nil
+      }
+      dims.append((name, items))
+      choices.append(ValueChoice(id: "\(prefix).\(name)", parameter: name, values: items.map { $0.scalar ?? "" }))
+    }
+    var combos: [[(String, SyntaxNode)]] = [[]]
+    for d in dims {
+      combos = combos.flatMap { c in d.values.map { c + [(d.name, $0)] } }
+      if combos.count > 10_000 {
+        error(.tooLarge, "the value choices of layer \(index) combine to more than 10,000 candidates", args)
+        return nil
+      }
+    }
+    let entries = combos.map { combo -> CandidateEntry in
+      let newPairs = pairs.map { p -> (key: SyntaxNode, value: SyntaxNode) in
+        if let sel = combo.first(where: { $0.0 == p.key.scalar }) { return (p.key, sel.1) }
+        return p
+      }
+      let name = entry.op + "_" + combo.map { "\($0.0)\($0.1.scalar ?? "")" }.joined(separator: "_")
+      return CandidateEntry(name: name, op: entry.op, args: args.located(.mapping(newPairs)), when: nil, node: entry.node)
+    }
+    return (entries, choices)
   }
 }

@@ -1,4 +1,4 @@
-/// Op templates and primitives → primitive graphs.
+/// Op bodies: steps, named values, combinators, parallel branches and op template calls.
 extension Expander {
   func envInt(_ env: Env, _ k: String, _ def: Int) -> Int {
     if case .int(let i)? = env[k] { return i }
@@ -13,14 +13,43 @@ extension Expander {
       return nil
     }
     var cur = x
+    var scope: [String: Int] = ["input": x]
     for s in items {
-      guard let next = applyStep(s, &b, cur, env) else { return nil }
+      guard let next = applyStep(s, &b, cur, env, &scope) else { return nil }
       cur = next
     }
     return cur
   }
 
-  func applyStep(_ s: SyntaxNode, _ b: inout GraphBuilder, _ x: Int, _ env: Env) -> Int? {
+  /// The value ids a step's `from:` names (nil after an error).
+  func fromValues(_ node: SyntaxNode, _ scope: [String: Int]) -> [Int]? {
+    let names = node.items ?? [node]
+    var out: [Int] = []
+    for n in names {
+      guard let name = n.scalar, let v = scope[name] else {
+        error(.unknownVariable, "no value named '\(n.scalar ?? "")' here", n,
+          help: DidYouMean.help(n.scalar ?? "", in: Array(scope.keys)) ?? "name a step's output with 'as:'; 'input' is the op's input")
+        return nil
+      }
+      out.append(v)
+    }
+    return out
+  }
+
+  func applyStep(_ s: SyntaxNode, _ b: inout GraphBuilder, _ x: Int, _ env: Env, _ scope: inout [String: Int]) -> Int? {
+    var inputs = [x]
+    if let f = s["from"] {
+      guard let v = fromValues(f, scope) else { return nil }
+      inputs = v
+    }
+    let asName = s["as"]?.scalar
+    guard let out = applyStepBody(s, &b, inputs, env) else { return nil }
+    if let asName { scope[asName] = out }
+    return out
+  }
+
+  func applyStepBody(_ s: SyntaxNode, _ b: inout GraphBuilder, _ inputs: [Int], _ env: Env) -> Int? {
+    let x = inputs[0]
     if let name = s.scalar, !s.isNull {
       if DSLSchema.primitives.contains(name) { return primitive(name, args: nil, site: s, &b, x, env) }
       return call(name, args: nil, site: s, &b, x, env)
@@ -33,7 +62,7 @@ extension Expander {
       guard let ok = bool(w, env, default: true) else { return nil }
       if !ok { return x }
     }
-    let keys = pairs.filter { $0.key.scalar != "when" && $0.key.scalar != "with" }
+    let keys = pairs.filter { !["when", "with", "as", "from"].contains($0.key.scalar ?? "") }
     guard keys.count == 1, let k = keys[0].key.scalar else {
       if keys.count > 1 {
         error(.wrongType, "a step has exactly one primitive or 'op:' key, found \(keys.count): "
@@ -52,11 +81,45 @@ extension Expander {
         help: "primitives take their arguments in their own mapping, e.g. {conv: {kernel: 3}}")
     }
     if k == "parallel" { return parallel(s["parallel"]!, site: keys[0].key, &b, x, env) }
+    if Self.multiInput.contains(k) { return combine(k, site: keys[0].key, &b, inputs) }
+    if inputs.count > 1 {
+      error(.wrongType, "'\(k)' reads one value; 'from' names \(inputs.count)", s["from"] ?? s)
+      return nil
+    }
     if DSLSchema.primitives.contains(k) { return primitive(k, args: s[k], site: keys[0].key, &b, x, env) }
     if ops[k] != nil {
       error(.unknownKey, "'\(k)' is an op; call it with 'op: \(k)'", keys[0].key, help: "write {op: \(k), with: {...}}")
     }
     return nil  // unknown keys are reported by the schema check
+  }
+
+  /// Primitives that combine several named values (`from: [a, b]`).
+  static let multiInput: Set<String> = ["add", "mul", "sub", "concat"]
+
+  /// add / mul / sub (first minus the rest) / concat over the values named by `from`.
+  func combine(_ k: String, site: SyntaxNode, _ b: inout GraphBuilder, _ inputs: [Int]) -> Int? {
+    guard inputs.count >= 2 else {
+      error(.missingKey, "'\(k)' combines values: name at least two with 'from: [a, b]'", site)
+      return nil
+    }
+    let shapes = inputs.map { b.shape($0) }
+    // Element-wise combinators broadcast 1x1 maps over the others (squeeze-and-excitation gates).
+    let spatial = shapes.filter { $0.height != 1 || $0.width != 1 }.first ?? shapes[0]
+    let first = k == "concat" ? shapes[0] : Shape(shapes[0].channels, spatial.height, spatial.width)
+    for sh in shapes where sh.height != first.height || sh.width != first.width {
+      if k != "concat", sh.height == 1, sh.width == 1 { continue }
+      error(.resolutionMismatch, "'\(k)' combines \(shapes[0]) with \(sh)", site)
+      return nil
+    }
+    if k == "concat" {
+      return b.add(.concat, inputs, Shape(shapes.reduce(0) { $0 + $1.channels }, first.height, first.width))
+    }
+    for sh in shapes.dropFirst() where sh.channels != first.channels {
+      error(.channelMismatch, "'\(k)' combines \(first.channels) channels with \(sh.channels)", site)
+      return nil
+    }
+    let op: Primitive = k == "add" ? .add : (k == "mul" ? .mul : .sub)
+    return b.add(op, inputs, first)
   }
 
   func parallel(_ p: SyntaxNode, site: SyntaxNode, _ b: inout GraphBuilder, _ x: Int, _ env: Env) -> Int? {
@@ -83,109 +146,6 @@ extension Expander {
     return outs.count == 1 ? outs[0] : b.add(.concat, outs, Shape(c, first.height, first.width))
   }
 
-  func outSize(_ h: Int, k: Int, s: Int, p: Int, d: Int) -> Int {
-    let num = h + 2 * p - d * (k - 1) - 1
-    return num < 0 ? 0 : num / s + 1
-  }
-
-  /// Applies one primitive.
-  func primitive(_ name: String, args: SyntaxNode?, site: SyntaxNode, _ b: inout GraphBuilder, _ x: Int, _ env: Env) -> Int? {
-    let sh = b.shape(x)
-    let a = args?.pairs == nil ? nil : args
-    switch name {
-    case "relu": return b.add(.relu, [x], sh)
-    case "relu6": return b.add(.relu6, [x], sh)
-    case "tanh": return b.add(.tanh, [x], sh)
-    case "sigmoid": return b.add(.sigmoid, [x], sh)
-    case "identity": return b.add(.identity, [x], sh)
-    case "shift": return b.add(.shift, [x], sh)
-    case "global_avg_pool": return b.add(.globalAvgPool, [x], Shape(sh.channels, 1, 1))
-    case "bn":
-      var aff = false
-      if case .bool(let v)? = env["affine"] { aff = v }
-      guard let affine = bool(a?["affine"], env, default: aff) else { return nil }
-      return b.add(.batchNorm(channels: sh.channels, affine: affine), [x], sh)
-    case "zero":
-      guard let s = int(a?["stride"], env, default: 1, what: "stride") else { return nil }
-      let c = envInt(env, "C_out", sh.channels)
-      return b.add(.zero(stride: s), [x], Shape(c, (sh.height + s - 1) / s, (sh.width + s - 1) / s))
-    case "dropout":
-      var p = 0.0
-      if let n = a?["p"] {
-        guard let v = value(n, env)?.number, v >= 0, v < 1 else {
-          error(.outOfRange, "dropout probability must be in [0, 1)", n)
-          return nil
-        }
-        p = v
-      }
-      return b.add(.dropout(p: p), [x], sh)
-    case "channel_shuffle":
-      guard let g = int(a?["groups"], env, default: 2, what: "groups") else { return nil }
-      if sh.channels % g != 0 {
-        error(.channelDivisibility, "channel_shuffle with \(g) groups needs channels divisible by \(g), got \(sh.channels)", site)
-        return nil
-      }
-      return b.add(.channelShuffle(groups: g), [x], sh)
-    case "slice":
-      guard let start = int(a?["start"], env, default: 0, what: "start", min: 0),
-        let step = int(a?["step"], env, default: 1, what: "step"),
-        let count = int(a?["count"], env, default: (sh.channels - start + step - 1) / step, what: "count")
-      else { return nil }
-      if start + (count - 1) * step >= sh.channels {
-        error(.channelMismatch, "slice reads channel \(start + (count - 1) * step) but the input has \(sh.channels)", site)
-        return nil
-      }
-      return b.add(.slice(start: start, count: count, step: step), [x], Shape(count, sh.height, sh.width))
-    case "linear":
-      guard let out = int(a?["out"], env, default: envInt(env, "classes", 10), what: "out") else { return nil }
-      guard let bias = bool(a?["bias"], env, default: true) else { return nil }
-      return b.add(.linear(inFeatures: sh.elements, outFeatures: out, bias: bias), [x], Shape(out, 1, 1))
-    case "max_pool", "avg_pool":
-      guard let k = pair(a?["kernel"], env, default: nil, what: "kernel", min: 1) else {
-        if a?["kernel"] == nil { error(.missingKey, "\(name) needs a 'kernel'", site, help: "e.g. {\(name): {kernel: 3, stride: 1, pad: 1}}") }
-        return nil
-      }
-      guard let s = pair(a?["stride"], env, default: k, what: "stride", min: 1),
-        let p = pair(a?["pad"], env, default: (0, 0), what: "pad", min: 0)
-      else { return nil }
-      guard let cip = bool(a?["count_include_pad"], env, default: false) else { return nil }
-      let oh = outSize(sh.height, k: k.0, s: s.0, p: p.0, d: 1)
-      let ow = outSize(sh.width, k: k.1, s: s.1, p: p.1, d: 1)
-      if oh < 1 || ow < 1 {
-        error(.resolutionTooSmall, "\(name) with kernel \(k.0)x\(k.1) does not fit the \(sh.height)x\(sh.width) input", site,
-          help: "the input is too small here; use fewer reductions or a larger input size")
-        return nil
-      }
-      let pool = Pool2d(kh: k.0, kw: k.1, sh: s.0, sw: s.1, ph: p.0, pw: p.1, countIncludePad: cip)
-      return b.add(name == "max_pool" ? .maxPool(pool) : .avgPool(pool), [x], Shape(sh.channels, oh, ow))
-    case "conv":
-      guard let cout = int(a?["out"], env, default: envInt(env, "C_out", sh.channels), what: "output channels", divisibility: true),
-        let k = pair(a?["kernel"], env, default: (1, 1), what: "kernel", min: 1),
-        let s = pair(a?["stride"], env, default: (1, 1), what: "stride", min: 1),
-        let d = int(a?["dilation"], env, default: 1, what: "dilation"),
-        let p = pair(a?["pad"], env, default: (d * (k.0 - 1) / 2, d * (k.1 - 1) / 2), what: "pad", min: 0),
-        let g = int(a?["groups"], env, default: 1, what: "groups", divisibility: true),
-        let bias = bool(a?["bias"], env, default: false)
-      else { return nil }
-      if sh.channels % g != 0 || cout % g != 0 {
-        error(.channelDivisibility, "conv with \(g) groups needs input (\(sh.channels)) and output (\(cout)) channels divisible by \(g)", site)
-        return nil
-      }
-      let oh = outSize(sh.height, k: k.0, s: s.0, p: p.0, d: d)
-      let ow = outSize(sh.width, k: k.1, s: s.1, p: p.1, d: d)
-      if oh < 1 || ow < 1 {
-        error(.resolutionTooSmall, "conv \(k.0)x\(k.1) (dilation \(d), pad \(p.0)) does not fit the \(sh.height)x\(sh.width) input", site,
-          help: "the feature map is too small here; use fewer reductions or a larger input size")
-        return nil
-      }
-      let conv = Conv2d(cin: sh.channels, cout: cout, kh: k.0, kw: k.1, sh: s.0, sw: s.1, ph: p.0, pw: p.1, dh: d, dw: d, groups: g, bias: bias)
-      return b.add(.conv(conv), [x], Shape(cout, oh, ow))
-    default:
-      error(.unknownOp, "unknown primitive '\(name)'", site)
-      return nil
-    }
-  }
-
   /// Calls op template `name` with arguments `args` (evaluated in the caller's variables).
   func call(_ name: String, args: SyntaxNode?, site: SyntaxNode, _ b: inout GraphBuilder, _ x: Int, _ env: Env) -> Int? {
     guard let t = ops[name] else {
@@ -199,7 +159,11 @@ extension Expander {
     }
     usedOps.insert(name)
     callStack.append(name)
-    defer { callStack.removeLast() }
+    siteStack.append((name, site))
+    defer {
+      callStack.removeLast()
+      siteStack.removeLast()
+    }
     let sh = b.shape(x)
     var cenv = env
     cenv["C_in"] = .int(sh.channels)
@@ -290,86 +254,5 @@ extension Expander {
     }
     guard let y else { return nil }
     return b.finish(y)
-  }
-
-  // MARK: op references and candidate lists
-
-  func candidateName(_ op: String, _ args: SyntaxNode?) -> String {
-    guard let pairs = args?.pairs, !pairs.isEmpty else { return op }
-    return op + "_" + pairs.map { "\($0.key.scalar ?? "")\($0.value.scalar ?? "")" }.joined(separator: "_")
-  }
-
-  func entries(ofList node: SyntaxNode) -> [CandidateEntry]? {
-    var list = node
-    if let name = node.scalar, !node.isNull {
-      guard let l = candidateLists[name] else {
-        error(.unknownCandidates, "unknown candidate list '\(name)'", node,
-          help: DidYouMean.help(name, in: Array(candidateLists.keys)) ?? "define it under 'candidates:'")
-        return nil
-      }
-      list = l
-    }
-    guard let items = list.items else { return nil }
-    var out: [CandidateEntry] = []
-    var seen = Set<String>()
-    for it in items {
-      var e: CandidateEntry
-      if let s = it.scalar, !it.isNull {
-        e = CandidateEntry(name: s, op: s, args: nil, when: nil, node: it)
-      } else if let op = it["op"]?.scalar {
-        e = CandidateEntry(name: it["name"]?.scalar ?? candidateName(op, it["with"]), op: op, args: it["with"], when: it["when"], node: it)
-      } else {
-        continue
-      }
-      if seen.contains(e.name) {
-        warn(.duplicateCandidate, "candidate '\(e.name)' appears twice", it, help: "remove the duplicate; it would get two architecture weights")
-        continue
-      }
-      seen.insert(e.name)
-      if e.op != "none", ops[e.op] == nil, !DSLSchema.primitives.contains(e.op) {
-        error(.unknownOp, "unknown op '\(e.op)'", it,
-          help: DidYouMean.help(e.op, in: Array(ops.keys)) ?? "define it under 'ops:'")
-        e.op = "\u{0}invalid"
-      }
-      out.append(e)
-    }
-    if items.isEmpty {
-      error(.emptyCandidates, "the candidate list is empty", list, help: "a choice needs at least one candidate")
-      return nil
-    }
-    return out.filter { $0.op != "\u{0}invalid" }
-  }
-
-  /// Parses a fixed op or a choice.
-  func opRef(_ node: SyntaxNode) -> OpRef? {
-    if let s = node.scalar, !node.isNull { return .fixed(CandidateEntry(name: s, op: s, args: nil, when: nil, node: node)) }
-    if let c = node["choice"] {
-      guard let list = entries(ofList: c) else { return nil }
-      let k = node["k"]?.int ?? 1
-      return .choice(list, k: k, node: node)
-    }
-    if let op = node["op"]?.scalar {
-      return .fixed(CandidateEntry(name: candidateName(op, node["with"]), op: op, args: node["with"], when: nil, node: node["op"]!))
-    }
-    error(.wrongType, "expected an op name, {op: NAME, with: {...}} or {choice: LIST}, found \(node.typeName)", node)
-    return nil
-  }
-
-  /// The entries of a choice that apply under `env` (their `when:` holds).
-  func applicable(_ list: [CandidateEntry], _ env: Env, site: SyntaxNode) -> [CandidateEntry]? {
-    var out: [CandidateEntry] = []
-    for e in list {
-      if let w = e.when {
-        guard let ok = bool(w, env, default: true) else { return nil }
-        if !ok { continue }
-      }
-      out.append(e)
-    }
-    if out.isEmpty {
-      error(.emptyCandidates, "no candidate applies here (stride \(env["stride"]?.description ?? "?"), C_in \(env["C_in"]?.description ?? "?"), C_out \(env["C_out"]?.description ?? "?"))",
-        site, help: "relax the candidates' 'when:' conditions")
-      return nil
-    }
-    return out
   }
 }

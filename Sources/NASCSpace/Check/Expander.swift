@@ -9,6 +9,10 @@ public struct Decisions: Sendable {
   public var nodes: [String: [(op: String, from: Int)]] = [:]
   /// Cell output overrides: `normal.output` → node indices to concatenate.
   public var outputs: [String: [Int]] = [:]
+  /// Path decisions: `route.path` → block indices from 0 to the final block.
+  public var paths: [String: [Int]] = [:]
+  /// Subset decisions: `memory[0].layer[2].read` → bank indices.
+  public var subsets: [String: [Int]] = [:]
   /// Where the decisions came from (for diagnostics).
   public var location: SourceLocation
 
@@ -16,7 +20,9 @@ public struct Decisions: Sendable {
   public init(location: SourceLocation) { self.location = location }
 
   /// Every decision id.
-  public var ids: [String] { Array(ops.keys) + Array(nodes.keys) + Array(outputs.keys) }
+  public var ids: [String] {
+    Array(ops.keys) + Array(nodes.keys) + Array(outputs.keys) + Array(paths.keys) + Array(subsets.keys)
+  }
 }
 
 /// A parsed op reference: a fixed op or a choice among candidates.
@@ -41,6 +47,8 @@ final class Expander {
   var ops: [String: SyntaxNode] = [:]
   var candidateLists: [String: SyntaxNode] = [:]
   var cells: [String: SyntaxNode] = [:]
+  /// The key nodes of cell templates (where template-level problems are reported).
+  var cellKeys: [String: SyntaxNode] = [:]
   var exprCache: [String: Expr] = [:]
   var callStack: [String] = []
   var choicePoints: [ChoicePoint] = []
@@ -51,6 +59,8 @@ final class Expander {
   var partialK: Int? = nil
   var decisions: Decisions? = nil
   var classes = 10
+  /// The vocabulary of a token-sequence input, or nil for images.
+  var tokens: Int? = nil
   /// Templates instantiated (for unused warnings).
   var usedOps: Set<String> = []
   /// Every choice id the space defines (decided or not), for did-you-mean on arch files.
@@ -61,6 +71,8 @@ final class Expander {
   var cellCountInfo: [String: [NodeCountInfo]] = [:]
   /// Derivable candidates of each choice layer.
   var layerCounts: [Int] = []
+  /// Paths counted through routing graphs and memory blocks (one factor each).
+  var routeCounts: [BigUInt] = []
   /// Cell templates the expansion tried to instantiate.
   var attemptedCells: Set<String> = []
 
@@ -69,15 +81,29 @@ final class Expander {
     if let b = builtin?["ops"]?.pairs { for (k, v) in b { if let n = k.scalar { ops[n] = v } } }
     if let u = root["ops"]?.pairs { for (k, v) in u { if let n = k.scalar { ops[n] = v } } }
     if let c = root["candidates"]?.pairs { for (k, v) in c { if let n = k.scalar { candidateLists[n] = v } } }
-    if let c = root["cells"]?.pairs { for (k, v) in c { if let n = k.scalar { cells[n] = v } } }
+    if let c = root["cells"]?.pairs { for (k, v) in c { if let n = k.scalar { cells[n] = v; cellKeys[n] = k } } }
+  }
+
+  /// Call sites of the op templates being instantiated (outermost first).
+  var siteStack: [(op: String, site: SyntaxNode)] = []
+
+  /// A problem inside a built-in op is reported at the user's call site, naming the op.
+  func attributed(_ node: SyntaxNode, _ msg: String) -> (SyntaxNode, String) {
+    guard node.location.file == BuiltinOps.fileName else { return (node, msg) }
+    guard let i = siteStack.lastIndex(where: { $0.site.location.file != BuiltinOps.fileName }) else { return (node, msg) }
+    let inner = siteStack[siteStack.index(after: i)...].map(\.op)
+    let chain = ([siteStack[i].op] + inner).joined(separator: " -> ")
+    return (siteStack[i].site, msg + " (in built-in op \(chain))")
   }
 
   func error(_ code: DiagnosticCode, _ msg: String, _ node: SyntaxNode, help: String? = nil) {
-    diags.append(Diagnostic(code, msg, at: node.location, length: node.length, help: help))
+    let (n, m) = attributed(node, msg)
+    diags.append(Diagnostic(code, m, at: n.location, length: n.length, help: help))
   }
 
   func warn(_ code: DiagnosticCode, _ msg: String, _ node: SyntaxNode, help: String? = nil) {
-    diags.append(Diagnostic(code, msg, at: node.location, length: node.length, help: help, severity: .warning))
+    let (n, m) = attributed(node, msg)
+    diags.append(Diagnostic(code, m, at: n.location, length: n.length, help: help, severity: .warning))
   }
 
   // MARK: expressions
@@ -88,6 +114,10 @@ final class Expander {
     if let d = node.double { return .real(d) }
     guard let text = node.scalar, !node.isNull else {
       error(.wrongType, "expected a number or an expression, found \(node.typeName)", node)
+      return nil
+    }
+    if text.utf8.count > 500 {
+      error(.expressionSyntax, "expression longer than 500 characters", node)
       return nil
     }
     let expr: Expr
@@ -115,6 +145,10 @@ final class Expander {
     case .int(let i):
       if i < lo {
         error(.badValue, "\(what) must be at least \(lo), got \(i)", node)
+        return nil
+      }
+      if i > Self.maxValue {
+        error(.outOfRange, "\(what) \(i) is too large (at most \(Self.maxValue))", node)
         return nil
       }
       return i
@@ -161,4 +195,7 @@ final class Expander {
   }
 
   var fixedMode: Bool { decisions != nil }
+
+  /// The largest channel count, kernel, stride or size an expression may produce.
+  static let maxValue = 1 << 24
 }

@@ -13,8 +13,24 @@ public struct Cost: Sendable, Hashable {
     self.macs = macs
   }
 
-  /// Sum.
-  public static func + (a: Cost, b: Cost) -> Cost { Cost(params: a.params + b.params, macs: a.macs + b.macs) }
+  /// Sum (saturating at Int.max).
+  public static func + (a: Cost, b: Cost) -> Cost { Cost(params: sat(a.params, b.params), macs: sat(a.macs, b.macs)) }
+
+  static func sat(_ a: Int, _ b: Int) -> Int {
+    let (r, o) = a.addingReportingOverflow(b)
+    return o ? Int.max : r
+  }
+
+  /// Saturating product of positive factors.
+  static func mul(_ xs: Int...) -> Int {
+    var r = 1
+    for x in xs {
+      let (p, o) = r.multipliedReportingOverflow(by: x)
+      if o { return Int.max }
+      r = p
+    }
+    return r
+  }
   /// In-place sum.
   public static func += (a: inout Cost, b: Cost) { a = a + b }
 }
@@ -25,12 +41,16 @@ public enum CostModel {
   public static func cost(_ n: PrimNode) -> Cost {
     switch n.op {
     case .conv(let c):
-      let w = c.cout * (c.cin / c.groups) * c.kh * c.kw
-      return Cost(params: w + (c.bias ? c.cout : 0), macs: w * n.shape.height * n.shape.width)
+      let w = Cost.mul(c.cout, c.cin / c.groups, c.kh, c.kw)
+      return Cost(params: Cost.sat(w, c.bias ? c.cout : 0), macs: Cost.mul(w, n.shape.height, n.shape.width))
     case .batchNorm(let ch, let affine):
       return Cost(params: affine ? 2 * ch : 0)
+    case .embedding(let t, let d):
+      return Cost(params: Cost.mul(t, d))
+    case .tiedLinear(let i, let o, let bias):
+      return Cost(params: bias ? o : 0, macs: Cost.mul(i, o))
     case .linear(let i, let o, let bias):
-      return Cost(params: i * o + (bias ? o : 0), macs: i * o)
+      return Cost(params: Cost.sat(Cost.mul(i, o), bias ? o : 0), macs: Cost.mul(i, o))
     default:
       return Cost()
     }
@@ -42,7 +62,14 @@ public enum CostModel {
   /// The cost of a cell instance: preprocessing plus every candidate of every edge.
   public static func cost(_ c: CellInstance) -> Cost {
     var total = c.inputs.reduce(Cost()) { $0 + cost($1.preprocess) }
-    for n in c.nodes { for e in n.edges { for cand in e.candidates { total += cost(cand.graph) } } }
+    if let p = c.postprocess { total += cost(p) }
+    for n in c.nodes {
+      if let p = n.project { total += cost(p) }
+      for e in n.edges {
+        if let p = e.project { total += cost(p) }
+        for cand in e.candidates { total += cost(cand.graph) }
+      }
+    }
     return total
   }
 
@@ -52,6 +79,13 @@ public enum CostModel {
     case .cell(let c): return cost(c)
     case .layer(let l): return l.candidates.reduce(Cost()) { $0 + cost($1.graph) }
     case .fixed(_, let g): return cost(g)
+    case .memory(let m):
+      return m.layers.reduce(Cost()) { $0 + cost(.layer($1.layer)) }
+    case .route(let r):
+      var total = Cost()
+      for b in r.blocks { for l in b.layers { total += cost(.layer(l)) } }
+      for e in r.edges { total += cost(.layer(e.head)) }
+      return total
     }
   }
 

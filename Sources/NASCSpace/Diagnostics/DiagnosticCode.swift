@@ -60,6 +60,8 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable {
   case badNodeReference = "E040"
   /// An inputs choice keeps more inputs than the node has.
   case kTooLarge = "E041"
+  /// No route of a routing graph reaches the output.
+  case noRoute = "E042"
   /// Tensors combined at a node or by concat/add have different spatial sizes.
   case resolutionMismatch = "E043"
   /// Channel counts do not match where they must.
@@ -102,7 +104,7 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable {
   case unusedNode = "W002"
   /// A cell template or op that is defined but never used.
   case unusedDefinition = "W003"
-  /// `none` among the candidates of an inputs-selecting rule that excludes it anyway.
+  /// A legal but suspicious space (e.g. its derivation rule can produce no architecture).
   case suspicious = "W004"
   /// Diagnostics were dropped after the per-file limit.
   case tooManyDiagnostics = "N001"

@@ -5,6 +5,12 @@ public enum ArchExport {
   public static func genotype(_ ir: SpaceIR) -> DartsGenotype? {
     guard ir.mode == .fixed else { return nil }
     let cells = ir.cells
+    if let r = cells.first, r.recurrent {
+      var g = DartsGenotype(normal: [], normalConcat: [], reduce: [], reduceConcat: [])
+      g.recurrent = r.nodes.flatMap { n in n.edges.map { DartsGenotype.Pair($0.candidates[0].name, $0.from) } }
+      g.concat = r.outputNodes
+      return g
+    }
     guard let normal = cells.first(where: { !$0.reduction }), normal.inputs.count == 2 else { return nil }
     func pairs(_ c: CellInstance) -> [DartsGenotype.Pair]? {
       var out: [DartsGenotype.Pair] = []

@@ -67,6 +67,13 @@ extension Compiler {
   /// Matches an architecture to the skeleton's cell templates.
   static func decisions(_ arch: ArchSpec, skeleton sk: SyntaxNode, root: SyntaxNode, _ bag: inout DiagnosticBag) -> Decisions? {
     switch arch {
+    case .genotype(let g, let loc) where g.recurrent != nil:
+      var d = Decisions(location: loc)
+      guard let name = cellTemplates(sk).first else { return nil }
+      let nIn = root["cells"]?[name]?["inputs"]?.int ?? 1
+      for (i, p) in (g.recurrent ?? []).enumerated() { d.nodes["\(name).node\(nIn + i)"] = [(p.op, p.input)] }
+      d.outputs["\(name).output"] = g.concat ?? []
+      return d
     case .genotype(let g, let loc):
       var d = Decisions(location: loc)
       let normal = sk["normal"]?.scalar ?? "normal"
@@ -111,6 +118,10 @@ extension Compiler {
         } else if let items = v.items {
           if id.hasSuffix(".output") {
             d.outputs[id] = items.compactMap(\.int)
+          } else if id.hasSuffix(".path") {
+            d.paths[id] = items.compactMap(\.int)
+          } else if id.hasSuffix(".read") || id.hasSuffix(".write") {
+            d.subsets[id] = items.compactMap(\.int)
           } else {
             var pairs: [(op: String, from: Int)] = []
             for it in items {

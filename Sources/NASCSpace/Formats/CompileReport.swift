@@ -23,8 +23,10 @@ public enum CompileReport {
       o.append(("flops_auxiliary", .int(a.macs)))
     }
     let n = ir.network
-    o.append(("input", .object([("channels", .int(n.input.channels)), ("height", .int(n.input.height)),
-      ("width", .int(n.input.width)), ("classes", .int(n.classes))])))
+    var input: [(String, JSONValue)] = [("channels", .int(n.input.channels)), ("height", .int(n.input.height)),
+      ("width", .int(n.input.width)), ("classes", .int(n.classes))]
+    if let t = n.tokens { input.append(("tokens", .int(t))) }
+    o.append(("input", .object(input)))
     o.append(("cells", .int(ir.cells.count)))
     o.append(("layers", .int(ir.layers.count)))
     if let m = ir.method {
@@ -57,7 +59,11 @@ public enum CompileReport {
   public static func text(_ ir: SpaceIR) -> String {
     let n = ir.network
     var out = "space \(ir.name) (\(ir.file)), \(ir.mode.rawValue)\(ir.evalSkeleton ? " with the evaluation skeleton" : "")\n"
-    out += "  input        \(n.input.channels)x\(n.input.height)x\(n.input.width), \(n.classes) classes\n"
+    if let t = n.tokens {
+      out += "  input        token sequences, \(t) tokens (costs per token)\n"
+    } else {
+      out += "  input        \(n.input.channels)x\(n.input.height)x\(n.input.width), \(n.classes) classes\n"
+    }
     out += "  body         \(ir.cells.count) cells, \(ir.layers.count) layers, \(n.items.count) items\n"
     let count = ir.architectures.description
     let big = count.count > 15 ? " (10^\(String(format: "%.2f", ir.architectures.log10)))" : ""

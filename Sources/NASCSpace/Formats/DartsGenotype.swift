@@ -10,6 +10,11 @@ public struct DartsGenotype: Sendable, Equatable {
   public var reduce: [Pair]
   /// Nodes concatenated into the reduction cell's output.
   public var reduceConcat: [Int]
+  /// A recurrent genotype (DARTS RNN: `Genotype(recurrent=[('sigmoid', 0), ...], concat=range(1, 9))`):
+  /// entry i feeds node i + 1; `normal` and `reduce` are then empty.
+  public var recurrent: [Pair]? = nil
+  /// The nodes averaged into a recurrent cell's output.
+  public var concat: [Int]? = nil
 
   /// One (op, input) entry.
   public struct Pair: Sendable, Equatable {
@@ -46,9 +51,8 @@ public struct DartsGenotype: Sendable, Equatable {
     var lx = GenotypeLexer(Array(text.unicodeScalars))
     try lx.expectWord("Genotype")
     try lx.expect("(")
-    var fields: [String: ([Pair], [Int])] = [:]
-    var normal: [Pair]? = nil, reduce: [Pair]? = nil
-    var nc: [Int]? = nil, rc: [Int]? = nil
+    var normal: [Pair]? = nil, reduce: [Pair]? = nil, recurrent: [Pair]? = nil
+    var nc: [Int]? = nil, rc: [Int]? = nil, cc: [Int]? = nil
     while true {
       lx.skip()
       if lx.peek() == ")" { lx.i += 1; break }
@@ -59,6 +63,8 @@ public struct DartsGenotype: Sendable, Equatable {
       case "reduce": reduce = try lx.pairs()
       case "normal_concat": nc = try lx.ints()
       case "reduce_concat": rc = try lx.ints()
+      case "recurrent": recurrent = try lx.pairs()
+      case "concat": cc = try lx.ints()
       default: throw ParseError(message: "unknown genotype field '\(name)'", column: lx.i + 1)
       }
       lx.skip()
@@ -66,11 +72,15 @@ public struct DartsGenotype: Sendable, Equatable {
       try lx.expect(")")
       break
     }
-    _ = fields
-    fields = [:]
     lx.skip()
     if lx.i < lx.s.count { throw ParseError(message: "unexpected text after the genotype", column: lx.i + 1) }
-    guard let normal else { throw ParseError(message: "the genotype has no 'normal' list", column: 1) }
+    if let recurrent {
+      var g = DartsGenotype(normal: [], normalConcat: [], reduce: [], reduceConcat: [])
+      g.recurrent = recurrent
+      g.concat = cc ?? Array(1...max(1, recurrent.count))
+      return g
+    }
+    guard let normal else { throw ParseError(message: "the genotype has no 'normal' (or 'recurrent') list", column: 1) }
     return DartsGenotype(normal: normal, normalConcat: nc ?? [2, 3, 4, 5], reduce: reduce ?? [], reduceConcat: rc ?? [2, 3, 4, 5])
   }
 
@@ -78,6 +88,7 @@ public struct DartsGenotype: Sendable, Equatable {
   public var description: String {
     func ps(_ p: [Pair]) -> String { "[" + p.map { "('\($0.op)', \($0.input))" }.joined(separator: ", ") + "]" }
     func cs(_ c: [Int]) -> String { "[" + c.map(String.init).joined(separator: ", ") + "]" }
+    if let recurrent { return "Genotype(recurrent=\(ps(recurrent)), concat=\(cs(concat ?? [])))" }
     return "Genotype(normal=\(ps(normal)), normal_concat=\(cs(normalConcat)), reduce=\(ps(reduce)), reduce_concat=\(cs(reduceConcat)))"
   }
 
@@ -87,6 +98,8 @@ public struct DartsGenotype: Sendable, Equatable {
     "DARTS_V2": "Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 1), ('skip_connect', 0), ('skip_connect', 0), ('dil_conv_3x3', 2)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), ('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 1), ('max_pool_3x3', 0), ('skip_connect', 2), ('skip_connect', 2), ('max_pool_3x3', 1)], reduce_concat=[2, 3, 4, 5])",
     "PC_DARTS_cifar": "Genotype(normal=[('sep_conv_3x3', 1), ('skip_connect', 0), ('sep_conv_3x3', 0), ('dil_conv_3x3', 1), ('sep_conv_5x5', 0), ('sep_conv_3x3', 1), ('avg_pool_3x3', 0), ('dil_conv_3x3', 1)], normal_concat=range(2, 6), reduce=[('sep_conv_5x5', 1), ('max_pool_3x3', 0), ('sep_conv_5x5', 1), ('sep_conv_5x5', 2), ('sep_conv_3x3', 0), ('sep_conv_3x3', 3), ('sep_conv_3x3', 1), ('sep_conv_3x3', 2)], reduce_concat=range(2, 6))",
     "PDARTS": "Genotype(normal=[('skip_connect', 0), ('dil_conv_3x3', 1), ('skip_connect', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 1), ('sep_conv_3x3', 3), ('sep_conv_3x3', 0), ('dil_conv_5x5', 4)], normal_concat=range(2, 6), reduce=[('avg_pool_3x3', 0), ('sep_conv_5x5', 1), ('sep_conv_3x3', 0), ('dil_conv_5x5', 2), ('max_pool_3x3', 0), ('dil_conv_3x3', 1), ('dil_conv_3x3', 1), ('dil_conv_5x5', 3)], reduce_concat=range(2, 6))",
+    "DARTS_RNN_V1": "Genotype(recurrent=[('relu', 0), ('relu', 1), ('tanh', 2), ('relu', 3), ('relu', 4), ('identity', 1), ('relu', 5), ('relu', 1)], concat=range(1, 9))",
+    "DARTS_RNN_V2": "Genotype(recurrent=[('sigmoid', 0), ('relu', 1), ('relu', 1), ('identity', 1), ('tanh', 2), ('sigmoid', 5), ('tanh', 3), ('relu', 5)], concat=range(1, 9))",
     "GDAS_V1": "Genotype(normal=[('skip_connect', 0), ('skip_connect', 1), ('skip_connect', 0), ('sep_conv_5x5', 2), ('sep_conv_3x3', 3), ('skip_connect', 0), ('sep_conv_5x5', 4), ('sep_conv_3x3', 3)], normal_concat=[2, 3, 4, 5], reduce=[('sep_conv_5x5', 0), ('sep_conv_3x3', 1), ('sep_conv_5x5', 2), ('sep_conv_5x5', 1), ('dil_conv_5x5', 2), ('sep_conv_3x3', 1), ('sep_conv_5x5', 0), ('sep_conv_5x5', 1)], reduce_concat=[2, 3, 4, 5])",
   ]
 }

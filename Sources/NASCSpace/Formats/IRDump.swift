@@ -17,6 +17,8 @@ public enum IRDump {
       if case .avgPool = p, q.countIncludePad { s += " count_pad" }
       return s
     case .linear(let i, let o, let b): return "linear \(i)->\(o)\(b ? "" : " nobias")"
+    case .tiedLinear(let i, let o, let b): return "linear \(i)->\(o) tied\(b ? "" : " nobias")"
+    case .embedding(let t, let d): return "embedding \(t)->\(d)"
     case .dropout(let d): return "dropout \(d)"
     case .channelShuffle(let g): return "channel_shuffle g\(g)"
     case .slice(let a, let n, let st): return "slice \(a):\(n):\(st)"
@@ -51,19 +53,41 @@ public enum IRDump {
         }
         for node in c.nodes {
           out += "  node \(node.index) = \(node.combine.rawValue) -> \(node.shape)\(node.inputsChoice.map { "  [\($0)]" } ?? "")\n"
+          if let p = node.project { out += "    project (shared by the node's edges):\n" + graph(p, indent: "      ") }
           for e in node.edges {
             out += "    edge \(e.from)→\(e.to) stride \(e.stride)\(e.choice.map { "  [\($0)]" } ?? "")\(e.partialChannels.map { " partial_channels=\($0)" } ?? "")\n"
+            if let p = e.project { out += "      project (shared by the edge's candidates):\n" + graph(p, indent: "        ") }
             for cand in e.candidates {
               out += "      \(cand.name):\n" + graph(cand.graph, indent: "        ")
             }
           }
         }
         out += "  output = \(c.outputMode)(\(c.outputNodes.map(String.init).joined(separator: ", ")))\n"
+        if let p = c.postprocess { out += "  postprocess:\n" + graph(p, indent: "    ") }
       case .layer(let l):
         out += "item \(i): layer \(l.layerIndex) \(l.inputShape) -> \(l.shape) stride \(l.stride)\(l.residual ? " +residual" : "")\(l.choice.map { "  [\($0)]" } ?? "")\n"
         for cand in l.candidates { out += "    \(cand.name):\n" + graph(cand.graph, indent: "      ") }
       case .fixed(let name, let g):
         out += "item \(i): \(name) -> \(g.outputShape)\n" + graph(g, indent: "  ")
+      case .memory(let m):
+        out += "item \(i): memory \(m.banks) banks x \(m.width) channels \(m.inputShape) -> \(m.shape)\n"
+        for l in m.layers {
+          out += "  layer \(l.layer.layerIndex) reads \(l.reads)\(l.readChoice.map { " [\($0)]" } ?? "") writes \(l.writes)\(l.writeChoice.map { " [\($0)]" } ?? "")\(l.layer.choice.map { "  [\($0)]" } ?? "")\n"
+          for cand in l.layer.candidates { out += "    \(cand.name):\n" + graph(cand.graph, indent: "      ") }
+        }
+      case .route(let r):
+        out += "item \(i): route \(r.inputShape) -> \(r.shape)\(r.pathChoice.map { "  [\($0)]" } ?? "")\n"
+        for b in r.blocks {
+          out += "  block \(b.index) stage \(b.stage) -> \(b.shape)\n"
+          for e in r.edges where e.to == b.index {
+            out += "    from block \(e.from) stride \(e.stride)\(e.head.choice.map { "  [\($0)]" } ?? "")\n"
+            for cand in e.head.candidates { out += "      \(cand.name):\n" + graph(cand.graph, indent: "        ") }
+          }
+          for l in b.layers {
+            out += "    layer \(l.layerIndex)\(l.choice.map { "  [\($0)]" } ?? "")\n"
+            for cand in l.candidates { out += "      \(cand.name):\n" + graph(cand.graph, indent: "        ") }
+          }
+        }
       }
     }
     out += "head:\n" + graph(n.head, indent: "  ")

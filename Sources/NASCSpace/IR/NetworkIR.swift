@@ -48,6 +48,9 @@ public struct CellEdge: Sendable, Hashable {
   /// PC-DARTS partial channels K: candidates are built on `C/K` channels; the other channels bypass
   /// (max-pooled 2×2 when `stride == 2`), then `concat(op, bypass)` is channel-shuffled with K groups.
   public var partialChannels: Int?
+  /// A projection of this edge's source shared by its candidates (ENAS RNN: weights per (node,
+  /// predecessor)), or nil. When set, the candidates read `concat(state_from, project(state_from))`.
+  public var project: PrimGraph? = nil
 }
 
 /// How a node combines its incoming edges.
@@ -68,6 +71,9 @@ public struct CellNode: Sendable, Hashable {
   public var inputsChoice: String?
   /// How edges are combined.
   public var combine: Combine
+  /// A projection shared by all edges into this node (recurrent cells: DARTS' W_i), or nil. When set,
+  /// each edge's candidates read `concat(state_from, project(state_from))`.
+  public var project: PrimGraph? = nil
   /// Its output shape.
   public var shape: Shape
 }
@@ -104,8 +110,15 @@ public struct CellInstance: Sendable, Hashable {
   public var nodes: [CellNode]
   /// The nodes concatenated (or averaged / last) into the output.
   public var outputNodes: [Int]
-  /// concat, mean or last.
+  /// concat, mean, last, loose_ends or mean_loose_ends. With the loose-end modes in a search
+  /// supernet, `outputNodes` lists every intermediate node and the lowering combines those the
+  /// sampled architecture does not read (ENAS); in a decided cell `outputNodes` is exactly those.
   public var outputMode: String
+  /// An op applied to the combined output (ENAS: ReLU, 1×1 conv to C, BN), or nil.
+  public var postprocess: PrimGraph?
+  /// A recurrent cell: its single input is `concat(x_t, h_{t-1})` where h is the cell's own output
+  /// at the previous time step (C channels), and its output is h_t.
+  public var recurrent = false
   /// The output shape.
   public var shape: Shape
 }
@@ -116,8 +129,11 @@ public struct LayerIR: Sendable, Hashable {
   public var layerIndex: Int
   /// The op choice point id, or nil when fixed.
   public var choice: String?
-  /// The candidates (one when fixed).
+  /// The candidates (one when fixed). With value choices: every combination of their values, in
+  /// row-major order (the last value choice varies fastest).
   public var candidates: [Candidate]
+  /// Value choices of the layer's op arguments (`with: {k: {choice: [3, 5]}}`), in argument order.
+  public var valueChoices: [ValueChoice] = []
   /// The stride of the layer.
   public var stride: Int
   /// Whether an identity shortcut is added around the (chosen) op.
@@ -128,6 +144,16 @@ public struct LayerIR: Sendable, Hashable {
   public var shape: Shape
 }
 
+/// A value choice of a layer: one op argument chosen among numbers.
+public struct ValueChoice: Sendable, Hashable {
+  /// The choice point id (`layer[3].k`).
+  public var id: String
+  /// The op parameter it sets.
+  public var parameter: String
+  /// The candidate values as written.
+  public var values: [String]
+}
+
 /// One item of the expanded network body.
 public enum NetworkItem: Sendable, Hashable {
   /// A cell.
@@ -136,6 +162,10 @@ public enum NetworkItem: Sendable, Hashable {
   case layer(LayerIR)
   /// A fixed block (e.g. NB201's ResNet block, MobileNet's last conv).
   case fixed(name: String, graph: PrimGraph)
+  /// A routing graph (DenseNAS).
+  case route(RouteIR)
+  /// A block of memory banks (SMASH).
+  case memory(MemoryBlockIR)
 
   /// The output shape.
   public var shape: Shape {
@@ -143,6 +173,8 @@ public enum NetworkItem: Sendable, Hashable {
     case .cell(let c): return c.shape
     case .layer(let l): return l.shape
     case .fixed(_, let g): return g.outputShape
+    case .route(let r): return r.shape
+    case .memory(let m): return m.shape
     }
   }
 }
@@ -173,4 +205,6 @@ public struct NetworkIR: Sendable, Hashable {
   public var auxiliary: AuxiliaryHead?
   /// Drop-path probability of the evaluation skeleton (0 when none).
   public var dropPath: Double
+  /// The vocabulary of a token-sequence input (the input shape is then a token id, 1×1×1), or nil.
+  public var tokens: Int? = nil
 }

@@ -17,7 +17,7 @@ public struct Shape: Sendable, Hashable, CustomStringConvertible {
   /// `CxHxW`.
   public var description: String { "\(channels)x\(height)x\(width)" }
   /// Number of elements.
-  public var elements: Int { channels * height * width }
+  public var elements: Int { Cost.mul(channels, height, width) }
 }
 
 /// A 2-D convolution with everything resolved. Weight shape `[cout, cin/groups, kh, kw]`.
@@ -106,8 +106,17 @@ public enum Primitive: Sendable, Hashable {
   case slice(start: Int, count: Int, step: Int)
   /// Concatenation of all inputs along channels.
   case concat
-  /// Element-wise sum of all inputs.
+  /// Element-wise sum of all inputs (a 1×1 map broadcasts over height and width).
   case add
+  /// Element-wise product of all inputs (a 1×1 map broadcasts over height and width).
+  case mul
+  /// The first input minus the others, element-wise (a 1×1 map broadcasts over height and width).
+  case sub
+  /// Token embedding: a table of `tokens × dim` parameters; the input is a token id.
+  case embedding(tokens: Int, dim: Int)
+  /// A linear layer whose weight is the network's embedding table (tied decoder): only the bias is
+  /// a parameter of its own.
+  case tiedLinear(inFeatures: Int, outFeatures: Int, bias: Bool)
 
   /// The name used in `--dump ir`.
   public var name: String {
@@ -130,6 +139,10 @@ public enum Primitive: Sendable, Hashable {
     case .slice: return "slice"
     case .concat: return "concat"
     case .add: return "add"
+    case .mul: return "mul"
+    case .sub: return "sub"
+    case .embedding: return "embedding"
+    case .tiedLinear: return "linear"
     }
   }
 }

@@ -3,12 +3,14 @@ public enum DidYouMean {
   /// The closest candidate within a distance of about a third of the name's length, or nil.
   public static func suggest(_ name: String, in candidates: [String]) -> String? {
     let a = Array(name.lowercased())
-    var best: (String, Int)? = nil
-    for c in candidates {
-      let d = distance(a, Array(c.lowercased()))
-      if best == nil || d < best!.1 { best = (c, d) }
+    var best: (String, Int, Int)? = nil
+    for c in candidates.sorted() {
+      let b = Array(c.lowercased())
+      let d = distance(a, b)
+      let prefix = zip(a, b).prefix { $0 == $1 }.count
+      if best == nil || d < best!.1 || (d == best!.1 && prefix > best!.2) { best = (c, d, prefix) }
     }
-    guard let (c, d) = best else { return nil }
+    guard let (c, d, _) = best else { return nil }
     let limit = max(2, a.count / 3)
     return d <= limit && d < a.count ? c : nil
   }

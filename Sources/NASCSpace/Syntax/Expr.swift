@@ -75,6 +75,9 @@ public indirect enum Expr: Sendable, CustomStringConvertible {
 
   /// Parses `text`.
   public static func parse(_ text: String) throws(Failure) -> Expr {
+    if text.unicodeScalars.count > 500 {
+      throw Failure(code: .expressionSyntax, message: "expression longer than 500 characters")
+    }
     var p = ExprParser(Array(text.unicodeScalars))
     let e = try p.parseOr()
     p.skipSpace()
@@ -103,7 +106,7 @@ public indirect enum Expr: Sendable, CustomStringConvertible {
         return .bool(!b)
       }
       switch v {
-      case .int(let i): return .int(-i)
+      case .int(let i): return .int(0 &- i)
       case .real(let d): return .real(-d)
       case .bool: throw Failure(code: .badValue, message: "'-' needs a number")
       }
@@ -116,6 +119,7 @@ public indirect enum Expr: Sendable, CustomStringConvertible {
       case "max": return Self.normalise(nums.max()!)
       case "round8":
         let v = nums[0]
+        guard v.isFinite, abs(v) < 1e15 else { throw Failure(code: .outOfRange, message: "round8() of \(v) is out of range") }
         var r = max(8, Int(v + 4) / 8 * 8)
         if Double(r) < 0.9 * v { r += 8 }
         return .int(r)
@@ -154,12 +158,16 @@ public indirect enum Expr: Sendable, CustomStringConvertible {
           return .int(r)
         case "/":
           if j == 0 { throw Failure(code: .badValue, message: "division by zero in \(self)") }
+          if j == -1 { return .int(0 &- i) }
           return i % j == 0 ? .int(i / j) : .real(Double(i) / Double(j))
         case "//":
           if j == 0 { throw Failure(code: .badValue, message: "division by zero in \(self)") }
-          return .int(Int((Double(i) / Double(j)).rounded(.down)))
+          if j == -1 { return .int(0 &- i) }
+          let q = i / j
+          return .int((i % j != 0) && ((i < 0) != (j < 0)) ? q - 1 : q)
         case "%":
           if j == 0 { throw Failure(code: .badValue, message: "division by zero in \(self)") }
+          if j == -1 { return .int(0) }
           return .int(i % j)
         default: break
         }

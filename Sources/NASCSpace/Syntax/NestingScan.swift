@@ -10,9 +10,9 @@ enum NestingScan {
     var indents: [Int] = []
     var flow = 0
     var lineNo = 0
-    for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+    for rawLine in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false) {
       lineNo += 1
-      let line = Array(rawLine.unicodeScalars)
+      let line = Array(rawLine)
       var i = 0
       while i < line.count, line[i] == " " { i += 1 }
       if i >= line.count || line[i] == "#" || line[i] == "\r" { continue }

@@ -63,7 +63,7 @@ public enum SourceLoader {
   }
 
   static func isBlank(_ text: String) -> Bool {
-    for line in text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }) {
+    for line in text.split(whereSeparator: { $0.isNewline }) {
       let t = line.drop(while: { $0 == " " || $0 == "\t" })
       if t.isEmpty || t.first == "#" { continue }
       if t == "---" || t == "..." { continue }

@@ -17,7 +17,7 @@ enum YAMLReader {
     do {
       node = try Yams.compose(yaml: text, .basic)
     } catch let error as YamlError {
-      diags.add(diagnostic(for: error, path: path))
+      diags.add(diagnostic(for: error, path: path, text: text))
       return nil
     } catch {
       diags.add(Diagnostic(.yamlSyntax, "YAML error: \(error)", at: SourceLocation(file: path, line: 1, column: 1)))
@@ -43,7 +43,7 @@ enum YAMLReader {
     return root
   }
 
-  static func diagnostic(for error: YamlError, path: String) -> Diagnostic {
+  static func diagnostic(for error: YamlError, path: String, text: String) -> Diagnostic {
     func loc(_ m: Mark) -> SourceLocation { SourceLocation(file: path, line: m.line, column: m.column) }
     switch error {
     case .scanner(let ctx, let problem, let mark, _), .parser(let ctx, let problem, let mark, _):
@@ -58,6 +58,12 @@ enum YAMLReader {
           help: "remove the second '---' document or split it into its own file")
       }
       return Diagnostic(.yamlSyntax, "YAML error: \(problem)", at: loc(mark))
+    case .duplicatedKeysInMapping(let dups, let ctx):
+      let key = dups.sorted().first ?? ""
+      let (line, col) = secondOccurrence(of: key, in: text, from: ctx.mark.line, column: ctx.mark.column)
+        ?? (ctx.mark.line, ctx.mark.column)
+      return Diagnostic(.duplicateKey, "duplicate key '\(key)'", at: SourceLocation(file: path, line: line, column: col),
+        length: key.count, help: "each key may appear once in a mapping; remove or rename one")
     case .reader(let problem, _, _, _):
       return Diagnostic(.notText, "cannot decode the file: \(problem)", at: SourceLocation(file: path, line: 1, column: 1))
     default:
@@ -106,5 +112,22 @@ enum YAMLReader {
       }
       return SyntaxNode(.mapping(pairs), at: loc)
     }
+  }
+}
+
+extension YAMLReader {
+  /// Where `key:` appears for the second time at `column`, starting at `line` (block mappings).
+  static func secondOccurrence(of key: String, in text: String, from line: Int, column: Int) -> (Int, Int)? {
+    var seen = 0
+    for (i, l) in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where i + 1 >= line {
+      let scalars = Array(l)
+      guard scalars.count >= column - 1 else { continue }
+      let rest = String(String.UnicodeScalarView(scalars[(column - 1)...]))
+      if rest.hasPrefix(key + ":") || rest.hasPrefix("\"" + key + "\":") || rest.hasPrefix("'" + key + "':") {
+        seen += 1
+        if seen == 2 { return (i + 1, column) }
+      }
+    }
+    return nil
   }
 }

@@ -73,6 +73,11 @@ struct SearchCommand: ParsableCommand {
     } catch let e as SearchError {
       Terminal.err(e.description + "\n")
       throw ExitCode(1)
+    } catch let e as ExitCode {
+      throw e
+    } catch {
+      Terminal.err("error: \(error)\n")
+      throw ExitCode(1)
     }
   }
 }

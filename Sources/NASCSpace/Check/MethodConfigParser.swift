@@ -1,0 +1,102 @@
+/// The `search:` and `derive:` blocks → `MethodConfig` and `DeriveRule`.
+extension Compiler {
+  /// Parses the `search:` block into a method configuration.
+  /// With `override` (`nasc search --method`), that method's paper defaults apply, overridden by the
+  /// keys of the space's `search:` block that it also has.
+  static func methodConfig(_ root: SyntaxNode, override: String? = nil, _ bag: inout DiagnosticBag) -> MethodConfig? {
+    let s = root["search"]
+    let pairs = s?.pairs ?? []
+    if let override, s?["method"]?.scalar != override {
+      guard let spec = MethodCatalog.method(override) else {
+        bag.add(Diagnostic(.unknownMethod, "unknown search method '\(override)' (from --method)", at: root.location,
+          help: DidYouMean.help(override, in: MethodCatalog.methods.map(\.name))
+            ?? "methods: \(MethodCatalog.methods.map(\.name).joined(separator: ", "))"))
+        return nil
+      }
+      let shared = pairs.filter { k, _ in k.scalar != "method" && spec.hyperparameters.contains { $0.name == k.scalar } }
+      return hyperparameters(spec, name: override, pairs: shared, &bag)
+    }
+    guard let s, let mNode = s["method"], let name = mNode.scalar else { return nil }
+    guard let spec = MethodCatalog.method(name) else {
+      bag.add(Diagnostic(.unknownMethod, "unknown search method '\(name)'", at: mNode.location, length: mNode.length,
+        help: DidYouMean.help(name, in: MethodCatalog.methods.map(\.name))
+          ?? "methods: \(MethodCatalog.methods.map(\.name).joined(separator: ", "))"))
+      return nil
+    }
+    return hyperparameters(spec, name: name, pairs: pairs, &bag)
+  }
+
+  /// Resolves a method's hyperparameters: paper defaults, overridden by `pairs` of a `search:` block.
+  static func hyperparameters(
+    _ spec: MethodSpec, name: String, pairs: [(key: SyntaxNode, value: SyntaxNode)], _ bag: inout DiagnosticBag
+  ) -> MethodConfig {
+    var hp = spec.hyperparameters.map { (name: $0.name, value: $0.value, overridden: false) }
+    let union = Set(MethodCatalog.allHyperparameters.map(\.name))
+    for (k, v) in pairs {
+      guard let key = k.scalar, key != "method" else { continue }
+      guard let idx = hp.firstIndex(where: { $0.name == key }) else {
+        if union.contains(key) {
+          bag.add(Diagnostic(.unknownHyperparameter, "method '\(name)' has no hyperparameter '\(key)'", at: k.location, length: k.length,
+            help: DidYouMean.help(key, in: hp.map(\.name)) ?? "its hyperparameters: \(hp.map(\.name).joined(separator: ", "))"))
+        }
+        continue
+      }
+      let def = spec.hyperparameters[idx]
+      var parsed: HyperValue? = nil
+      switch def.value {
+      case .int: if let i = v.int { parsed = .int(i) } else if let d = v.double, d == d.rounded(), abs(d) < 1e15 { parsed = .int(Int(d)) }
+      case .real: if let d = v.double { parsed = .real(d) }
+      case .bool: if let b = v.bool { parsed = .bool(b) }
+      case .string:
+        if let s = v.scalar, !v.isNull {
+          if let w = def.words, !w.contains(s) {
+            bag.add(Diagnostic(.badHyperparameter, "'\(s)' is not a valid value of '\(key)'", at: v.location, length: v.length,
+              help: DidYouMean.help(s, in: w) ?? "expected one of: \(w.joined(separator: ", "))"))
+            continue
+          }
+          parsed = .string(s)
+        }
+      case .list:
+        if let items = v.items {
+          let ds = items.compactMap(\.double)
+          if ds.count == items.count { parsed = .list(ds) }
+        }
+      }
+      guard let p = parsed else {
+        bag.add(Diagnostic(.badHyperparameter, "'\(key)' expects \(def.value.kind == "integer" ? "an" : "a") \(def.value.kind), found \(v.typeName)",
+          at: v.location, length: v.length, help: "the paper default is \(def.value)"))
+        continue
+      }
+      if case .real(let d) = p, d < 0, key != "alpha_init" {
+        bag.add(Diagnostic(.badHyperparameter, "'\(key)' must not be negative", at: v.location, length: v.length))
+        continue
+      }
+      if case .int(let i) = p, i < 0 {
+        bag.add(Diagnostic(.badHyperparameter, "'\(key)' must not be negative", at: v.location, length: v.length))
+        continue
+      }
+      hp[idx] = (key, p, true)
+    }
+    return MethodConfig(name: name, relaxation: spec.relaxation, hyperparameters: hp)
+  }
+
+  /// The derivation rule: `derive:` over the method's default (top-k edges when cells select inputs, else argmax).
+  static func deriveRule(_ root: SyntaxNode, method: MethodConfig?, methodOverridden: Bool = false) -> DeriveRule {
+    let d = root["derive"]
+    if methodOverridden, let m = method, let kind = MethodCatalog.method(m.name)?.derive {
+      // The space's derive: was written for its own method; an overriding method brings its rule.
+      let topK = kind == .topKEdges || kind == .topKPairs
+      return DeriveRule(kind: kind, k: d?["k"]?.int ?? 2, exclude: topK ? ["none"] : [], skipCap: nil)
+    }
+    let selects = (root["cells"]?.pairs ?? []).contains { _, t in
+      t["select"] != nil || (t["nodes"]?.items?.contains { $0["select"] != nil } ?? false)
+    }
+    let kind = d?["rule"]?.scalar.flatMap(DeriveRuleKind.init(rawValue:))
+      ?? method.flatMap { MethodCatalog.method($0.name)?.derive } ?? (selects ? .topKEdges : .argmax)
+    let topK = kind == .topKEdges || kind == .topKPairs
+    let exclude = d?["exclude"]?.items?.compactMap(\.scalar) ?? (topK ? ["none"] : [])
+    var cap = d?["skip_cap"]?.int
+    if cap == nil, method?.name == "p-darts", case .int(let c)? = method?["skip_cap"] { cap = c }
+    return DeriveRule(kind: kind, k: d?["k"]?.int ?? 2, exclude: exclude, skipCap: cap)
+  }
+}

@@ -1,0 +1,39 @@
+/// A candidate block of a routing space (DenseNAS): width, resolution, stage and stacked layers.
+public struct RouteBlock: Sendable, Hashable {
+  /// Its index (0 = the route's input, the last = the final block).
+  public var index: Int
+  /// Its output shape.
+  public var shape: Shape
+  /// Its stage (a connection may advance at most `maxStageStep` stages).
+  public var stage: Int
+  /// Its stacked layers (each a choice over the stack candidates, stride 1).
+  public var layers: [LayerIR]
+}
+
+/// A connection of a routing space: block `from` → block `to` through a head layer.
+public struct RouteEdge: Sendable, Hashable {
+  /// Source block.
+  public var from: Int
+  /// Target block.
+  public var to: Int
+  /// 1 or 2 (the resolution ratio).
+  public var stride: Int
+  /// The head layer of this connection (a choice `route.edge[i→j].op`, or the final block's fixed op).
+  public var head: LayerIR
+}
+
+/// An expanded routing graph: the supernet holds every block and connection; a decided
+/// architecture holds the blocks and connections of one path. The `path` choice point
+/// (`route.path`) picks a path from block 0 to the final block (DenseNAS derives it by Viterbi).
+public struct RouteIR: Sendable, Hashable {
+  /// The path choice point id, or nil when decided.
+  public var pathChoice: String?
+  /// Blocks in topological order.
+  public var blocks: [RouteBlock]
+  /// Connections.
+  public var edges: [RouteEdge]
+  /// The route's input shape (block 0).
+  public var inputShape: Shape
+  /// The final block's output shape.
+  public var shape: Shape
+}

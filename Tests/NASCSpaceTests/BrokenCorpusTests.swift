@@ -1,0 +1,35 @@
+import Foundation
+import Testing
+
+@testable import NASCSpace
+
+@Suite("Broken spaces: each reports its code at its line:column")
+struct BrokenCorpusTests {
+  @Test func corpusIsLarge() { #expect(brokenCases.count >= 40) }
+
+  @Test(arguments: brokenCases)
+  func brokenSpace(_ c: BrokenCase) {
+    let r = validateText(c.text)
+    let found = r.diagnostics.first { $0.code.rawValue == c.code }
+    #expect(found != nil, "\(c.name): expected \(c.code), got \(r.diagnostics.map { "\($0.code.rawValue)@\($0.location.line):\($0.location.column) \($0.message)" })")
+    if let found {
+      #expect(found.location.line == c.line && found.location.column == c.col,
+        "\(c.name): \(c.code) at \(found.location.line):\(found.location.column), expected \(c.line):\(c.col) — \(found.message)")
+    }
+    let failed = r.hasErrors
+    if c.code.hasPrefix("E") { #expect(failed, "\(c.name) must fail") }
+  }
+
+  /// examples/broken/*.yaml each carry a NAME.expected with the first line of the text output.
+  @Test func examplesBroken() throws {
+    let dir = repo("examples/broken")
+    let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".yaml") }.sorted()
+    #expect(files.count >= 8)
+    for f in files {
+      let expected = try String(contentsOfFile: dir + "/" + f.replacingAll(".yaml", ".expected"), encoding: .utf8)
+      let r = Compiler.validate(path: dir + "/" + f)
+      let text = TextRenderer(sources: r.sources).render(r.diagnostics).replacingAll(repoRoot + "/", "")
+      #expect(text == expected, "\(f)")
+    }
+  }
+}

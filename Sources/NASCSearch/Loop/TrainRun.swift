@@ -1,0 +1,212 @@
+import Foundation
+import NASCSpace
+import NASCTensor
+
+/// Settings of training a fixed architecture from scratch (DARTS' evaluation recipe by default).
+public struct TrainSettings: Codable, Equatable, Sendable {
+  /// Epochs.
+  public var epochs: Int
+  /// Minibatch size.
+  public var batchSize: Int
+  /// SGD learning rate, cosine annealed to 0.
+  public var lr: Double
+  /// SGD momentum.
+  public var momentum: Double
+  /// Weight decay.
+  public var weightDecay: Double
+  /// Gradient-norm clip.
+  public var gradClip: Double
+  /// Maximum drop-path probability (ramped linearly over the epochs); nil = the space's.
+  public var dropPath: Double?
+  /// Cutout length (0 = none).
+  public var cutout: Int
+  /// Label smoothing.
+  public var labelSmoothing: Double
+  /// The seed of every random draw.
+  public var seed: UInt64
+  /// Engine threads.
+  public var threads: Int
+  /// The data set, as given to `--data`.
+  public var data: String
+  /// Use only the first this many training images.
+  public var trainLimit: Int?
+
+  /// DARTS' CIFAR evaluation recipe (METHODS.md §1.6) with a CPU-sized epoch count.
+  public init(epochs: Int = 20, batchSize: Int = 96, lr: Double = 0.025, momentum: Double = 0.9, weightDecay: Double = 3e-4,
+              gradClip: Double = 5, dropPath: Double? = nil, cutout: Int = 0, labelSmoothing: Double = 0, seed: UInt64 = 1,
+              threads: Int = 2, data: String = "digits", trainLimit: Int? = nil) {
+    self.epochs = epochs
+    self.batchSize = batchSize
+    self.lr = lr
+    self.momentum = momentum
+    self.weightDecay = weightDecay
+    self.gradClip = gradClip
+    self.dropPath = dropPath
+    self.cutout = cutout
+    self.labelSmoothing = labelSmoothing
+    self.seed = seed
+    self.threads = threads
+    self.data = data
+    self.trainLimit = trainLimit
+  }
+}
+
+/// One line of a training run's `metrics.jsonl`.
+public struct TrainEpochMetrics: Codable, Equatable, Sendable {
+  /// The epoch (0-based).
+  public var epoch: Int
+  /// Learning rate used.
+  public var lr: Double
+  /// Drop-path probability used.
+  public var dropPath: Double
+  /// Mean training loss (main head).
+  public var trainLoss: Double
+  /// Training accuracy.
+  public var trainAcc: Double
+  /// Test loss.
+  public var testLoss: Double
+  /// Test accuracy.
+  public var testAcc: Double
+  /// Wall-clock seconds.
+  public var seconds: Double
+
+  enum CodingKeys: String, CodingKey {
+    case epoch, lr, seconds
+    case dropPath = "drop_path", trainLoss = "train_loss", trainAcc = "train_acc", testLoss = "test_loss", testAcc = "test_acc"
+  }
+}
+
+/// Trains a fixed architecture (an IR with every choice decided) from scratch and tests it.
+public final class TrainRun {
+  /// The compiled fixed architecture (evaluation skeleton).
+  public let ir: SpaceIR
+  /// Settings.
+  public let settings: TrainSettings
+  /// The network.
+  public let model: SupernetModel
+  /// Its SGD.
+  public let optimizer: SGD
+  /// Training images.
+  public let trainData: ImageDataset
+  /// Test images.
+  public let testData: ImageDataset
+  var sampler: BatchSampler
+  var rng: RNG
+  /// Epochs completed.
+  public private(set) var epoch = 0
+  /// Metrics of completed epochs.
+  public private(set) var history: [TrainEpochMetrics] = []
+  private let schedule: CosineAnnealing
+  /// Loss weight of the auxiliary head.
+  public let auxiliaryWeight: Float
+
+  /// Builds the network and optimizer; `train`/`test` must be normalised.
+  public init(ir: SpaceIR, settings: TrainSettings, train: ImageDataset, test: ImageDataset, augmentation: Augmentation) throws {
+    self.ir = ir
+    self.settings = settings
+    Engine.threads = settings.threads
+    var root = RNG(seed: settings.seed)
+    var initRNG = root.split()
+    let dataRNG = root.split()
+    rng = root.split()
+    do { model = try SupernetModel(ir.network, rng: &initRNG) } catch let e as LoweringError {
+      throw SearchError("E312", "cannot build the network of \(ir.name): \(e.description)",
+        help: "nasc train runs cell and layer-wise architectures in this version")
+    }
+    trainData = train
+    testData = test
+    var aug = augmentation
+    aug.cutoutLength = settings.cutout
+    sampler = BatchSampler(dataset: train, batchSize: settings.batchSize, augmentation: aug, rng: dataRNG)
+    optimizer = SGD(model.weights, learningRate: Float(settings.lr), momentum: Float(settings.momentum), weightDecay: Float(settings.weightDecay))
+    schedule = CosineAnnealing(base: Float(settings.lr), totalEpochs: settings.epochs, minimum: 0)
+    auxiliaryWeight = Float(ir.network.auxiliary?.weight ?? 0)
+  }
+
+  /// Whether every epoch has run.
+  public var isFinished: Bool { epoch >= settings.epochs }
+
+  /// The drop-path probability at the current epoch: p_max · epoch / epochs.
+  public var dropPath: Float {
+    Float((settings.dropPath ?? ir.network.dropPath) * Double(epoch) / Double(max(settings.epochs, 1)))
+  }
+
+  /// Trains one epoch and evaluates on the test set.
+  public func runEpoch(shouldStop: () -> Bool = { false }, progress: (Int, Int) -> Void = { _, _ in }) throws -> Bool {
+    let start = Date()
+    optimizer.learningRate = schedule.learningRate(at: epoch)
+    let steps = sampler.batchesPerEpoch
+    var lossSum = 0.0, hits = 0, seen = 0
+    model.train()
+    for s in 0..<steps {
+      if shouldStop() { return false }
+      let b = sampler.next()
+      let x = Tensor(shape: [b.count, trainData.channels, trainData.height, trainData.width], scalars: b.pixels)
+      var ctx = ForwardContext(rng: rng.split(), dropPath: dropPath)
+      model.zeroGrad()
+      let (logits, aux) = model(x, plan: ForwardPlan(), context: &ctx)
+      let labels = b.labels.map(Int.init)
+      var loss = crossEntropy(logits: logits, labels: labels, labelSmoothing: Float(settings.labelSmoothing))
+      let value = loss.scalar
+      guard value.isFinite else {
+        throw SearchError("E401", "the training loss became \(value.isNaN ? "NaN" : "infinite") at epoch \(epoch + 1), step \(s + 1)",
+          help: "lower the learning rate with --lr; the last checkpoint is kept")
+      }
+      if let aux, auxiliaryWeight > 0 {
+        loss = loss + crossEntropy(logits: aux, labels: labels, labelSmoothing: Float(settings.labelSmoothing)) * auxiliaryWeight
+      }
+      loss.backward()
+      _ = clipGradNorm(model.weights, maxNorm: Float(settings.gradClip))
+      optimizer.step()
+      lossSum += Double(value)
+      hits += zip(logits.argmaxRows(), labels).filter { $0 == $1 }.count
+      seen += b.count
+      progress(s + 1, steps)
+    }
+    let (tl, ta) = evaluate(testData)
+    history.append(
+      TrainEpochMetrics(
+        epoch: epoch, lr: Double(optimizer.learningRate), dropPath: Double(dropPath), trainLoss: lossSum / Double(max(steps, 1)),
+        trainAcc: Double(hits) / Double(max(seen, 1)), testLoss: tl, testAcc: ta, seconds: Date().timeIntervalSince(start)))
+    epoch += 1
+    return true
+  }
+
+  /// Loss and accuracy on `data` in evaluation mode.
+  public func evaluate(_ data: ImageDataset, batchSize: Int = 256) -> (loss: Double, accuracy: Double) {
+    model.eval()
+    defer { model.train() }
+    var lossSum = 0.0, hits = 0
+    withNoGrad {
+      for r in BatchSampler.sequential(data, batchSize: batchSize) {
+        let b = data.batch(r)
+        let x = Tensor(shape: [b.count, data.channels, data.height, data.width], scalars: b.pixels)
+        var ctx = ForwardContext(rng: RNG(seed: 0))
+        let (logits, _) = model(x, plan: ForwardPlan(), context: &ctx)
+        let labels = b.labels.map(Int.init)
+        lossSum += Double(crossEntropy(logits: logits, labels: labels).scalar) * Double(b.count)
+        hits += zip(logits.argmaxRows(), labels).filter { $0 == $1 }.count
+      }
+    }
+    return (lossSum / Double(max(data.count, 1)), Double(hits) / Double(max(data.count, 1)))
+  }
+
+  /// Saves the network, optimizer and position.
+  public func saveCheckpoint(to url: URL) throws {
+    let enc = JSONEncoder()
+    let meta = String(decoding: try enc.encode(TrainState(settings: settings, epoch: epoch, sampler: sampler.state, rng: rng.state, history: history)), as: UTF8.self)
+    do {
+      try Checkpoint.save(module: model, optimizers: ["weights": optimizer], metadata: ["nasc.train": meta], to: url)
+    } catch {
+      throw SearchError("E301", "cannot write the checkpoint: \(error)", help: "check free disk space and permissions", path: url.path)
+    }
+  }
+}
+
+struct TrainState: Codable {
+  var settings: TrainSettings
+  var epoch: Int
+  var sampler: SamplerState
+  var rng: UInt64
+  var history: [TrainEpochMetrics]
+}

@@ -169,6 +169,15 @@ struct IRStructureTests {
     #expect(ir.method?["w_lr"] == .real(0.025))
   }
 
+  @Test func alphaRows() throws {
+    let ir = try #require(Compiler.compile(path: repo("spaces/darts-cnn.yaml")).ir)
+    let rows = ir.opChoices(ofTemplate: "normal")
+    #expect(rows.count == 14 && rows.allSatisfy { $0.candidates.count == 8 })
+    #expect(rows.map(\.id).prefix(3) == ["normal.edge[0→2].op", "normal.edge[1→2].op", "normal.edge[0→3].op"])
+    #expect(ir.opChoices(ofTemplate: "reduce").count == 14)
+    #expect(ir.cells[0].edges.count == 14)
+  }
+
   @Test func sepConvIsTwoDepthwiseBlocks() throws {
     let ir = try #require(Compiler.compile(path: repo("spaces/darts-cnn.yaml")).ir)
     let sep = ir.cells[0].nodes[0].edges[0].candidates[4].graph

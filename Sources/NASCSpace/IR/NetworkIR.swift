@@ -121,6 +121,9 @@ public struct CellInstance: Sendable, Hashable {
   public var recurrent = false
   /// The output shape.
   public var shape: Shape
+
+  /// Every edge, node by node (the order of the template's α rows).
+  public var edges: [CellEdge] { nodes.flatMap(\.edges) }
 }
 
 /// One layer of a layer-wise space (MobileNet family): fixed or a choice over candidates.

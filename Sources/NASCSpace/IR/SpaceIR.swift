@@ -71,4 +71,11 @@ public struct SpaceIR: Sendable {
 
   /// The choice point with id `id`.
   public func choicePoint(_ id: String) -> ChoicePoint? { choicePoints.first { $0.id == id } }
+
+  /// The op choice points of one cell template in edge order (node by node, sources ascending):
+  /// the rows of that template's α matrix (DARTS: 14 rows × 8 columns per template).
+  public func opChoices(ofTemplate template: String) -> [ChoicePoint] {
+    guard let cell = cells.first(where: { $0.template == template }) else { return [] }
+    return cell.edges.compactMap { $0.choice }.compactMap { choicePoint($0) }
+  }
 }

@@ -10,7 +10,8 @@ struct NascCommand: ParsableCommand {
     abstract: "A neural-architecture-search compiler: YAML search spaces in, searched architectures out.",
     version: nascVersion,
     subcommands: [
-      CompileCommand.self, ValidateCommand.self, SchemaCommand.self, SearchCommand.self, BenchCommand.self,
+      CompileCommand.self, ValidateCommand.self, SchemaCommand.self, SearchCommand.self, DeriveCommand.self,
+      TrainCommand.self, BenchCommand.self,
     ]
   )
 

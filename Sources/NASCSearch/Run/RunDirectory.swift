@@ -50,6 +50,24 @@ public struct RunDirectory: Sendable {
     }
   }
 
+  /// `p` as an absolute, standardised path.
+  public static func absolute(_ p: String) -> String {
+    let full = p.hasPrefix("/") ? p : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(p)
+    return (full as NSString).standardizingPath
+  }
+
+  /// `base`, or `base-2`, `base-3`, … : the first that does not exist or is an empty directory.
+  public static func fresh(_ base: String) -> String {
+    let fm = FileManager.default
+    var candidate = base
+    var n = 1
+    while fm.fileExists(atPath: candidate), !((try? fm.contentsOfDirectory(atPath: candidate))?.isEmpty ?? false) {
+      n += 1
+      candidate = "\(base)-\(n)"
+    }
+    return candidate
+  }
+
   /// The path of `target` relative to this directory (arch documents name their space this way).
   public func relativePath(to target: String) -> String {
     let cwd = FileManager.default.currentDirectoryPath

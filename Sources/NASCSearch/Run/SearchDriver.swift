@@ -107,7 +107,7 @@ public enum SearchDriver {
       reporter.line("resuming \(dir.path) at epoch \(run.epoch + 1), step \(run.stepInEpoch)")
     }
     var manifest = RunManifest(
-      space: request.spacePath, spaceName: ir.name, spaceHash: spaceHash, settings: settings,
+      space: RunDirectory.absolute(request.spacePath), spaceName: ir.name, spaceHash: spaceHash, settings: settings,
       normalization: .init(mean: data.mean.map(Double.init), std: data.std.map(Double.init)),
       trainImages: run.trainData.count, valImages: run.valData.count)
     try manifest.write(to: dir.manifest)

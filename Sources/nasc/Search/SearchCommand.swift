@@ -38,7 +38,7 @@ struct SearchCommand: ParsableCommand {
   @Option(help: "Use only the first N training images.")
   var limit: Int?
 
-  @Option(help: "The run directory (default: runs/<space>-<method>-seed<S>); new or empty unless --resume.")
+  @Option(help: "The run directory (default: a new runs/<space>-<method>-seed<S>[-N]); new or empty unless --resume.")
   var out: String?
 
   @Flag(help: "Continue the run in --out from its checkpoint.")
@@ -63,7 +63,7 @@ struct SearchCommand: ParsableCommand {
       let methodName = ir.method?.name ?? method ?? "search"
       let request = SearchRequest(
         spacePath: space, data: source, epochs: epochs, batchSize: batchSize, seed: seed, threads: threads,
-        out: out ?? "runs/\(ir.name)-\(methodName)-seed\(seed)", resume: resume, limit: limit)
+        out: out ?? RunDirectory.fresh("runs/\(ir.name)-\(methodName)-seed\(seed)"), resume: resume, limit: limit)
       let reporter = ProgressReporter()
       let outcome = try SearchDriver.run(
         request, ir: ir, spaceHash: SearchDriver.spaceHash(sources: result.sources), reporter: reporter)

@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+import NASCSearch
+import NASCSpace
+
+/// `nasc derive RUN_DIR [--rule R] [--k K]`: re-derive the architecture from a search checkpoint.
+struct DeriveCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "derive",
+    abstract: "Re-derive the architecture of a search run from its checkpoint, optionally with another rule.")
+
+  @Argument(help: ArgumentHelp("The run directory written by `nasc search`.", valueName: "run-dir"))
+  var runDirectory: String
+
+  @Option(help: "top_k_edges (DARTS) or top_k_pairs (GDAS); default: the space's rule.")
+  var rule: String?
+
+  @Option(help: "Inputs or pairs kept per node (default: the space's).")
+  var k: Int?
+
+  @Flag(help: "Also rewrite arch.yaml and genotype.txt in the run directory.")
+  var write = false
+
+  func run() throws {
+    do {
+      let outcome = try DeriveDriver.derive(runDirectory: runDirectory, rule: rule, k: k, write: write)
+      if !outcome.diagnostics.isEmpty {
+        Terminal.err(TextRenderer(colour: Terminal.stderrColour, sources: outcome.sources).render(outcome.diagnostics))
+      }
+      if let g = outcome.genotype { Terminal.out(g + "\n") } else { Terminal.out(outcome.archDocument) }
+    } catch let e as SearchError {
+      Terminal.err(e.description + "\n")
+      throw ExitCode(1)
+    }
+  }
+}

@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+import NASCSearch
+import NASCSpace
+
+/// `nasc train [SPACE] --arch ARCH`: train a decided architecture from scratch and report test accuracy.
+struct TrainCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "train",
+    abstract: "Train a derived or published architecture from scratch and report its test accuracy.",
+    discussion: """
+      ARCH is an arch file (which names its space), or a DARTS genotype string, an NB201 string or a \
+      published name (DARTS_V2) together with SPACE. The space's evaluation skeleton is used where it \
+      declares one (cells, C, auxiliary head, drop path). The run directory gets metrics.jsonl and \
+      checkpoint.safetensors.
+      """)
+
+  @Argument(help: "The space (needed unless ARCH is an arch file).")
+  var space: String?
+
+  @Option(help: "The architecture: an arch file, a genotype string, an NB201 string or a published name.")
+  var arch: String
+
+  @Option(help: "The data set: digits (bundled), fashion-mnist[:DIR], cifar10:DIR or idx:DIR.")
+  var data = "digits"
+
+  @Option(help: "Epochs.")
+  var epochs = 20
+
+  @Option(name: .customLong("batch-size"), help: "Minibatch size.")
+  var batchSize = 96
+
+  @Option(help: "SGD learning rate (cosine annealed to 0).")
+  var lr = 0.025
+
+  @Option(name: .customLong("drop-path"), help: "Maximum drop-path probability (default: the space's).")
+  var dropPath: Double?
+
+  @Option(help: "Cutout length (0 = none; DARTS uses 16 on CIFAR-10).")
+  var cutout = 0
+
+  @Option(help: "The seed of every random draw.")
+  var seed: UInt64 = 1
+
+  @Option(help: "Engine threads.")
+  var threads = 2
+
+  @Option(help: "Use only the first N training images.")
+  var limit: Int?
+
+  @Flag(help: "Use the search skeleton instead of the evaluation skeleton.")
+  var searchSkeleton = false
+
+  @Option(help: "The run directory (default: runs/train-<space>-seed<S>).")
+  var out: String?
+
+  func validate() throws {
+    guard epochs >= 1, batchSize >= 2, lr > 0, threads >= 1 else {
+      throw ValidationError("--epochs ≥ 1, --batch-size ≥ 2, --lr > 0 and --threads ≥ 1 are required")
+    }
+    if let dropPath, !(0..<1).contains(dropPath) { throw ValidationError("--drop-path must be in [0, 1)") }
+    if let limit, limit < 4 { throw ValidationError("--limit must be at least 4") }
+  }
+
+  func run() throws {
+    let path = space ?? arch
+    let result = Compiler.compile(path: path, options: CompileOptions(eval: !searchSkeleton, arch: space == nil ? nil : arch))
+    if !result.diagnostics.isEmpty {
+      Terminal.err(TextRenderer(colour: Terminal.stderrColour, sources: result.sources).render(result.diagnostics))
+    }
+    guard let ir = result.ir else { throw ExitCode(1) }
+    guard ir.mode == .fixed else {
+      Terminal.err("error[E313]: \(path) still has open choices; train needs a decided architecture\n  help: pass --arch with an arch file, a genotype or an NB201 string\n")
+      throw ExitCode(1)
+    }
+    let settings = TrainSettings(
+      epochs: epochs, batchSize: batchSize, lr: lr, dropPath: dropPath, cutout: cutout, seed: seed, threads: threads,
+      data: data, trainLimit: limit)
+    do {
+      let outcome = try TrainDriver.run(
+        ir: ir, settings: settings, out: out ?? RunDirectory.fresh("runs/train-\(ir.name)-seed\(seed)"), reporter: ProgressReporter())
+      if outcome.interrupted { throw ExitCode(130) }
+      if let acc = outcome.testAccuracy {
+        Terminal.out(String(format: "test accuracy %.2f%% (%d parameters)\n", 100 * acc, outcome.params))
+      }
+    } catch let e as SearchError {
+      Terminal.err(e.description + "\n")
+      throw ExitCode(1)
+    }
+  }
+}

@@ -33,6 +33,8 @@ public struct EngineBenchmarkReport: Sendable {
   public var overheadMicrosPerOp: Double
   /// One row per kernel and shape.
   public var rows: [EngineBenchmarkRow]
+  /// Forward + backward of one DARTS mixed edge (8 candidates) at batch 64, C = 16, 32×32, in ms.
+  public var mixedEdgeMilliseconds: Double
 }
 
 /// Kernel throughput against the machine's own GEMM and memory bandwidth, for the shapes of a DARTS
@@ -86,8 +88,10 @@ public enum EngineBenchmark {
         progress("\(name) C=\(c) \(h)×\(h): \(format(t * 1e3)) ms")
       }
     }
+    let edge = DartsMixedEdge.measure(batch: batch, repeats: repeats)
+    progress("DARTS mixed edge: \(format(edge)) ms")
     return EngineBenchmarkReport(threads: threads, gemmGFLOPS: gemm, triadGBps: triad,
-                                 overheadMicrosPerOp: overhead, rows: rows)
+                                 overheadMicrosPerOp: overhead, rows: rows, mixedEdgeMilliseconds: edge)
   }
 
   /// Seconds of the fastest of `repeats` runs of `body` (after one warm-up run).

@@ -37,6 +37,16 @@ enum DepthwiseStride1 {
     }
   }
 
+  /// acc += a·b, fused when the build targets FMA hardware (NASC_FMA), else a multiply and an add.
+  @inline(__always)
+  static func madd(_ acc: inout V, _ a: V, _ b: V) {
+    #if NASC_FMA
+      acc = acc.addingProduct(a, b)
+    #else
+      acc += a * b
+    #endif
+  }
+
   @inline(__always)
   static func load(_ p: UnsafePointer<Float>) -> V {
     UnsafeRawPointer(p).loadUnaligned(as: V.self)
@@ -67,8 +77,8 @@ enum DepthwiseStride1 {
           for kj in 0..<kw {
             let wv = V(repeating: taps[ki * kw + kj])
             let p = row + kj * dw
-            a0 += wv * load(p)
-            a1 += wv * load(p + 8)
+            madd(&a0, wv, load(p))
+            madd(&a1, wv, load(p + 8))
           }
         }
         store(a0, out + r * ow + c, count: ow - c)
@@ -80,7 +90,7 @@ enum DepthwiseStride1 {
         for ki in 0..<kh {
           let row = src + (r + ki * dh) * l.width + c
           for kj in 0..<kw {
-            a0 += V(repeating: taps[ki * kw + kj]) * load(row + kj * dw)
+            madd(&a0, V(repeating: taps[ki * kw + kj]), load(row + kj * dw))
           }
         }
         store(a0, out + r * ow + c, count: ow - c)
@@ -199,25 +209,44 @@ enum DepthwiseStride1 {
     }
   }
 
+  /// One pass over the plane: each 8-wide block of dy is loaded once and multiplied into one register
+  /// accumulator per tap (up to 9 taps, which stay in registers; larger kernels take one pass per tap).
   @inline(__always)
   static func weightGradientK(dy: UnsafePointer<Float>, _ g: ConvGeometry, _ xs: UnsafePointer<Float>,
                               _ l: Layout, kh: Int, kw: Int, into dw: UnsafeMutablePointer<Float>) {
     let dh = g.cfg.dilationH, dwl = g.cfg.dilationW
+    if kh * kw <= 9 {
+      var acc = InlineArray<9, V>(repeating: V())
+      for r in 0..<g.oh {
+        let drow = dy + r * l.owPadded
+        var c = 0
+        while c < l.owPadded {
+          let d = load(drow + c)
+          for ki in 0..<kh {
+            let xrow = xs + (r + ki * dh) * l.width + c
+            for kj in 0..<kw {
+              madd(&acc[ki * kw + kj], d, load(xrow + kj * dwl))
+            }
+          }
+          c += 8
+        }
+      }
+      for t in 0..<(kh * kw) { dw[t] += acc[t].sum() }
+      return
+    }
     for ki in 0..<kh {
       for kj in 0..<kw {
-        var a0 = V(), a1 = V()
+        var a0 = V()
         for r in 0..<g.oh {
           let drow = dy + r * l.owPadded
           let xrow = xs + (r + ki * dh) * l.width + kj * dwl
           var c = 0
-          while c + 16 <= l.owPadded {
-            a0 += load(drow + c) * load(xrow + c)
-            a1 += load(drow + c + 8) * load(xrow + c + 8)
-            c += 16
+          while c < l.owPadded {
+            madd(&a0, load(drow + c), load(xrow + c))
+            c += 8
           }
-          if c < l.owPadded { a0 += load(drow + c) * load(xrow + c) }
         }
-        dw[ki * kw + kj] += (a0 + a1).sum()
+        dw[ki * kw + kj] += a0.sum()
       }
     }
   }

@@ -164,10 +164,8 @@ enum ElementwiseGrad {
   static func scaleBy(_ x: Tensor, _ s: Tensor, _ g: Tensor) -> [Tensor?] {
     let k = s.storage.pointer[0]
     let gx = g.mapped { $0 * k }
-    var dot: Double = 0
-    let a = g.storage.pointer, b = x.storage.pointer
-    for i in 0..<g.count { dot += Double(a[i] * b[i]) }
-    return [gx, Tensor(repeating: Float(dot), shape: s.shape)]
+    let dot = Reduce.dot(g.storage.pointer, x.storage.pointer, count: g.count)
+    return [gx, Tensor(repeating: dot, shape: s.shape)]
   }
 
   static func weightedSum(_ xs: [Tensor], _ w: Tensor, _ g: Tensor) -> [Tensor?] {
@@ -178,10 +176,7 @@ enum ElementwiseGrad {
     for (k, x) in xs.enumerated() {
       let wk = wp[k]
       grads.append(g.mapped { $0 * wk })
-      let xp = x.storage.pointer
-      var dot: Double = 0
-      for i in 0..<g.count { dot += Double(gp[i] * xp[i]) }
-      dw[k] = Float(dot)
+      dw[k] = Reduce.dot(gp, x.storage.pointer, count: g.count)
     }
     grads.append(Tensor(shape: w.shape, scalars: dw))
     return grads

@@ -38,19 +38,19 @@ func backwardRule(_ node: Node, grad g: Tensor) -> [Tensor?] {
   case .add:
     return [g, g]
   case .sub:
-    return [g, need[1] ? g.mapped { -$0 } : nil]
+    return [g, need[1] ? g.mapped(K.Scale(s: -1)) : nil]
   case .mul(let a, let b):
     return ElementwiseGrad.mul(a, b, g)
   case .mulScalar(let s):
-    return [g.mapped { $0 * s }]
+    return [g.mapped(K.Scale(s: s))]
   case .scaleBy(let x, let s):
     return ElementwiseGrad.scaleBy(x, s, g)
   case .weightedSum(let xs, let w):
     return ElementwiseGrad.weightedSum(xs, w, g)
   case .exp(let y):
-    return [g.zipped(y, *)]
+    return [g.zipped(y, K.Mul())]
   case .log(let x):
-    return [g.zipped(x, /)]
+    return [g.zipped(x, K.Div())]
   case .relu(let y):
     return [ActivationGrad.relu(y, g)]
   case .relu6(let x):
@@ -99,6 +99,6 @@ func backwardRule(_ node: Node, grad g: Tensor) -> [Tensor?] {
   case .crossEntropy(let logp, let labels, let eps):
     return [LossGrad.crossEntropy(logp, labels, eps, g)]
   case .mask(let m):
-    return [g.zipped(m, *)]
+    return [g.zipped(m, K.Mul())]
   }
 }

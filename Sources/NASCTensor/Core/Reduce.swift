@@ -33,3 +33,64 @@ enum Reduce {
     return s
   }
 }
+
+extension Reduce {
+  /// Σ a[i] for i < n, eight lanes at a time.
+  @inline(__always)
+  static func sum(_ a: UnsafePointer<Float>, _ n: Int) -> Float {
+    var acc = SIMD8<Float>()
+    var i = 0
+    while i + 8 <= n {
+      acc += UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)
+      i += 8
+    }
+    var s = acc.sum()
+    while i < n {
+      s += a[i]
+      i += 1
+    }
+    return s
+  }
+
+  /// Σ (a[i] − m)² for i < n.
+  @inline(__always)
+  static func sumSquaredDeviation(_ a: UnsafePointer<Float>, _ n: Int, mean m: Float) -> Float {
+    var acc = SIMD8<Float>()
+    let mv = SIMD8<Float>(repeating: m)
+    var i = 0
+    while i + 8 <= n {
+      let d = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self) - mv
+      acc += d * d
+      i += 8
+    }
+    var s = acc.sum()
+    while i < n {
+      s += (a[i] - m) * (a[i] - m)
+      i += 1
+    }
+    return s
+  }
+
+  /// (Σ g[i], Σ g[i]·(x[i] − m)) for i < n.
+  @inline(__always)
+  static func sumAndCenteredDot(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int, mean m: Float)
+    -> (Float, Float)
+  {
+    var s = SIMD8<Float>(), d = SIMD8<Float>()
+    let mv = SIMD8<Float>(repeating: m)
+    var i = 0
+    while i + 8 <= n {
+      let gv = UnsafeRawPointer(g + i).loadUnaligned(as: SIMD8<Float>.self)
+      s += gv
+      d += gv * (UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self) - mv)
+      i += 8
+    }
+    var ss = s.sum(), dd = d.sum()
+    while i < n {
+      ss += g[i]
+      dd += g[i] * (x[i] - m)
+      i += 1
+    }
+    return (ss, dd)
+  }
+}

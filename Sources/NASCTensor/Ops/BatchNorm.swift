@@ -51,21 +51,12 @@ public func batchNorm(
         parallelFor(c) { ch in
           var s: Double = 0
           for b in 0..<n {
-            let p = xp.p + (b * c + ch) * inner
-            var ls: Float = 0
-            for i in 0..<inner { ls += p[i] }
-            s += Double(ls)
+            s += Double(Reduce.sum(xp.p + (b * c + ch) * inner, inner))
           }
           let mu = Float(s / Double(m))
           var q: Double = 0
           for b in 0..<n {
-            let p = xp.p + (b * c + ch) * inner
-            var lq: Float = 0
-            for i in 0..<inner {
-              let d = p[i] - mu
-              lq += d * d
-            }
-            q += Double(lq)
+            q += Double(Reduce.sumSquaredDeviation(xp.p + (b * c + ch) * inner, inner, mean: mu))
           }
           mp.p[ch] = mu
           vp.p[ch] = Float(q / Double(m))
@@ -135,12 +126,8 @@ enum BatchNormGrad {
               let mu = mp.p[ch], istd = ip.p[ch]
               var sg: Double = 0, sgx: Double = 0
               for b in 0..<n {
-                let xr = xp.p + (b * c + ch) * inner, gr = gp.p + (b * c + ch) * inner
-                var a: Float = 0, bb: Float = 0
-                for i in 0..<inner {
-                  a += gr[i]
-                  bb += gr[i] * (xr[i] - mu)
-                }
+                let (a, bb) = Reduce.sumAndCenteredDot(
+                  gp.p + (b * c + ch) * inner, xp.p + (b * c + ch) * inner, inner, mean: mu)
                 sg += Double(a)
                 sgx += Double(bb)
               }
@@ -155,10 +142,9 @@ enum BatchNormGrad {
                 for b in 0..<n {
                   let xr = xp.p + (b * c + ch) * inner, gr = gp.p + (b * c + ch) * inner
                   let dr = dxp.p + (b * c + ch) * inner
-                  for i in 0..<inner {
-                    let xhat = (xr[i] - mu) * istd
-                    dr[i] = k * (gr[i] - meanG - xhat * meanGX)
-                  }
+                  // k·(g − meanG − (x − μ)·istd·meanGX) = k·g + (c0 + c1·x)
+                  let c1 = -k * istd * meanGX, c0 = -k * meanG - c1 * mu
+                  for i in 0..<inner { dr[i] = k * gr[i] + (c0 + c1 * xr[i]) }
                 }
               } else {
                 for b in 0..<n {

@@ -28,10 +28,11 @@ enum DepthwiseStride1 {
     var count: Int { rows * width }
   }
 
-  /// Copies an `h × w` plane into zeroed scratch at (padTop, padLeft).
+  /// Copies an `h × w` plane into scratch at (padTop, padLeft); the rest is `padValue`.
   @inline(__always)
-  static func fill(_ scratch: UnsafeMutablePointer<Float>, _ l: Layout, from src: UnsafePointer<Float>, h: Int, w: Int) {
-    scratch.update(repeating: 0, count: l.count)
+  static func fill(_ scratch: UnsafeMutablePointer<Float>, _ l: Layout, from src: UnsafePointer<Float>, h: Int, w: Int,
+                   padValue: Float = 0) {
+    scratch.update(repeating: padValue, count: l.count)
     for r in 0..<h {
       (scratch + (r + l.padTop) * l.width + l.padLeft).update(from: src + r * w, count: w)
     }

@@ -28,11 +28,17 @@ public func maxPool2d(_ x: Tensor, _ cfg: Pool2DConfig) -> Tensor {
   precondition(x.rank == 4, "maxPool2d needs NCHW, got \(x.shape)")
   let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
   let oh = cfg.outSize(h), ow = cfg.outSize(w)
-  var y = Tensor(uninitializedShape: [n, c, oh, ow])
   let needIdx = GradMode.isEnabled && x.requiresGrad
+  // Winning input indices for backward, as Int32 in a 4-byte-per-element storage.
   let idx = TensorStorage(uninitializedCount: needIdx ? n * c * oh * ow : 0)
-  let xp = SendablePointer(x.storage.pointer), yp = SendablePointer(y.storage.pointer)
   let ip = UnsafeMutableRawPointer(idx.pointer).bindMemory(to: Int32.self, capacity: max(idx.count, 1))
+  if PoolingStride1.applies(cfg) {
+    var y = PoolingStride1.maxForward(x, cfg, indices: needIdx ? ip : nil)
+    y.record(.maxPool(indices: idx, inShape: x.shape), x)
+    return y
+  }
+  var y = Tensor(uninitializedShape: [n, c, oh, ow])
+  let xp = SendablePointer(x.storage.pointer), yp = SendablePointer(y.storage.pointer)
   let ipS = SendableIndexPointer(ip)
   parallelChunks(n * c) { _, r in
     for p in r {
@@ -65,6 +71,11 @@ public func avgPool2d(_ x: Tensor, _ cfg: Pool2DConfig) -> Tensor {
   precondition(x.rank == 4, "avgPool2d needs NCHW, got \(x.shape)")
   let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
   let oh = cfg.outSize(h), ow = cfg.outSize(w)
+  if PoolingStride1.applies(cfg) {
+    var y = PoolingStride1.avgForward(x, cfg)
+    y.record(.avgPool(inShape: x.shape, cfg), x)
+    return y
+  }
   var y = Tensor(uninitializedShape: [n, c, oh, ow])
   let xp = SendablePointer(x.storage.pointer), yp = SendablePointer(y.storage.pointer)
   parallelChunks(n * c) { _, r in
@@ -125,6 +136,7 @@ enum PoolGrad {
   }
 
   static func avgPool(_ g: Tensor, inShape: [Int], _ cfg: Pool2DConfig) -> Tensor {
+    if PoolingStride1.applies(cfg) { return PoolingStride1.avgBackward(g, inShape: inShape, cfg) }
     let dx = Tensor.zeros(inShape)
     let (n, c, h, w) = (inShape[0], inShape[1], inShape[2], inShape[3])
     let oh = g.shape[2], ow = g.shape[3]

@@ -24,6 +24,7 @@ enum Op {
   case softmax(Tensor), logSoftmax(Tensor)
   case crossEntropy(logProbs: Tensor, labels: [Int], smoothing: Float)
   case mask(Tensor)
+  case embedding(indices: [Int], vocabulary: Int)
 }
 
 /// The backward table: for each op, the gradient of every input (positionally, nil where the input
@@ -98,6 +99,8 @@ func backwardRule(_ node: Node, grad g: Tensor) -> [Tensor?] {
     return [SoftmaxGrad.logSoftmax(y, g)]
   case .crossEntropy(let logp, let labels, let eps):
     return [LossGrad.crossEntropy(logp, labels, eps, g)]
+  case .embedding(let indices, let v):
+    return [EmbeddingGrad.backward(g, indices: indices, vocabulary: v)]
   case .mask(let m):
     return [g.zipped(m, K.Mul())]
   }

@@ -33,6 +33,18 @@ enum DepthwiseStride1 {
   static func fill(_ scratch: UnsafeMutablePointer<Float>, _ l: Layout, from src: UnsafePointer<Float>, h: Int, w: Int,
                    padValue: Float = 0) {
     scratch.update(repeating: padValue, count: l.count)
+    if w % 8 == 0 {
+      // Rows of small planes are copied with vector moves: a library call per 8-float row costs more.
+      for r in 0..<h {
+        let d = scratch + (r + l.padTop) * l.width + l.padLeft, s = src + r * w
+        var c = 0
+        while c < w {
+          UnsafeMutableRawPointer(d + c).storeBytes(of: load(s + c), as: V.self)
+          c += 8
+        }
+      }
+      return
+    }
     for r in 0..<h {
       (scratch + (r + l.padTop) * l.width + l.padLeft).update(from: src + r * w, count: w)
     }
@@ -210,8 +222,8 @@ enum DepthwiseStride1 {
     }
   }
 
-  /// One pass over the plane: each 8-wide block of dy is loaded once and multiplied into one register
-  /// accumulator per tap (up to 9 taps, which stay in registers; larger kernels take one pass per tap).
+  /// Register-accumulated taps: up to 9 taps in one pass over the plane (each 8-wide dy block loaded
+  /// once), else one pass per filter row (up to 7 columns), else one pass per tap.
   @inline(__always)
   static func weightGradientK(dy: UnsafePointer<Float>, _ g: ConvGeometry, _ xs: UnsafePointer<Float>,
                               _ l: Layout, kh: Int, kw: Int, into dw: UnsafeMutablePointer<Float>) {
@@ -233,6 +245,24 @@ enum DepthwiseStride1 {
         }
       }
       for t in 0..<(kh * kw) { dw[t] += acc[t].sum() }
+      return
+    }
+    if kw <= 7 {
+      // One filter row at a time: kw register accumulators, each dy block loaded once per row.
+      for ki in 0..<kh {
+        var acc = InlineArray<7, V>(repeating: V())
+        for r in 0..<g.oh {
+          let drow = dy + r * l.owPadded
+          let xrow = xs + (r + ki * dh) * l.width
+          var c = 0
+          while c < l.owPadded {
+            let d = load(drow + c)
+            for kj in 0..<kw { madd(&acc[kj], d, load(xrow + c + kj * dwl)) }
+            c += 8
+          }
+        }
+        for kj in 0..<kw { dw[ki * kw + kj] += acc[kj].sum() }
+      }
       return
     }
     for ki in 0..<kh {

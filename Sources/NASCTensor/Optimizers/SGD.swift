@@ -58,6 +58,13 @@ public final class SGD: Optimizer {
     }
   }
 
+  /// The momentum buffer of `parameter` (nil before its first step or without momentum) — what the
+  /// second-order DARTS virtual step w − η·(μ·m + ∇w + λ·w) reads.
+  public func momentumBuffer(for parameter: Parameter) -> Tensor? {
+    guard let i = parameters.firstIndex(where: { $0 === parameter }) else { return nil }
+    return buffers.slots[i]
+  }
+
   /// Momentum buffers as "momentum_buffer.<index>".
   public func stateDict() -> [String: Tensor] {
     var d: [String: Tensor] = [:]

@@ -35,7 +35,8 @@ func trainTiny(seed: UInt64, steps: Int = 3) -> (TinyNet, SGD, Adam) {
   var rng = RNG(seed: seed)
   let net = TinyNet(rng: &rng)
   let sgd = SGD(net.parameters(in: .weights), learningRate: 0.05, momentum: 0.9, weightDecay: 3e-4)
-  let adam = Adam(net.parameters(in: .architecture), learningRate: 3e-4, beta1: 0.5, beta2: 0.999, weightDecay: 1e-3)
+  let adam = Adam(
+    net.parameters(in: .architecture), learningRate: 3e-4, beta1: 0.5, beta2: 0.999, weightDecay: 1e-3)
   for _ in 0..<steps {
     let x = Tensor.randn([4, 3, 9, 9], rng: &rng)
     let labels = (0..<4).map { _ in rng.nextInt(below: 4) }
@@ -66,10 +67,16 @@ struct DeterminismAndCheckpointTests {
     var rng = RNG(seed: 1)
     let net = TinyNet(rng: &rng)
     let names = net.namedParameters().map(\.name)
-    #expect(Set(names) == ["alpha", "stem.weight", "bn.weight", "bn.bias", "dw.weight", "pw.weight", "head.weight", "head.bias"])
+    #expect(
+      Set(names) == [
+        "alpha", "stem.weight", "bn.weight", "bn.bias", "dw.weight", "pw.weight", "head.weight", "head.bias",
+      ])
     #expect(net.parameters(in: .architecture).count == 1)
     #expect(net.parameters(in: .weights).count == 7)
-    #expect(Set(net.stateDict().keys).isSuperset(of: ["bn.running_mean", "bn2.running_var", "bn.num_batches_tracked"]))
+    #expect(
+      Set(net.stateDict().keys).isSuperset(of: [
+        "bn.running_mean", "bn2.running_var", "bn.num_batches_tracked",
+      ]))
   }
 
   @Test func checkpointRoundTripIsExact() throws {
@@ -78,8 +85,9 @@ struct DeterminismAndCheckpointTests {
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
     let url = dir.appendingPathComponent("ckpt.safetensors")
-    try Checkpoint.save(module: net, optimizers: ["w": sgd, "a": adam], extra: ["epoch": Tensor(4)],
-                        metadata: ["method": "darts"], to: url)
+    try Checkpoint.save(
+      module: net, optimizers: ["w": sgd, "a": adam], extra: ["epoch": Tensor(4)],
+      metadata: ["method": "darts"], to: url)
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["ckpt.safetensors"])
 
     var rng = RNG(seed: 99)
@@ -113,8 +121,9 @@ struct DeterminismAndCheckpointTests {
   @Test func writesACheckpointForPythonWhenAsked() throws {
     guard let path = ProcessInfo.processInfo.environment["NASC_SAFETENSORS_OUT"] else { return }
     let (net, sgd, adam) = trainTiny(seed: 3)
-    try Checkpoint.save(module: net, optimizers: ["w": sgd, "a": adam], metadata: ["writer": "nasc"],
-                        to: URL(fileURLWithPath: path))
+    try Checkpoint.save(
+      module: net, optimizers: ["w": sgd, "a": adam], metadata: ["writer": "nasc"],
+      to: URL(fileURLWithPath: path))
     #expect(FileManager.default.fileExists(atPath: path))
   }
 
@@ -138,7 +147,10 @@ struct DeterminismAndCheckpointTests {
     let len = Int(data[0]) | Int(data[1]) << 8
     #expect(len % 8 == 0)
     let header = String(decoding: data[8..<(8 + len)], as: UTF8.self)
-    #expect(header.hasPrefix(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[2,1],"data_offsets":[4,12]}}"#))
+    #expect(
+      header.hasPrefix(
+        #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[2,1],"data_offsets":[4,12]}}"#
+      ))
     #expect(data.count == 8 + len + 12)
     let back = try Safetensors.decode(data).tensors
     #expect(back["b"]?.shape == [2, 1] && back["b"]?.scalars == [1, -2])

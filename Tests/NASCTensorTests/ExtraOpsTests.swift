@@ -9,7 +9,9 @@ struct ExtraOpsTests {
   }
 
   @Test func splitGradient() {
-    checkGradients([randn([2, 7, 3], seed: 92)]) { concat($0[0].split(sizes: [2, 4, 1], axis: 1).reversed(), axis: 1) }
+    checkGradients([randn([2, 7, 3], seed: 92)]) {
+      concat($0[0].split(sizes: [2, 4, 1], axis: 1).reversed(), axis: 1)
+    }
   }
 
   /// The LSTM equations written out (gate order i, f, g, o): returns [h' | c'].
@@ -37,7 +39,9 @@ struct ExtraOpsTests {
     for slice in 0..<2 {
       for ch in 0..<2 {
         var vals: [Float] = []
-        for n in (slice * 2)..<(slice * 2 + 2) { for i in 0..<3 { for j in 0..<3 { vals.append(y[n, ch, i, j]) } } }
+        for n in (slice * 2)..<(slice * 2 + 2) {
+          for i in 0..<3 { for j in 0..<3 { vals.append(y[n, ch, i, j]) } }
+        }
         let mean = vals.reduce(0, +) / Float(vals.count)
         #expect(abs(mean) < 1e-5)
       }

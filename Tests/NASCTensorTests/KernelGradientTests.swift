@@ -36,9 +36,13 @@ struct KernelGradientTests {
     // Depthwise with a wide filter (the one-pass-per-tap weight-gradient path) and a tall one.
     let x3 = randn([2, 3, 7, 11], seed: 26)
     let w29 = randn([3, 1, 2, 9], seed: 27)
-    checkGradients([x3, w29]) { conv2d($0[0], weight: $0[1], config: Conv2DConfig(strideH: 1, strideW: 1, padH: 1, padW: 4, groups: 3)) }
+    checkGradients([x3, w29]) {
+      conv2d($0[0], weight: $0[1], config: Conv2DConfig(strideH: 1, strideW: 1, padH: 1, padW: 4, groups: 3))
+    }
     let w51 = randn([3, 1, 5, 1], seed: 28)
-    checkGradients([x3, w51]) { conv2d($0[0], weight: $0[1], config: Conv2DConfig(strideH: 1, strideW: 1, padH: 2, padW: 0, groups: 3)) }
+    checkGradients([x3, w51]) {
+      conv2d($0[0], weight: $0[1], config: Conv2DConfig(strideH: 1, strideW: 1, padH: 2, padW: 0, groups: 3))
+    }
   }
 
   @Test(arguments: [(3, 1, 1), (3, 2, 1), (2, 2, 0), (3, 3, 0)])

@@ -109,7 +109,8 @@ struct OptimizerTests {
     // Eval mode normalises with the running statistics.
     bn.eval()
     let y = bn(x)
-    let expected = (x[0, 1, 2, 3] - bn.stats.mean.scalars[1]) / (bn.stats.variance.scalars[1] + 1e-5).squareRoot()
+    let expected =
+      (x[0, 1, 2, 3] - bn.stats.mean.scalars[1]) / (bn.stats.variance.scalars[1] + 1e-5).squareRoot()
     #expect(abs(y[0, 1, 2, 3] - expected) < 1e-5)
   }
 }

@@ -63,4 +63,3 @@ struct TapeTests {
     #expect(p.value.scalars == [100, 2])
   }
 }
-

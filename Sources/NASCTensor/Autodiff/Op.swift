@@ -77,9 +77,11 @@ func backwardRule(_ node: Node, grad g: Tensor) -> [Tensor?] {
   case .conv2d(let x, let w, let cfg):
     let geo = ConvGeometry(x: x.shape, w: w.shape, cfg: cfg)
     let (dx, dw) =
-      !geo.isDepthwise ? DenseConvKernels.backward(x, w, g, geo, needX: need[0], needW: need[1])
-      : DepthwiseStride1.applies(geo) ? DepthwiseStride1.backward(x, w, g, geo, needX: need[0], needW: need[1])
-      : DepthwiseKernels.backward(x, w, g, geo, needX: need[0], needW: need[1])
+      !geo.isDepthwise
+      ? DenseConvKernels.backward(x, w, g, geo, needX: need[0], needW: need[1])
+      : DepthwiseStride1.applies(geo)
+        ? DepthwiseStride1.backward(x, w, g, geo, needX: need[0], needW: need[1])
+        : DepthwiseKernels.backward(x, w, g, geo, needX: need[0], needW: need[1])
     return [dx, dw]
   case .maxPool(let indices, let inShape):
     return [PoolGrad.maxPool(g, indices: indices, inShape: inShape)]

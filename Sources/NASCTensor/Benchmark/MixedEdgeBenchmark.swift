@@ -61,7 +61,9 @@ public final class DartsMixedEdge: Module {
   }
 
   /// Best forward+backward milliseconds of one edge at batch `n`, `c` channels, `size`².
-  public static func measure(batch n: Int = 64, channels c: Int = 16, size: Int = 32, repeats: Int = 5) -> Double {
+  public static func measure(batch n: Int = 64, channels c: Int = 16, size: Int = 32, repeats: Int = 5)
+    -> Double
+  {
     var rng = RNG(seed: 3)
     let edge = DartsMixedEdge(channels: c, rng: &rng)
     let x = Parameter(.randn([n, c, size, size], rng: &rng))

@@ -5,7 +5,8 @@ enum Reduce {
   static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count n: Int) -> Float {
     let chunks = n < 65_536 ? 1 : Engine.threads
     var partial = [Double](repeating: 0, count: chunks)
-    let ap = SendablePointer(UnsafeMutablePointer(mutating: a)), bp = SendablePointer(UnsafeMutablePointer(mutating: b))
+    let ap = SendablePointer(UnsafeMutablePointer(mutating: a)),
+      bp = SendablePointer(UnsafeMutablePointer(mutating: b))
     partial.withUnsafeMutableBufferPointer { out in
       let o = UncheckedSendable(out.baseAddress!)
       parallelChunks(n, chunks: chunks) { c, r in
@@ -21,7 +22,8 @@ enum Reduce {
     var acc = SIMD8<Float>()
     var i = r.lowerBound
     while i + 8 <= r.upperBound {
-      acc += UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)
+      acc +=
+        UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)
         * UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
       i += 8
     }

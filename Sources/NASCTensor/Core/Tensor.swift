@@ -13,7 +13,8 @@ public struct Tensor: @unchecked Sendable {
 
   /// Wraps existing storage; `shape` must describe exactly `storage.count` elements.
   init(storage: TensorStorage, shape: [Int], node: Node? = nil) {
-    precondition(shape.reduce(1, *) == storage.count, "shape \(shape) does not match \(storage.count) elements")
+    precondition(
+      shape.reduce(1, *) == storage.count, "shape \(shape) does not match \(storage.count) elements")
     self.storage = storage
     self.shape = shape
     self.node = node

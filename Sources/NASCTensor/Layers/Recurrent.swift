@@ -26,7 +26,9 @@ public final class LSTMCell: Module {
 
   /// One step: returns the new (h, c) for input `x` [N, input] and state `h`, `c` [N, hidden].
   public func callAsFunction(_ x: Tensor, state h: Tensor, _ c: Tensor) -> (h: Tensor, c: Tensor) {
-    let gates = linear(x, weight: weightIH.value, bias: biasIH.value) + linear(h, weight: weightHH.value, bias: biasHH.value)
+    let gates =
+      linear(x, weight: weightIH.value, bias: biasIH.value)
+      + linear(h, weight: weightHH.value, bias: biasHH.value)
     let parts = gates.split(sizes: Array(repeating: hiddenSize, count: 4), axis: 1)
     let i = parts[0].sigmoid(), f = parts[1].sigmoid(), g = parts[2].tanh(), o = parts[3].sigmoid()
     let c2 = f * c + i * g

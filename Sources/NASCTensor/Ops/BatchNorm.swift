@@ -84,7 +84,8 @@ public func batchNorm(
   }
   var y = Tensor(uninitializedShape: x.shape)
   let yp = SendablePointer(y.storage.pointer)
-  let wp = weight.map { SendablePointer($0.storage.pointer) }, bp = bias.map { SendablePointer($0.storage.pointer) }
+  let wp = weight.map { SendablePointer($0.storage.pointer) },
+    bp = bias.map { SendablePointer($0.storage.pointer) }
   mean.withUnsafeBufferPointer { mb in
     invStd.withUnsafeBufferPointer { ib in
       let mp = SendablePointer(UnsafeMutablePointer(mutating: mb.baseAddress!))
@@ -98,7 +99,8 @@ public func batchNorm(
       }
     }
   }
-  let saved = BatchNormSaved(x: x.detached(), mean: mean, invStd: invStd, weight: weight?.detached(), training: useBatch)
+  let saved = BatchNormSaved(
+    x: x.detached(), mean: mean, invStd: invStd, weight: weight?.detached(), training: useBatch)
   var inputs = [x]
   inputs.append(weight ?? Tensor.zeros([0]))
   inputs.append(bias ?? Tensor.zeros([0]))
@@ -157,6 +159,8 @@ enum BatchNormGrad {
         }
       }
     }
-    return [dx, needW ? Tensor(shape: [c], scalars: dgamma) : nil, needB ? Tensor(shape: [c], scalars: dbeta) : nil]
+    return [
+      dx, needW ? Tensor(shape: [c], scalars: dgamma) : nil, needB ? Tensor(shape: [c], scalars: dbeta) : nil,
+    ]
   }
 }

@@ -16,8 +16,10 @@ enum DepthwiseKernels {
   }
 
   @inline(__always)
-  static func forwardPlane(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
-                           _ g: ConvGeometry) {
+  static func forwardPlane(
+    _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+    _ g: ConvGeometry
+  ) {
     let s = g.cfg
     y.update(repeating: 0, count: g.oh * g.ow)
     for ki in 0..<g.kh {

@@ -30,8 +30,10 @@ enum DepthwiseStride1 {
 
   /// Copies an `h × w` plane into scratch at (padTop, padLeft); the rest is `padValue`.
   @inline(__always)
-  static func fill(_ scratch: UnsafeMutablePointer<Float>, _ l: Layout, from src: UnsafePointer<Float>, h: Int, w: Int,
-                   padValue: Float = 0) {
+  static func fill(
+    _ scratch: UnsafeMutablePointer<Float>, _ l: Layout, from src: UnsafePointer<Float>, h: Int, w: Int,
+    padValue: Float = 0
+  ) {
     scratch.update(repeating: padValue, count: l.count)
     if w % 8 == 0 {
       // Rows of small planes are copied with vector moves: a library call per 8-float row costs more.
@@ -68,8 +70,10 @@ enum DepthwiseStride1 {
   /// out[r, c] = Σ taps[ki, kj] · scratch[r + ki·dh, c + kj·dw] for r < oh, c < ow, dispatched to a
   /// copy specialised for the kernel size so that the tap loops unroll.
   @inline(__always)
-  static func correlate(_ src: UnsafePointer<Float>, _ l: Layout, taps: UnsafePointer<Float>, kh: Int, kw: Int,
-                        dh: Int, dw: Int, oh: Int, ow: Int, into out: UnsafeMutablePointer<Float>) {
+  static func correlate(
+    _ src: UnsafePointer<Float>, _ l: Layout, taps: UnsafePointer<Float>, kh: Int, kw: Int,
+    dh: Int, dw: Int, oh: Int, ow: Int, into out: UnsafeMutablePointer<Float>
+  ) {
     switch (kh, kw) {
     case (3, 3): correlateK(src, l, taps: taps, kh: 3, kw: 3, dh: dh, dw: dw, oh: oh, ow: ow, into: out)
     case (5, 5): correlateK(src, l, taps: taps, kh: 5, kw: 5, dh: dh, dw: dw, oh: oh, ow: ow, into: out)
@@ -78,8 +82,10 @@ enum DepthwiseStride1 {
   }
 
   @inline(__always)
-  static func correlateK(_ src: UnsafePointer<Float>, _ l: Layout, taps: UnsafePointer<Float>, kh: Int, kw: Int,
-                         dh: Int, dw: Int, oh: Int, ow: Int, into out: UnsafeMutablePointer<Float>) {
+  static func correlateK(
+    _ src: UnsafePointer<Float>, _ l: Layout, taps: UnsafePointer<Float>, kh: Int, kw: Int,
+    dh: Int, dw: Int, oh: Int, ow: Int, into out: UnsafeMutablePointer<Float>
+  ) {
     for r in 0..<oh {
       var c = 0
       // Two 8-wide blocks at a time: independent accumulators, one broadcast per tap.
@@ -126,15 +132,17 @@ enum DepthwiseStride1 {
     let xp = SendablePointer(x.storage.pointer), wp = SendablePointer(w.storage.pointer)
     let yp = SendablePointer(y.storage.pointer)
     let s = g.cfg, taps = g.kh * g.kw, inPlane = g.h * g.w, outPlane = g.oh * g.ow
-    let l = Layout(h: g.h, w: g.w, oh: g.oh, ow: g.ow, kh: g.kh, kw: g.kw, dh: s.dilationH, dw: s.dilationW,
-                   padH: s.padH, padW: s.padW)
+    let l = Layout(
+      h: g.h, w: g.w, oh: g.oh, ow: g.ow, kh: g.kh, kw: g.kw, dh: s.dilationH, dw: s.dilationW,
+      padH: s.padH, padW: s.padW)
     parallelChunks(g.n * g.cin) { _, r in
       let scratch = UnsafeMutablePointer<Float>.allocate(capacity: l.count + 8)
       defer { scratch.deallocate() }
       for p in r {
         fill(scratch, l, from: xp.p + p * inPlane, h: g.h, w: g.w)
-        correlate(scratch, l, taps: wp.p + (p % g.cin) * taps, kh: g.kh, kw: g.kw, dh: s.dilationH,
-                  dw: s.dilationW, oh: g.oh, ow: g.ow, into: yp.p + p * outPlane)
+        correlate(
+          scratch, l, taps: wp.p + (p % g.cin) * taps, kh: g.kh, kw: g.kw, dh: s.dilationH,
+          dw: s.dilationW, oh: g.oh, ow: g.ow, into: yp.p + p * outPlane)
       }
     }
     return y
@@ -145,11 +153,13 @@ enum DepthwiseStride1 {
   {
     let s = g.cfg, taps = g.kh * g.kw, inPlane = g.h * g.w, outPlane = g.oh * g.ow, wCount = w.count
     // Data gradient: correlate dy (padded by d·(k−1) − p) with the flipped filter.
-    let dl = Layout(h: g.oh, w: g.ow, oh: g.h, ow: g.w, kh: g.kh, kw: g.kw, dh: s.dilationH, dw: s.dilationW,
-                    padH: s.dilationH * (g.kh - 1) - s.padH, padW: s.dilationW * (g.kw - 1) - s.padW)
+    let dl = Layout(
+      h: g.oh, w: g.ow, oh: g.h, ow: g.w, kh: g.kh, kw: g.kw, dh: s.dilationH, dw: s.dilationW,
+      padH: s.dilationH * (g.kh - 1) - s.padH, padW: s.dilationW * (g.kw - 1) - s.padW)
     // Weight gradient: dy padded to 8-wide rows against x padded as in forward.
-    let xl = Layout(h: g.h, w: g.w, oh: g.oh, ow: g.ow, kh: g.kh, kw: g.kw, dh: s.dilationH, dw: s.dilationW,
-                    padH: s.padH, padW: s.padW)
+    let xl = Layout(
+      h: g.h, w: g.w, oh: g.oh, ow: g.ow, kh: g.kh, kw: g.kw, dh: s.dilationH, dw: s.dilationW,
+      padH: s.padH, padW: s.padW)
     let dx: Tensor? = needX ? Tensor(uninitializedShape: x.shape) : nil
     let chunks = min(Engine.threads, g.n * g.cin)
     let partial = UnsafeMutablePointer<Float>.allocate(capacity: chunks * wCount)
@@ -177,8 +187,9 @@ enum DepthwiseStride1 {
           let wpl = wp.p + c * taps
           for t in 0..<taps { flipped[t] = wpl[taps - 1 - t] }
           fill(dyScratch, dl, from: gpl, h: g.oh, w: g.ow)
-          correlate(dyScratch, dl, taps: flipped, kh: g.kh, kw: g.kw, dh: s.dilationH, dw: s.dilationW,
-                    oh: g.h, ow: g.w, into: dxp.p + p * inPlane)
+          correlate(
+            dyScratch, dl, taps: flipped, kh: g.kh, kw: g.kw, dh: s.dilationH, dw: s.dilationW,
+            oh: g.h, ow: g.w, into: dxp.p + p * inPlane)
         }
         if needW {
           fill(xScratch, xl, from: xp.p + p * inPlane, h: g.h, w: g.w)
@@ -213,8 +224,10 @@ enum DepthwiseStride1 {
   /// dw[tap] += Σ_{r,c} dy[r, c] · x̃[r + ki·dh, c + kj·dw] with x̃ the padded input and dy̌ the output
   /// gradient padded with zero columns to 8-wide rows.
   @inline(__always)
-  static func weightGradient(dy: UnsafePointer<Float>, _ g: ConvGeometry, _ xs: UnsafePointer<Float>,
-                             _ l: Layout, into dw: UnsafeMutablePointer<Float>) {
+  static func weightGradient(
+    dy: UnsafePointer<Float>, _ g: ConvGeometry, _ xs: UnsafePointer<Float>,
+    _ l: Layout, into dw: UnsafeMutablePointer<Float>
+  ) {
     switch (g.kh, g.kw) {
     case (3, 3): weightGradientK(dy: dy, g, xs, l, kh: 3, kw: 3, into: dw)
     case (5, 5): weightGradientK(dy: dy, g, xs, l, kh: 5, kw: 5, into: dw)
@@ -225,8 +238,10 @@ enum DepthwiseStride1 {
   /// Register-accumulated taps: up to 9 taps in one pass over the plane (each 8-wide dy block loaded
   /// once), else one pass per filter row (up to 7 columns), else one pass per tap.
   @inline(__always)
-  static func weightGradientK(dy: UnsafePointer<Float>, _ g: ConvGeometry, _ xs: UnsafePointer<Float>,
-                              _ l: Layout, kh: Int, kw: Int, into dw: UnsafeMutablePointer<Float>) {
+  static func weightGradientK(
+    dy: UnsafePointer<Float>, _ g: ConvGeometry, _ xs: UnsafePointer<Float>,
+    _ l: Layout, kh: Int, kw: Int, into dw: UnsafeMutablePointer<Float>
+  ) {
     let dh = g.cfg.dilationH, dwl = g.cfg.dilationW
     if kh * kw <= 9 {
       var acc = InlineArray<9, V>(repeating: V())

@@ -21,7 +21,9 @@ enum K {
   struct Exp: UnaryKernel { @inline(__always) func callAsFunction(_ x: Float) -> Float { _expf(x) } }
   struct Log: UnaryKernel { @inline(__always) func callAsFunction(_ x: Float) -> Float { _logf(x) } }
   struct Relu: UnaryKernel { @inline(__always) func callAsFunction(_ x: Float) -> Float { x > 0 ? x : 0 } }
-  struct Relu6: UnaryKernel { @inline(__always) func callAsFunction(_ x: Float) -> Float { min(max(x, 0), 6) } }
+  struct Relu6: UnaryKernel {
+    @inline(__always) func callAsFunction(_ x: Float) -> Float { min(max(x, 0), 6) }
+  }
   struct Tanh: UnaryKernel { @inline(__always) func callAsFunction(_ x: Float) -> Float { _tanhf(x) } }
   struct Sigmoid: UnaryKernel {
     @inline(__always) func callAsFunction(_ x: Float) -> Float { 1 / (1 + _expf(-x)) }
@@ -31,10 +33,18 @@ enum K {
     @inline(__always) func callAsFunction(_ x: Float) -> Float { x > threshold ? 1 : 0 }
   }
 
-  struct Add: BinaryKernel { @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a + b } }
-  struct Sub: BinaryKernel { @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a - b } }
-  struct Mul: BinaryKernel { @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a * b } }
-  struct Div: BinaryKernel { @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a / b } }
+  struct Add: BinaryKernel {
+    @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a + b }
+  }
+  struct Sub: BinaryKernel {
+    @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a - b }
+  }
+  struct Mul: BinaryKernel {
+    @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a * b }
+  }
+  struct Div: BinaryKernel {
+    @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a / b }
+  }
   /// g · 1[y > 0]
   struct ReluGrad: BinaryKernel {
     @inline(__always) func callAsFunction(_ g: Float, _ y: Float) -> Float { y > 0 ? g : 0 }

@@ -9,8 +9,9 @@ public struct Pool2DConfig: Hashable, Sendable {
 
   /// A pooling window; `stride` defaults to `kernel`, as in PyTorch.
   public init(kernel: Int, stride: Int? = nil, padding: Int = 0) {
-    precondition(kernel >= 1 && (stride ?? kernel) >= 1 && padding >= 0 && 2 * padding <= kernel,
-                 "bad pooling window k\(kernel) s\(stride ?? kernel) p\(padding)")
+    precondition(
+      kernel >= 1 && (stride ?? kernel) >= 1 && padding >= 0 && 2 * padding <= kernel,
+      "bad pooling window k\(kernel) s\(stride ?? kernel) p\(padding)")
     self.kernel = kernel
     self.stride = stride ?? kernel
     self.padding = padding
@@ -124,7 +125,8 @@ enum PoolGrad {
   static func maxPool(_ g: Tensor, indices: TensorStorage, inShape: [Int]) -> Tensor {
     let dx = Tensor.zeros(inShape)
     let planes = inShape[0] * inShape[1], inPlane = inShape[2] * inShape[3], outPlane = g.count / planes
-    let ip = SendableIndexPointer(UnsafeMutableRawPointer(indices.pointer).bindMemory(to: Int32.self, capacity: g.count))
+    let ip = SendableIndexPointer(
+      UnsafeMutableRawPointer(indices.pointer).bindMemory(to: Int32.self, capacity: g.count))
     let gp = SendablePointer(g.storage.pointer), dp = SendablePointer(dx.storage.pointer)
     parallelChunks(planes) { _, r in
       for p in r {

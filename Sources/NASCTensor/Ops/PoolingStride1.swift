@@ -7,7 +7,8 @@ enum PoolingStride1 {
   static func applies(_ cfg: Pool2DConfig) -> Bool { cfg.stride == 1 && cfg.padding < cfg.kernel }
 
   static func layout(h: Int, w: Int, _ cfg: Pool2DConfig) -> L {
-    L(h: h, w: w, oh: h + 2 * cfg.padding - cfg.kernel + 1, ow: w + 2 * cfg.padding - cfg.kernel + 1,
+    L(
+      h: h, w: w, oh: h + 2 * cfg.padding - cfg.kernel + 1, ow: w + 2 * cfg.padding - cfg.kernel + 1,
       kh: cfg.kernel, kw: cfg.kernel, dh: 1, dw: 1, padH: cfg.padding, padW: cfg.padding)
   }
 
@@ -41,8 +42,9 @@ enum PoolingStride1 {
           for p in r {
             DepthwiseStride1.fill(scratch, l, from: xp.p + p * h * w, h: h, w: w)
             let out = yp.p + p * oh * ow
-            DepthwiseStride1.correlate(scratch, l, taps: op.value, kh: cfg.kernel, kw: cfg.kernel, dh: 1, dw: 1,
-                                       oh: oh, ow: ow, into: out)
+            DepthwiseStride1.correlate(
+              scratch, l, taps: op.value, kh: cfg.kernel, kw: cfg.kernel, dh: 1, dw: 1,
+              oh: oh, ow: ow, into: out)
             for i in 0..<(oh * ow) { out[i] *= ip.value[i] }
           }
         }
@@ -54,8 +56,9 @@ enum PoolingStride1 {
   static func avgBackward(_ g: Tensor, inShape: [Int], _ cfg: Pool2DConfig) -> Tensor {
     let (n, c, h, w) = (inShape[0], inShape[1], inShape[2], inShape[3])
     let oh = g.shape[2], ow = g.shape[3], k = cfg.kernel
-    let l = L(h: oh, w: ow, oh: h, ow: w, kh: k, kw: k, dh: 1, dw: 1, padH: k - 1 - cfg.padding,
-              padW: k - 1 - cfg.padding)
+    let l = L(
+      h: oh, w: ow, oh: h, ow: w, kh: k, kw: k, dh: 1, dw: 1, padH: k - 1 - cfg.padding,
+      padW: k - 1 - cfg.padding)
     let dx = Tensor(uninitializedShape: inShape)
     let inv = inverseCounts(h: h, w: w, oh: oh, ow: ow, cfg)
     let ones = [Float](repeating: 1, count: k * k)
@@ -74,8 +77,9 @@ enum PoolingStride1 {
             let gpl = gp.p + p * oh * ow
             for i in 0..<(oh * ow) { scaled[i] = gpl[i] * ip.value[i] }
             DepthwiseStride1.fill(scratch, l, from: scaled, h: oh, w: ow)
-            DepthwiseStride1.correlate(scratch, l, taps: op.value, kh: k, kw: k, dh: 1, dw: 1, oh: h, ow: w,
-                                       into: dp.p + p * h * w)
+            DepthwiseStride1.correlate(
+              scratch, l, taps: op.value, kh: k, kw: k, dh: 1, dw: 1, oh: h, ow: w,
+              into: dp.p + p * h * w)
           }
         }
       }

@@ -24,7 +24,9 @@ extension Tensor {
     precondition(axis >= 0 && axis < rank, "axis \(axis) out of range for \(shape)")
     let dim = shape[axis]
     let end = end ?? dim
-    precondition(step >= 1 && start >= 0 && start <= end && end <= dim, "bad slice \(start)..<\(end) step \(step) of \(dim)")
+    precondition(
+      step >= 1 && start >= 0 && start <= end && end <= dim,
+      "bad slice \(start)..<\(end) step \(step) of \(dim)")
     let n = (end - start + step - 1) / step
     let outer = shape[..<axis].reduce(1, *), inner = shape[(axis + 1)...].reduce(1, *)
     var outShape = shape
@@ -55,7 +57,8 @@ extension Tensor {
     return y
   }
 
-  static func transpose(_ x: UnsafePointer<Float>, rows: Int, cols: Int, into y: UnsafeMutablePointer<Float>) {
+  static func transpose(_ x: UnsafePointer<Float>, rows: Int, cols: Int, into y: UnsafeMutablePointer<Float>)
+  {
     for r in 0..<rows { for c in 0..<cols { y[c * rows + r] = x[r * cols + c] } }
   }
 

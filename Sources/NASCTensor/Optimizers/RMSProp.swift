@@ -16,8 +16,10 @@ public final class RMSProp: Optimizer {
   var squares: SlotState, buffers: SlotState
 
   /// An RMSProp optimizer over `parameters`.
-  public init(_ parameters: [Parameter], learningRate: Float = 1e-2, alpha: Float = 0.99, eps: Float = 1e-8,
-              weightDecay: Float = 0, momentum: Float = 0) {
+  public init(
+    _ parameters: [Parameter], learningRate: Float = 1e-2, alpha: Float = 0.99, eps: Float = 1e-8,
+    weightDecay: Float = 0, momentum: Float = 0
+  ) {
     self.parameters = parameters
     self.learningRate = learningRate
     self.alpha = alpha

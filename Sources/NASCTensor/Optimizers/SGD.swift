@@ -16,9 +16,12 @@ public final class SGD: Optimizer {
   var buffers: SlotState
 
   /// An SGD optimizer over `parameters`.
-  public init(_ parameters: [Parameter], learningRate: Float, momentum: Float = 0, dampening: Float = 0,
-              weightDecay: Float = 0, nesterov: Bool = false) {
-    precondition(!nesterov || (momentum > 0 && dampening == 0), "Nesterov needs momentum > 0 and no dampening")
+  public init(
+    _ parameters: [Parameter], learningRate: Float, momentum: Float = 0, dampening: Float = 0,
+    weightDecay: Float = 0, nesterov: Bool = false
+  ) {
+    precondition(
+      !nesterov || (momentum > 0 && dampening == 0), "Nesterov needs momentum > 0 and no dampening")
     self.parameters = parameters
     self.learningRate = learningRate
     self.momentum = momentum

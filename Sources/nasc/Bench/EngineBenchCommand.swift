@@ -52,7 +52,8 @@ struct EngineBenchCommand: ParsableCommand {
   }
 
   func printJSON(_ r: EngineBenchmarkReport) {
-    print(#"{"kind":"gemm","m":1024,"n":1024,"k":1024,"threads":\#(r.threads),"gflops":\#(f(r.gemmGFLOPS, 3))}"#)
+    print(
+      #"{"kind":"gemm","m":1024,"n":1024,"k":1024,"threads":\#(r.threads),"gflops":\#(f(r.gemmGFLOPS, 3))}"#)
     print(#"{"kind":"triad","threads":\#(r.threads),"gbps":\#(f(r.triadGBps, 3))}"#)
     print(#"{"kind":"overhead","ops":10000,"us_per_op":\#(f(r.overheadMicrosPerOp, 4))}"#)
     print(#"{"kind":"mixed_edge","batch":64,"channels":16,"size":32,"ms":\#(f(r.mixedEdgeMilliseconds, 4))}"#)

@@ -79,9 +79,7 @@ func backwardRule(_ node: Node, grad g: Tensor) -> [Tensor?] {
     let (dx, dw) =
       !geo.isDepthwise
       ? DenseConvKernels.backward(x, w, g, geo, needX: need[0], needW: need[1])
-      : DepthwiseStride1.applies(geo)
-        ? DepthwiseStride1.backward(x, w, g, geo, needX: need[0], needW: need[1])
-        : DepthwiseKernels.backward(x, w, g, geo, needX: need[0], needW: need[1])
+      : DepthwiseKernels.bestBackward(x, w, g, geo, needX: need[0], needW: need[1])
     return [dx, dw]
   case .maxPool(let indices, let inShape):
     return [PoolGrad.maxPool(g, indices: indices, inShape: inShape)]

@@ -1,10 +1,11 @@
 import Dispatch
+import Foundation
 
 /// Engine-wide execution settings.
 public enum Engine {
-  nonisolated(unsafe) private static var _threads = 2
+  nonisolated(unsafe) private static var _threads = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
-  /// The number of worker threads kernels split their work into (default 2).
+  /// The number of worker threads kernels split their work into (default: the active processors).
   ///
   /// Work is always partitioned into `threads` fixed chunks and partial sums are reduced in chunk
   /// order, so results depend on this number but not on scheduling: the same seed and thread count

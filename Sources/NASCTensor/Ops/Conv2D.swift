@@ -85,9 +85,7 @@ public func conv2d(_ x: Tensor, weight: Tensor, config: Conv2DConfig = Conv2DCon
   let g = ConvGeometry(x: x.shape, w: weight.shape, cfg: config)
   var y: Tensor
   if g.isDepthwise {
-    y =
-      DepthwiseStride1.applies(g)
-      ? DepthwiseStride1.forward(x, weight, g) : DepthwiseKernels.forward(x, weight, g)
+    y = DepthwiseKernels.bestForward(x, weight, g)
   } else {
     y = DenseConvKernels.forward(x, weight, g)
   }
@@ -176,6 +174,7 @@ enum DenseConvKernels {
   }
 
   static func forward(_ x: Tensor, _ w: Tensor, _ g: ConvGeometry) -> Tensor {
+    if StridedViaStride1.pointwiseApplies(g) { return StridedViaStride1.pointwiseForward(x, w, g) }
     let y = Tensor(uninitializedShape: [g.n, g.cout, g.oh, g.ow])
     let xp = SendablePointer(x.storage.pointer), wp = SendablePointer(w.storage.pointer)
     let yp = SendablePointer(y.storage.pointer)
@@ -211,6 +210,9 @@ enum DenseConvKernels {
   static func backward(_ x: Tensor, _ w: Tensor, _ dy: Tensor, _ g: ConvGeometry, needX: Bool, needW: Bool)
     -> (Tensor?, Tensor?)
   {
+    if StridedViaStride1.pointwiseApplies(g) {
+      return StridedViaStride1.pointwiseBackward(x, w, dy, g, needX: needX, needW: needW)
+    }
     let dx: Tensor? = needX ? Tensor.zeros(x.shape) : nil
     let k = g.kdim, ohw = g.oh * g.ow, inPlane = g.cin * g.h * g.w, outPlane = g.cout * ohw
     let wCount = w.count

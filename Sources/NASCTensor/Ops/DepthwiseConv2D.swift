@@ -2,6 +2,24 @@
 /// would waste its time packing. Forward and the fused data+weight backward pass each touch every
 /// plane once; the innermost loops run over contiguous output columns.
 enum DepthwiseKernels {
+  /// Forward by the fastest applicable kernel: stride-1 SIMD, stride-2 via stride-1, else direct.
+  static func bestForward(_ x: Tensor, _ w: Tensor, _ g: ConvGeometry) -> Tensor {
+    if DepthwiseStride1.applies(g) { return DepthwiseStride1.forward(x, w, g) }
+    if StridedViaStride1.applies(g) { return StridedViaStride1.depthwiseForward(x, w, g) }
+    return forward(x, w, g)
+  }
+
+  /// Backward by the same kernel choice as `bestForward`.
+  static func bestBackward(
+    _ x: Tensor, _ w: Tensor, _ dy: Tensor, _ g: ConvGeometry, needX: Bool, needW: Bool
+  ) -> (Tensor?, Tensor?) {
+    if DepthwiseStride1.applies(g) { return DepthwiseStride1.backward(x, w, dy, g, needX: needX, needW: needW) }
+    if StridedViaStride1.applies(g) {
+      return StridedViaStride1.depthwiseBackward(x, w, dy, g, needX: needX, needW: needW)
+    }
+    return backward(x, w, dy, g, needX: needX, needW: needW)
+  }
+
   static func forward(_ x: Tensor, _ w: Tensor, _ g: ConvGeometry) -> Tensor {
     let y = Tensor(uninitializedShape: [g.n, g.cout, g.oh, g.ow])
     let xp = SendablePointer(x.storage.pointer), wp = SendablePointer(w.storage.pointer)

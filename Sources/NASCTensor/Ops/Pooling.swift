@@ -38,6 +38,11 @@ public func maxPool2d(_ x: Tensor, _ cfg: Pool2DConfig) -> Tensor {
     y.record(.maxPool(indices: idx, inShape: x.shape), x)
     return y
   }
+  if StridedViaStride1.poolApplies(cfg) {
+    var y = StridedViaStride1.maxPoolForward(x, cfg, oh: oh, ow: ow, indices: needIdx ? ip : nil)
+    y.record(.maxPool(indices: idx, inShape: x.shape), x)
+    return y
+  }
   var y = Tensor(uninitializedShape: [n, c, oh, ow])
   let xp = SendablePointer(x.storage.pointer), yp = SendablePointer(y.storage.pointer)
   let ipS = SendableIndexPointer(ip)
@@ -74,6 +79,11 @@ public func avgPool2d(_ x: Tensor, _ cfg: Pool2DConfig) -> Tensor {
   let oh = cfg.outSize(h), ow = cfg.outSize(w)
   if PoolingStride1.applies(cfg) {
     var y = PoolingStride1.avgForward(x, cfg)
+    y.record(.avgPool(inShape: x.shape, cfg), x)
+    return y
+  }
+  if StridedViaStride1.poolApplies(cfg) {
+    var y = StridedViaStride1.avgPoolForward(x, cfg, oh: oh, ow: ow)
     y.record(.avgPool(inShape: x.shape, cfg), x)
     return y
   }
@@ -139,6 +149,7 @@ enum PoolGrad {
 
   static func avgPool(_ g: Tensor, inShape: [Int], _ cfg: Pool2DConfig) -> Tensor {
     if PoolingStride1.applies(cfg) { return PoolingStride1.avgBackward(g, inShape: inShape, cfg) }
+    if StridedViaStride1.poolApplies(cfg) { return StridedViaStride1.avgPoolBackward(g, inShape: inShape, cfg) }
     let dx = Tensor.zeros(inShape)
     let (n, c, h, w) = (inShape[0], inShape[1], inShape[2], inShape[3])
     let oh = g.shape[2], ow = g.shape[3]

@@ -47,7 +47,7 @@ func backwardRule(_ node: Node, grad g: Tensor) -> [Tensor?] {
   case .scaleBy(let x, let s):
     return ElementwiseGrad.scaleBy(x, s, g)
   case .weightedSum(let xs, let w):
-    return ElementwiseGrad.weightedSum(xs, w, g)
+    return ElementwiseGrad.weightedSum(xs, w, g, need: need)
   case .exp(let y):
     return [g.zipped(y, K.Mul())]
   case .log(let x):

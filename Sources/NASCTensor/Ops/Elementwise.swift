@@ -168,17 +168,45 @@ enum ElementwiseGrad {
     return [gx, Tensor(repeating: dot, shape: s.shape)]
   }
 
-  static func weightedSum(_ xs: [Tensor], _ w: Tensor, _ g: Tensor) -> [Tensor?] {
-    var grads: [Tensor?] = []
-    let wp = w.storage.pointer
-    var dw = [Float](repeating: 0, count: xs.count)
-    let gp = g.storage.pointer
-    for (k, x) in xs.enumerated() {
-      let wk = wp[k]
-      grads.append(g.mapped(K.Scale(s: wk)))
-      dw[k] = Reduce.dot(gp, x.storage.pointer, count: g.count)
+  /// One pass per candidate: its gradient w_k·g and the weight gradient Σ g·x_k together, split into
+  /// fixed chunks whose partial dot products are combined in order (deterministic).
+  static func weightedSum(_ xs: [Tensor], _ w: Tensor, _ g: Tensor, need: [Bool]) -> [Tensor?] {
+    let n = g.count, kCount = xs.count
+    let chunks = n < 65_536 ? 1 : Engine.threads
+    let outs: [Tensor?] = (0..<kCount).map { need[$0] ? Tensor(uninitializedShape: g.shape) : nil }
+    var partial = [Double](repeating: 0, count: kCount * chunks)
+    let needW = need[kCount]
+    let gp = SendablePointer(g.storage.pointer), wp = w.storage.pointer
+    let xps = xs.map { SendablePointer($0.storage.pointer) }
+    let ops = outs.map { $0.map { SendablePointer($0.storage.pointer) } }
+    let weights = (0..<kCount).map { wp[$0] }
+    partial.withUnsafeMutableBufferPointer { pb in
+      let pp = UncheckedSendable(pb.baseAddress!)
+      parallelChunks(n, chunks: chunks) { c, r in
+        typealias V = SIMD8<Float>
+        for k in 0..<kCount {
+          let x = xps[k].p, o = ops[k]?.p, wk = weights[k], wv = V(repeating: wk)
+          var acc = V()
+          var i = r.lowerBound
+          while i + 8 <= r.upperBound {
+            let gv = UnsafeRawPointer(gp.p + i).loadUnaligned(as: V.self)
+            if let o { UnsafeMutableRawPointer(o + i).storeBytes(of: gv * wv, as: V.self) }
+            if needW { acc += gv * UnsafeRawPointer(x + i).loadUnaligned(as: V.self) }
+            i += 8
+          }
+          var tail: Float = 0
+          while i < r.upperBound {
+            o?[i] = gp.p[i] * wk
+            tail += gp.p[i] * x[i]
+            i += 1
+          }
+          pp.value[k * chunks + c] = Double(acc.sum() + tail)
+        }
+      }
     }
-    grads.append(Tensor(shape: w.shape, scalars: dw))
-    return grads
+    var dw = [Float](repeating: 0, count: kCount)
+    for k in 0..<kCount { dw[k] = Float((0..<chunks).reduce(0.0) { $0 + partial[k * chunks + $1] }) }
+    return outs + [needW ? Tensor(shape: w.shape, scalars: dw) : nil]
   }
+
 }

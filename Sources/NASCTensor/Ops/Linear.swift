@@ -10,7 +10,7 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tensor {
   if let bias {
     for r in 0..<n { (yp + r * o).update(from: bias.storage.pointer, count: o) }
   }
-  BLAS.gemm(
+  BLAS.parallelGemm(
     transA: false, transB: true, m: n, n: o, k: i, a: x.storage.pointer, lda: i,
     b: weight.storage.pointer, ldb: i, beta: bias == nil ? 0 : 1, c: yp, ldc: o)
   y.record(.linear(x.detached(), weight.detached()), inputs: [x, weight, bias ?? Tensor.zeros([0])])
@@ -22,7 +22,7 @@ public func matmul(_ a: Tensor, _ b: Tensor) -> Tensor {
   precondition(a.rank == 2 && b.rank == 2 && a.shape[1] == b.shape[0], "matmul: \(a.shape) · \(b.shape)")
   let m = a.shape[0], k = a.shape[1], n = b.shape[1]
   var y = Tensor(uninitializedShape: [m, n])
-  BLAS.gemm(
+  BLAS.parallelGemm(
     transA: false, transB: false, m: m, n: n, k: k, a: a.storage.pointer, lda: k,
     b: b.storage.pointer, ldb: n, beta: 0, c: y.storage.pointer, ldc: n)
   y.record(.matmul(a.detached(), b.detached()), a, b)
@@ -35,14 +35,14 @@ enum LinearGrad {
     var dx: Tensor? = nil, dw: Tensor? = nil, db: Tensor? = nil
     if need[0] {
       let t = Tensor(uninitializedShape: x.shape)
-      BLAS.gemm(
+      BLAS.parallelGemm(
         transA: false, transB: false, m: n, n: i, k: o, a: g.storage.pointer, lda: o,
         b: w.storage.pointer, ldb: i, beta: 0, c: t.storage.pointer, ldc: i)
       dx = t
     }
     if need[1] {
       let t = Tensor(uninitializedShape: w.shape)
-      BLAS.gemm(
+      BLAS.parallelGemm(
         transA: true, transB: false, m: o, n: i, k: n, a: g.storage.pointer, lda: o,
         b: x.storage.pointer, ldb: i, beta: 0, c: t.storage.pointer, ldc: i)
       dw = t
@@ -61,14 +61,14 @@ enum LinearGrad {
     var da: Tensor? = nil, db: Tensor? = nil
     if need[0] {
       let t = Tensor(uninitializedShape: a.shape)
-      BLAS.gemm(
+      BLAS.parallelGemm(
         transA: false, transB: true, m: m, n: k, k: n, a: g.storage.pointer, lda: n,
         b: b.storage.pointer, ldb: n, beta: 0, c: t.storage.pointer, ldc: k)
       da = t
     }
     if need[1] {
       let t = Tensor(uninitializedShape: b.shape)
-      BLAS.gemm(
+      BLAS.parallelGemm(
         transA: true, transB: false, m: k, n: n, k: m, a: a.storage.pointer, lda: k,
         b: g.storage.pointer, ldb: n, beta: 0, c: t.storage.pointer, ldc: n)
       db = t

@@ -106,6 +106,9 @@ public enum Safetensors {
         let shape = (e["shape"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
         let offs = (e["data_offsets"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }), offs.count == 2
       else { throw CheckpointError.corrupt("bad entry for tensor '\(name)'") }
+      guard (e["shape"] as? [Any])?.count == shape.count else {
+        throw CheckpointError.corrupt("shape of '\(name)' must be a list of integers")
+      }
       guard dtype == "F32" else { throw CheckpointError.unsupportedDType(name, dtype) }
       guard shape.allSatisfy({ $0 >= 0 }) else {
         throw CheckpointError.corrupt("negative extent in '\(name)'")

@@ -38,6 +38,7 @@ public final class SGD: Optimizer {
       guard let grad = p.grad else { continue }
       let gp = grad.storage.pointer
       var buf = buffers.slots[i]
+      buffers.slots[i] = nil  // keep `buf` uniquely referenced so it is updated in place
       let first = buf == nil
       if mu != 0 && first { buf = Tensor(uninitializedShape: p.shape) }
       let n = p.data.count

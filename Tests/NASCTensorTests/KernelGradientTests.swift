@@ -112,6 +112,14 @@ struct KernelGradientTests {
     #expect(alpha.grad?.scalars == [1, 2, 3, 4])
   }
 
+  @Test func indicatorStraightThrough() {
+    let t = Parameter(Tensor([-0.5, 0.2, 0.7]))
+    let m = t.value.indicatorStraightThrough(threshold: 0.3)
+    #expect(m.scalars == [0, 0, 1])
+    (m * Tensor([1, 2, 3])).sum().backward()
+    #expect(t.grad?.scalars == [1, 2, 3])
+  }
+
   @Test func gdasEdgeGradientReachesEveryAlpha() {
     // edge(x) = h_k · O_k(x) with h = hard one-hot of the Gumbel softmax: dL/dα is dense.
     let alpha = Parameter(Tensor([0.01, -0.02, 0.03]), group: .architecture)

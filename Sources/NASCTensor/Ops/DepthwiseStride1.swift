@@ -28,13 +28,19 @@ enum DepthwiseStride1 {
     var count: Int { rows * width }
   }
 
-  /// Copies an `h × w` plane into scratch at (padTop, padLeft); the rest is `padValue`.
+  /// A scratch buffer for layout `l`, filled with `padValue` once: `fill` only ever writes the
+  /// interior, so the padding border stays valid for every plane a worker processes.
+  static func makeScratch(_ l: Layout, padValue: Float = 0) -> UnsafeMutablePointer<Float> {
+    let p = UnsafeMutablePointer<Float>.allocate(capacity: l.count + 8)
+    p.initialize(repeating: padValue, count: l.count + 8)
+    return p
+  }
+
+  /// Copies an `h × w` plane into the interior of a `makeScratch` buffer at (padTop, padLeft).
   @inline(__always)
   static func fill(
-    _ scratch: UnsafeMutablePointer<Float>, _ l: Layout, from src: UnsafePointer<Float>, h: Int, w: Int,
-    padValue: Float = 0
+    _ scratch: UnsafeMutablePointer<Float>, _ l: Layout, from src: UnsafePointer<Float>, h: Int, w: Int
   ) {
-    scratch.update(repeating: padValue, count: l.count)
     if w % 8 == 0 {
       // Rows of small planes are copied with vector moves: a library call per 8-float row costs more.
       for r in 0..<h {
@@ -136,7 +142,7 @@ enum DepthwiseStride1 {
       h: g.h, w: g.w, oh: g.oh, ow: g.ow, kh: g.kh, kw: g.kw, dh: s.dilationH, dw: s.dilationW,
       padH: s.padH, padW: s.padW)
     parallelChunks(g.n * g.cin) { _, r in
-      let scratch = UnsafeMutablePointer<Float>.allocate(capacity: l.count + 8)
+      let scratch = makeScratch(l)
       defer { scratch.deallocate() }
       for p in r {
         fill(scratch, l, from: xp.p + p * inPlane, h: g.h, w: g.w)
@@ -170,8 +176,8 @@ enum DepthwiseStride1 {
     parallelChunks(g.n * g.cin, chunks: chunks) { chunk, r in
       let dwc = pp.p + chunk * wCount
       dwc.update(repeating: 0, count: wCount)
-      let dyScratch = UnsafeMutablePointer<Float>.allocate(capacity: dl.count + 8)
-      let xScratch = UnsafeMutablePointer<Float>.allocate(capacity: xl.count + 8)
+      let dyScratch = makeScratch(dl)
+      let xScratch = makeScratch(xl)
       let flipped = UnsafeMutablePointer<Float>.allocate(capacity: taps)
       let dyPadded = UnsafeMutablePointer<Float>.allocate(capacity: g.oh * xl.owPadded)
       defer {

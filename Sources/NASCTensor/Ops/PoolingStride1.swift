@@ -37,7 +37,7 @@ enum PoolingStride1 {
       ones.withUnsafeBufferPointer { ob in
         let ip = UncheckedSendable(ib.baseAddress!), op = UncheckedSendable(ob.baseAddress!)
         parallelChunks(n * c) { _, r in
-          let scratch = UnsafeMutablePointer<Float>.allocate(capacity: l.count + 8)
+          let scratch = DepthwiseStride1.makeScratch(l)
           defer { scratch.deallocate() }
           for p in r {
             DepthwiseStride1.fill(scratch, l, from: xp.p + p * h * w, h: h, w: w)
@@ -67,7 +67,7 @@ enum PoolingStride1 {
       ones.withUnsafeBufferPointer { ob in
         let ip = UncheckedSendable(ib.baseAddress!), op = UncheckedSendable(ob.baseAddress!)
         parallelChunks(n * c) { _, r in
-          let scratch = UnsafeMutablePointer<Float>.allocate(capacity: l.count + 8)
+          let scratch = DepthwiseStride1.makeScratch(l)
           let scaled = UnsafeMutablePointer<Float>.allocate(capacity: oh * ow)
           defer {
             scratch.deallocate()
@@ -100,10 +100,10 @@ enum PoolingStride1 {
     for i in 0..<8 { lanes[i] = Int32(i) }
     let laneOffsets = lanes
     parallelChunks(n * c) { _, r in
-      let scratch = UnsafeMutablePointer<Float>.allocate(capacity: l.count + 8)
+      let scratch = DepthwiseStride1.makeScratch(l, padValue: -.infinity)
       defer { scratch.deallocate() }
       for p in r {
-        DepthwiseStride1.fill(scratch, l, from: xp.p + p * h * w, h: h, w: w, padValue: -.infinity)
+        DepthwiseStride1.fill(scratch, l, from: xp.p + p * h * w, h: h, w: w)
         let out = yp.p + p * oh * ow
         let idxOut = ixp.map { $0.p + p * oh * ow }
         for i in 0..<oh {

@@ -92,6 +92,12 @@ enum DepthwiseStride1 {
     _ src: UnsafePointer<Float>, _ l: Layout, taps: UnsafePointer<Float>, kh: Int, kw: Int,
     dh: Int, dw: Int, oh: Int, ow: Int, into out: UnsafeMutablePointer<Float>
   ) {
+    // Up to 9 taps are broadcast once into registers (the output stores could alias `taps`, so the
+    // compiler would otherwise reload every tap for every block).
+    var wv = InlineArray<9, V>(repeating: V())
+    let inRegisters = kh * kw <= 9
+    if inRegisters { for t in 0..<(kh * kw) { wv[t] = V(repeating: taps[t]) } }
+    @inline(__always) func tap(_ t: Int) -> V { inRegisters ? wv[t] : V(repeating: taps[t]) }
     for r in 0..<oh {
       var c = 0
       // Two 8-wide blocks at a time: independent accumulators, one broadcast per tap.
@@ -100,10 +106,10 @@ enum DepthwiseStride1 {
         for ki in 0..<kh {
           let row = src + (r + ki * dh) * l.width + c
           for kj in 0..<kw {
-            let wv = V(repeating: taps[ki * kw + kj])
+            let w = tap(ki * kw + kj)
             let p = row + kj * dw
-            madd(&a0, wv, load(p))
-            madd(&a1, wv, load(p + 8))
+            madd(&a0, w, load(p))
+            madd(&a1, w, load(p + 8))
           }
         }
         store(a0, out + r * ow + c, count: ow - c)
@@ -114,9 +120,7 @@ enum DepthwiseStride1 {
         var a0 = V()
         for ki in 0..<kh {
           let row = src + (r + ki * dh) * l.width + c
-          for kj in 0..<kw {
-            madd(&a0, V(repeating: taps[ki * kw + kj]), load(row + kj * dw))
-          }
+          for kj in 0..<kw { madd(&a0, tap(ki * kw + kj), load(row + kj * dw)) }
         }
         store(a0, out + r * ow + c, count: ow - c)
       }

@@ -15,6 +15,7 @@ struct KernelGradientTests {
     (4, 4, 3, 1, 1, 1, 4, 7, 6),  // depthwise 3×3
     (4, 4, 3, 2, 1, 1, 4, 7, 9),  // depthwise 3×3 stride 2
     (3, 3, 5, 1, 4, 2, 3, 9, 8),  // depthwise 5×5 dilation 2 (dil_conv_5x5)
+    (4, 4, 3, 1, 1, 1, 4, 5, 16),  // depthwise 3×3 on whole 8-wide rows
     (3, 3, 3, 2, 2, 2, 3, 8, 9),  // depthwise 3×3 dilation 2 stride 2 (dil_conv_3x3 in a reduction)
     (2, 4, 3, 1, 1, 1, 2, 5, 5),  // groups = cin, channel multiplier 2 (im2col path)
   ])
@@ -37,6 +38,10 @@ struct KernelGradientTests {
     let x3 = randn([2, 3, 7, 11], seed: 26)
     let w29 = randn([3, 1, 2, 9], seed: 27)
     checkGradients([x3, w29]) {
+      conv2d($0[0], weight: $0[1], config: Conv2DConfig(strideH: 1, strideW: 1, padH: 1, padW: 4, groups: 3))
+    }
+    let x16 = randn([2, 3, 5, 16], seed: 29)
+    checkGradients([x16, w29]) {
       conv2d($0[0], weight: $0[1], config: Conv2DConfig(strideH: 1, strideW: 1, padH: 1, padW: 4, groups: 3))
     }
     let w51 = randn([3, 1, 5, 1], seed: 28)

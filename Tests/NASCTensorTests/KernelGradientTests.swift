@@ -146,3 +146,31 @@ struct KernelGradientTests {
     #expect(q.grad != nil)
   }
 }
+
+@Suite("Weight gradients do not depend on whether the input needs one")
+struct PartialGradientTests {
+  @Test(arguments: [(1, 1, 1), (3, 1, 1), (3, 2, 1), (1, 2, 1), (3, 1, 4), (5, 2, 4)])
+  func convWeightGradientWithConstantInput(_ c: (Int, Int, Int)) {
+    let (k, s, g) = c
+    let x = randn([2, 4, 8, 9], seed: 111)
+    let w = randn([4, 4 / g, k, k], seed: 112)
+    let r = randn([2, 4, (8 + 2 * (k / 2) - k) / s + 1, (9 + 2 * (k / 2) - k) / s + 1], seed: 113)
+    func weightGrad(inputNeedsGrad: Bool) -> [Float] {
+      let pw = Parameter(w)
+      let xin = inputNeedsGrad ? Parameter(x).value : x
+      (conv2d(xin, weight: pw.value, stride: s, padding: k / 2, groups: g) * r).sum().backward()
+      return pw.grad!.scalars
+    }
+    #expect(weightGrad(inputNeedsGrad: true) == weightGrad(inputNeedsGrad: false))
+  }
+
+  @Test func batchNormInputGradientWithoutAffineGradients() {
+    let x = randn([3, 2, 4, 4], seed: 114)
+    let weight = randn([2], seed: 115), bias = randn([2], seed: 116)
+    let r = randn([3, 2, 4, 4], seed: 117)
+    let p1 = Parameter(x), p2 = Parameter(x), pw = Parameter(weight), pb = Parameter(bias)
+    (batchNorm(p1.value, weight: weight, bias: bias, training: true) * r).sum().backward()
+    (batchNorm(p2.value, weight: pw.value, bias: pb.value, training: true) * r).sum().backward()
+    #expect(p1.grad!.scalars == p2.grad!.scalars)
+  }
+}

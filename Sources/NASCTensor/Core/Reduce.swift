@@ -3,7 +3,7 @@
 enum Reduce {
   /// Σ a[i]·b[i].
   static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count n: Int) -> Float {
-    let chunks = n < 65_536 ? 1 : Engine.threads
+    let chunks = n < 65_536 ? 1 : Engine.workChunks(n)
     var partial = [Double](repeating: 0, count: chunks)
     let ap = SendablePointer(UnsafeMutablePointer(mutating: a)),
       bp = SendablePointer(UnsafeMutablePointer(mutating: b))

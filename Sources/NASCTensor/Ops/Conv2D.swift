@@ -191,8 +191,8 @@ enum DenseConvKernels {
     }
     let k = g.kdim
     parallelChunks(g.n) { _, r in
-      let col = UnsafeMutablePointer<Float>.allocate(capacity: k * ohw)
-      defer { col.deallocate() }
+      let colStorage = TensorStorage(uninitializedCount: k * ohw)  // pooled: no page faults per chunk
+      let col = colStorage.pointer
       for b in r {
         for grp in 0..<g.cfg.groups {
           im2col(xp.p + b * inPlane, g, c0: grp * g.cinG, into: col)
@@ -202,6 +202,7 @@ enum DenseConvKernels {
             c: yp.p + b * outPlane + grp * g.coutG * ohw, ldc: ohw)
         }
       }
+      withExtendedLifetime(colStorage) {}  // `col` points into it until here
     }
     return y
   }
@@ -216,7 +217,7 @@ enum DenseConvKernels {
     let dx: Tensor? = needX ? Tensor.zeros(x.shape) : nil
     let k = g.kdim, ohw = g.oh * g.ow, inPlane = g.cin * g.h * g.w, outPlane = g.cout * ohw
     let wCount = w.count
-    let chunks = min(Engine.threads, g.n)
+    let chunks = Engine.workChunks(g.n)
     let partial = needW ? UnsafeMutablePointer<Float>.allocate(capacity: chunks * wCount) : nil
     defer { partial?.deallocate() }
     let xp = SendablePointer(x.storage.pointer), wp = SendablePointer(w.storage.pointer)
@@ -241,8 +242,8 @@ enum DenseConvKernels {
         }
         return
       }
-      let col = UnsafeMutablePointer<Float>.allocate(capacity: k * ohw)
-      defer { col.deallocate() }
+      let colStorage = TensorStorage(uninitializedCount: k * ohw)  // pooled: no page faults per chunk
+      let col = colStorage.pointer
       for b in r {
         for grp in 0..<g.cfg.groups {
           let dyg = gp.p + b * outPlane + grp * g.coutG * ohw
@@ -261,6 +262,7 @@ enum DenseConvKernels {
           }
         }
       }
+      withExtendedLifetime(colStorage) {}  // `col` points into it until here
     }
     var dw: Tensor? = nil
     if let partial {

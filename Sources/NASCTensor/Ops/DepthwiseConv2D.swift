@@ -69,7 +69,7 @@ enum DepthwiseKernels {
     let dx: Tensor? = needX ? Tensor(uninitializedShape: x.shape) : nil
     let taps = g.kh * g.kw, wCount = w.count
     let planes = g.n * g.cin, inPlane = g.h * g.w, outPlane = g.oh * g.ow
-    let chunks = min(Engine.threads, planes)
+    let chunks = Engine.workChunks(planes)
     let partial = UnsafeMutablePointer<Float>.allocate(capacity: chunks * wCount)
     defer { partial.deallocate() }
     let xp = SendablePointer(x.storage.pointer), wp = SendablePointer(w.storage.pointer)

@@ -171,7 +171,7 @@ enum DepthwiseStride1 {
       h: g.h, w: g.w, oh: g.oh, ow: g.ow, kh: g.kh, kw: g.kw, dh: s.dilationH, dw: s.dilationW,
       padH: s.padH, padW: s.padW)
     let dx: Tensor? = needX ? Tensor(uninitializedShape: x.shape) : nil
-    let chunks = min(Engine.threads, g.n * g.cin)
+    let chunks = Engine.workChunks(g.n * g.cin)
     let partial = UnsafeMutablePointer<Float>.allocate(capacity: chunks * wCount)
     defer { partial.deallocate() }
     let xp = SendablePointer(x.storage.pointer), wp = SendablePointer(w.storage.pointer)

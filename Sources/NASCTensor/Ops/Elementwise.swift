@@ -172,7 +172,7 @@ enum ElementwiseGrad {
   /// fixed chunks whose partial dot products are combined in order (deterministic).
   static func weightedSum(_ xs: [Tensor], _ w: Tensor, _ g: Tensor, need: [Bool]) -> [Tensor?] {
     let n = g.count, kCount = xs.count
-    let chunks = n < 65_536 ? 1 : Engine.threads
+    let chunks = n < 65_536 ? 1 : Engine.workChunks(n)
     let outs: [Tensor?] = (0..<kCount).map { need[$0] ? Tensor(uninitializedShape: g.shape) : nil }
     var partial = [Double](repeating: 0, count: kCount * chunks)
     let needW = need[kCount]

@@ -100,6 +100,7 @@ enum StridedViaStride1 {
         for i in 0..<oh { for j in 0..<ow { b[i * ow + j] = a[i * s * w1 + j * s] } }
       }
     }
+    withExtendedLifetime(fullStorage) {}  // `full` points into it until here
     return subsample(y1, s, s, oh: oh, ow: ow)
   }
 }

@@ -70,6 +70,26 @@ struct DeterminismAndCheckpointTests {
     #expect(a == d)
   }
 
+  @Test func trainingReducesTheLossOnAFixedBatch() {
+    var rng = RNG(seed: 11)
+    let net = TinyNet(rng: &rng)
+    let sgd = SGD(net.parameters(in: .weights), learningRate: 0.1, momentum: 0.9)
+    let adam = Adam(net.parameters(in: .architecture), learningRate: 0.01)
+    let x = Tensor.randn([8, 3, 9, 9], rng: &rng)
+    let labels = [0, 1, 2, 3, 0, 1, 2, 3]
+    var losses: [Float] = []
+    for _ in 0..<50 {
+      net.zeroGrad()
+      let loss = crossEntropy(logits: net(x), labels: labels)
+      losses.append(loss.scalar)
+      loss.backward()
+      sgd.step()
+      adam.step()
+    }
+    #expect(losses.last! < 0.5 * losses.first!, "loss \(losses)")
+    #expect(net.alpha.grad != nil)
+  }
+
   @Test func parameterNamesAndGroups() {
     var rng = RNG(seed: 1)
     let net = TinyNet(rng: &rng)

@@ -13,7 +13,9 @@ enum DepthwiseKernels {
   static func bestBackward(
     _ x: Tensor, _ w: Tensor, _ dy: Tensor, _ g: ConvGeometry, needX: Bool, needW: Bool
   ) -> (Tensor?, Tensor?) {
-    if DepthwiseStride1.applies(g) { return DepthwiseStride1.backward(x, w, dy, g, needX: needX, needW: needW) }
+    if DepthwiseStride1.applies(g) {
+      return DepthwiseStride1.backward(x, w, dy, g, needX: needX, needW: needW)
+    }
     if StridedViaStride1.applies(g) {
       return StridedViaStride1.depthwiseBackward(x, w, dy, g, needX: needX, needW: needW)
     }

@@ -63,7 +63,8 @@ enum StridedViaStride1 {
   // MARK: Pooling
 
   static func poolApplies(_ cfg: Pool2DConfig) -> Bool {
-    cfg.stride == 2 && PoolingStride1.applies(Pool2DConfig(kernel: cfg.kernel, stride: 1, padding: cfg.padding))
+    cfg.stride == 2
+      && PoolingStride1.applies(Pool2DConfig(kernel: cfg.kernel, stride: 1, padding: cfg.padding))
   }
 
   static func unitStride(_ cfg: Pool2DConfig) -> Pool2DConfig {
@@ -87,10 +88,12 @@ enum StridedViaStride1 {
     let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
     let h1 = h + 2 * cfg.padding - cfg.kernel + 1, w1 = w + 2 * cfg.padding - cfg.kernel + 1
     guard let indices else {
-      return subsample(PoolingStride1.maxForward(x, unitStride(cfg), indices: nil), cfg.stride, cfg.stride, oh: oh, ow: ow)
+      return subsample(
+        PoolingStride1.maxForward(x, unitStride(cfg), indices: nil), cfg.stride, cfg.stride, oh: oh, ow: ow)
     }
     let fullStorage = TensorStorage(uninitializedCount: n * c * h1 * w1)  // pooled, 4 bytes per index
-    let full = UnsafeMutableRawPointer(fullStorage.pointer).bindMemory(to: Int32.self, capacity: fullStorage.count)
+    let full = UnsafeMutableRawPointer(fullStorage.pointer).bindMemory(
+      to: Int32.self, capacity: fullStorage.count)
     let y1 = PoolingStride1.maxForward(x, unitStride(cfg), indices: full)
     let s = cfg.stride
     let src = SendableIndexPointer(full), dst = SendableIndexPointer(indices)

@@ -1,8 +1,9 @@
 import Dispatch
 
 /// One DARTS mixed edge (the eight DARTS candidates on one input, summed with softmax(α) weights),
-/// built from the public API: the unit of work a DARTS supernet repeats 14 times per cell.
-public final class DartsMixedEdge: Module {
+/// built from the public API: the unit of work a DARTS supernet repeats 14 times per cell. A benchmark
+/// fixture only; the real supernet lives in NASCSearch.
+final class DartsMixedEdge: Module {
   final class SepConv: Module {
     let dw1: Conv2d, pw1: Conv2d, bn1: BatchNorm2d, dw2: Conv2d, pw2: Conv2d, bn2: BatchNorm2d
     init(_ c: Int, _ k: Int, rng: inout RNG) {
@@ -34,10 +35,10 @@ public final class DartsMixedEdge: Module {
   let sep3: SepConv, sep5: SepConv, dil3: DilConv, dil5: DilConv
   let bnMax: BatchNorm2d, bnAvg: BatchNorm2d
   /// The edge's architecture logits (8 entries, DARTS order).
-  public let alpha: Parameter
+  let alpha: Parameter
 
   /// A stride-1 mixed edge on `channels` channels.
-  public init(channels c: Int, rng: inout RNG) {
+  init(channels c: Int, rng: inout RNG) {
     sep3 = SepConv(c, 3, rng: &rng)
     sep5 = SepConv(c, 5, rng: &rng)
     dil3 = DilConv(c, 3, rng: &rng)
@@ -51,7 +52,7 @@ public final class DartsMixedEdge: Module {
   }
 
   /// Σ_k softmax(α)_k · o_k(x).
-  public func callAsFunction(_ x: Tensor) -> Tensor {
+  func callAsFunction(_ x: Tensor) -> Tensor {
     let pool = Pool2DConfig(kernel: 3, stride: 1, padding: 1)
     let outs = [
       Tensor.zeros(x.shape), bnMax(maxPool2d(x, pool)), bnAvg(avgPool2d(x, pool)), x,
@@ -61,7 +62,7 @@ public final class DartsMixedEdge: Module {
   }
 
   /// Best forward+backward milliseconds of one edge at batch `n`, `c` channels, `size`².
-  public static func measure(batch n: Int = 64, channels c: Int = 16, size: Int = 32, repeats: Int = 5)
+  static func measure(batch n: Int = 64, channels c: Int = 16, size: Int = 32, repeats: Int = 5)
     -> Double
   {
     var rng = RNG(seed: 3)

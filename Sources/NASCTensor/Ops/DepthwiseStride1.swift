@@ -98,6 +98,33 @@ enum DepthwiseStride1 {
     let inRegisters = kh * kw <= 9
     if inRegisters { for t in 0..<(kh * kw) { wv[t] = V(repeating: taps[t]) } }
     @inline(__always) func tap(_ t: Int) -> V { inRegisters ? wv[t] : V(repeating: taps[t]) }
+    if l.owPadded == 8 {
+      // One block per row (8×8 planes): two rows at a time, so two FMA chains overlap.
+      var r = 0
+      while r + 1 < oh {
+        var a0 = V(), a1 = V()
+        for ki in 0..<kh {
+          let row = src + (r + ki * dh) * l.width
+          for kj in 0..<kw {
+            let w = tap(ki * kw + kj)
+            madd(&a0, w, load(row + kj * dw))
+            madd(&a1, w, load(row + l.width + kj * dw))
+          }
+        }
+        store(a0, out + r * ow, count: ow)
+        store(a1, out + (r + 1) * ow, count: ow)
+        r += 2
+      }
+      if r < oh {
+        var a0 = V()
+        for ki in 0..<kh {
+          let row = src + (r + ki * dh) * l.width
+          for kj in 0..<kw { madd(&a0, tap(ki * kw + kj), load(row + kj * dw)) }
+        }
+        store(a0, out + r * ow, count: ow)
+      }
+      return
+    }
     for r in 0..<oh {
       var c = 0
       // Two 8-wide blocks at a time: independent accumulators, one broadcast per tap.

@@ -1,6 +1,18 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
+// The tensor engine's SIMD kernels are compiled for x86-64-v3 (AVX2 + FMA, every x86 server CPU since
+// about 2015) in release builds on x86-64 Linux; NASC_PORTABLE=1 turns this off.
+var tensorSettings: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+#if arch(x86_64)
+  if Context.environment["NASC_PORTABLE"] == nil {
+    tensorSettings += [
+      .unsafeFlags(["-target-cpu", "haswell"], .when(platforms: [.linux], configuration: .release)),
+      .define("NASC_FMA", .when(platforms: [.linux], configuration: .release)),
+    ]
+  }
+#endif
+
 let package = Package(
   name: "nasc",
   platforms: [.macOS(.v14)],
@@ -24,7 +36,7 @@ let package = Package(
     .target(
       name: "NASCTensor",
       dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))],
-      swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+      swiftSettings: tensorSettings
     ),
     .target(
       name: "NASCSpace",

@@ -35,7 +35,8 @@ func trainTiny(seed: UInt64, steps: Int = 3) -> (TinyNet, SGD, Adam) {
   var rng = RNG(seed: seed)
   let net = TinyNet(rng: &rng)
   let sgd = SGD(net.parameters(in: .weights), learningRate: 0.05, momentum: 0.9, weightDecay: 3e-4)
-  let adam = Adam(net.parameters(in: .architecture), learningRate: 3e-4, beta1: 0.5, beta2: 0.999, weightDecay: 1e-3)
+  let adam = Adam(
+    net.parameters(in: .architecture), learningRate: 3e-4, beta1: 0.5, beta2: 0.999, weightDecay: 1e-3)
   for _ in 0..<steps {
     let x = Tensor.randn([4, 3, 9, 9], rng: &rng)
     let labels = (0..<4).map { _ in rng.nextInt(below: 4) }
@@ -52,24 +53,57 @@ func trainTiny(seed: UInt64, steps: Int = 3) -> (TinyNet, SGD, Adam) {
 @Suite("Determinism and checkpoints")
 struct DeterminismAndCheckpointTests {
   @Test func sameSeedGivesBitIdenticalParameters() {
-    let (a, _, _) = trainTiny(seed: 7)
-    let (b, _, _) = trainTiny(seed: 7)
-    let (c, _, _) = trainTiny(seed: 8)
-    let pa = a.namedParameters().map { $0.parameter.value.scalars.map(\.bitPattern) }
-    let pb = b.namedParameters().map { $0.parameter.value.scalars.map(\.bitPattern) }
-    let pc = c.namedParameters().map { $0.parameter.value.scalars.map(\.bitPattern) }
-    #expect(pa == pb)
-    #expect(pa != pc)
+    // The only test that sets Engine.threads. Work is cut into the same chunks for 1 to 4 threads, so
+    // even runs with different thread counts must agree bit for bit.
+    func bits(_ net: TinyNet) -> [[UInt32]] {
+      net.namedParameters().map { $0.parameter.value.scalars.map(\.bitPattern) }
+    }
+    Engine.threads = 2
+    let a = bits(trainTiny(seed: 7).0)
+    let b = bits(trainTiny(seed: 7).0)
+    let c = bits(trainTiny(seed: 8).0)
+    Engine.threads = 1
+    let d = bits(trainTiny(seed: 7).0)
+    Engine.threads = 2
+    #expect(a == b)
+    #expect(a != c)
+    #expect(a == d)
+  }
+
+  @Test func trainingReducesTheLossOnAFixedBatch() {
+    var rng = RNG(seed: 11)
+    let net = TinyNet(rng: &rng)
+    let sgd = SGD(net.parameters(in: .weights), learningRate: 0.1, momentum: 0.9)
+    let adam = Adam(net.parameters(in: .architecture), learningRate: 0.01)
+    let x = Tensor.randn([8, 3, 9, 9], rng: &rng)
+    let labels = [0, 1, 2, 3, 0, 1, 2, 3]
+    var losses: [Float] = []
+    for _ in 0..<50 {
+      net.zeroGrad()
+      let loss = crossEntropy(logits: net(x), labels: labels)
+      losses.append(loss.scalar)
+      loss.backward()
+      sgd.step()
+      adam.step()
+    }
+    #expect(losses.last! < 0.5 * losses.first!, "loss \(losses)")
+    #expect(net.alpha.grad != nil)
   }
 
   @Test func parameterNamesAndGroups() {
     var rng = RNG(seed: 1)
     let net = TinyNet(rng: &rng)
     let names = net.namedParameters().map(\.name)
-    #expect(Set(names) == ["alpha", "stem.weight", "bn.weight", "bn.bias", "dw.weight", "pw.weight", "head.weight", "head.bias"])
+    #expect(
+      Set(names) == [
+        "alpha", "stem.weight", "bn.weight", "bn.bias", "dw.weight", "pw.weight", "head.weight", "head.bias",
+      ])
     #expect(net.parameters(in: .architecture).count == 1)
     #expect(net.parameters(in: .weights).count == 7)
-    #expect(Set(net.stateDict().keys).isSuperset(of: ["bn.running_mean", "bn2.running_var", "bn.num_batches_tracked"]))
+    #expect(
+      Set(net.stateDict().keys).isSuperset(of: [
+        "bn.running_mean", "bn2.running_var", "bn.num_batches_tracked",
+      ]))
   }
 
   @Test func checkpointRoundTripIsExact() throws {
@@ -78,8 +112,9 @@ struct DeterminismAndCheckpointTests {
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
     let url = dir.appendingPathComponent("ckpt.safetensors")
-    try Checkpoint.save(module: net, optimizers: ["w": sgd, "a": adam], extra: ["epoch": Tensor(4)],
-                        metadata: ["method": "darts"], to: url)
+    try Checkpoint.save(
+      module: net, optimizers: ["w": sgd, "a": adam], extra: ["epoch": Tensor(4)],
+      metadata: ["method": "darts"], to: url)
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["ckpt.safetensors"])
 
     var rng = RNG(seed: 99)
@@ -113,8 +148,9 @@ struct DeterminismAndCheckpointTests {
   @Test func writesACheckpointForPythonWhenAsked() throws {
     guard let path = ProcessInfo.processInfo.environment["NASC_SAFETENSORS_OUT"] else { return }
     let (net, sgd, adam) = trainTiny(seed: 3)
-    try Checkpoint.save(module: net, optimizers: ["w": sgd, "a": adam], metadata: ["writer": "nasc"],
-                        to: URL(fileURLWithPath: path))
+    try Checkpoint.save(
+      module: net, optimizers: ["w": sgd, "a": adam], metadata: ["writer": "nasc"],
+      to: URL(fileURLWithPath: path))
     #expect(FileManager.default.fileExists(atPath: path))
   }
 
@@ -138,7 +174,10 @@ struct DeterminismAndCheckpointTests {
     let len = Int(data[0]) | Int(data[1]) << 8
     #expect(len % 8 == 0)
     let header = String(decoding: data[8..<(8 + len)], as: UTF8.self)
-    #expect(header.hasPrefix(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[2,1],"data_offsets":[4,12]}}"#))
+    #expect(
+      header.hasPrefix(
+        #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[2,1],"data_offsets":[4,12]}}"#
+      ))
     #expect(data.count == 8 + len + 12)
     let back = try Safetensors.decode(data).tensors
     #expect(back["b"]?.shape == [2, 1] && back["b"]?.scalars == [1, -2])

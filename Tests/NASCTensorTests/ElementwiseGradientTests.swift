@@ -39,7 +39,8 @@ struct ElementwiseGradientTests {
     checkGradients([a]) { $0[0].squared() }
     let k = awayFromZero([2, 3, 5, 7], seed: 5)
     checkGradients([k]) { $0[0].relu() }
-    let k6 = Tensor(shape: k.shape, scalars: k.scalars.map { $0 * 4 + 3 }.map { abs($0 - 6) < 0.1 ? $0 + 0.3 : $0 })
+    let k6 = Tensor(
+      shape: k.shape, scalars: k.scalars.map { $0 * 4 + 3 }.map { abs($0 - 6) < 0.1 ? $0 + 0.3 : $0 })
     checkGradients([k6]) { $0[0].relu6() }
   }
 

@@ -15,6 +15,7 @@ struct KernelGradientTests {
     (4, 4, 3, 1, 1, 1, 4, 7, 6),  // depthwise 3×3
     (4, 4, 3, 2, 1, 1, 4, 7, 9),  // depthwise 3×3 stride 2
     (3, 3, 5, 1, 4, 2, 3, 9, 8),  // depthwise 5×5 dilation 2 (dil_conv_5x5)
+    (4, 4, 3, 1, 1, 1, 4, 5, 16),  // depthwise 3×3 on whole 8-wide rows
     (3, 3, 3, 2, 2, 2, 3, 8, 9),  // depthwise 3×3 dilation 2 stride 2 (dil_conv_3x3 in a reduction)
     (2, 4, 3, 1, 1, 1, 2, 5, 5),  // groups = cin, channel multiplier 2 (im2col path)
   ])
@@ -33,6 +34,20 @@ struct KernelGradientTests {
     let w71 = randn([3, 4, 7, 1], seed: 25)
     let cfg2 = Conv2DConfig(strideH: 2, strideW: 1, padH: 3, padW: 0)
     checkGradients([x, w71]) { conv2d($0[0], weight: $0[1], config: cfg2) }
+    // Depthwise with a wide filter (the one-pass-per-tap weight-gradient path) and a tall one.
+    let x3 = randn([2, 3, 7, 11], seed: 26)
+    let w29 = randn([3, 1, 2, 9], seed: 27)
+    checkGradients([x3, w29]) {
+      conv2d($0[0], weight: $0[1], config: Conv2DConfig(strideH: 1, strideW: 1, padH: 1, padW: 4, groups: 3))
+    }
+    let x16 = randn([2, 3, 5, 16], seed: 29)
+    checkGradients([x16, w29]) {
+      conv2d($0[0], weight: $0[1], config: Conv2DConfig(strideH: 1, strideW: 1, padH: 1, padW: 4, groups: 3))
+    }
+    let w51 = randn([3, 1, 5, 1], seed: 28)
+    checkGradients([x3, w51]) {
+      conv2d($0[0], weight: $0[1], config: Conv2DConfig(strideH: 1, strideW: 1, padH: 2, padW: 0, groups: 3))
+    }
   }
 
   @Test(arguments: [(3, 1, 1), (3, 2, 1), (2, 2, 0), (3, 3, 0)])
@@ -102,6 +117,14 @@ struct KernelGradientTests {
     #expect(alpha.grad?.scalars == [1, 2, 3, 4])
   }
 
+  @Test func indicatorStraightThrough() {
+    let t = Parameter(Tensor([-0.5, 0.2, 0.7]))
+    let m = t.value.indicatorStraightThrough(threshold: 0.3)
+    #expect(m.scalars == [0, 0, 1])
+    (m * Tensor([1, 2, 3])).sum().backward()
+    #expect(t.grad?.scalars == [1, 2, 3])
+  }
+
   @Test func gdasEdgeGradientReachesEveryAlpha() {
     // edge(x) = h_k · O_k(x) with h = hard one-hot of the Gumbel softmax: dL/dα is dense.
     let alpha = Parameter(Tensor([0.01, -0.02, 0.03]), group: .architecture)
@@ -121,5 +144,33 @@ struct KernelGradientTests {
     (p.value.detached() * q.value).sum().backward()
     #expect(p.grad == nil)
     #expect(q.grad != nil)
+  }
+}
+
+@Suite("Weight gradients do not depend on whether the input needs one")
+struct PartialGradientTests {
+  @Test(arguments: [(1, 1, 1), (3, 1, 1), (3, 2, 1), (1, 2, 1), (3, 1, 4), (5, 2, 4)])
+  func convWeightGradientWithConstantInput(_ c: (Int, Int, Int)) {
+    let (k, s, g) = c
+    let x = randn([2, 4, 8, 9], seed: 111)
+    let w = randn([4, 4 / g, k, k], seed: 112)
+    let r = randn([2, 4, (8 + 2 * (k / 2) - k) / s + 1, (9 + 2 * (k / 2) - k) / s + 1], seed: 113)
+    func weightGrad(inputNeedsGrad: Bool) -> [Float] {
+      let pw = Parameter(w)
+      let xin = inputNeedsGrad ? Parameter(x).value : x
+      (conv2d(xin, weight: pw.value, stride: s, padding: k / 2, groups: g) * r).sum().backward()
+      return pw.grad!.scalars
+    }
+    #expect(weightGrad(inputNeedsGrad: true) == weightGrad(inputNeedsGrad: false))
+  }
+
+  @Test func batchNormInputGradientWithoutAffineGradients() {
+    let x = randn([3, 2, 4, 4], seed: 114)
+    let weight = randn([2], seed: 115), bias = randn([2], seed: 116)
+    let r = randn([3, 2, 4, 4], seed: 117)
+    let p1 = Parameter(x), p2 = Parameter(x), pw = Parameter(weight), pb = Parameter(bias)
+    (batchNorm(p1.value, weight: weight, bias: bias, training: true) * r).sum().backward()
+    (batchNorm(p2.value, weight: pw.value, bias: pb.value, training: true) * r).sum().backward()
+    #expect(p1.grad!.scalars == p2.grad!.scalars)
   }
 }

@@ -28,6 +28,8 @@ struct OptimizerTests {
     p.grad = Tensor([0.5])
     opt.step()  // g = 0.5 + 0.094 = 0.594, buf = 0.54 + 0.594 = 1.134, p = 0.94 − 0.1134
     #expect(abs(p.value.scalar - (0.94 - 0.1134)) < 1e-6)
+    #expect(abs(opt.momentumBuffer(for: p)!.scalar - 1.134) < 1e-6)
+    #expect(opt.momentumBuffer(for: Parameter(Tensor([0]))) == nil)
   }
 
   @Test func nesterovSGDTwoSteps() {
@@ -107,7 +109,8 @@ struct OptimizerTests {
     // Eval mode normalises with the running statistics.
     bn.eval()
     let y = bn(x)
-    let expected = (x[0, 1, 2, 3] - bn.stats.mean.scalars[1]) / (bn.stats.variance.scalars[1] + 1e-5).squareRoot()
+    let expected =
+      (x[0, 1, 2, 3] - bn.stats.mean.scalars[1]) / (bn.stats.variance.scalars[1] + 1e-5).squareRoot()
     #expect(abs(y[0, 1, 2, 3] - expected) < 1e-5)
   }
 }

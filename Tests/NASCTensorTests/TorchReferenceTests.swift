@@ -8,7 +8,9 @@ import Testing
 @Suite("Forward outputs match PyTorch")
 struct TorchReferenceTests {
   static let fixtures: [String: Tensor] = {
-    guard let url = Bundle.module.url(forResource: "torch_reference", withExtension: "safetensors", subdirectory: "Fixtures"),
+    guard
+      let url = Bundle.module.url(
+        forResource: "torch_reference", withExtension: "safetensors", subdirectory: "Fixtures"),
       let decoded = try? Safetensors.read(from: url)
     else { return [:] }
     return decoded.tensors
@@ -18,9 +20,12 @@ struct TorchReferenceTests {
     try #require(Self.fixtures[name], "fixture tensor \(name) missing")
   }
 
-  func expectClose(_ a: Tensor, _ b: Tensor, tol: Float = 1e-4, _ what: String,
-                   sourceLocation: SourceLocation = #_sourceLocation) {
-    #expect(a.shape == b.shape, "\(what): shape \(a.shape) vs torch \(b.shape)", sourceLocation: sourceLocation)
+  func expectClose(
+    _ a: Tensor, _ b: Tensor, tol: Float = 1e-4, _ what: String,
+    sourceLocation: SourceLocation = #_sourceLocation
+  ) {
+    #expect(
+      a.shape == b.shape, "\(what): shape \(a.shape) vs torch \(b.shape)", sourceLocation: sourceLocation)
     guard a.shape == b.shape else { return }
     let scale = max(1, b.scalars.map(abs).max() ?? 0)
     let err = zip(a.scalars, b.scalars).map { abs($0 - $1) }.max() ?? 0
@@ -52,11 +57,15 @@ struct TorchReferenceTests {
 
   @Test func pooling() throws {
     let x = try t("maxpool_k3s1p1.x")
-    expectClose(maxPool2d(x, Pool2DConfig(kernel: 3, stride: 1, padding: 1)), try t("maxpool_k3s1p1.y"), "max k3s1p1")
-    expectClose(maxPool2d(x, Pool2DConfig(kernel: 3, stride: 2, padding: 1)), try t("maxpool_k3s2p1.y"), "max k3s2p1")
+    expectClose(
+      maxPool2d(x, Pool2DConfig(kernel: 3, stride: 1, padding: 1)), try t("maxpool_k3s1p1.y"), "max k3s1p1")
+    expectClose(
+      maxPool2d(x, Pool2DConfig(kernel: 3, stride: 2, padding: 1)), try t("maxpool_k3s2p1.y"), "max k3s2p1")
     expectClose(maxPool2d(x, Pool2DConfig(kernel: 2)), try t("maxpool_k2s2.y"), "max k2s2")
-    expectClose(avgPool2d(x, Pool2DConfig(kernel: 3, stride: 1, padding: 1)), try t("avgpool_k3s1p1.y"), "avg k3s1p1")
-    expectClose(avgPool2d(x, Pool2DConfig(kernel: 3, stride: 2, padding: 1)), try t("avgpool_k3s2p1.y"), "avg k3s2p1")
+    expectClose(
+      avgPool2d(x, Pool2DConfig(kernel: 3, stride: 1, padding: 1)), try t("avgpool_k3s1p1.y"), "avg k3s1p1")
+    expectClose(
+      avgPool2d(x, Pool2DConfig(kernel: 3, stride: 2, padding: 1)), try t("avgpool_k3s2p1.y"), "avg k3s2p1")
     expectClose(avgPool2d(x, Pool2DConfig(kernel: 5, stride: 3)), try t("avgpool_k5s3.y"), "avg k5s3")
     expectClose(globalAvgPool(x), try t("gap.y"), "global avg pool")
   }
@@ -82,11 +91,15 @@ struct TorchReferenceTests {
   @Test func factorizedReduceAndSubsampling() throws {
     let x = try t("factorized_reduce.x").relu()
     let y1 = conv2d(x, weight: try t("factorized_reduce.w1"), stride: 2)
-    let y2 = conv2d(x.slice(axis: 2, start: 1).slice(axis: 3, start: 1), weight: try t("factorized_reduce.w2"), stride: 2)
+    let y2 = conv2d(
+      x.slice(axis: 2, start: 1).slice(axis: 3, start: 1), weight: try t("factorized_reduce.w2"), stride: 2)
     expectClose(concat([y1, y2], axis: 1), try t("factorized_reduce.y"), "FactorizedReduce")
     let xn = try t("subsample2.x")
-    expectClose(xn.slice(axis: 2, start: 0, step: 2).slice(axis: 3, start: 0, step: 2), try t("subsample2.y"), "x[:, :, ::2, ::2]")
-    expectClose((try t("channel_shuffle4.x")).channelShuffle(groups: 4), try t("channel_shuffle4.y"), "channel shuffle")
+    expectClose(
+      xn.slice(axis: 2, start: 0, step: 2).slice(axis: 3, start: 0, step: 2), try t("subsample2.y"),
+      "x[:, :, ::2, ::2]")
+    expectClose(
+      (try t("channel_shuffle4.x")).channelShuffle(groups: 4), try t("channel_shuffle4.y"), "channel shuffle")
   }
 
   @Test func softmaxAndCrossEntropy() throws {
@@ -103,6 +116,8 @@ struct TorchReferenceTests {
   }
 
   @Test func linearLayer() throws {
-    expectClose(linear(try t("linear.x"), weight: try t("linear.w"), bias: try t("linear.b")), try t("linear.y"), "linear")
+    expectClose(
+      linear(try t("linear.x"), weight: try t("linear.w"), bias: try t("linear.b")), try t("linear.y"),
+      "linear")
   }
 }

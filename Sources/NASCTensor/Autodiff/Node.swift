@@ -38,6 +38,21 @@ final class Node {
     self.inputs = inputs
   }
 
+  /// Releases the graph behind this node iteratively: a node that only this chain still holds gives
+  /// up its inputs before it dies, so a 100,000-op chain does not recurse 100,000 deinits deep.
+  deinit {
+    guard !inputs.isEmpty else { return }
+    var stack: [Node] = []
+    for case let i? in inputs { stack.append(i) }
+    inputs = []
+    while var n = stack.popLast() {
+      if isKnownUniquelyReferenced(&n) {
+        for case let i? in n.inputs { stack.append(i) }
+        n.inputs = []
+      }
+    }
+  }
+
   /// Whether this node is a leaf (a parameter); leaves keep their gradient after backward.
   var isLeaf: Bool {
     if case .leaf = op { return true }

@@ -24,6 +24,7 @@ enum Op {
   case softmax(Tensor), logSoftmax(Tensor)
   case crossEntropy(logProbs: Tensor, labels: [Int], smoothing: Float)
   case mask(Tensor)
+  case embedding(indices: [Int], vocabulary: Int)
 }
 
 /// The backward table: for each op, the gradient of every input (positionally, nil where the input
@@ -38,19 +39,19 @@ func backwardRule(_ node: Node, grad g: Tensor) -> [Tensor?] {
   case .add:
     return [g, g]
   case .sub:
-    return [g, need[1] ? g.mapped { -$0 } : nil]
+    return [g, need[1] ? g.mapped(K.Scale(s: -1)) : nil]
   case .mul(let a, let b):
     return ElementwiseGrad.mul(a, b, g)
   case .mulScalar(let s):
-    return [g.mapped { $0 * s }]
+    return [g.mapped(K.Scale(s: s))]
   case .scaleBy(let x, let s):
     return ElementwiseGrad.scaleBy(x, s, g)
   case .weightedSum(let xs, let w):
-    return ElementwiseGrad.weightedSum(xs, w, g)
+    return ElementwiseGrad.weightedSum(xs, w, g, need: need)
   case .exp(let y):
-    return [g.zipped(y, *)]
+    return [g.zipped(y, K.Mul())]
   case .log(let x):
-    return [g.zipped(x, /)]
+    return [g.zipped(x, K.Div())]
   case .relu(let y):
     return [ActivationGrad.relu(y, g)]
   case .relu6(let x):
@@ -76,9 +77,9 @@ func backwardRule(_ node: Node, grad g: Tensor) -> [Tensor?] {
   case .conv2d(let x, let w, let cfg):
     let geo = ConvGeometry(x: x.shape, w: w.shape, cfg: cfg)
     let (dx, dw) =
-      !geo.isDepthwise ? DenseConvKernels.backward(x, w, g, geo, needX: need[0], needW: need[1])
-      : DepthwiseStride1.applies(geo) ? DepthwiseStride1.backward(x, w, g, geo, needX: need[0], needW: need[1])
-      : DepthwiseKernels.backward(x, w, g, geo, needX: need[0], needW: need[1])
+      !geo.isDepthwise
+      ? DenseConvKernels.backward(x, w, g, geo, needX: need[0], needW: need[1])
+      : DepthwiseKernels.bestBackward(x, w, g, geo, needX: need[0], needW: need[1])
     return [dx, dw]
   case .maxPool(let indices, let inShape):
     return [PoolGrad.maxPool(g, indices: indices, inShape: inShape)]
@@ -98,7 +99,9 @@ func backwardRule(_ node: Node, grad g: Tensor) -> [Tensor?] {
     return [SoftmaxGrad.logSoftmax(y, g)]
   case .crossEntropy(let logp, let labels, let eps):
     return [LossGrad.crossEntropy(logp, labels, eps, g)]
+  case .embedding(let indices, let v):
+    return [EmbeddingGrad.backward(g, indices: indices, vocabulary: v)]
   case .mask(let m):
-    return [g.zipped(m, *)]
+    return [g.zipped(m, K.Mul())]
   }
 }

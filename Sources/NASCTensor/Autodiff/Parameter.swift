@@ -4,7 +4,8 @@
 /// Read `value` to use it in a computation (the result is linked to this parameter); assign `value`
 /// to overwrite it (for finite-difference Hessian-vector products, weight loading, …).
 public final class Parameter {
-  /// The dotted name given at registration ("cells.0.edges.3.sep3.dw1.weight").
+  /// The name given at creation, else the local name of its first registration ("weight");
+  /// `Module.namedParameters()` gives the full dotted paths ("cells.0.edges.3.sep3.dw1.weight").
   public internal(set) var name: String
   /// The group it belongs to, e.g. `.weights` or `.architecture`, so optimizers can be given disjoint sets.
   public let group: ParameterGroup

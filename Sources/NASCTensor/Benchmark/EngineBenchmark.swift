@@ -33,6 +33,8 @@ public struct EngineBenchmarkReport: Sendable {
   public var overheadMicrosPerOp: Double
   /// One row per kernel and shape.
   public var rows: [EngineBenchmarkRow]
+  /// Forward + backward of one DARTS mixed edge (8 candidates) at batch 64, C = 16, 32×32, in ms.
+  public var mixedEdgeMilliseconds: Double
 }
 
 /// Kernel throughput against the machine's own GEMM and memory bandwidth, for the shapes of a DARTS
@@ -42,8 +44,10 @@ public enum EngineBenchmark {
   public static let dartsShapes: [(channels: Int, size: Int)] = [(16, 32), (32, 16), (64, 8), (64, 32)]
 
   /// Runs every measurement with `threads` workers; `progress` receives a line per finished item.
-  public static func run(threads: Int, batch: Int = 64, repeats: Int = 5,
-                         progress: (String) -> Void = { _ in }) -> EngineBenchmarkReport {
+  public static func run(
+    threads: Int, batch: Int = 64, repeats: Int = 5,
+    progress: (String) -> Void = { _ in }
+  ) -> EngineBenchmarkReport {
     let saved = Engine.threads
     Engine.threads = threads
     defer { Engine.threads = saved }
@@ -80,14 +84,18 @@ public enum EngineBenchmark {
           let bytes = 5 * Double(batch * c * h * h) * 4
           bw = bytes / (triad * 1e9) / t
         }
-        let row = EngineBenchmarkRow(kernel: name, channels: c, size: h, batch: batch, milliseconds: t * 1e3,
-                                     gflops: gflops, fractionOfGemm: gflops / gemm, fractionOfBandwidth: bw)
+        let row = EngineBenchmarkRow(
+          kernel: name, channels: c, size: h, batch: batch, milliseconds: t * 1e3,
+          gflops: gflops, fractionOfGemm: gflops / gemm, fractionOfBandwidth: bw)
         rows.append(row)
         progress("\(name) C=\(c) \(h)×\(h): \(format(t * 1e3)) ms")
       }
     }
-    return EngineBenchmarkReport(threads: threads, gemmGFLOPS: gemm, triadGBps: triad,
-                                 overheadMicrosPerOp: overhead, rows: rows)
+    let edge = DartsMixedEdge.measure(batch: batch, repeats: repeats)
+    progress("DARTS mixed edge: \(format(edge)) ms")
+    return EngineBenchmarkReport(
+      threads: threads, gemmGFLOPS: gemm, triadGBps: triad,
+      overheadMicrosPerOp: overhead, rows: rows, mixedEdgeMilliseconds: edge)
   }
 
   /// Seconds of the fastest of `repeats` runs of `body` (after one warm-up run).
@@ -108,8 +116,9 @@ public enum EngineBenchmark {
     let a = Tensor.randn([n, n], rng: &rng), b = Tensor.randn([n, n], rng: &rng)
     let c = Tensor.zeros([n, n])
     let t = bestTime(repeats: repeats) {
-      BLAS.parallelGemm(transA: false, transB: false, m: n, n: n, k: n, a: a.storage.pointer, lda: n,
-                        b: b.storage.pointer, ldb: n, beta: 0, c: c.storage.pointer, ldc: n)
+      BLAS.parallelGemm(
+        transA: false, transB: false, m: n, n: n, k: n, a: a.storage.pointer, lda: n,
+        b: b.storage.pointer, ldb: n, beta: 0, c: c.storage.pointer, ldc: n)
     }
     return 2 * Double(n * n * n) / t / 1e9
   }

@@ -28,7 +28,7 @@ enum BLAS {
       Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
   }
 
-  /// The same product as `gemm`, with the columns of C split over `Engine.threads` workers
+  /// The same product as `gemm`, with the columns of C split into chunks for the engine's workers
   /// (deterministic: each column block is computed by exactly one single-threaded call).
   static func parallelGemm(
     transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
@@ -38,8 +38,8 @@ enum BLAS {
     let a = SendablePointer(UnsafeMutablePointer(mutating: a))
     let b = SendablePointer(UnsafeMutablePointer(mutating: b))
     let c = SendablePointer(c)
-    let chunks = n >= 64 ? Engine.threads : 1
-    parallelChunks((n + 15) / 16, chunks: chunks) { _, r in
+    let blocks = (n + 15) / 16
+    parallelChunks(blocks, chunks: n >= 64 ? Engine.workChunks(blocks) : 1) { _, r in
       let lo = r.lowerBound * 16
       let hi = min(n, r.upperBound * 16)
       if hi <= lo { return }

@@ -1,14 +1,17 @@
 import Dispatch
+import Foundation
+import Synchronization
 
 /// Engine-wide execution settings.
 public enum Engine {
-  nonisolated(unsafe) private static var _threads = 2
+  nonisolated(unsafe) private static var _threads = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
-  /// The number of worker threads kernels split their work into (default 2).
+  /// The number of worker threads kernels run on (default: the active processors).
   ///
-  /// Work is always partitioned into `threads` fixed chunks and partial sums are reduced in chunk
-  /// order, so results depend on this number but not on scheduling: the same seed and thread count
-  /// give the same bits.
+  /// Kernels split their work into `workChunks(_:)` fixed chunks, which the workers claim one at a
+  /// time (a slow or shared core simply takes fewer), and partial sums are reduced in chunk order. The
+  /// chunking is max(8, 2·threads), so results depend on scheduling not at all and on the thread count
+  /// only beyond 4 threads: the same seed and thread count always give the same bits.
   public static var threads: Int {
     get { _threads }
     set {
@@ -16,50 +19,56 @@ public enum Engine {
       _threads = newValue
     }
   }
+
+  /// The number of chunks `n` independent work items are split into.
+  static func workChunks(_ n: Int) -> Int { max(1, min(n, max(8, 2 * threads))) }
 }
 
 /// A raw pointer that may cross into `concurrentPerform` workers; each worker writes a disjoint range.
-@usableFromInline
 struct SendablePointer: @unchecked Sendable {
-  @usableFromInline let p: UnsafeMutablePointer<Float>
-  @usableFromInline init(_ p: UnsafeMutablePointer<Float>) { self.p = p }
+  let p: UnsafeMutablePointer<Float>
+  init(_ p: UnsafeMutablePointer<Float>) { self.p = p }
 }
 
-/// Splits `0..<n` into `min(chunks, n)` contiguous, deterministic ranges and runs `body(chunk, range)`
-/// for each, in parallel when there is more than one chunk.
-@inlinable
-func parallelChunks(
-  _ n: Int, chunks requested: Int = Engine.threads, _ body: (Int, Range<Int>) -> Void
-) {
-  let chunks = max(1, min(requested, n))
-  if chunks == 1 {
-    if n > 0 { body(0, 0..<n) }
+/// The next chunk to claim.
+final class ChunkCounter: Sendable {
+  let next = Atomic<Int>(0)
+}
+
+/// Splits `0..<n` into `chunks` (default `Engine.workChunks(n)`) contiguous ranges fixed by `n` and
+/// `chunks` alone, and runs `body(chunk, range)` for each on up to `Engine.threads` workers that claim
+/// chunks dynamically. `body` must only write what its chunk owns (per-chunk partial sums included).
+func parallelChunks(_ n: Int, chunks requested: Int? = nil, _ body: (Int, Range<Int>) -> Void) {
+  if n <= 0 { return }
+  let chunks = max(1, min(requested ?? Engine.workChunks(n), n))
+  let workers = min(Engine.threads, chunks)
+  if workers == 1 {
+    for c in 0..<chunks { body(c, (n * c / chunks)..<(n * (c + 1) / chunks)) }
     return
   }
-  let run: (Int) -> Void = { c in
-    let lo = n * c / chunks
-    let hi = n * (c + 1) / chunks
-    body(c, lo..<hi)
-  }
-  withoutActuallyEscaping(run) { r in
-    let box = UncheckedSendable(r)
-    DispatchQueue.concurrentPerform(iterations: chunks) { c in box.value(c) }
+  let counter = ChunkCounter()
+  withoutActuallyEscaping(body) { b in
+    let box = UncheckedSendable(b)
+    DispatchQueue.concurrentPerform(iterations: workers) { _ in
+      while true {
+        let c = counter.next.wrappingAdd(1, ordering: .relaxed).oldValue
+        if c >= chunks { break }
+        box.value(c, (n * c / chunks)..<(n * (c + 1) / chunks))
+      }
+    }
   }
 }
 
-/// Runs `body(i)` for every `i` in `0..<n`, split over `Engine.threads` chunks.
-@inlinable
-func parallelFor(_ n: Int, minimumPerChunk: Int = 1, _ body: (Int) -> Void) {
-  let chunks = minimumPerChunk > 1 ? min(Engine.threads, max(1, n / minimumPerChunk)) : Engine.threads
-  parallelChunks(n, chunks: chunks) { _, r in
+/// Runs `body(i)` for every `i` in `0..<n`, split into chunks.
+func parallelFor(_ n: Int, _ body: (Int) -> Void) {
+  parallelChunks(n) { _, r in
     for i in r { body(i) }
   }
 }
 
 /// Carries a non-Sendable value (a non-escaping kernel body) into `concurrentPerform`; safe because the
 /// workers finish before `parallelChunks` returns and each writes a disjoint range.
-@usableFromInline
 struct UncheckedSendable<T>: @unchecked Sendable {
-  @usableFromInline let value: T
-  @usableFromInline init(_ value: T) { self.value = value }
+  let value: T
+  init(_ value: T) { self.value = value }
 }

@@ -29,5 +29,8 @@ public final class TensorStorage: @unchecked Sendable {
     return s
   }
 
-  deinit { StoragePool.deallocate(UnsafeMutableRawPointer(pointer), bytes: max(count, 1) * MemoryLayout<Float>.stride) }
+  deinit {
+    StoragePool.deallocate(
+      UnsafeMutableRawPointer(pointer), bytes: max(count, 1) * MemoryLayout<Float>.stride)
+  }
 }

@@ -13,7 +13,8 @@ public struct Tensor: @unchecked Sendable {
 
   /// Wraps existing storage; `shape` must describe exactly `storage.count` elements.
   init(storage: TensorStorage, shape: [Int], node: Node? = nil) {
-    precondition(shape.reduce(1, *) == storage.count, "shape \(shape) does not match \(storage.count) elements")
+    precondition(
+      shape.reduce(1, *) == storage.count, "shape \(shape) does not match \(storage.count) elements")
     self.storage = storage
     self.shape = shape
     self.node = node
@@ -52,10 +53,9 @@ public struct Tensor: @unchecked Sendable {
 
   /// Samples from N(mean, std²) drawn from `rng`.
   public static func randn(_ shape: [Int], mean: Float = 0, std: Float = 1, rng: inout RNG) -> Tensor {
-    var t = Tensor(uninitializedShape: shape)
+    let t = Tensor(uninitializedShape: shape)
     let p = t.storage.pointer
     for i in 0..<t.count { p[i] = mean + std * rng.nextNormal() }
-    t.node = nil
     return t
   }
 

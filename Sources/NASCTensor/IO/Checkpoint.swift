@@ -14,7 +14,9 @@ public enum Checkpoint {
       d["optimizer.\(name).lr"] = Tensor(opt.learningRate)
     }
     for (k, t) in extra {
-      guard d[k] == nil else { throw CheckpointError.corrupt("extra tensor '\(k)' clashes with a model tensor") }
+      guard d[k] == nil else {
+        throw CheckpointError.corrupt("extra tensor '\(k)' clashes with a model tensor")
+      }
       d[k] = t
     }
     try Safetensors.write(d, metadata: metadata, to: url)

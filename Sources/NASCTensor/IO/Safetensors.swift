@@ -47,7 +47,9 @@ public enum Safetensors {
     for n in names {
       let t = tensors[n]!
       let bytes = t.count * 4
-      entries.append("\(jsonString(n)):{\"dtype\":\"F32\",\"shape\":[\(t.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + bytes)]}")
+      entries.append(
+        "\(jsonString(n)):{\"dtype\":\"F32\",\"shape\":[\(t.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + bytes)]}"
+      )
       offset += bytes
     }
     var header = Array("{\(entries.joined(separator: ","))}".utf8)
@@ -60,9 +62,14 @@ public enum Safetensors {
       let t = tensors[n]!
       t.withUnsafeBufferPointer { b in
         #if _endian(big)
-          for v in b { var le = v.bitPattern.littleEndian; withUnsafeBytes(of: &le) { data.append(contentsOf: $0) } }
+          for v in b {
+            var le = v.bitPattern.littleEndian; withUnsafeBytes(of: &le) { data.append(contentsOf: $0) }
+          }
         #else
-          data.append(UnsafeBufferPointer(start: UnsafeRawPointer(b.baseAddress!).assumingMemoryBound(to: UInt8.self), count: b.count * 4))
+          data.append(
+            UnsafeBufferPointer(
+              start: UnsafeRawPointer(b.baseAddress!).assumingMemoryBound(to: UInt8.self), count: b.count * 4)
+          )
         #endif
       }
     }
@@ -72,10 +79,15 @@ public enum Safetensors {
   /// Parses safetensors bytes; throws `CheckpointError` on anything malformed.
   public static func decode(_ data: Data) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
     guard data.count >= 8 else { throw CheckpointError.corrupt("file shorter than the 8-byte header length") }
-    let len = data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
-    guard len <= UInt64(data.count - 8) else { throw CheckpointError.corrupt("header length \(len) exceeds file size") }
+    let len = data.prefix(8).enumerated().reduce(UInt64(0)) {
+      $0 | UInt64($1.element) << (8 * UInt64($1.offset))
+    }
+    guard len <= UInt64(data.count - 8) else {
+      throw CheckpointError.corrupt("header length \(len) exceeds file size")
+    }
     let headerData = data.subdata(in: 8..<(8 + Int(len)))
-    guard let obj = try? JSONSerialization.jsonObject(with: headerData), let header = obj as? [String: Any] else {
+    guard let obj = try? JSONSerialization.jsonObject(with: headerData), let header = obj as? [String: Any]
+    else {
       throw CheckpointError.corrupt("header is not a JSON object")
     }
     let body = 8 + Int(len)
@@ -84,7 +96,9 @@ public enum Safetensors {
     var metadata: [String: String] = [:]
     for (name, value) in header {
       if name == "__metadata__" {
-        guard let m = value as? [String: String] else { throw CheckpointError.corrupt("__metadata__ must map strings to strings") }
+        guard let m = value as? [String: String] else {
+          throw CheckpointError.corrupt("__metadata__ must map strings to strings")
+        }
         metadata = m
         continue
       }
@@ -92,11 +106,17 @@ public enum Safetensors {
         let shape = (e["shape"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
         let offs = (e["data_offsets"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }), offs.count == 2
       else { throw CheckpointError.corrupt("bad entry for tensor '\(name)'") }
+      guard (e["shape"] as? [Any])?.count == shape.count else {
+        throw CheckpointError.corrupt("shape of '\(name)' must be a list of integers")
+      }
       guard dtype == "F32" else { throw CheckpointError.unsupportedDType(name, dtype) }
-      guard shape.allSatisfy({ $0 >= 0 }) else { throw CheckpointError.corrupt("negative extent in '\(name)'") }
+      guard shape.allSatisfy({ $0 >= 0 }) else {
+        throw CheckpointError.corrupt("negative extent in '\(name)'")
+      }
       let count = shape.reduce(1, *)
       guard offs[0] >= 0, offs[1] >= offs[0], offs[1] <= bodySize, offs[1] - offs[0] == count * 4 else {
-        throw CheckpointError.corrupt("data offsets \(offs) of '\(name)' do not fit shape \(shape) in \(bodySize) bytes")
+        throw CheckpointError.corrupt(
+          "data offsets \(offs) of '\(name)' do not fit shape \(shape) in \(bodySize) bytes")
       }
       let t = Tensor(uninitializedShape: shape)
       data.withUnsafeBytes { raw in
@@ -113,10 +133,12 @@ public enum Safetensors {
   }
 
   /// Writes a safetensors file atomically: a temporary file in the same directory, then `rename`.
-  public static func write(_ tensors: [String: Tensor], metadata: [String: String] = [:], to url: URL) throws {
+  public static func write(_ tensors: [String: Tensor], metadata: [String: String] = [:], to url: URL) throws
+  {
     let data = encode(tensors, metadata: metadata)
     let tmp = url.deletingLastPathComponent()
-      .appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt64.random(in: 0..<UInt64.max))")
+      .appendingPathComponent(
+        ".\(url.lastPathComponent).tmp-\(getpid())-\(UInt64.random(in: 0..<UInt64.max))")
     do {
       try data.write(to: tmp)
     } catch {

@@ -13,9 +13,12 @@ public final class Conv2d: Module, UnaryLayer {
   public let config: Conv2DConfig
 
   /// A square-kernel convolution.
-  public init(_ cin: Int, _ cout: Int, kernel: Int, stride: Int = 1, padding: Int = 0, dilation: Int = 1,
-              groups: Int = 1, rng: inout RNG) {
-    precondition(cin % groups == 0 && cout % groups == 0, "channels \(cin)→\(cout) not divisible by \(groups)")
+  public init(
+    _ cin: Int, _ cout: Int, kernel: Int, stride: Int = 1, padding: Int = 0, dilation: Int = 1,
+    groups: Int = 1, rng: inout RNG
+  ) {
+    precondition(
+      cin % groups == 0 && cout % groups == 0, "channels \(cin)→\(cout) not divisible by \(groups)")
     config = Conv2DConfig(stride: stride, padding: padding, dilation: dilation, groups: groups)
     let fanIn = cin / groups * kernel * kernel
     let bound = 1 / Float(fanIn).squareRoot()
@@ -29,7 +32,8 @@ public final class Conv2d: Module, UnaryLayer {
     self.config = config
     let fanIn = cin / config.groups * kernelH * kernelW
     let bound = 1 / Float(fanIn).squareRoot()
-    weight = Parameter(.uniform([cout, cin / config.groups, kernelH, kernelW], low: -bound, high: bound, rng: &rng))
+    weight = Parameter(
+      .uniform([cout, cin / config.groups, kernelH, kernelW], low: -bound, high: bound, rng: &rng))
     super.init()
     register("weight", weight)
   }
@@ -50,9 +54,17 @@ public final class BatchNorm2d: Module, UnaryLayer {
   public var momentum: Float
   /// Added to the variance.
   public var eps: Float
+  /// When set, training batches are normalised in independent slices of this many samples ("ghost
+  /// batches"); each slice updates the running statistics.
+  public var ghostBatchSize: Int?
 
   /// `affine: false` is the DARTS search setting.
-  public init(_ channels: Int, affine: Bool = true, momentum: Float = 0.1, eps: Float = 1e-5) {
+  public init(
+    _ channels: Int, affine: Bool = true, momentum: Float = 0.1, eps: Float = 1e-5,
+    ghostBatchSize: Int? = nil
+  ) {
+    precondition(ghostBatchSize.map { $0 > 1 } ?? true, "ghost batches need more than one sample")
+    self.ghostBatchSize = ghostBatchSize
     weight = affine ? Parameter(.ones([channels])) : nil
     bias = affine ? Parameter(.zeros([channels])) : nil
     stats = BatchNormStats(channels: channels)
@@ -66,8 +78,19 @@ public final class BatchNorm2d: Module, UnaryLayer {
 
   /// Normalises `x` (batch statistics in training mode, running statistics in eval mode).
   public func callAsFunction(_ x: Tensor) -> Tensor {
-    batchNorm(x, weight: weight?.value, bias: bias?.value, stats: stats, training: isTraining,
-              momentum: momentum, eps: eps)
+    if isTraining, let ghost = ghostBatchSize, x.shape[0] > ghost {
+      let n = x.shape[0]
+      let sizes = stride(from: 0, to: n, by: ghost).map { min(ghost, n - $0) }
+      let parts = x.split(sizes: sizes, axis: 0).map {
+        batchNorm(
+          $0, weight: weight?.value, bias: bias?.value, stats: stats, training: true,
+          momentum: momentum, eps: eps)
+      }
+      return concat(parts, axis: 0)
+    }
+    return batchNorm(
+      x, weight: weight?.value, bias: bias?.value, stats: stats, training: isTraining,
+      momentum: momentum, eps: eps)
   }
 }
 

@@ -27,7 +27,8 @@ open class Module {
   /// Registers `parameter` under `name` and returns it.
   @discardableResult
   public func register(_ name: String, _ parameter: Parameter) -> Parameter {
-    precondition(!name.isEmpty && !name.contains("."), "parameter name '\(name)' must be non-empty without dots")
+    precondition(
+      !name.isEmpty && !name.contains("."), "parameter name '\(name)' must be non-empty without dots")
     if parameter.name.isEmpty { parameter.name = name }
     ownParameters.append((name, parameter))
     return parameter

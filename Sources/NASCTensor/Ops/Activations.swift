@@ -1,7 +1,7 @@
 extension Tensor {
   /// max(x, 0) elementwise.
   public func relu() -> Tensor {
-    var y = mapped { $0 > 0 ? $0 : 0 }
+    var y = mapped(K.Relu())
     let saved = y.detached()
     y.record(.relu(saved), self)
     return y
@@ -9,14 +9,14 @@ extension Tensor {
 
   /// min(max(x, 0), 6) elementwise.
   public func relu6() -> Tensor {
-    var y = mapped { min(max($0, 0), 6) }
+    var y = mapped(K.Relu6())
     y.record(.relu6(self.detached()), self)
     return y
   }
 
   /// Hyperbolic tangent elementwise.
   public func tanh() -> Tensor {
-    var y = mapped { _tanhf($0) }
+    var y = mapped(K.Tanh())
     let saved = y.detached()
     y.record(.tanh(saved), self)
     return y
@@ -24,7 +24,7 @@ extension Tensor {
 
   /// Logistic sigmoid 1 / (1 + e^−x) elementwise.
   public func sigmoid() -> Tensor {
-    var y = mapped { 1 / (1 + _expf(-$0)) }
+    var y = mapped(K.Sigmoid())
     let saved = y.detached()
     y.record(.sigmoid(saved), self)
     return y
@@ -40,8 +40,8 @@ extension Tensor {
 }
 
 enum ActivationGrad {
-  static func relu(_ y: Tensor, _ g: Tensor) -> Tensor { g.zipped(y) { $1 > 0 ? $0 : 0 } }
-  static func relu6(_ x: Tensor, _ g: Tensor) -> Tensor { g.zipped(x) { ($1 > 0 && $1 < 6) ? $0 : 0 } }
-  static func tanh(_ y: Tensor, _ g: Tensor) -> Tensor { g.zipped(y) { $0 * (1 - $1 * $1) } }
-  static func sigmoid(_ y: Tensor, _ g: Tensor) -> Tensor { g.zipped(y) { $0 * $1 * (1 - $1) } }
+  static func relu(_ y: Tensor, _ g: Tensor) -> Tensor { g.zipped(y, K.ReluGrad()) }
+  static func relu6(_ x: Tensor, _ g: Tensor) -> Tensor { g.zipped(x, K.Relu6Grad()) }
+  static func tanh(_ y: Tensor, _ g: Tensor) -> Tensor { g.zipped(y, K.TanhGrad()) }
+  static func sigmoid(_ y: Tensor, _ g: Tensor) -> Tensor { g.zipped(y, K.SigmoidGrad()) }
 }

@@ -51,21 +51,12 @@ public func batchNorm(
         parallelFor(c) { ch in
           var s: Double = 0
           for b in 0..<n {
-            let p = xp.p + (b * c + ch) * inner
-            var ls: Float = 0
-            for i in 0..<inner { ls += p[i] }
-            s += Double(ls)
+            s += Double(Reduce.sum(xp.p + (b * c + ch) * inner, inner))
           }
           let mu = Float(s / Double(m))
           var q: Double = 0
           for b in 0..<n {
-            let p = xp.p + (b * c + ch) * inner
-            var lq: Float = 0
-            for i in 0..<inner {
-              let d = p[i] - mu
-              lq += d * d
-            }
-            q += Double(lq)
+            q += Double(Reduce.sumSquaredDeviation(xp.p + (b * c + ch) * inner, inner, mean: mu))
           }
           mp.p[ch] = mu
           vp.p[ch] = Float(q / Double(m))
@@ -93,7 +84,8 @@ public func batchNorm(
   }
   var y = Tensor(uninitializedShape: x.shape)
   let yp = SendablePointer(y.storage.pointer)
-  let wp = weight.map { SendablePointer($0.storage.pointer) }, bp = bias.map { SendablePointer($0.storage.pointer) }
+  let wp = weight.map { SendablePointer($0.storage.pointer) },
+    bp = bias.map { SendablePointer($0.storage.pointer) }
   mean.withUnsafeBufferPointer { mb in
     invStd.withUnsafeBufferPointer { ib in
       let mp = SendablePointer(UnsafeMutablePointer(mutating: mb.baseAddress!))
@@ -107,7 +99,8 @@ public func batchNorm(
       }
     }
   }
-  let saved = BatchNormSaved(x: x.detached(), mean: mean, invStd: invStd, weight: weight?.detached(), training: useBatch)
+  let saved = BatchNormSaved(
+    x: x.detached(), mean: mean, invStd: invStd, weight: weight?.detached(), training: useBatch)
   var inputs = [x]
   inputs.append(weight ?? Tensor.zeros([0]))
   inputs.append(bias ?? Tensor.zeros([0]))
@@ -135,12 +128,8 @@ enum BatchNormGrad {
               let mu = mp.p[ch], istd = ip.p[ch]
               var sg: Double = 0, sgx: Double = 0
               for b in 0..<n {
-                let xr = xp.p + (b * c + ch) * inner, gr = gp.p + (b * c + ch) * inner
-                var a: Float = 0, bb: Float = 0
-                for i in 0..<inner {
-                  a += gr[i]
-                  bb += gr[i] * (xr[i] - mu)
-                }
+                let (a, bb) = Reduce.sumAndCenteredDot(
+                  gp.p + (b * c + ch) * inner, xp.p + (b * c + ch) * inner, inner, mean: mu)
                 sg += Double(a)
                 sgx += Double(bb)
               }
@@ -155,10 +144,9 @@ enum BatchNormGrad {
                 for b in 0..<n {
                   let xr = xp.p + (b * c + ch) * inner, gr = gp.p + (b * c + ch) * inner
                   let dr = dxp.p + (b * c + ch) * inner
-                  for i in 0..<inner {
-                    let xhat = (xr[i] - mu) * istd
-                    dr[i] = k * (gr[i] - meanG - xhat * meanGX)
-                  }
+                  // k·(g − meanG − (x − μ)·istd·meanGX) = k·g + (c0 + c1·x)
+                  let c1 = -k * istd * meanGX, c0 = -k * meanG - c1 * mu
+                  for i in 0..<inner { dr[i] = k * gr[i] + (c0 + c1 * xr[i]) }
                 }
               } else {
                 for b in 0..<n {
@@ -171,6 +159,8 @@ enum BatchNormGrad {
         }
       }
     }
-    return [dx, needW ? Tensor(shape: [c], scalars: dgamma) : nil, needB ? Tensor(shape: [c], scalars: dbeta) : nil]
+    return [
+      dx, needW ? Tensor(shape: [c], scalars: dgamma) : nil, needB ? Tensor(shape: [c], scalars: dbeta) : nil,
+    ]
   }
 }

@@ -17,15 +17,19 @@ public struct Conv2DConfig: Hashable, Sendable {
 
   /// A square configuration.
   public init(stride: Int = 1, padding: Int = 0, dilation: Int = 1, groups: Int = 1) {
-    self.init(strideH: stride, strideW: stride, padH: padding, padW: padding,
-              dilationH: dilation, dilationW: dilation, groups: groups)
+    self.init(
+      strideH: stride, strideW: stride, padH: padding, padW: padding,
+      dilationH: dilation, dilationW: dilation, groups: groups)
   }
 
   /// A configuration with separate H and W values (e.g. the 1×7 / 7×1 convs).
-  public init(strideH: Int, strideW: Int, padH: Int, padW: Int, dilationH: Int = 1, dilationW: Int = 1,
-              groups: Int = 1) {
-    precondition(strideH >= 1 && strideW >= 1 && dilationH >= 1 && dilationW >= 1 && groups >= 1,
-                 "stride, dilation and groups must be positive")
+  public init(
+    strideH: Int, strideW: Int, padH: Int, padW: Int, dilationH: Int = 1, dilationW: Int = 1,
+    groups: Int = 1
+  ) {
+    precondition(
+      strideH >= 1 && strideW >= 1 && dilationH >= 1 && dilationW >= 1 && groups >= 1,
+      "stride, dilation and groups must be positive")
     precondition(padH >= 0 && padW >= 0, "padding must be non-negative")
     self.strideH = strideH; self.strideW = strideW; self.padH = padH; self.padW = padW
     self.dilationH = dilationH; self.dilationW = dilationW; self.groups = groups
@@ -40,7 +44,8 @@ struct ConvGeometry {
   var coutG: Int { cout / cfg.groups }
   var kdim: Int { cinG * kh * kw }
   var isPointwise: Bool {
-    kh == 1 && kw == 1 && cfg.strideH == 1 && cfg.strideW == 1 && cfg.padH == 0 && cfg.padW == 0 && cfg.groups == 1
+    kh == 1 && kw == 1 && cfg.strideH == 1 && cfg.strideW == 1 && cfg.padH == 0 && cfg.padW == 0
+      && cfg.groups == 1
   }
   var isDepthwise: Bool { cfg.groups == cin && cout == cin && cin > 1 }
 
@@ -50,8 +55,11 @@ struct ConvGeometry {
     n = x[0]; cin = x[1]; h = x[2]; self.w = x[3]
     cout = w[0]; kh = w[2]; kw = w[3]
     self.cfg = cfg
-    precondition(cin % cfg.groups == 0 && cout % cfg.groups == 0, "channels \(cin)→\(cout) not divisible by groups \(cfg.groups)")
-    precondition(w[1] == cin / cfg.groups, "weight \(w) does not fit \(cin) input channels in \(cfg.groups) groups")
+    precondition(
+      cin % cfg.groups == 0 && cout % cfg.groups == 0,
+      "channels \(cin)→\(cout) not divisible by groups \(cfg.groups)")
+    precondition(
+      w[1] == cin / cfg.groups, "weight \(w) does not fit \(cin) input channels in \(cfg.groups) groups")
     oh = (h + 2 * cfg.padH - cfg.dilationH * (kh - 1) - 1) / cfg.strideH + 1
     ow = (self.w + 2 * cfg.padW - cfg.dilationW * (kw - 1) - 1) / cfg.strideW + 1
     precondition(oh > 0 && ow > 0, "conv2d output would be empty for input \(x), kernel \(kh)×\(kw)")
@@ -77,7 +85,7 @@ public func conv2d(_ x: Tensor, weight: Tensor, config: Conv2DConfig = Conv2DCon
   let g = ConvGeometry(x: x.shape, w: weight.shape, cfg: config)
   var y: Tensor
   if g.isDepthwise {
-    y = DepthwiseStride1.applies(g) ? DepthwiseStride1.forward(x, weight, g) : DepthwiseKernels.forward(x, weight, g)
+    y = DepthwiseKernels.bestForward(x, weight, g)
   } else {
     y = DenseConvKernels.forward(x, weight, g)
   }
@@ -89,12 +97,16 @@ public func conv2d(_ x: Tensor, weight: Tensor, config: Conv2DConfig = Conv2DCon
 public func conv2d(
   _ x: Tensor, weight: Tensor, stride: Int = 1, padding: Int = 0, dilation: Int = 1, groups: Int = 1
 ) -> Tensor {
-  conv2d(x, weight: weight, config: Conv2DConfig(stride: stride, padding: padding, dilation: dilation, groups: groups))
+  conv2d(
+    x, weight: weight,
+    config: Conv2DConfig(stride: stride, padding: padding, dilation: dilation, groups: groups))
 }
 
 enum DenseConvKernels {
   /// Unfolds channels `c0..<c0+cinG` of one image into col[K × OH·OW].
-  static func im2col(_ x: UnsafePointer<Float>, _ g: ConvGeometry, c0: Int, into col: UnsafeMutablePointer<Float>) {
+  static func im2col(
+    _ x: UnsafePointer<Float>, _ g: ConvGeometry, c0: Int, into col: UnsafeMutablePointer<Float>
+  ) {
     let ohw = g.oh * g.ow, s = g.cfg
     var row = 0
     for c in 0..<g.cinG {
@@ -132,7 +144,9 @@ enum DenseConvKernels {
   }
 
   /// Adds col[K × OH·OW] back into channels `c0..<c0+cinG` of one image (the transpose of im2col).
-  static func col2im(_ col: UnsafePointer<Float>, _ g: ConvGeometry, c0: Int, into x: UnsafeMutablePointer<Float>) {
+  static func col2im(
+    _ col: UnsafePointer<Float>, _ g: ConvGeometry, c0: Int, into x: UnsafeMutablePointer<Float>
+  ) {
     let ohw = g.oh * g.ow, s = g.cfg
     var row = 0
     for c in 0..<g.cinG {
@@ -160,6 +174,7 @@ enum DenseConvKernels {
   }
 
   static func forward(_ x: Tensor, _ w: Tensor, _ g: ConvGeometry) -> Tensor {
+    if StridedViaStride1.pointwiseApplies(g) { return StridedViaStride1.pointwiseForward(x, w, g) }
     let y = Tensor(uninitializedShape: [g.n, g.cout, g.oh, g.ow])
     let xp = SendablePointer(x.storage.pointer), wp = SendablePointer(w.storage.pointer)
     let yp = SendablePointer(y.storage.pointer)
@@ -167,24 +182,27 @@ enum DenseConvKernels {
     if g.isPointwise {
       parallelChunks(g.n) { _, r in
         for b in r {
-          BLAS.gemm(transA: false, transB: false, m: g.cout, n: ohw, k: g.cin, a: wp.p, lda: g.cin,
-                    b: xp.p + b * inPlane, ldb: ohw, beta: 0, c: yp.p + b * outPlane, ldc: ohw)
+          BLAS.gemm(
+            transA: false, transB: false, m: g.cout, n: ohw, k: g.cin, a: wp.p, lda: g.cin,
+            b: xp.p + b * inPlane, ldb: ohw, beta: 0, c: yp.p + b * outPlane, ldc: ohw)
         }
       }
       return y
     }
     let k = g.kdim
     parallelChunks(g.n) { _, r in
-      let col = UnsafeMutablePointer<Float>.allocate(capacity: k * ohw)
-      defer { col.deallocate() }
+      let colStorage = TensorStorage(uninitializedCount: k * ohw)  // pooled: no page faults per chunk
+      let col = colStorage.pointer
       for b in r {
         for grp in 0..<g.cfg.groups {
           im2col(xp.p + b * inPlane, g, c0: grp * g.cinG, into: col)
-          BLAS.gemm(transA: false, transB: false, m: g.coutG, n: ohw, k: k,
-                    a: wp.p + grp * g.coutG * k, lda: k, b: col, ldb: ohw, beta: 0,
-                    c: yp.p + b * outPlane + grp * g.coutG * ohw, ldc: ohw)
+          BLAS.gemm(
+            transA: false, transB: false, m: g.coutG, n: ohw, k: k,
+            a: wp.p + grp * g.coutG * k, lda: k, b: col, ldb: ohw, beta: 0,
+            c: yp.p + b * outPlane + grp * g.coutG * ohw, ldc: ohw)
         }
       }
+      withExtendedLifetime(colStorage) {}  // `col` points into it until here
     }
     return y
   }
@@ -193,10 +211,13 @@ enum DenseConvKernels {
   static func backward(_ x: Tensor, _ w: Tensor, _ dy: Tensor, _ g: ConvGeometry, needX: Bool, needW: Bool)
     -> (Tensor?, Tensor?)
   {
+    if StridedViaStride1.pointwiseApplies(g) {
+      return StridedViaStride1.pointwiseBackward(x, w, dy, g, needX: needX, needW: needW)
+    }
     let dx: Tensor? = needX ? Tensor.zeros(x.shape) : nil
     let k = g.kdim, ohw = g.oh * g.ow, inPlane = g.cin * g.h * g.w, outPlane = g.cout * ohw
     let wCount = w.count
-    let chunks = min(Engine.threads, g.n)
+    let chunks = Engine.workChunks(g.n)
     let partial = needW ? UnsafeMutablePointer<Float>.allocate(capacity: chunks * wCount) : nil
     defer { partial?.deallocate() }
     let xp = SendablePointer(x.storage.pointer), wp = SendablePointer(w.storage.pointer)
@@ -209,34 +230,39 @@ enum DenseConvKernels {
       if g.isPointwise {
         for b in r {
           if let dxp {
-            BLAS.gemm(transA: true, transB: false, m: g.cin, n: ohw, k: g.cout, a: wp.p, lda: g.cin,
-                      b: gp.p + b * outPlane, ldb: ohw, beta: 0, c: dxp.p + b * inPlane, ldc: ohw)
+            BLAS.gemm(
+              transA: true, transB: false, m: g.cin, n: ohw, k: g.cout, a: wp.p, lda: g.cin,
+              b: gp.p + b * outPlane, ldb: ohw, beta: 0, c: dxp.p + b * inPlane, ldc: ohw)
           }
           if let dwc {
-            BLAS.gemm(transA: false, transB: true, m: g.cout, n: g.cin, k: ohw, a: gp.p + b * outPlane, lda: ohw,
-                      b: xp.p + b * inPlane, ldb: ohw, beta: 1, c: dwc, ldc: g.cin)
+            BLAS.gemm(
+              transA: false, transB: true, m: g.cout, n: g.cin, k: ohw, a: gp.p + b * outPlane, lda: ohw,
+              b: xp.p + b * inPlane, ldb: ohw, beta: 1, c: dwc, ldc: g.cin)
           }
         }
         return
       }
-      let col = UnsafeMutablePointer<Float>.allocate(capacity: k * ohw)
-      defer { col.deallocate() }
+      let colStorage = TensorStorage(uninitializedCount: k * ohw)  // pooled: no page faults per chunk
+      let col = colStorage.pointer
       for b in r {
         for grp in 0..<g.cfg.groups {
           let dyg = gp.p + b * outPlane + grp * g.coutG * ohw
           let wg = wp.p + grp * g.coutG * k
           if let dwc {
             im2col(xp.p + b * inPlane, g, c0: grp * g.cinG, into: col)
-            BLAS.gemm(transA: false, transB: true, m: g.coutG, n: k, k: ohw, a: dyg, lda: ohw, b: col, ldb: ohw,
-                      beta: 1, c: dwc + grp * g.coutG * k, ldc: k)
+            BLAS.gemm(
+              transA: false, transB: true, m: g.coutG, n: k, k: ohw, a: dyg, lda: ohw, b: col, ldb: ohw,
+              beta: 1, c: dwc + grp * g.coutG * k, ldc: k)
           }
           if let dxp {
-            BLAS.gemm(transA: true, transB: false, m: k, n: ohw, k: g.coutG, a: wg, lda: k, b: dyg, ldb: ohw,
-                      beta: 0, c: col, ldc: ohw)
+            BLAS.gemm(
+              transA: true, transB: false, m: k, n: ohw, k: g.coutG, a: wg, lda: k, b: dyg, ldb: ohw,
+              beta: 0, c: col, ldc: ohw)
             col2im(col, g, c0: grp * g.cinG, into: dxp.p + b * inPlane)
           }
         }
       }
+      withExtendedLifetime(colStorage) {}  // `col` points into it until here
     }
     var dw: Tensor? = nil
     if let partial {

@@ -2,6 +2,26 @@
 /// would waste its time packing. Forward and the fused data+weight backward pass each touch every
 /// plane once; the innermost loops run over contiguous output columns.
 enum DepthwiseKernels {
+  /// Forward by the fastest applicable kernel: stride-1 SIMD, stride-2 via stride-1, else direct.
+  static func bestForward(_ x: Tensor, _ w: Tensor, _ g: ConvGeometry) -> Tensor {
+    if DepthwiseStride1.applies(g) { return DepthwiseStride1.forward(x, w, g) }
+    if StridedViaStride1.applies(g) { return StridedViaStride1.depthwiseForward(x, w, g) }
+    return forward(x, w, g)
+  }
+
+  /// Backward by the same kernel choice as `bestForward`.
+  static func bestBackward(
+    _ x: Tensor, _ w: Tensor, _ dy: Tensor, _ g: ConvGeometry, needX: Bool, needW: Bool
+  ) -> (Tensor?, Tensor?) {
+    if DepthwiseStride1.applies(g) {
+      return DepthwiseStride1.backward(x, w, dy, g, needX: needX, needW: needW)
+    }
+    if StridedViaStride1.applies(g) {
+      return StridedViaStride1.depthwiseBackward(x, w, dy, g, needX: needX, needW: needW)
+    }
+    return backward(x, w, dy, g, needX: needX, needW: needW)
+  }
+
   static func forward(_ x: Tensor, _ w: Tensor, _ g: ConvGeometry) -> Tensor {
     let y = Tensor(uninitializedShape: [g.n, g.cout, g.oh, g.ow])
     let xp = SendablePointer(x.storage.pointer), wp = SendablePointer(w.storage.pointer)
@@ -16,8 +36,10 @@ enum DepthwiseKernels {
   }
 
   @inline(__always)
-  static func forwardPlane(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
-                           _ g: ConvGeometry) {
+  static func forwardPlane(
+    _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+    _ g: ConvGeometry
+  ) {
     let s = g.cfg
     y.update(repeating: 0, count: g.oh * g.ow)
     for ki in 0..<g.kh {
@@ -49,7 +71,7 @@ enum DepthwiseKernels {
     let dx: Tensor? = needX ? Tensor(uninitializedShape: x.shape) : nil
     let taps = g.kh * g.kw, wCount = w.count
     let planes = g.n * g.cin, inPlane = g.h * g.w, outPlane = g.oh * g.ow
-    let chunks = min(Engine.threads, planes)
+    let chunks = Engine.workChunks(planes)
     let partial = UnsafeMutablePointer<Float>.allocate(capacity: chunks * wCount)
     defer { partial.deallocate() }
     let xp = SendablePointer(x.storage.pointer), wp = SendablePointer(w.storage.pointer)

@@ -11,7 +11,7 @@ func elementwiseChunks(_ n: Int, _ body: (Range<Int>) -> Void) {
 extension Tensor {
   /// A new tensor of the same shape with `f` applied to every element (no graph link).
   @inline(__always)
-  func mapped(_ f: (Float) -> Float) -> Tensor {
+  func mapped<F: UnaryKernel>(_ f: F) -> Tensor {
     let out = Tensor(uninitializedShape: shape)
     let x = storage.pointer, y = out.storage.pointer
     elementwiseChunks(count) { r in for i in r { y[i] = f(x[i]) } }
@@ -20,7 +20,7 @@ extension Tensor {
 
   /// A new tensor combining `self` and `other` (same shape) elementwise (no graph link).
   @inline(__always)
-  func zipped(_ other: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
+  func zipped<F: BinaryKernel>(_ other: Tensor, _ f: F) -> Tensor {
     precondition(shape == other.shape, "shapes \(shape) and \(other.shape) differ")
     let out = Tensor(uninitializedShape: shape)
     let a = storage.pointer, b = other.storage.pointer, y = out.storage.pointer
@@ -53,28 +53,28 @@ extension Tensor {
 
 /// Elementwise sum of two tensors of the same shape.
 public func + (a: Tensor, b: Tensor) -> Tensor {
-  var y = a.zipped(b, +)
+  var y = a.zipped(b, K.Add())
   y.record(.add, a, b)
   return y
 }
 
 /// Elementwise difference of two tensors of the same shape.
 public func - (a: Tensor, b: Tensor) -> Tensor {
-  var y = a.zipped(b, -)
+  var y = a.zipped(b, K.Sub())
   y.record(.sub, a, b)
   return y
 }
 
 /// Elementwise product of two tensors of the same shape.
 public func * (a: Tensor, b: Tensor) -> Tensor {
-  var y = a.zipped(b, *)
+  var y = a.zipped(b, K.Mul())
   y.record(.mul(a.detached(), b.detached()), a, b)
   return y
 }
 
 /// Every element multiplied by a constant.
 public func * (a: Tensor, s: Float) -> Tensor {
-  var y = a.mapped { $0 * s }
+  var y = a.mapped(K.Scale(s: s))
   y.record(.mulScalar(s), a)
   return y
 }
@@ -91,21 +91,21 @@ extension Tensor {
   public func scaled(by s: Tensor) -> Tensor {
     precondition(s.count == 1, "scaled(by:) needs a one-element tensor, got \(s.shape)")
     let k = s.storage.pointer[0]
-    var y = mapped { $0 * k }
+    var y = mapped(K.Scale(s: k))
     y.record(.scaleBy(self.detached(), s.detached()), self, s)
     return y
   }
 
   /// `self + c` elementwise, for a constant `c`.
   public func adding(_ c: Float) -> Tensor {
-    var y = mapped { $0 + c }
+    var y = mapped(K.AddScalar(c: c))
     y.record(.identity, self)
     return y
   }
 
   /// Elementwise e^x.
   public func exp() -> Tensor {
-    var y = mapped { _expf($0) }
+    var y = mapped(K.Exp())
     let saved = y.detached()
     y.record(.exp(saved), self)
     return y
@@ -113,7 +113,7 @@ extension Tensor {
 
   /// Elementwise natural logarithm.
   public func log() -> Tensor {
-    var y = mapped { _logf($0) }
+    var y = mapped(K.Log())
     y.record(.log(self.detached()), self)
     return y
   }
@@ -158,32 +158,55 @@ public func sum(_ tensors: [Tensor]) -> Tensor {
 
 enum ElementwiseGrad {
   static func mul(_ a: Tensor, _ b: Tensor, _ g: Tensor) -> [Tensor?] {
-    [g.zipped(b, *), g.zipped(a, *)]
+    [g.zipped(b, K.Mul()), g.zipped(a, K.Mul())]
   }
 
   static func scaleBy(_ x: Tensor, _ s: Tensor, _ g: Tensor) -> [Tensor?] {
     let k = s.storage.pointer[0]
-    let gx = g.mapped { $0 * k }
-    var dot: Double = 0
-    let a = g.storage.pointer, b = x.storage.pointer
-    for i in 0..<g.count { dot += Double(a[i] * b[i]) }
-    return [gx, Tensor(repeating: Float(dot), shape: s.shape)]
+    let gx = g.mapped(K.Scale(s: k))
+    let dot = Reduce.dot(g.storage.pointer, x.storage.pointer, count: g.count)
+    return [gx, Tensor(repeating: dot, shape: s.shape)]
   }
 
-  static func weightedSum(_ xs: [Tensor], _ w: Tensor, _ g: Tensor) -> [Tensor?] {
-    var grads: [Tensor?] = []
-    let wp = w.storage.pointer
-    var dw = [Float](repeating: 0, count: xs.count)
-    let gp = g.storage.pointer
-    for (k, x) in xs.enumerated() {
-      let wk = wp[k]
-      grads.append(g.mapped { $0 * wk })
-      let xp = x.storage.pointer
-      var dot: Double = 0
-      for i in 0..<g.count { dot += Double(gp[i] * xp[i]) }
-      dw[k] = Float(dot)
+  /// One pass per candidate: its gradient w_k·g and the weight gradient Σ g·x_k together, split into
+  /// fixed chunks whose partial dot products are combined in order (deterministic).
+  static func weightedSum(_ xs: [Tensor], _ w: Tensor, _ g: Tensor, need: [Bool]) -> [Tensor?] {
+    let n = g.count, kCount = xs.count
+    let chunks = n < 65_536 ? 1 : Engine.workChunks(n)
+    let outs: [Tensor?] = (0..<kCount).map { need[$0] ? Tensor(uninitializedShape: g.shape) : nil }
+    var partial = [Double](repeating: 0, count: kCount * chunks)
+    let needW = need[kCount]
+    let gp = SendablePointer(g.storage.pointer), wp = w.storage.pointer
+    let xps = xs.map { SendablePointer($0.storage.pointer) }
+    let ops = outs.map { $0.map { SendablePointer($0.storage.pointer) } }
+    let weights = (0..<kCount).map { wp[$0] }
+    partial.withUnsafeMutableBufferPointer { pb in
+      let pp = UncheckedSendable(pb.baseAddress!)
+      parallelChunks(n, chunks: chunks) { c, r in
+        typealias V = SIMD8<Float>
+        for k in 0..<kCount {
+          let x = xps[k].p, o = ops[k]?.p, wk = weights[k], wv = V(repeating: wk)
+          var acc = V()
+          var i = r.lowerBound
+          while i + 8 <= r.upperBound {
+            let gv = UnsafeRawPointer(gp.p + i).loadUnaligned(as: V.self)
+            if let o { UnsafeMutableRawPointer(o + i).storeBytes(of: gv * wv, as: V.self) }
+            if needW { acc += gv * UnsafeRawPointer(x + i).loadUnaligned(as: V.self) }
+            i += 8
+          }
+          var tail: Float = 0
+          while i < r.upperBound {
+            o?[i] = gp.p[i] * wk
+            tail += gp.p[i] * x[i]
+            i += 1
+          }
+          pp.value[k * chunks + c] = Double(acc.sum() + tail)
+        }
+      }
     }
-    grads.append(Tensor(shape: w.shape, scalars: dw))
-    return grads
+    var dw = [Float](repeating: 0, count: kCount)
+    for k in 0..<kCount { dw[k] = Float((0..<chunks).reduce(0.0) { $0 + partial[k * chunks + $1] }) }
+    return outs + [needW ? Tensor(shape: w.shape, scalars: dw) : nil]
   }
+
 }

@@ -1,8 +1,9 @@
 /// Mean cross-entropy of `logits` [N, K] against integer `labels` (N of them, each in 0..<K), with
 /// optional label smoothing ε (PyTorch semantics: target = (1 − ε)·onehot + ε/K).
 public func crossEntropy(logits: Tensor, labels: [Int], labelSmoothing: Float = 0) -> Tensor {
-  precondition(logits.rank == 2 && logits.shape[0] == labels.count,
-               "crossEntropy: logits \(logits.shape) for \(labels.count) labels")
+  precondition(
+    logits.rank == 2 && logits.shape[0] == labels.count,
+    "crossEntropy: logits \(logits.shape) for \(labels.count) labels")
   let n = logits.shape[0], k = logits.shape[1]
   let logp = Tensor.softmaxRows(logits, log: true)
   let lp = logp.storage.pointer

@@ -9,8 +9,9 @@ public struct Pool2DConfig: Hashable, Sendable {
 
   /// A pooling window; `stride` defaults to `kernel`, as in PyTorch.
   public init(kernel: Int, stride: Int? = nil, padding: Int = 0) {
-    precondition(kernel >= 1 && (stride ?? kernel) >= 1 && padding >= 0 && 2 * padding <= kernel,
-                 "bad pooling window k\(kernel) s\(stride ?? kernel) p\(padding)")
+    precondition(
+      kernel >= 1 && (stride ?? kernel) >= 1 && padding >= 0 && 2 * padding <= kernel,
+      "bad pooling window k\(kernel) s\(stride ?? kernel) p\(padding)")
     self.kernel = kernel
     self.stride = stride ?? kernel
     self.padding = padding
@@ -23,39 +24,16 @@ public struct Pool2DConfig: Hashable, Sendable {
   }
 }
 
-/// Max pooling over k×k windows of an NCHW tensor (padding never wins).
+/// Max pooling over k×k windows of an NCHW tensor (padding never wins; the first maximum in
+/// row-major window order wins ties, as in PyTorch).
 public func maxPool2d(_ x: Tensor, _ cfg: Pool2DConfig) -> Tensor {
   precondition(x.rank == 4, "maxPool2d needs NCHW, got \(x.shape)")
-  let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-  let oh = cfg.outSize(h), ow = cfg.outSize(w)
-  var y = Tensor(uninitializedShape: [n, c, oh, ow])
+  let outCount = x.shape[0] * x.shape[1] * cfg.outSize(x.shape[2]) * cfg.outSize(x.shape[3])
   let needIdx = GradMode.isEnabled && x.requiresGrad
-  let idx = TensorStorage(uninitializedCount: needIdx ? n * c * oh * ow : 0)
-  let xp = SendablePointer(x.storage.pointer), yp = SendablePointer(y.storage.pointer)
+  // Winning input indices for backward, as Int32 in a 4-byte-per-element storage.
+  let idx = TensorStorage(uninitializedCount: needIdx ? outCount : 0)
   let ip = UnsafeMutableRawPointer(idx.pointer).bindMemory(to: Int32.self, capacity: max(idx.count, 1))
-  let ipS = SendableIndexPointer(ip)
-  parallelChunks(n * c) { _, r in
-    for p in r {
-      let xpl = xp.p + p * h * w, ypl = yp.p + p * oh * ow, ipl = ipS.p + p * oh * ow
-      for i in 0..<oh {
-        let h0 = i * cfg.stride - cfg.padding
-        let hs = max(h0, 0), he = min(h0 + cfg.kernel, h)
-        for j in 0..<ow {
-          let w0 = j * cfg.stride - cfg.padding
-          let ws = max(w0, 0), we = min(w0 + cfg.kernel, w)
-          var best = -Float.infinity, bi = hs * w + ws
-          for a in hs..<he {
-            for b in ws..<we where xpl[a * w + b] > best {
-              best = xpl[a * w + b]
-              bi = a * w + b
-            }
-          }
-          ypl[i * ow + j] = best
-          if needIdx { ipl[i * ow + j] = Int32(bi) }
-        }
-      }
-    }
-  }
+  var y = PoolKernels.maxForward(x, cfg, indices: needIdx ? ip : nil)
   y.record(.maxPool(indices: idx, inShape: x.shape), x)
   return y
 }
@@ -63,28 +41,85 @@ public func maxPool2d(_ x: Tensor, _ cfg: Pool2DConfig) -> Tensor {
 /// Average pooling over k×k windows; padded positions are not counted (`count_include_pad=False`).
 public func avgPool2d(_ x: Tensor, _ cfg: Pool2DConfig) -> Tensor {
   precondition(x.rank == 4, "avgPool2d needs NCHW, got \(x.shape)")
-  let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-  let oh = cfg.outSize(h), ow = cfg.outSize(w)
-  var y = Tensor(uninitializedShape: [n, c, oh, ow])
-  let xp = SendablePointer(x.storage.pointer), yp = SendablePointer(y.storage.pointer)
-  parallelChunks(n * c) { _, r in
-    for p in r {
-      let xpl = xp.p + p * h * w, ypl = yp.p + p * oh * ow
-      for i in 0..<oh {
-        let h0 = i * cfg.stride - cfg.padding
-        let hs = max(h0, 0), he = min(h0 + cfg.kernel, h)
-        for j in 0..<ow {
-          let w0 = j * cfg.stride - cfg.padding
-          let ws = max(w0, 0), we = min(w0 + cfg.kernel, w)
-          var s: Float = 0
-          for a in hs..<he { for b in ws..<we { s += xpl[a * w + b] } }
-          ypl[i * ow + j] = s / Float((he - hs) * (we - ws))
+  var y = PoolKernels.avgForward(x, cfg)
+  y.record(.avgPool(inShape: x.shape, cfg), x)
+  return y
+}
+
+/// Pooling kernels: the SIMD stride-1 path, stride 2 through it, else direct loops.
+enum PoolKernels {
+  static func maxForward(_ x: Tensor, _ cfg: Pool2DConfig, indices: UnsafeMutablePointer<Int32>?) -> Tensor {
+    if PoolingStride1.applies(cfg) { return PoolingStride1.maxForward(x, cfg, indices: indices) }
+    if StridedViaStride1.poolApplies(cfg) {
+      return StridedViaStride1.maxPoolForward(
+        x, cfg, oh: cfg.outSize(x.shape[2]), ow: cfg.outSize(x.shape[3]), indices: indices)
+    }
+    return maxDirect(x, cfg, indices: indices)
+  }
+
+  static func avgForward(_ x: Tensor, _ cfg: Pool2DConfig) -> Tensor {
+    if PoolingStride1.applies(cfg) { return PoolingStride1.avgForward(x, cfg) }
+    if StridedViaStride1.poolApplies(cfg) {
+      return StridedViaStride1.avgPoolForward(
+        x, cfg, oh: cfg.outSize(x.shape[2]), ow: cfg.outSize(x.shape[3]))
+    }
+    return avgDirect(x, cfg)
+  }
+
+  static func maxDirect(_ x: Tensor, _ cfg: Pool2DConfig, indices: UnsafeMutablePointer<Int32>?) -> Tensor {
+    let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+    let oh = cfg.outSize(h), ow = cfg.outSize(w)
+    let y = Tensor(uninitializedShape: [n, c, oh, ow])
+    let xp = SendablePointer(x.storage.pointer), yp = SendablePointer(y.storage.pointer)
+    let ipS = indices.map { SendableIndexPointer($0) }
+    parallelChunks(n * c) { _, r in
+      for p in r {
+        let xpl = xp.p + p * h * w, ypl = yp.p + p * oh * ow, ipl = ipS.map { $0.p + p * oh * ow }
+        for i in 0..<oh {
+          let h0 = i * cfg.stride - cfg.padding
+          let hs = max(h0, 0), he = min(h0 + cfg.kernel, h)
+          for j in 0..<ow {
+            let w0 = j * cfg.stride - cfg.padding
+            let ws = max(w0, 0), we = min(w0 + cfg.kernel, w)
+            var best = -Float.infinity, bi = hs * w + ws
+            for a in hs..<he {
+              for b in ws..<we where xpl[a * w + b] > best {
+                best = xpl[a * w + b]
+                bi = a * w + b
+              }
+            }
+            ypl[i * ow + j] = best
+            ipl?[i * ow + j] = Int32(bi)
+          }
         }
       }
     }
+    return y
   }
-  y.record(.avgPool(inShape: x.shape, cfg), x)
-  return y
+
+  static func avgDirect(_ x: Tensor, _ cfg: Pool2DConfig) -> Tensor {
+    let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+    let oh = cfg.outSize(h), ow = cfg.outSize(w)
+    let y = Tensor(uninitializedShape: [n, c, oh, ow])
+    let xp = SendablePointer(x.storage.pointer), yp = SendablePointer(y.storage.pointer)
+    parallelChunks(n * c) { _, r in
+      for p in r {
+        let xpl = xp.p + p * h * w, ypl = yp.p + p * oh * ow
+        for i in 0..<oh {
+          let h0 = i * cfg.stride - cfg.padding
+          let hs = max(h0, 0), he = min(h0 + cfg.kernel, h)
+          for j in 0..<ow {
+            let w0 = j * cfg.stride - cfg.padding
+            let ws = max(w0, 0), we = min(w0 + cfg.kernel, w)
+            var s: Float = 0
+            for a in hs..<he { for b in ws..<we { s += xpl[a * w + b] } }
+            ypl[i * ow + j] = s / Float((he - hs) * (we - ws))
+          }
+        }
+      }
+    }
+    return y
+  }
 }
 
 /// The mean over H and W of an NCHW tensor, as an `[N, C]` tensor.
@@ -113,7 +148,8 @@ enum PoolGrad {
   static func maxPool(_ g: Tensor, indices: TensorStorage, inShape: [Int]) -> Tensor {
     let dx = Tensor.zeros(inShape)
     let planes = inShape[0] * inShape[1], inPlane = inShape[2] * inShape[3], outPlane = g.count / planes
-    let ip = SendableIndexPointer(UnsafeMutableRawPointer(indices.pointer).bindMemory(to: Int32.self, capacity: g.count))
+    let ip = SendableIndexPointer(
+      UnsafeMutableRawPointer(indices.pointer).bindMemory(to: Int32.self, capacity: g.count))
     let gp = SendablePointer(g.storage.pointer), dp = SendablePointer(dx.storage.pointer)
     parallelChunks(planes) { _, r in
       for p in r {
@@ -125,6 +161,14 @@ enum PoolGrad {
   }
 
   static func avgPool(_ g: Tensor, inShape: [Int], _ cfg: Pool2DConfig) -> Tensor {
+    if PoolingStride1.applies(cfg) { return PoolingStride1.avgBackward(g, inShape: inShape, cfg) }
+    if StridedViaStride1.poolApplies(cfg) {
+      return StridedViaStride1.avgPoolBackward(g, inShape: inShape, cfg)
+    }
+    return avgPoolDirect(g, inShape: inShape, cfg)
+  }
+
+  static func avgPoolDirect(_ g: Tensor, inShape: [Int], _ cfg: Pool2DConfig) -> Tensor {
     let dx = Tensor.zeros(inShape)
     let (n, c, h, w) = (inShape[0], inShape[1], inShape[2], inShape[3])
     let oh = g.shape[2], ow = g.shape[3]

@@ -24,21 +24,37 @@ extension Tensor {
     precondition(axis >= 0 && axis < rank, "axis \(axis) out of range for \(shape)")
     let dim = shape[axis]
     let end = end ?? dim
-    precondition(step >= 1 && start >= 0 && start <= end && end <= dim, "bad slice \(start)..<\(end) step \(step) of \(dim)")
+    precondition(
+      step >= 1 && start >= 0 && start <= end && end <= dim,
+      "bad slice \(start)..<\(end) step \(step) of \(dim)")
     let n = (end - start + step - 1) / step
     let outer = shape[..<axis].reduce(1, *), inner = shape[(axis + 1)...].reduce(1, *)
     var outShape = shape
     outShape[axis] = n
     var y = Tensor(uninitializedShape: outShape)
-    let x = storage.pointer, o = y.storage.pointer
-    for a in 0..<outer {
-      for j in 0..<n {
-        let src = x + (a * dim + start + j * step) * inner
-        (o + (a * n + j) * inner).update(from: src, count: inner)
-      }
-    }
+    Tensor.copyStrided(
+      from: storage.pointer, to: y.storage.pointer, outer: outer, n: n, inner: inner,
+      srcIndex: { a, j in a * dim + start + j * step }, dstIndex: { a, j in a * n + j })
     y.record(.slice(inShape: shape, axis: axis, start: start, step: step), self)
     return y
+  }
+
+  /// Copies `outer × n` blocks of `inner` floats from block `srcIndex(a, j)` to block `dstIndex(a, j)`;
+  /// single floats are moved directly (a library call each would dominate `x[:, :, :, 1:]`).
+  @inline(__always)
+  static func copyStrided(
+    from x: UnsafePointer<Float>, to o: UnsafeMutablePointer<Float>, outer: Int, n: Int, inner: Int,
+    srcIndex: (Int, Int) -> Int, dstIndex: (Int, Int) -> Int
+  ) {
+    if inner == 1 {
+      for a in 0..<outer { for j in 0..<n { o[dstIndex(a, j)] = x[srcIndex(a, j)] } }
+      return
+    }
+    for a in 0..<outer {
+      for j in 0..<n {
+        (o + dstIndex(a, j) * inner).update(from: x + srcIndex(a, j) * inner, count: inner)
+      }
+    }
   }
 
   /// Channels `range` of an NCHW (or [N, C, …]) tensor.
@@ -55,7 +71,8 @@ extension Tensor {
     return y
   }
 
-  static func transpose(_ x: UnsafePointer<Float>, rows: Int, cols: Int, into y: UnsafeMutablePointer<Float>) {
+  static func transpose(_ x: UnsafePointer<Float>, rows: Int, cols: Int, into y: UnsafeMutablePointer<Float>)
+  {
     for r in 0..<rows { for c in 0..<cols { y[c * rows + r] = x[r * cols + c] } }
   }
 
@@ -123,12 +140,9 @@ enum ShapeGrad {
     let dim = inShape[axis], n = g.shape[axis]
     let outer = inShape[..<axis].reduce(1, *), inner = inShape[(axis + 1)...].reduce(1, *)
     let dx = Tensor.zeros(inShape)
-    let o = dx.storage.pointer, gp = g.storage.pointer
-    for a in 0..<outer {
-      for j in 0..<n {
-        (o + (a * dim + start + j * step) * inner).update(from: gp + (a * n + j) * inner, count: inner)
-      }
-    }
+    Tensor.copyStrided(
+      from: g.storage.pointer, to: dx.storage.pointer, outer: outer, n: n, inner: inner,
+      srcIndex: { a, j in a * n + j }, dstIndex: { a, j in a * dim + start + j * step })
     return dx
   }
 

@@ -23,8 +23,10 @@ public final class Adam: Optimizer {
   var steps: [Int]
 
   /// An Adam optimizer over `parameters`.
-  public init(_ parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
-              eps: Float = 1e-8, weightDecay: Float = 0) {
+  public init(
+    _ parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+    eps: Float = 1e-8, weightDecay: Float = 0
+  ) {
     self.parameters = parameters
     self.learningRate = learningRate
     self.beta1 = beta1

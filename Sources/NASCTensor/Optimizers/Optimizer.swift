@@ -50,7 +50,9 @@ struct SlotState {
   mutating func load(_ key: String, from d: [String: Tensor], shapes: [[Int]]) throws {
     for i in slots.indices {
       if let t = d["\(key).\(i)"] {
-        guard t.shape == shapes[i] else { throw CheckpointError.shapeMismatch("\(key).\(i)", expected: shapes[i], found: t.shape) }
+        guard t.shape == shapes[i] else {
+          throw CheckpointError.shapeMismatch("\(key).\(i)", expected: shapes[i], found: t.shape)
+        }
         slots[i] = t
       } else {
         slots[i] = nil

@@ -16,9 +16,12 @@ public final class SGD: Optimizer {
   var buffers: SlotState
 
   /// An SGD optimizer over `parameters`.
-  public init(_ parameters: [Parameter], learningRate: Float, momentum: Float = 0, dampening: Float = 0,
-              weightDecay: Float = 0, nesterov: Bool = false) {
-    precondition(!nesterov || (momentum > 0 && dampening == 0), "Nesterov needs momentum > 0 and no dampening")
+  public init(
+    _ parameters: [Parameter], learningRate: Float, momentum: Float = 0, dampening: Float = 0,
+    weightDecay: Float = 0, nesterov: Bool = false
+  ) {
+    precondition(
+      !nesterov || (momentum > 0 && dampening == 0), "Nesterov needs momentum > 0 and no dampening")
     self.parameters = parameters
     self.learningRate = learningRate
     self.momentum = momentum
@@ -35,6 +38,7 @@ public final class SGD: Optimizer {
       guard let grad = p.grad else { continue }
       let gp = grad.storage.pointer
       var buf = buffers.slots[i]
+      buffers.slots[i] = nil  // keep `buf` uniquely referenced so it is updated in place
       let first = buf == nil
       if mu != 0 && first { buf = Tensor(uninitializedShape: p.shape) }
       let n = p.data.count
@@ -56,6 +60,13 @@ public final class SGD: Optimizer {
       }
       buffers.slots[i] = buf
     }
+  }
+
+  /// The momentum buffer of `parameter` (nil before its first step or without momentum) — what the
+  /// second-order DARTS virtual step w − η·(μ·m + ∇w + λ·w) reads.
+  public func momentumBuffer(for parameter: Parameter) -> Tensor? {
+    guard let i = parameters.firstIndex(where: { $0 === parameter }) else { return nil }
+    return buffers.slots[i]
   }
 
   /// Momentum buffers as "momentum_buffer.<index>".

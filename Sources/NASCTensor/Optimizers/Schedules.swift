@@ -72,7 +72,8 @@ public struct LinearSchedule: LearningRateSchedule {
   /// A linear ramp of the factor.
   public init(base: Float, startFactor: Float, endFactor: Float, totalEpochs: Int) {
     precondition(totalEpochs > 0, "linear schedule needs a positive length")
-    self.base = base; self.startFactor = startFactor; self.endFactor = endFactor; self.totalEpochs = totalEpochs
+    self.base = base; self.startFactor = startFactor; self.endFactor = endFactor;
+    self.totalEpochs = totalEpochs
   }
   /// The rate at `epoch`.
   public func learningRate(at epoch: Int) -> Float {

@@ -38,6 +38,7 @@ struct EngineBenchCommand: ParsableCommand {
     print("sgemm 1024x1024x1024: \(f(r.gemmGFLOPS, 1)) GFLOPS")
     print("triad bandwidth: \(f(r.triadGBps, 1)) GB/s")
     print("overhead per op: \(f(r.overheadMicrosPerOp, 3)) µs")
+    print("DARTS mixed edge (8 ops, batch 64, C=16, 32x32) fwd+bwd: \(f(r.mixedEdgeMilliseconds)) ms")
     print("kernel     C   HxW    batch  fwd+bwd ms  GFLOPS  of sgemm  of bandwidth")
     for row in r.rows {
       let shape = "\(row.size)x\(row.size)"
@@ -51,9 +52,11 @@ struct EngineBenchCommand: ParsableCommand {
   }
 
   func printJSON(_ r: EngineBenchmarkReport) {
-    print(#"{"kind":"gemm","m":1024,"n":1024,"k":1024,"threads":\#(r.threads),"gflops":\#(f(r.gemmGFLOPS, 3))}"#)
+    print(
+      #"{"kind":"gemm","m":1024,"n":1024,"k":1024,"threads":\#(r.threads),"gflops":\#(f(r.gemmGFLOPS, 3))}"#)
     print(#"{"kind":"triad","threads":\#(r.threads),"gbps":\#(f(r.triadGBps, 3))}"#)
     print(#"{"kind":"overhead","ops":10000,"us_per_op":\#(f(r.overheadMicrosPerOp, 4))}"#)
+    print(#"{"kind":"mixed_edge","batch":64,"channels":16,"size":32,"ms":\#(f(r.mixedEdgeMilliseconds, 4))}"#)
     for row in r.rows {
       let bw = row.fractionOfBandwidth.map { f($0, 4) } ?? "null"
       print(

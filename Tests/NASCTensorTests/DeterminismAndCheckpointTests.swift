@@ -143,15 +143,27 @@ struct DeterminismAndCheckpointTests {
     #expect(net.stem.weight.value.scalars == fresh.stem.weight.value.scalars)
   }
 
-  /// With NASC_SAFETENSORS_OUT set, leaves a checkpoint there for scripts/fixtures/check_safetensors.py
-  /// (Python `safetensors` must load it).
-  @Test func writesACheckpointForPythonWhenAsked() throws {
-    guard let path = ProcessInfo.processInfo.environment["NASC_SAFETENSORS_OUT"] else { return }
+  /// Python's `safetensors` loads a checkpoint nasc wrote (scripts/fixtures/check_safetensors.py);
+  /// skipped where python3 lacks `safetensors` (scripts/setup installs it).
+  @Test(.enabled(if: pythonHasSafetensors, "python3 with safetensors and numpy"))
+  func pythonSafetensorsLoadsACheckpoint() throws {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("nasc-\(UUID().uuidString).safetensors")
+    defer { try? FileManager.default.removeItem(at: path) }
     let (net, sgd, adam) = trainTiny(seed: 3)
-    try Checkpoint.save(
-      module: net, optimizers: ["w": sgd, "a": adam], metadata: ["writer": "nasc"],
-      to: URL(fileURLWithPath: path))
-    #expect(FileManager.default.fileExists(atPath: path))
+    try Checkpoint.save(module: net, optimizers: ["w": sgd, "a": adam], metadata: ["writer": "nasc"], to: path)
+    var script = URL(fileURLWithPath: #filePath)
+    for _ in 0..<3 { script.deleteLastPathComponent() }
+    script.appendPathComponent("scripts/fixtures/check_safetensors.py")
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = ["python3", script.path, path.path]
+    let pipe = Pipe()
+    p.standardOutput = pipe
+    p.standardError = pipe
+    try p.run()
+    let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    #expect(p.terminationStatus == 0, "\(out)")
   }
 
   @Test func corruptCheckpointsThrow() throws {
@@ -203,3 +215,15 @@ struct DeterminismAndCheckpointTests {
     #expect(weights[0].value.scalars == saved[0].scalars)
   }
 }
+
+/// Whether python3 can import `safetensors` and numpy.
+let pythonHasSafetensors: Bool = {
+  let p = Process()
+  p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+  p.arguments = ["python3", "-c", "import safetensors, numpy"]
+  p.standardOutput = FileHandle.nullDevice
+  p.standardError = FileHandle.nullDevice
+  do { try p.run() } catch { return false }
+  p.waitUntilExit()
+  return p.terminationStatus == 0
+}()

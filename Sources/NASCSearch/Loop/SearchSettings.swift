@@ -49,9 +49,14 @@ public struct SearchSettings: Codable, Equatable, Sendable {
   public var data: String
   /// Use only the first this many training images (nil = all).
   public var trainLimit: Int?
+  /// Average-pool images by this factor before use (2: 28×28 → 14×14); nil or 1 = none.
+  public var downsample: Int?
 
   /// Reads a method config; `epochs`/`seed`/... arguments override it.
-  public init(config: MethodConfig, epochs: Int?, batchSize: Int?, seed: UInt64, threads: Int, data: String, trainLimit: Int?) {
+  public init(
+    config: MethodConfig, epochs: Int?, batchSize: Int?, seed: UInt64, threads: Int, data: String, trainLimit: Int?,
+    downsample: Int? = nil
+  ) {
     func num(_ k: String, _ d: Double) -> Double {
       switch config[k] {
       case .int(let i)?: return Double(i)
@@ -88,5 +93,6 @@ public struct SearchSettings: Codable, Equatable, Sendable {
     self.threads = threads
     self.data = data
     self.trainLimit = trainLimit
+    self.downsample = downsample
   }
 }

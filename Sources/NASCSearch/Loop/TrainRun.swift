@@ -30,11 +30,13 @@ public struct TrainSettings: Codable, Equatable, Sendable {
   public var data: String
   /// Use only the first this many training images.
   public var trainLimit: Int?
+  /// Average-pool images by this factor before use; nil or 1 = none.
+  public var downsample: Int?
 
   /// DARTS' CIFAR evaluation recipe (METHODS.md §1.6) with a CPU-sized epoch count.
   public init(epochs: Int = 20, batchSize: Int = 96, lr: Double = 0.025, momentum: Double = 0.9, weightDecay: Double = 3e-4,
               gradClip: Double = 5, dropPath: Double? = nil, cutout: Int = 0, labelSmoothing: Double = 0, seed: UInt64 = 1,
-              threads: Int = 2, data: String = "digits", trainLimit: Int? = nil) {
+              threads: Int = 2, data: String = "digits", trainLimit: Int? = nil, downsample: Int? = nil) {
     self.epochs = epochs
     self.batchSize = batchSize
     self.lr = lr
@@ -48,6 +50,7 @@ public struct TrainSettings: Codable, Equatable, Sendable {
     self.threads = threads
     self.data = data
     self.trainLimit = trainLimit
+    self.downsample = downsample
   }
 }
 

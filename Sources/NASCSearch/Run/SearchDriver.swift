@@ -23,10 +23,12 @@ public struct SearchRequest: Sendable {
   public var resume: Bool
   /// Use only the first this many training images.
   public var limit: Int?
+  /// Average-pool images by this factor.
+  public var downsample: Int?
 
   /// Creates a request.
   public init(spacePath: String, data: DataSource, epochs: Int?, batchSize: Int?, seed: UInt64, threads: Int, out: String,
-              resume: Bool, limit: Int?) {
+              resume: Bool, limit: Int?, downsample: Int? = nil) {
     self.spacePath = spacePath
     self.data = data
     self.epochs = epochs
@@ -36,6 +38,7 @@ public struct SearchRequest: Sendable {
     self.out = out
     self.resume = resume
     self.limit = limit
+    self.downsample = downsample
   }
 }
 
@@ -60,9 +63,19 @@ public enum SearchDriver {
   }
 
   /// Loads the data set and normalises it with the training split's per-channel statistics.
-  public static func loadData(_ source: DataSource, limit: Int?) throws -> (train: ImageDataset, test: ImageDataset, mean: [Float], std: [Float]) {
+  public static func loadData(_ source: DataSource, limit: Int?, downsample: Int? = nil) throws -> (
+    train: ImageDataset, test: ImageDataset, mean: [Float], std: [Float]
+  ) {
     var splits = try source.load()
     if let limit { splits.train = splits.train.prefix(limit) }
+    if let f = downsample, f > 1 {
+      guard splits.train.height % f == 0, splits.train.width % f == 0 else {
+        throw SearchError("E207", "cannot downsample \(splits.train.height)x\(splits.train.width) images by \(f)",
+          help: "the factor must divide the image size")
+      }
+      splits.train = splits.train.averagePooled(factor: f)
+      splits.test = splits.test.averagePooled(factor: f)
+    }
     let (mean, std) = splits.train.channelStatistics()
     splits.train.normalize(mean: mean, std: std)
     splits.test.normalize(mean: mean, std: std)
@@ -90,10 +103,11 @@ public enum SearchDriver {
     } else {
       settings = SearchSettings(
         config: config, epochs: request.epochs, batchSize: request.batchSize, seed: request.seed, threads: request.threads,
-        data: request.data.description, trainLimit: request.limit)
+        data: request.data.description, trainLimit: request.limit,
+        downsample: request.downsample)
     }
     let source = try DataSource(parsing: settings.data)
-    let data = try loadData(source, limit: settings.trainLimit)
+    let data = try loadData(source, limit: settings.trainLimit, downsample: settings.downsample)
     guard data.train.channels == ir.network.input.channels, data.train.height == ir.network.input.height,
       data.train.width == ir.network.input.width
     else {

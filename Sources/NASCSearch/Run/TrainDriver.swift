@@ -18,7 +18,7 @@ public enum TrainDriver {
     let dir = RunDirectory(path: out)
     try dir.prepare(resume: false)
     let source = try DataSource(parsing: settings.data)
-    let data = try SearchDriver.loadData(source, limit: settings.trainLimit)
+    let data = try SearchDriver.loadData(source, limit: settings.trainLimit, downsample: settings.downsample)
     guard data.train.channels == ir.network.input.channels, data.train.height == ir.network.input.height,
       data.train.width == ir.network.input.width
     else {

@@ -38,6 +38,9 @@ struct SearchCommand: ParsableCommand {
   @Option(help: "Use only the first N training images.")
   var limit: Int?
 
+  @Option(help: "Average-pool the images by this factor first (2: Fashion-MNIST 28×28 → 14×14).")
+  var downsample: Int?
+
   @Option(help: "The run directory (default: a new runs/<space>-<method>-seed<S>[-N]); new or empty unless --resume.")
   var out: String?
 
@@ -49,6 +52,7 @@ struct SearchCommand: ParsableCommand {
     if let batchSize, batchSize < 2 { throw ValidationError("--batch-size must be at least 2") }
     if threads < 1 || threads > 256 { throw ValidationError("--threads must be between 1 and 256") }
     if let limit, limit < 4 { throw ValidationError("--limit must be at least 4") }
+    if let downsample, downsample < 1 || downsample > 16 { throw ValidationError("--downsample must be between 1 and 16") }
     if resume && out == nil { throw ValidationError("--resume needs --out DIR (the run to continue)") }
   }
 
@@ -63,7 +67,8 @@ struct SearchCommand: ParsableCommand {
       let methodName = ir.method?.name ?? method ?? "search"
       let request = SearchRequest(
         spacePath: space, data: source, epochs: epochs, batchSize: batchSize, seed: seed, threads: threads,
-        out: out ?? RunDirectory.fresh("runs/\(ir.name)-\(methodName)-seed\(seed)"), resume: resume, limit: limit)
+        out: out ?? RunDirectory.fresh("runs/\(ir.name)-\(methodName)-seed\(seed)"), resume: resume, limit: limit,
+        downsample: downsample)
       let reporter = ProgressReporter()
       let outcome = try SearchDriver.run(
         request, ir: ir, spaceHash: SearchDriver.spaceHash(sources: result.sources), reporter: reporter)

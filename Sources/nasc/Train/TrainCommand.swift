@@ -48,6 +48,9 @@ struct TrainCommand: ParsableCommand {
   @Option(help: "Use only the first N training images.")
   var limit: Int?
 
+  @Option(help: "Average-pool the images by this factor first (2: Fashion-MNIST 28×28 → 14×14).")
+  var downsample: Int?
+
   @Flag(help: "Use the search skeleton instead of the evaluation skeleton.")
   var searchSkeleton = false
 
@@ -60,6 +63,7 @@ struct TrainCommand: ParsableCommand {
     }
     if let dropPath, !(0..<1).contains(dropPath) { throw ValidationError("--drop-path must be in [0, 1)") }
     if let limit, limit < 4 { throw ValidationError("--limit must be at least 4") }
+    if let downsample, downsample < 1 || downsample > 16 { throw ValidationError("--downsample must be between 1 and 16") }
   }
 
   func run() throws {
@@ -75,7 +79,7 @@ struct TrainCommand: ParsableCommand {
     }
     let settings = TrainSettings(
       epochs: epochs, batchSize: batchSize, lr: lr, dropPath: dropPath, cutout: cutout, seed: seed, threads: threads,
-      data: data, trainLimit: limit)
+      data: data, trainLimit: limit, downsample: downsample)
     do {
       let outcome = try TrainDriver.run(
         ir: ir, settings: settings, out: out ?? RunDirectory.fresh("runs/train-\(ir.name)-seed\(seed)"), reporter: ProgressReporter())

@@ -1,9 +1,10 @@
 /// The stride-1 depthwise fast path (every normal-cell sep/dil conv in DARTS).
 ///
 /// Each plane is copied into a zero-padded scratch whose row width is a multiple of 8 plus the kernel
-/// reach, so the inner loops are branch-free and run on 8-wide SIMD blocks with all taps accumulated
-/// in registers. The data gradient is the same correlation applied to the padded output gradient with
-/// the flipped filter (padding d·(k−1) − p); the weight gradient is one SIMD dot product per tap.
+/// reach, so the inner loops are branch-free and run on 8-wide SIMD blocks, each output block summing
+/// all taps in a register (several independent blocks at a time, to overlap FMA latency). The data
+/// gradient is the same correlation applied to the padded output gradient with the flipped filter
+/// (padding d·(k−1) − p); the weight gradient keeps one register accumulator per tap.
 enum DepthwiseStride1 {
   typealias V = SIMD8<Float>
 

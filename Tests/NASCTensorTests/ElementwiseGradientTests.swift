@@ -47,6 +47,12 @@ struct ElementwiseGradientTests {
   @Test func reductions() {
     checkGradients([a]) { $0[0].sum() }
     checkGradients([a]) { $0[0].mean() }
+    for axis in 0..<4 { checkGradients([a]) { $0[0].sum(axis: axis) } }
+    checkGradients([a]) { $0[0].mean(axis: 2) }
+    checkGradients([randn([5], seed: 9)]) { $0[0].sum(axis: 0) }
+    let m = Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6])
+    #expect(m.sum(axis: 0).scalars == [5, 7, 9] && m.sum(axis: 1).scalars == [6, 15])
+    #expect(m.mean(axis: 1).shape == [2])
   }
 
   @Test func shapeOps() {

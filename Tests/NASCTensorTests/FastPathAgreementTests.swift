@@ -40,6 +40,21 @@ struct FastPathAgreementTests {
     #expect(checked > 40)
   }
 
+  @Test(arguments: [(5, 2, 1, 37), (7, 3, 1, 45), (3, 1, 1, 40), (5, 4, 2, 33)])
+  func wideRows(_ c: (Int, Int, Int, Int)) {
+    let (k, p, d, w) = c
+    var rng = RNG(seed: UInt64(k * 100 + w))
+    let cfg = Conv2DConfig(stride: 1, padding: p, dilation: d, groups: 3)
+    let g = ConvGeometry(x: [2, 3, 6, w], w: [3, 1, k, k], cfg: cfg)
+    let x = Tensor.randn([2, 3, 6, w], rng: &rng), wt = Tensor.randn([3, 1, k, k], rng: &rng)
+    let dy = Tensor.randn([2, 3, g.oh, g.ow], rng: &rng)
+    #expect(maxDifference(DepthwiseKernels.bestForward(x, wt, g), DepthwiseKernels.forward(x, wt, g)) < 1e-4)
+    let (fdx, fdw) = DepthwiseKernels.bestBackward(x, wt, dy, g, needX: true, needW: true)
+    let (ddx, ddw) = DepthwiseKernels.backward(x, wt, dy, g, needX: true, needW: true)
+    #expect(maxDifference(fdx, ddx) < 1e-4)
+    #expect(maxDifference(fdw, ddw) < 1e-3)
+  }
+
   @Test func randomPoolingGeometries() {
     var rng = RNG(seed: 77)
     for _ in 0..<40 {

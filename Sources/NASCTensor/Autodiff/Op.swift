@@ -9,6 +9,7 @@ enum Op {
   case exp(Tensor), log(Tensor)
   case relu(Tensor), relu6(Tensor), tanh(Tensor), sigmoid(Tensor)
   case sum([Int])
+  case sumAxis(inShape: [Int], axis: Int)
   case reshape([Int])
   case slice(inShape: [Int], axis: Int, start: Int, step: Int)
   case concat(axis: Int, sizes: [Int])
@@ -62,6 +63,8 @@ func backwardRule(_ node: Node, grad g: Tensor) -> [Tensor?] {
     return [ActivationGrad.sigmoid(y, g)]
   case .sum(let shape):
     return [Tensor(repeating: g.storage.pointer[0], shape: shape)]
+  case .sumAxis(let inShape, let axis):
+    return [ReductionGrad.sumAxis(g, inShape: inShape, axis: axis)]
   case .reshape(let shape):
     return [Tensor(storage: g.storage, shape: shape)]
   case .slice(let inShape, let axis, let start, let step):

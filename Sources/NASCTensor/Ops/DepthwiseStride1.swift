@@ -1,9 +1,10 @@
 /// The stride-1 depthwise fast path (every normal-cell sep/dil conv in DARTS).
 ///
 /// Each plane is copied into a zero-padded scratch whose row width is a multiple of 8 plus the kernel
-/// reach, so the inner loops are branch-free and run on 8-wide SIMD blocks with all taps accumulated
-/// in registers. The data gradient is the same correlation applied to the padded output gradient with
-/// the flipped filter (padding d·(k−1) − p); the weight gradient is one SIMD dot product per tap.
+/// reach, so the inner loops are branch-free and run on 8-wide SIMD blocks, each output block summing
+/// all taps in a register (several independent blocks at a time, to overlap FMA latency). The data
+/// gradient is the same correlation applied to the padded output gradient with the flipped filter
+/// (padding d·(k−1) − p); the weight gradient keeps one register accumulator per tap.
 enum DepthwiseStride1 {
   typealias V = SIMD8<Float>
 
@@ -127,7 +128,27 @@ enum DepthwiseStride1 {
     }
     for r in 0..<oh {
       var c = 0
-      // Two 8-wide blocks at a time: independent accumulators, one broadcast per tap.
+      // Independent FMA chains, one broadcast per tap: four 8-wide blocks at a time for large
+      // filters (taps read from memory; with taps held in registers four chains spill), then two.
+      while !inRegisters && c + 32 <= l.owPadded {
+        var a0 = V(), a1 = V(), a2 = V(), a3 = V()
+        for ki in 0..<kh {
+          let row = src + (r + ki * dh) * l.width + c
+          for kj in 0..<kw {
+            let w = tap(ki * kw + kj)
+            let p = row + kj * dw
+            madd(&a0, w, load(p))
+            madd(&a1, w, load(p + 8))
+            madd(&a2, w, load(p + 16))
+            madd(&a3, w, load(p + 24))
+          }
+        }
+        store(a0, out + r * ow + c, count: ow - c)
+        store(a1, out + r * ow + c + 8, count: ow - c - 8)
+        store(a2, out + r * ow + c + 16, count: ow - c - 16)
+        store(a3, out + r * ow + c + 24, count: ow - c - 24)
+        c += 32
+      }
       while c + 16 <= l.owPadded {
         var a0 = V(), a1 = V()
         for ki in 0..<kh {

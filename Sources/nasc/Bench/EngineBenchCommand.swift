@@ -13,7 +13,7 @@ struct EngineBenchCommand: ParsableCommand {
   @Flag(name: .long, help: "Print one JSON object per line instead of a table.")
   var json = false
 
-  @Option(name: .long, help: "Worker threads (default: all cores).")
+  @Option(name: .long, help: "Worker threads (the default is every active core).")
   var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
   @Option(name: .long, help: "Timed repetitions per measurement (the best is reported).")
@@ -25,16 +25,23 @@ struct EngineBenchCommand: ParsableCommand {
   }
 
   func run() throws {
+    let load = loadAverage
     let report = EngineBenchmark.run(threads: threads, repeats: repeats) { line in
       FileHandle.standardError.write(Data(("  " + line + "\n").utf8))
     }
-    if json { printJSON(report) } else { printTable(report) }
+    if json { printJSON(report, load: load) } else { printTable(report, load: load) }
   }
 
   func f(_ v: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", v) }
 
-  func printTable(_ r: EngineBenchmarkReport) {
-    print("threads: \(r.threads)")
+  /// The 1-minute load average before the run (Linux), so a noisy shared machine shows in the output.
+  var loadAverage: String? {
+    (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.map(
+      String.init)
+  }
+
+  func printTable(_ r: EngineBenchmarkReport, load: String?) {
+    print("threads: \(r.threads)" + (load.map { " (load average before the run: \($0))" } ?? ""))
     print("sgemm 1024x1024x1024: \(f(r.gemmGFLOPS, 1)) GFLOPS")
     print("triad bandwidth: \(f(r.triadGBps, 1)) GB/s")
     print("overhead per op: \(f(r.overheadMicrosPerOp, 3)) µs")
@@ -51,7 +58,7 @@ struct EngineBenchCommand: ParsableCommand {
     }
   }
 
-  func printJSON(_ r: EngineBenchmarkReport) {
+  func printJSON(_ r: EngineBenchmarkReport, load: String?) {
     print(
       #"{"kind":"gemm","m":1024,"n":1024,"k":1024,"threads":\#(r.threads),"gflops":\#(f(r.gemmGFLOPS, 3))}"#)
     print(#"{"kind":"triad","threads":\#(r.threads),"gbps":\#(f(r.triadGBps, 3))}"#)

@@ -40,18 +40,19 @@ public struct SVGCellDiagram: Sendable {
 
   /// Renders the SVG document.
   public func render() -> String {
-    let rowH = 70.0, width = 640.0
-    let rows = max(nodes.count, inputs.count)
-    let height = 60 + Double(rows) * rowH
+    // Layered left to right: inputs, then one column per intermediate node (zig-zag in height so no
+    // three nodes are collinear), then the output.
+    let colW = 120.0
+    let width = 170 + Double(nodes.count) * colW + 90
+    let height = 260.0
     var pos = [Int: (Double, Double)]()
     for (i, _) in inputs.enumerated() {
-      pos[i] = (60, 50 + (Double(i) + 0.5) * (Double(rows) * rowH / Double(max(inputs.count, 1))))
+      pos[i] = (60, 60 + Double(i) * (height - 110) / Double(max(inputs.count - 1, 1)))
     }
     for (i, n) in nodes.enumerated() {
-      // Stagger the nodes horizontally so arrows between consecutive nodes stay visible.
-      pos[n] = (250 + Double(i % 2) * 90, 50 + (Double(i) + 0.5) * rowH)
+      pos[n] = (190 + Double(i) * colW, i % 2 == 0 ? 95 : 175)
     }
-    let out = (width - 60, 50 + Double(rows) * rowH / 2)
+    let out = (width - 50, height / 2)
     var s = """
       <svg xmlns="http://www.w3.org/2000/svg" width="\(fmt(width))" height="\(fmt(height))" \
       viewBox="0 0 \(fmt(width)) \(fmt(height))" font-family="sans-serif" font-size="11">
@@ -61,14 +62,24 @@ public struct SVGCellDiagram: Sendable {
       <text x="12" y="20" font-size="13" font-weight="bold">\(xmlEscaped(title))</text>
 
       """
+    // Edges that share endpoints bend to alternate sides; labels sit at staggered points of the curve.
+    var seen = [String: Int]()
     for (k, e) in edges.enumerated() {
       guard let a = pos[e.from], let b = pos[e.to] else { continue }
-      let colour = SVGLineChart.palette[k % SVGLineChart.palette.count]
-      let bend = (e.from == e.to - 1 && e.from >= inputs.count) ? 0.0 : Double((k % 3) - 1) * 18
-      let mx = (a.0 + b.0) / 2, my = (a.1 + b.1) / 2 + bend
-      s += "<path d=\"M \(fmt(a.0 + 22)) \(fmt(a.1)) Q \(fmt(mx)) \(fmt(my)) \(fmt(b.0 - 22)) \(fmt(b.1))\" "
+      let colour = Self.colours[k % Self.colours.count]
+      let key = "\(min(e.from, e.to))-\(max(e.from, e.to))"
+      let repeatIndex = seen[key, default: 0]
+      seen[key] = repeatIndex + 1
+      let bend = (repeatIndex % 2 == 0 ? 1.0 : -1.0) * (14 + 22 * Double(repeatIndex)) * (k % 2 == 0 ? 1 : -1)
+      let (x0, y0, x2, y2) = (a.0 + 22, a.1, b.0 - 22, b.1)
+      let cx = (x0 + x2) / 2, cy = (y0 + y2) / 2 + bend
+      s += "<path d=\"M \(fmt(x0)) \(fmt(y0)) Q \(fmt(cx)) \(fmt(cy)) \(fmt(x2)) \(fmt(y2))\" "
       s += "fill=\"none\" stroke=\"\(colour)\" stroke-width=\"1.6\" marker-end=\"url(#arrow)\"/>\n"
-      s += "<text x=\"\(fmt(mx))\" y=\"\(fmt(my - 4))\" text-anchor=\"middle\" fill=\"\(colour)\">\(xmlEscaped(e.label))</text>\n"
+      let t = 0.62 + 0.1 * Double(k % 2)
+      let lx = (1 - t) * (1 - t) * x0 + 2 * (1 - t) * t * cx + t * t * x2
+      let ly = (1 - t) * (1 - t) * y0 + 2 * (1 - t) * t * cy + t * t * y2
+      s += "<text x=\"\(fmt(lx))\" y=\"\(fmt(ly - 4))\" text-anchor=\"middle\" fill=\"\(colour)\" "
+      s += "stroke=\"white\" stroke-width=\"3\" paint-order=\"stroke\">\(xmlEscaped(e.label))</text>\n"
     }
     for n in outputNodes {
       guard let a = pos[n] else { continue }
@@ -81,6 +92,9 @@ public struct SVGCellDiagram: Sendable {
     s += "</svg>\n"
     return s
   }
+
+  /// Dark, distinct colours for edges and their labels (readable on white).
+  static let colours = ["#D55E00", "#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#882255", "#000000"]
 
   private func box(_ p: (Double, Double), _ text: String, fill: String) -> String {
     "<rect x=\"\(fmt(p.0 - 22))\" y=\"\(fmt(p.1 - 13))\" width=\"44\" height=\"26\" rx=\"5\" fill=\"\(fill)\" stroke=\"#555\"/>\n"

@@ -20,13 +20,15 @@ enum RunPictures {
         }
         let edge = t.weights.edges[e]
         let chart = SVGLineChart(
-          title: "edge \(edge.from)→\(edge.to)", xLabel: "epoch", yLabel: "softmax(α)", x: epochs, series: series,
-          yRange: 0...1)
-        panels.append(chart.render(width: 360, height: 200))
+          title: "edge \(edge.from)→\(edge.to)", xLabel: "epoch", yLabel: "softmax(α)", x: epochs, series: series)
+        panels.append(chart.render(width: 280, height: 190, legend: false))
+      }
+      let legend = t.weights.ops.enumerated().map { k, name in
+        (name: name, colour: SVGLineChart.palette[k % SVGLineChart.palette.count])
       }
       let grid = SVGGrid.render(
-        title: "\(run.ir.name): softmax(α) of the \(t.template) cell per edge", panels: panels, columns: 4,
-        panelWidth: 360, panelHeight: 200)
+        title: "\(run.ir.name): softmax(α) of the \(t.template) cell per edge", panels: panels, columns: 5,
+        panelWidth: 280, panelHeight: 190, legend: legend)
       try AtomicFile.write(grid, to: dir.file("alpha-\(t.template).svg"))
     }
   }

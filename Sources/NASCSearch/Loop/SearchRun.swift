@@ -79,6 +79,9 @@ public final class SearchRun {
   /// Whether every epoch has run.
   public var isFinished: Bool { epoch >= settings.epochs }
 
+  /// Mean loss of the current epoch's weight steps so far.
+  public var runningTrainLoss: Double { accumulator.meanLoss }
+
   /// Whether architecture steps run in the current epoch (false during warm-up).
   public var archStepsActive: Bool { epoch >= settings.warmupEpochs }
 

@@ -9,6 +9,8 @@ public final class ProgressReporter: @unchecked Sendable {
   private var lastPlain = Date.distantPast
   private let plainInterval: TimeInterval
   private var drawn = false
+  private var phase = ""
+  private var phaseStart = Date()
 
   /// Creates a reporter; `plainInterval` is the minimum time between plain lines within an epoch.
   public init(plainInterval: TimeInterval = 10) {
@@ -21,6 +23,18 @@ public final class ProgressReporter: @unchecked Sendable {
   /// Reports step `step` of `total` in `phase` (e.g. `epoch 3/50`) with short key figures.
   public func update(phase: String, step: Int, total: Int, detail: String) {
     let now = Date()
+    if phase != self.phase {
+      self.phase = phase
+      phaseStart = now
+    }
+    let elapsed = now.timeIntervalSince(phaseStart)
+    var timing = ""
+    if step > 0 && elapsed > 0 {
+      let rate = Double(step) / elapsed
+      let eta = Int((Double(total - step) / rate).rounded())
+      timing = String(format: "%.1f it/s, ETA %d:%02d", rate, eta / 60, eta % 60)
+    }
+    let detail = [detail, timing].filter { !$0.isEmpty }.joined(separator: "  ")
     if isTTY {
       guard now.timeIntervalSince(lastDraw) > 0.1 || step == total else { return }
       lastDraw = now

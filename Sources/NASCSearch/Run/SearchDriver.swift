@@ -132,7 +132,7 @@ public enum SearchDriver {
       let epoch = run.epoch
       let phase = "epoch \(epoch + 1)/\(settings.epochs)"
       let finished = try run.runEpoch(shouldStop: { Interrupt.requested }) { step, total in
-        reporter.update(phase: phase, step: step, total: total, detail: "")
+        reporter.update(phase: phase, step: step, total: total, detail: String(format: "loss %.3f", run.runningTrainLoss))
       }
       try run.saveCheckpoint(to: URL(fileURLWithPath: dir.checkpoint), spaceHash: spaceHash)
       if !finished {

@@ -82,6 +82,16 @@ public enum SearchDriver {
     return (splits.train, splits.test, mean, std)
   }
 
+  /// Throws `E206` unless the images have the shape the space's `input:` declares.
+  public static func checkInput(_ data: ImageDataset, fits ir: SpaceIR) throws {
+    let s = ir.network.input
+    guard data.channels == s.channels, data.height == s.height, data.width == s.width else {
+      throw SearchError(
+        "E206", "the data set's images are \(data.channels)x\(data.height)x\(data.width) but \(ir.name) expects \(s)",
+        help: "choose a space whose input: matches the data set (spaces/darts-digits.yaml for digits), or --downsample")
+    }
+  }
+
   /// The default training augmentation of a data set (crop + flip for CIFAR-10, none for digits
   /// and grey-scale sets, where flips change the class).
   public static func augmentation(for source: DataSource) -> Augmentation {
@@ -108,13 +118,7 @@ public enum SearchDriver {
     }
     let source = try DataSource(parsing: settings.data)
     let data = try loadData(source, limit: settings.trainLimit, downsample: settings.downsample)
-    guard data.train.channels == ir.network.input.channels, data.train.height == ir.network.input.height,
-      data.train.width == ir.network.input.width
-    else {
-      throw SearchError(
-        "E206", "the data set's images are \(data.train.channels)x\(data.train.height)x\(data.train.width) but the space expects \(ir.network.input)",
-        help: "choose a space whose input: matches the data set (e.g. spaces/darts-digits.yaml for digits)")
-    }
+    try checkInput(data.train, fits: ir)
     let run = try SearchRun(ir: ir, settings: settings, data: data.train, augmentation: augmentation(for: source))
     if request.resume {
       try run.restore(from: URL(fileURLWithPath: dir.checkpoint), spaceHash: spaceHash)

@@ -19,13 +19,7 @@ public enum TrainDriver {
     try dir.prepare(resume: false)
     let source = try DataSource(parsing: settings.data)
     let data = try SearchDriver.loadData(source, limit: settings.trainLimit, downsample: settings.downsample)
-    guard data.train.channels == ir.network.input.channels, data.train.height == ir.network.input.height,
-      data.train.width == ir.network.input.width
-    else {
-      throw SearchError(
-        "E206", "the data set's images are \(data.train.channels)x\(data.train.height)x\(data.train.width) but the network expects \(ir.network.input)",
-        help: "train an architecture of a space whose input: matches the data set")
-    }
+    try SearchDriver.checkInput(data.train, fits: ir)
     let run = try TrainRun(ir: ir, settings: settings, train: data.train, test: data.test, augmentation: SearchDriver.augmentation(for: source))
     Interrupt.install()
     reporter.line("train \(ir.name): \(ir.cost.params) parameters, \(settings.epochs) epochs, batch \(settings.batchSize), seed \(settings.seed), data \(settings.data)")

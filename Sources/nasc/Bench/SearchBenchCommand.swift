@@ -46,13 +46,8 @@ struct SearchBenchCommand: ParsableCommand {
 
   func run() throws {
     let shape = input == 32 ? Shape(3, 32, 32) : Shape(1, 8, 8)
-    let result = Compiler.compile(path: space, options: CompileOptions(method: method, input: shape))
-    if result.hasErrors {
-      Terminal.err(TextRenderer(colour: Terminal.stderrColour, sources: result.sources).render(result.diagnostics))
-      throw ExitCode(1)
-    }
-    guard let ir = result.ir else { throw ExitCode(1) }
-    do {
+    let (ir, _) = try compileOrExit(space, CompileOptions(method: method, input: shape))
+    try reportingRunErrors {
       let r = try SearchBenchmark.run(
         ir: ir, input: input, batch: batch, threads: threads, warmup: warmup, steps: steps
       ) { Terminal.err("  " + $0 + "\n") }
@@ -63,9 +58,6 @@ struct SearchBenchCommand: ParsableCommand {
             r.peakRSSMB, r.weightParams))
       }
       Terminal.out(r.json + "\n")
-    } catch let e as SearchError {
-      Terminal.err(e.description + "\n")
-      throw ExitCode(1)
     }
   }
 }

@@ -22,15 +22,12 @@ struct DeriveCommand: ParsableCommand {
   var write = false
 
   func run() throws {
-    do {
+    try reportingRunErrors {
       let outcome = try DeriveDriver.derive(runDirectory: runDirectory, rule: rule, k: k, write: write)
       if !outcome.diagnostics.isEmpty {
         Terminal.err(TextRenderer(colour: Terminal.stderrColour, sources: outcome.sources).render(outcome.diagnostics))
       }
-      if let g = outcome.genotype { Terminal.out(g + "\n") } else { Terminal.out(outcome.archDocument) }
-    } catch let e as SearchError {
-      Terminal.err(e.description + "\n")
-      throw ExitCode(1)
+      Terminal.out(outcome.genotype.map { $0 + "\n" } ?? outcome.archDocument)
     }
   }
 }

@@ -21,8 +21,7 @@ struct TrainCommand: ParsableCommand {
   @Option(help: "The architecture: an arch file, a genotype string, an NB201 string or a published name.")
   var arch: String
 
-  @Option(help: "The data set: digits (bundled), fashion-mnist[:DIR], cifar10:DIR or idx:DIR.")
-  var data = "digits"
+  @OptionGroup var common: RunOptions
 
   @Option(help: "Epochs.")
   var epochs = 20
@@ -39,18 +38,6 @@ struct TrainCommand: ParsableCommand {
   @Option(help: "Cutout length (0 = none; DARTS uses 16 on CIFAR-10).")
   var cutout = 0
 
-  @Option(help: "The seed of every random draw.")
-  var seed: UInt64 = 1
-
-  @Option(help: "Engine threads.")
-  var threads = 2
-
-  @Option(help: "Use only the first N training images.")
-  var limit: Int?
-
-  @Option(help: "Average-pool the images by this factor first (2: Fashion-MNIST 28×28 → 14×14).")
-  var downsample: Int?
-
   @Flag(help: "Use the search skeleton instead of the evaluation skeleton.")
   var searchSkeleton = false
 
@@ -58,38 +45,32 @@ struct TrainCommand: ParsableCommand {
   var out: String?
 
   func validate() throws {
-    guard epochs >= 1, batchSize >= 2, lr > 0, threads >= 1 else {
-      throw ValidationError("--epochs ≥ 1, --batch-size ≥ 2, --lr > 0 and --threads ≥ 1 are required")
+    guard epochs >= 1, batchSize >= 2, lr > 0 else {
+      throw ValidationError("--epochs ≥ 1, --batch-size ≥ 2 and --lr > 0 are required")
     }
     if let dropPath, !(0..<1).contains(dropPath) { throw ValidationError("--drop-path must be in [0, 1)") }
-    if let limit, limit < 4 { throw ValidationError("--limit must be at least 4") }
-    if let downsample, downsample < 1 || downsample > 16 { throw ValidationError("--downsample must be between 1 and 16") }
   }
 
   func run() throws {
     let path = space ?? arch
-    let result = Compiler.compile(path: path, options: CompileOptions(eval: !searchSkeleton, arch: space == nil ? nil : arch))
-    if !result.diagnostics.isEmpty {
-      Terminal.err(TextRenderer(colour: Terminal.stderrColour, sources: result.sources).render(result.diagnostics))
-    }
-    guard let ir = result.ir else { throw ExitCode(1) }
+    let (ir, _) = try compileOrExit(path, CompileOptions(eval: !searchSkeleton, arch: space == nil ? nil : arch))
     guard ir.mode == .fixed else {
-      Terminal.err("error[E313]: \(path) still has open choices; train needs a decided architecture\n  help: pass --arch with an arch file, a genotype or an NB201 string\n")
+      Terminal.err(
+        "error[E313]: \(path) still has open choices; train needs a decided architecture\n"
+          + "  help: pass --arch with an arch file, a genotype or an NB201 string\n")
       throw ExitCode(1)
     }
     let settings = TrainSettings(
-      epochs: epochs, batchSize: batchSize, lr: lr, dropPath: dropPath, cutout: cutout, seed: seed, threads: threads,
-      data: data, trainLimit: limit, downsample: downsample)
-    do {
+      epochs: epochs, batchSize: batchSize, lr: lr, dropPath: dropPath, cutout: cutout, seed: common.seed,
+      threads: common.threads, data: common.data, trainLimit: common.limit, downsample: common.downsample)
+    try reportingRunErrors {
       let outcome = try TrainDriver.run(
-        ir: ir, settings: settings, out: out ?? RunDirectory.fresh("runs/train-\(ir.name)-seed\(seed)"), reporter: ProgressReporter())
+        ir: ir, settings: settings, out: out ?? RunDirectory.fresh("runs/train-\(ir.name)-seed\(common.seed)"),
+        reporter: ProgressReporter())
       if outcome.interrupted { throw ExitCode(130) }
       if let acc = outcome.testAccuracy {
         Terminal.out(String(format: "test accuracy %.2f%% (%d parameters)\n", 100 * acc, outcome.params))
       }
-    } catch let e as SearchError {
-      Terminal.err(e.description + "\n")
-      throw ExitCode(1)
     }
   }
 }

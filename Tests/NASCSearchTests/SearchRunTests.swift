@@ -80,4 +80,32 @@ import Testing
       if method == "gdas" { #expect(run.history[0].tau == 10) }
     }
   }
+
+  @Test func gdasOnNASBench201AddsTheOtherHardWeightsAndDerivesByArgmax() throws {
+    let ir = try compileSpace("nas-bench-201-digits.yaml")
+    #expect(ir.derive.kind == .argmax)
+    let settings = try SearchBenchmark.settings(ir: ir, batch: 8, threads: 2, seed: 9)
+    let data = SearchBenchmark.syntheticData(shape: ir.network.input, classes: 10, batch: 8, seed: 9)
+    let run = try SearchRun(ir: ir, settings: settings, data: data)
+    // The NAS-Bench-201 form adds the other hard weights: 0 in value, but each receives the summed
+    // upstream gradient.
+    let edge = ir.cells[0].nodes[0].edges[0]
+    var rng = RNG(seed: 2)
+    let module = try MixedEdgeModule(choice: edge.choice, candidates: edge.candidates, stride: edge.stride, partialChannels: nil, rng: &rng)
+    let x = Tensor.randn([2, ir.cells[0].c, 8, 8], rng: &rng)
+    let w = Parameter(Tensor([1]), group: .architecture)
+    let others = Parameter(Tensor([0, 0, 0, 0]), group: .architecture)
+    var ctx = ForwardContext(rng: RNG(seed: 1))
+    let plain = module(x, plan: .single(index: 3, weight: w.value), context: &ctx)
+    let extended = module(x, plan: .singleWithOthers(index: 3, weight: w.value, others: others.value), context: &ctx)
+    #expect(plain.scalars == extended.scalars)
+    extended.sum().backward()
+    #expect(others.grad?.scalars == [Float](repeating: Float(extended.count), count: 4))
+    _ = try run.runEpoch()
+    let derived = try run.derive()
+    #expect(derived.ops.count == 6)
+    let nb = try #require(derived.nb201)
+    #expect(nb.nodes.map(\.count) == [1, 2, 3])
+    #expect(derived.archDocument(spacePath: "x.yaml", header: []).contains("cell.edge[0→1].op: "))
+  }
 }

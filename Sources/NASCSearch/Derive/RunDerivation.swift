@@ -15,14 +15,20 @@ public struct TemplateWeights: Sendable {
   public var outputNodes: [Int]
 }
 
-/// A derived architecture: the kept (op, input) pairs of every node of every searched cell template.
+/// A derived architecture: the kept (op, input) pairs of every node of every searched cell template
+/// (top-k rules), or one op per op choice point (the argmax rule).
 public struct DerivedArchitecture: Equatable, Sendable {
   /// Per template, per node, the kept inputs.
   public var cells: [(template: String, nodes: [(node: Int, inputs: [DerivedInput])], outputNodes: [Int])]
+  /// Op decisions by choice id (argmax rule), in declaration order.
+  public var ops: [(choice: String, op: String)] = []
+  /// For argmax-derived one-input cells (NAS-Bench-201): per node, the (op, input) pairs.
+  public var nb201: NB201Arch?
 
   /// Equality over all fields.
   public static func == (a: DerivedArchitecture, b: DerivedArchitecture) -> Bool {
-    a.cells.count == b.cells.count
+    a.ops.map(\.choice) == b.ops.map(\.choice) && a.ops.map(\.op) == b.ops.map(\.op) && a.nb201 == b.nb201
+      && a.cells.count == b.cells.count
       && zip(a.cells, b.cells).allSatisfy { x, y in
         x.template == y.template && x.outputNodes == y.outputNodes && x.nodes.count == y.nodes.count
           && zip(x.nodes, y.nodes).allSatisfy { $0.node == $1.node && $0.inputs == $1.inputs }
@@ -31,7 +37,7 @@ public struct DerivedArchitecture: Equatable, Sendable {
 
   /// The DARTS genotype, when the space has `normal` and `reduce` templates of two-input cells.
   public var genotype: DartsGenotype? {
-    guard let n = cells.first(where: { $0.template == "normal" }) else { return nil }
+    guard ops.isEmpty, let n = cells.first(where: { $0.template == "normal" }) else { return nil }
     let r = cells.first(where: { $0.template == "reduce" })
     func pairs(_ c: (template: String, nodes: [(node: Int, inputs: [DerivedInput])], outputNodes: [Int])) -> [DartsGenotype.Pair] {
       c.nodes.flatMap { $0.inputs.map { DartsGenotype.Pair($0.op, $0.input) } }
@@ -45,6 +51,7 @@ public struct DerivedArchitecture: Equatable, Sendable {
     var s = header.map { "# " + $0 }.joined(separator: "\n")
     if !s.isEmpty { s += "\n" }
     s += "nasc: 1\narch:\n  space: \(spacePath)\n  choices:\n"
+    for (choice, op) in ops { s += "    \(choice): \(op)\n" }
     for c in cells {
       for (node, inputs) in c.nodes {
         let list = inputs.map { "[\($0.op), \($0.input)]" }.joined(separator: ", ")
@@ -93,6 +100,7 @@ extension SearchRun {
   /// Applies the space's derivation rule to the current architecture parameters.
   public func derive(rule: DeriveRule? = nil) throws -> DerivedArchitecture {
     let r = rule ?? ir.derive
+    if r.kind == .argmax { return deriveArgmax(excluded: Set(r.exclude)) }
     var cells: [(template: String, nodes: [(node: Int, inputs: [DerivedInput])], outputNodes: [Int])] = []
     for t in templateWeights() {
       let picked: [Int: [DerivedInput]]
@@ -102,10 +110,35 @@ extension SearchRun {
       default:
         throw SearchError(
           "E311", "derivation rule '\(r.kind.rawValue)' is not supported for cell spaces yet",
-          help: "use derive: {rule: top_k_edges} or {rule: top_k_pairs}")
+          help: "use derive: {rule: top_k_edges}, {rule: top_k_pairs} or {rule: argmax}")
       }
       cells.append((t.template, picked.keys.sorted().map { ($0, picked[$0]!) }, t.outputNodes))
     }
     return DerivedArchitecture(cells: cells)
+  }
+}
+
+extension SearchRun {
+  /// The argmax rule: every op choice point takes its most probable op (other than `excluded`); all
+  /// edges are kept (NAS-Bench-201, layer-wise spaces).
+  func deriveArgmax(excluded: Set<String>) -> DerivedArchitecture {
+    let layout = ChoiceLayout(ir)
+    var ops = [(choice: String, op: String)]()
+    var picked = [String: String]()
+    for id in layout.opChoices {
+      guard let alpha = arch[id], let names = layout.names[id] else { continue }
+      let p = alpha.value.detached().softmax().scalars.map(Double.init)
+      guard let k = DerivationRules.bestOp(p, ops: names, excluded: excluded) else { continue }
+      ops.append((id, names[k]))
+      picked[id] = names[k]
+    }
+    var nb201: NB201Arch?
+    if let cell = ir.cells.first, cell.inputs.count == 1, ir.cells.allSatisfy({ $0.template == cell.template }) {
+      nb201 = NB201Arch(
+        nodes: cell.nodes.map { node in
+          node.edges.sorted { $0.from < $1.from }.map { e in (op: e.choice.flatMap { picked[$0] } ?? e.candidates[0].name, from: e.from) }
+        })
+    }
+    return DerivedArchitecture(cells: [], ops: ops, nb201: nb201)
   }
 }

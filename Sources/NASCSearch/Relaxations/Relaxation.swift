@@ -18,6 +18,8 @@ public struct ChoiceLayout: Sendable {
   public var opChoices: [String]
   /// Inputs choice ids in declaration order.
   public var inputChoices: [String]
+  /// Op choices on edges of nodes that keep every edge (no inputs choice), as in NAS-Bench-201.
+  public var keepAllEdges: Set<String>
 
   /// Reads the layout from the IR's cells and layers.
   public init(_ ir: SpaceIR) {
@@ -28,7 +30,16 @@ public struct ChoiceLayout: Sendable {
       nonZero[id] = candidates.indices.filter { !candidates[$0].graph.isZero }
       names[id] = candidates.map(\.name)
     }
-    for cell in ir.cells { for node in cell.nodes { for e in node.edges { note(e.choice, e.candidates) } } }
+    var keepAll = Set<String>()
+    for cell in ir.cells {
+      for node in cell.nodes {
+        for e in node.edges {
+          note(e.choice, e.candidates)
+          if node.inputsChoice == nil, let id = e.choice { keepAll.insert(id) }
+        }
+      }
+    }
+    keepAllEdges = keepAll
     for layer in ir.layers { note(layer.choice, layer.candidates) }
     self.nonZero = nonZero
     self.names = names

@@ -33,8 +33,8 @@ public enum DeriveDriver {
     try run.restore(from: URL(fileURLWithPath: dir.checkpoint), spaceHash: hash)
     var r = ir.derive
     if let rule {
-      guard let kind = DeriveRuleKind(rawValue: rule), kind == .topKEdges || kind == .topKPairs else {
-        throw SearchError("E311", "unknown or unsupported derivation rule '\(rule)'", help: "use top_k_edges or top_k_pairs")
+      guard let kind = DeriveRuleKind(rawValue: rule), [.topKEdges, .topKPairs, .argmax].contains(kind) else {
+        throw SearchError("E311", "unknown or unsupported derivation rule '\(rule)'", help: "use top_k_edges, top_k_pairs or argmax")
       }
       r.kind = kind
     }
@@ -46,7 +46,7 @@ public enum DeriveDriver {
     let doc = derived.archDocument(
       spacePath: dir.relativePath(to: manifest.space),
       header: ["Derived by nasc derive (\(r.kind.rawValue), k = \(r.k)) from a \(settings.method) search of \(ir.name)."])
-    let genotype = derived.genotype?.description
+    let genotype = derived.genotype?.description ?? derived.nb201?.description
     if write {
       try AtomicFile.write(doc, to: dir.arch)
       if let genotype { try AtomicFile.write(genotype + "\n", to: dir.file("genotype.txt")) }

@@ -158,7 +158,7 @@ public enum SearchDriver {
       header: ["Derived by nasc search (\(settings.method), seed \(settings.seed)) from the space \(ir.name).",
                "Train it with: nasc train --arch arch.yaml"])
     try AtomicFile.write(archText, to: dir.arch)
-    let genotype = derived.genotype?.description
+    let genotype = derived.genotype?.description ?? derived.nb201?.description
     if let genotype { try AtomicFile.write(genotype + "\n", to: dir.file("genotype.txt")) }
     try RunPictures.write(run: run, derived: derived, into: dir)
     manifest.result = .init(genotype: genotype, arch: "arch.yaml", valAccuracy: run.history.last?.valAcc, epochs: run.epoch)

@@ -22,6 +22,9 @@ public enum EdgePlan {
   /// `weight · candidates[index](x)`, only that candidate executed (GDAS, single-path methods).
   /// `weight` is a one-element tensor (value 1 with a straight-through gradient) or nil for plain 1.
   case single(index: Int, weight: Tensor?)
+  /// `weight · candidates[index](x) + Σ others` where `others` holds the other candidates' hard
+  /// weights (0 in value): GDAS on NAS-Bench-201, where every α receives a gradient.
+  case singleWithOthers(index: Int, weight: Tensor, others: Tensor)
 }
 
 /// Everything a relaxation decided for one forward pass, keyed by choice point id.

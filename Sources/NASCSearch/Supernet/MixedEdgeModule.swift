@@ -58,6 +58,9 @@ public final class MixedEdgeModule: Module {
     case .single(let index, let weight)?:
       let y = run(index)
       return weight.map { y.scaled(by: $0) } ?? y
+    case .singleWithOthers(let index, let weight, let others)?:
+      let y = run(index).scaled(by: weight)
+      return y + Tensor.ones(y.shape).scaled(by: others.sum())
     case .mixture(let active, let weights)?:
       precondition(weights.count == active.count, "mixture weights do not match the active candidates")
       if active.count == 1 { return run(active[0]).scaled(by: weights) }

@@ -83,16 +83,18 @@ extension Compiler {
   /// The derivation rule: `derive:` over the method's default (top-k edges when cells select inputs, else argmax).
   static func deriveRule(_ root: SyntaxNode, method: MethodConfig?, methodOverridden: Bool = false) -> DeriveRule {
     let d = root["derive"]
-    if methodOverridden, let m = method, let kind = MethodCatalog.method(m.name)?.derive {
-      // The space's derive: was written for its own method; an overriding method brings its rule.
-      let topK = kind == .topKEdges || kind == .topKPairs
-      return DeriveRule(kind: kind, k: d?["k"]?.int ?? 2, exclude: topK ? ["none"] : [], skipCap: nil)
-    }
     let selects = (root["cells"]?.pairs ?? []).contains { _, t in
       t["select"] != nil || (t["nodes"]?.items?.contains { $0["select"] != nil } ?? false)
     }
-    let kind = d?["rule"]?.scalar.flatMap(DeriveRuleKind.init(rawValue:))
-      ?? method.flatMap { MethodCatalog.method($0.name)?.derive } ?? (selects ? .topKEdges : .argmax)
+    // Without an explicit rule: the method's rule where cells select inputs, else argmax (all edges kept).
+    var kind = d?["rule"]?.scalar.flatMap(DeriveRuleKind.init(rawValue:))
+      ?? (selects ? (method.flatMap { MethodCatalog.method($0.name)?.derive } ?? .topKEdges) : .argmax)
+    if methodOverridden, let m = method, let own = MethodCatalog.method(m.name)?.derive,
+      [.topKEdges, .topKPairs].contains(own), [.topKEdges, .topKPairs].contains(kind)
+    {
+      // The space's top-k rule was written for its own method; an overriding top-k method brings its own.
+      kind = own
+    }
     let topK = kind == .topKEdges || kind == .topKPairs
     let exclude = d?["exclude"]?.items?.compactMap(\.scalar) ?? (topK ? ["none"] : [])
     var cap = d?["skip_cap"]?.int

@@ -52,6 +52,30 @@ import Testing
     #expect(try finalAlpha(full) == finalAlpha(cut))
   }
 
+  @Test func trainResumeAfterKillMinus9IsBitIdentical() throws {
+    let dir = try TempDir()
+    let full = dir.path + "/full", cut = dir.path + "/cut"
+    let args = [Self.tiny, "--arch", "DARTS_V2", "--limit", "200", "--epochs", "3", "--batch-size", "16", "--seed", "4"]
+    let a = try runNasc(["train"] + args + ["--out", full])
+    #expect(a.status == 0, "\(a.stderr)")
+    #expect(a.stdout.hasPrefix("test accuracy "))
+    let p = try startNasc(["train"] + args + ["--out", cut])
+    let deadline = Date().addingTimeInterval(300)
+    while Date() < deadline {
+      if let text = try? String(contentsOfFile: cut + "/metrics.jsonl", encoding: .utf8), !text.isEmpty { break }
+      usleep(20_000)
+    }
+    kill(p.processIdentifier, SIGKILL)
+    p.waitUntilExit()
+    let b = try runNasc(["train"] + args + ["--out", cut, "--resume"])
+    #expect(b.status == 0, "\(b.stderr)")
+    #expect(a.stdout == b.stdout)
+    let (ta, _) = try Safetensors.read(from: URL(fileURLWithPath: full + "/checkpoint.safetensors"))
+    let (tb, _) = try Safetensors.read(from: URL(fileURLWithPath: cut + "/checkpoint.safetensors"))
+    #expect(ta.keys.sorted() == tb.keys.sorted())
+    for (k, v) in ta { #expect(tb[k]?.scalars == v.scalars, "\(k)") }
+  }
+
   @Test func badInputsEndWithClearErrorsAndKeepCheckpoints() throws {
     let dir = try TempDir()
     // Missing data set directory.

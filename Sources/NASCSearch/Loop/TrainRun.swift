@@ -97,6 +97,9 @@ public final class TrainRun {
   var rng: RNG
   /// Epochs completed.
   public private(set) var epoch = 0
+  /// Steps completed within the current epoch.
+  public private(set) var stepInEpoch = 0
+  var accumulator = EpochAccumulator()
   /// Metrics of completed epochs.
   public private(set) var history: [TrainEpochMetrics] = []
   private let schedule: CosineAnnealing
@@ -134,14 +137,14 @@ public final class TrainRun {
     Float((settings.dropPath ?? ir.network.dropPath) * Double(epoch) / Double(max(settings.epochs, 1)))
   }
 
-  /// Trains one epoch and evaluates on the test set.
+  /// Trains the rest of the current epoch and evaluates on the test set. Returns false if
+  /// `shouldStop` asked to stop between two steps (the run can then be checkpointed and resumed).
   public func runEpoch(shouldStop: () -> Bool = { false }, progress: (Int, Int) -> Void = { _, _ in }) throws -> Bool {
     let start = Date()
     optimizer.learningRate = schedule.learningRate(at: epoch)
     let steps = sampler.batchesPerEpoch
-    var lossSum = 0.0, hits = 0, seen = 0
     model.train()
-    for s in 0..<steps {
+    while stepInEpoch < steps {
       if shouldStop() { return false }
       let b = sampler.next()
       let x = Tensor(shape: [b.count, trainData.channels, trainData.height, trainData.width], scalars: b.pixels)
@@ -152,7 +155,8 @@ public final class TrainRun {
       var loss = crossEntropy(logits: logits, labels: labels, labelSmoothing: Float(settings.labelSmoothing))
       let value = loss.scalar
       guard value.isFinite else {
-        throw SearchError("E401", "the training loss became \(value.isNaN ? "NaN" : "infinite") at epoch \(epoch + 1), step \(s + 1)",
+        throw SearchError(
+          "E401", "the training loss became \(value.isNaN ? "NaN" : "infinite") at epoch \(epoch + 1), step \(stepInEpoch + 1)",
           help: "lower the learning rate with --lr; the last checkpoint is kept")
       }
       if let aux, auxiliaryWeight > 0 {
@@ -161,19 +165,24 @@ public final class TrainRun {
       loss.backward()
       _ = clipGradNorm(model.weights, maxNorm: Float(settings.gradClip))
       optimizer.step()
-      lossSum += Double(value)
-      hits += zip(logits.argmaxRows(), labels).filter { $0 == $1 }.count
-      seen += b.count
-      progress(s + 1, steps)
+      accumulator.add(loss: Double(value), correct: zip(logits.argmaxRows(), labels).filter { $0 == $1 }.count, count: b.count)
+      stepInEpoch += 1
+      progress(stepInEpoch, steps)
     }
+    accumulator.seconds += Date().timeIntervalSince(start)
     let (tl, ta) = evaluate(testData)
     history.append(
       TrainEpochMetrics(
-        epoch: epoch, lr: Double(optimizer.learningRate), dropPath: Double(dropPath), trainLoss: lossSum / Double(max(steps, 1)),
-        trainAcc: Double(hits) / Double(max(seen, 1)), testLoss: tl, testAcc: ta, seconds: Date().timeIntervalSince(start)))
+        epoch: epoch, lr: Double(optimizer.learningRate), dropPath: Double(dropPath), trainLoss: accumulator.meanLoss,
+        trainAcc: accumulator.accuracy, testLoss: tl, testAcc: ta, seconds: accumulator.seconds))
+    accumulator = EpochAccumulator()
     epoch += 1
+    stepInEpoch = 0
     return true
   }
+
+  /// Mean loss of the current epoch's steps so far.
+  public var runningTrainLoss: Double { accumulator.meanLoss }
 
   /// Loss and accuracy on `data` in evaluation mode.
   public func evaluate(_ data: ImageDataset, batchSize: Int = 256) -> (loss: Double, accuracy: Double) {
@@ -194,22 +203,55 @@ public final class TrainRun {
     return (lossSum / Double(max(data.count, 1)), Double(hits) / Double(max(data.count, 1)))
   }
 
-  /// Saves the network, optimizer and position.
+  /// Saves the network, optimizer, generator states and position.
   public func saveCheckpoint(to url: URL) throws {
-    let enc = JSONEncoder()
-    let meta = String(decoding: try enc.encode(TrainState(settings: settings, epoch: epoch, sampler: sampler.state, rng: rng.state, history: history)), as: UTF8.self)
+    let state = TrainState(
+      settings: settings, epoch: epoch, stepInEpoch: stepInEpoch, sampler: sampler.state, rng: rng.state,
+      accumulator: accumulator, history: history)
+    let meta = String(decoding: try JSONEncoder().encode(state), as: UTF8.self)
     do {
       try Checkpoint.save(module: model, optimizers: ["weights": optimizer], metadata: ["nasc.train": meta], to: url)
     } catch {
       throw SearchError("E301", "cannot write the checkpoint: \(error)", help: "check free disk space and permissions", path: url.path)
     }
   }
+
+  /// The settings stored in a training checkpoint.
+  public static func checkpointSettings(at url: URL) throws -> TrainSettings { try readState(url).settings }
+
+  static func readState(_ url: URL) throws -> TrainState {
+    let meta: [String: String]
+    do { meta = try Safetensors.read(from: url).metadata } catch {
+      throw SearchError("E303", "cannot read the checkpoint: \(error)", help: "the file is damaged; start a new run", path: url.path)
+    }
+    guard let json = meta["nasc.train"], let state = try? JSONDecoder().decode(TrainState.self, from: Data(json.utf8)) else {
+      throw SearchError("E303", "the file is not a nasc training checkpoint", help: "pass a directory written by `nasc train`", path: url.path)
+    }
+    return state
+  }
+
+  /// Continues from a checkpoint written by `saveCheckpoint`.
+  public func restore(from url: URL) throws {
+    let state = try Self.readState(url)
+    do { try Checkpoint.load(module: model, optimizers: ["weights": optimizer], from: url) } catch let e as CheckpointError {
+      throw SearchError("E304", "the checkpoint does not fit this network: \(e)",
+        help: "resume with the architecture and space the run started with", path: url.path)
+    }
+    epoch = state.epoch
+    stepInEpoch = state.stepInEpoch
+    sampler.restore(state.sampler)
+    rng = RNG(seed: state.rng)
+    accumulator = state.accumulator
+    history = state.history
+  }
 }
 
 struct TrainState: Codable {
   var settings: TrainSettings
   var epoch: Int
+  var stepInEpoch: Int
   var sampler: SamplerState
   var rng: UInt64
+  var accumulator: EpochAccumulator
   var history: [TrainEpochMetrics]
 }

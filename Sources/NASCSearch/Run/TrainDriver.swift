@@ -13,22 +13,31 @@ public struct TrainOutcome: Sendable {
 
 /// Runs `nasc train`: data, network, epochs with checkpoints and metrics, test accuracy.
 public enum TrainDriver {
-  /// Trains the fixed architecture `ir` with `settings`, writing into `out`.
-  public static func run(ir: SpaceIR, settings: TrainSettings, out: String, reporter: ProgressReporter) throws -> TrainOutcome {
+  /// Trains the fixed architecture `ir` with `settings`, writing into `out`; with `resume`, continues
+  /// the run in `out` with its saved settings.
+  public static func run(ir: SpaceIR, settings requested: TrainSettings, out: String, resume: Bool = false,
+                         reporter: ProgressReporter) throws -> TrainOutcome {
     let dir = RunDirectory(path: out)
-    try dir.prepare(resume: false)
+    try dir.prepare(resume: resume)
+    let settings = resume ? try TrainRun.checkpointSettings(at: URL(fileURLWithPath: dir.checkpoint)) : requested
     let source = try DataSource(parsing: settings.data)
     let data = try SearchDriver.loadData(source, limit: settings.trainLimit, downsample: settings.downsample)
     try SearchDriver.checkInput(data.train, fits: ir)
     let run = try TrainRun(ir: ir, settings: settings, train: data.train, test: data.test, augmentation: SearchDriver.augmentation(for: source))
+    if resume {
+      try run.restore(from: URL(fileURLWithPath: dir.checkpoint))
+      reporter.line("resuming \(dir.path) at epoch \(run.epoch + 1), step \(run.stepInEpoch)")
+    }
     Interrupt.install()
     reporter.line("train \(ir.name): \(ir.cost.params) parameters, \(settings.epochs) epochs, batch \(settings.batchSize), seed \(settings.seed), data \(settings.data)")
     while !run.isFinished {
       let phase = "epoch \(run.epoch + 1)/\(settings.epochs)"
-      let done = try run.runEpoch(shouldStop: { Interrupt.requested }) { s, t in reporter.update(phase: phase, step: s, total: t, detail: "") }
+      let done = try run.runEpoch(shouldStop: { Interrupt.requested }) { s, t in
+        reporter.update(phase: phase, step: s, total: t, detail: String(format: "loss %.3f", run.runningTrainLoss))
+      }
       try run.saveCheckpoint(to: URL(fileURLWithPath: dir.checkpoint))
       if !done {
-        reporter.line("interrupted at epoch \(run.epoch + 1): checkpoint saved")
+        reporter.line("interrupted at epoch \(run.epoch + 1), step \(run.stepInEpoch): checkpoint saved; continue with --resume")
         return TrainOutcome(testAccuracy: nil, params: ir.cost.params, interrupted: true)
       }
       let enc = JSONEncoder()

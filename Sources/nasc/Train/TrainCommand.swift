@@ -41,14 +41,18 @@ struct TrainCommand: ParsableCommand {
   @Flag(help: "Use the search skeleton instead of the evaluation skeleton.")
   var searchSkeleton = false
 
-  @Option(help: "The run directory (default: runs/train-<space>-seed<S>).")
+  @Option(help: "The run directory (default: a new runs/train-<space>-seed<S>[-N]); new or empty unless --resume.")
   var out: String?
+
+  @Flag(help: "Continue the training run in --out from its checkpoint.")
+  var resume = false
 
   func validate() throws {
     guard epochs >= 1, batchSize >= 2, lr > 0 else {
       throw ValidationError("--epochs ≥ 1, --batch-size ≥ 2 and --lr > 0 are required")
     }
     if let dropPath, !(0..<1).contains(dropPath) { throw ValidationError("--drop-path must be in [0, 1)") }
+    if resume && out == nil { throw ValidationError("--resume needs --out DIR (the run to continue)") }
   }
 
   func run() throws {
@@ -66,7 +70,7 @@ struct TrainCommand: ParsableCommand {
     try reportingRunErrors {
       let outcome = try TrainDriver.run(
         ir: ir, settings: settings, out: out ?? RunDirectory.fresh("runs/train-\(ir.name)-seed\(common.seed)"),
-        reporter: ProgressReporter())
+        resume: resume, reporter: ProgressReporter())
       if outcome.interrupted { throw ExitCode(130) }
       if let acc = outcome.testAccuracy {
         Terminal.out(String(format: "test accuracy %.2f%% (%d parameters)\n", 100 * acc, outcome.params))

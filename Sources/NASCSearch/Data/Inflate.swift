@@ -237,18 +237,19 @@ struct Huffman: Sendable {
     return entry >> 4
   }
 
+  /// A code from lengths known to be valid (the RFC's fixed codes).
+  private init(fixed lengths: [Int]) {
+    do { try self.init(lengths: lengths) } catch { preconditionFailure("the fixed DEFLATE codes are valid") }
+  }
+
   static let fixedLiteral: Huffman = {
     var l = [Int](repeating: 8, count: 288)
     for i in 144..<256 { l[i] = 9 }
     for i in 256..<280 { l[i] = 7 }
-    // The lengths are the RFC's fixed code and always valid.
-    return try! Huffman(lengths: l)
+    return Huffman(fixed: l)
   }()
 
-  static let fixedDistance: Huffman = {
-    // The fixed distance code (30 symbols of 5 bits) is always valid.
-    try! Huffman(lengths: [Int](repeating: 5, count: 30))
-  }()
+  static let fixedDistance = Huffman(fixed: [Int](repeating: 5, count: 30))
 }
 
 /// CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), as gzip uses.

@@ -12,13 +12,18 @@ public struct CompileOptions: Sendable {
   /// An input shape that replaces the space's `input:` channels and size (benchmarks run one space
   /// at several resolutions).
   public var input: Shape?
+  /// Hyperparameters set on the command line (`nasc search --set KEY=VALUE`), as `KEY=VALUE` texts;
+  /// they win over the space's `search:` block. Diagnostics point into the file `<--set>`, one
+  /// line per setting.
+  public var settings: [String] = []
 
   /// Creates options.
-  public init(eval: Bool = false, arch: String? = nil, method: String? = nil, input: Shape? = nil) {
+  public init(eval: Bool = false, arch: String? = nil, method: String? = nil, input: Shape? = nil, settings: [String] = []) {
     self.eval = eval
     self.arch = arch
     self.method = method
     self.input = input
+    self.settings = settings
   }
 }
 
@@ -87,7 +92,13 @@ public enum Compiler {
       arch = parseArchArgument(text, &bag, sources: &sources)
       if arch == nil { return CompileResult(ir: nil, diagnostics: bag.all, sources: sources) }
     }
-    let ir = compile(root: root, path: spacePath, eval: options.eval, arch: arch, method: options.method, input: options.input, &bag)
+    var extra: [(key: SyntaxNode, value: SyntaxNode)] = []
+    if !options.settings.isEmpty {
+      extra = commandLineSettings(options.settings, &bag, sources: &sources)
+    }
+    let ir = compile(
+      root: root, path: spacePath, eval: options.eval, arch: arch, method: options.method, input: options.input,
+      settings: extra, &bag)
     let all = bag.all
     return CompileResult(ir: all.contains { $0.severity == .error } ? nil : ir, diagnostics: all, sources: sources)
   }
@@ -148,8 +159,11 @@ public enum Compiler {
   }
 
   /// Compiles an already loaded (and schema-checked) root.
-  static func compile(root: SyntaxNode, path: String, eval: Bool, arch: ArchSpec?, method override: String? = nil, input inputOverride: Shape? = nil, _ bag: inout DiagnosticBag) -> SpaceIR? {
-    let method = methodConfig(root, override: override, &bag)
+  static func compile(
+    root: SyntaxNode, path: String, eval: Bool, arch: ArchSpec?, method override: String? = nil,
+    input inputOverride: Shape? = nil, settings: [(key: SyntaxNode, value: SyntaxNode)] = [], _ bag: inout DiagnosticBag
+  ) -> SpaceIR? {
+    let method = methodConfig(root, override: override, settings: settings, &bag)
     let overridden = override != nil && root["search"]?["method"]?.scalar != override
     let derive = deriveRule(root, method: method, methodOverridden: overridden)
     guard let sk = skeleton(root, eval: eval) else {

@@ -108,4 +108,21 @@ import Testing
     #expect(nb.nodes.map(\.count) == [1, 2, 3])
     #expect(derived.archDocument(spacePath: "x.yaml", header: []).contains("cell.edge[0→1].op: "))
   }
+
+  @Test func commandLineSettingsWinOverTheSpaceAndAreChecked() throws {
+    let path = repoRoot + "/spaces/darts-digits.yaml"
+    let ok = Compiler.compile(path: path, options: CompileOptions(settings: ["order=second", "epochs = 3", "arch_lr=6e-4"]))
+    let ir = try #require(ok.ir)
+    #expect(ir.method?["order"] == .string("second"))
+    #expect(ir.method?["epochs"] == .int(3))
+    #expect(ir.method?["arch_lr"] == .real(6e-4))
+    let bad = Compiler.compile(path: path, options: CompileOptions(settings: ["epochs=3", "tau_max=2"]))
+    #expect(bad.ir == nil)
+    let d = try #require(bad.diagnostics.first)
+    #expect(d.code == .unknownHyperparameter)
+    #expect(d.location.file == "<--set>" && d.location.line == 2)
+    // With another method, its own hyperparameters are accepted.
+    let gdas = Compiler.compile(path: path, options: CompileOptions(method: "gdas", settings: ["tau_max=2"]))
+    #expect(gdas.ir?.method?["tau_max"] == .real(2))
+  }
 }

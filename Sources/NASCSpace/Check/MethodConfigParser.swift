@@ -1,11 +1,40 @@
+import Foundation
+
 /// The `search:` and `derive:` blocks → `MethodConfig` and `DeriveRule`.
 extension Compiler {
   /// Parses the `search:` block into a method configuration.
   /// With `override` (`nasc search --method`), that method's paper defaults apply, overridden by the
   /// keys of the space's `search:` block that it also has.
-  static func methodConfig(_ root: SyntaxNode, override: String? = nil, _ bag: inout DiagnosticBag) -> MethodConfig? {
+  static func methodConfig(
+    _ root: SyntaxNode, override: String? = nil, settings: [(key: SyntaxNode, value: SyntaxNode)] = [],
+    _ bag: inout DiagnosticBag
+  ) -> MethodConfig? {
     let s = root["search"]
-    let pairs = s?.pairs ?? []
+    var pairs = s?.pairs ?? []
+    if !settings.isEmpty {
+      let name = override ?? s?["method"]?.scalar ?? ""
+      guard let spec = MethodCatalog.method(name) else {
+        if let first = settings.first {
+          bag.add(Diagnostic(.unknownHyperparameter, "--set needs a search method", at: first.key.location,
+            help: "name one in the space's search: block or with --method"))
+        }
+        return nil
+      }
+      for (k, _) in settings where !spec.hyperparameters.contains(where: { $0.name == k.scalar }) {
+        bag.add(Diagnostic(.unknownHyperparameter, "method '\(name)' has no hyperparameter '\(k.scalar ?? "")'",
+          at: k.location, length: k.length,
+          help: DidYouMean.help(k.scalar ?? "", in: spec.hyperparameters.map(\.name))
+            ?? "its hyperparameters: \(spec.hyperparameters.map(\.name).joined(separator: ", "))"))
+      }
+      let known = settings.filter { k, _ in spec.hyperparameters.contains { $0.name == k.scalar } }
+      // Command-line settings win: drop the space's entries for the same keys.
+      pairs = pairs.filter { k, _ in !known.contains { $0.key.scalar == k.scalar } }
+      if override != nil && s?["method"]?.scalar != override {
+        let shared = pairs.filter { k, _ in k.scalar != "method" && spec.hyperparameters.contains { $0.name == k.scalar } }
+        return hyperparameters(spec, name: name, pairs: shared + known, &bag)
+      }
+      pairs += known
+    }
     if let override, s?["method"]?.scalar != override {
       guard let spec = MethodCatalog.method(override) else {
         bag.add(Diagnostic(.unknownMethod, "unknown search method '\(override)' (from --method)", at: root.location,
@@ -100,5 +129,33 @@ extension Compiler {
     var cap = d?["skip_cap"]?.int
     if cap == nil, method?.name == "p-darts", case .int(let c)? = method?["skip_cap"] { cap = c }
     return DeriveRule(kind: kind, k: d?["k"]?.int ?? 2, exclude: exclude, skipCap: cap)
+  }
+}
+
+extension Compiler {
+  /// Parses `--set KEY=VALUE` texts as the YAML mapping `KEY: VALUE` of a virtual file `<--set>`
+  /// (one line per setting), so values are typed like the space's own `search:` entries.
+  static func commandLineSettings(
+    _ settings: [String], _ bag: inout DiagnosticBag, sources: inout [String: String]
+  ) -> [(key: SyntaxNode, value: SyntaxNode)] {
+    let file = "<--set>"
+    var lines = [String]()
+    for (i, text) in settings.enumerated() {
+      guard let eq = text.firstIndex(of: "="), eq != text.startIndex else {
+        sources[file] = settings.joined(separator: "\n")
+        bag.add(Diagnostic(.badHyperparameter, "'\(text)' is not KEY=VALUE", at: SourceLocation(file: file, line: i + 1, column: 1),
+          help: "write e.g. --set arch_lr=6e-4"))
+        return []
+      }
+      let key = text[..<eq].trimmingCharacters(in: .whitespaces)
+      let value = text[text.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+      lines.append("\(key): \(value)")
+    }
+    let yaml = lines.joined(separator: "\n") + "\n"
+    sources[file] = yaml
+    guard let node = YAMLReader.read(text: yaml, path: file, maxNodes: 10_000, diags: &bag), let pairs = node.pairs else {
+      return []
+    }
+    return pairs
   }
 }

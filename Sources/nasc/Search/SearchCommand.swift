@@ -22,6 +22,11 @@ struct SearchCommand: ParsableCommand {
 
   @OptionGroup var common: RunOptions
 
+  @Option(name: .customLong("set"), help: ArgumentHelp(
+    "Set a hyperparameter of the method, over the space's search: block (repeatable), e.g. --set order=second.",
+    valueName: "key=value"))
+  var settings: [String] = []
+
   @Option(help: "Search epochs (default: the space's or the paper's).")
   var epochs: Int?
 
@@ -41,7 +46,7 @@ struct SearchCommand: ParsableCommand {
   }
 
   func run() throws {
-    let (ir, sources) = try compileOrExit(space, CompileOptions(method: method))
+    let (ir, sources) = try compileOrExit(space, CompileOptions(method: method, settings: settings))
     try reportingRunErrors {
       let methodName = ir.method?.name ?? method ?? "search"
       let request = SearchRequest(

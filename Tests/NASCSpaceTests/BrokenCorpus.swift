@@ -104,4 +104,5 @@ let brokenCases: [BrokenCase] = [
   BrokenCase(name: "two candidates named alike", text: edited("ops: [none, skip_connect, sep_conv_3x3]", "ops: [none, {op: sep_conv, with: {k: 3}, name: c}, {op: sep_conv, with: {k: 5}, name: c}]"), code: "E023", line: 3, col: 54),
   BrokenCase(name: "duplicate candidate", text: edited("sep_conv_3x3]", "sep_conv_3x3, none]"), code: "W001", line: 3, col: 43),
   BrokenCase(name: "unused node", text: edited("    nodes: 2\n", "    nodes: [{from: [0, 1]}, {from: [0, 1]}]\n    output: last\n").replacingAll("select: {choice: all, k: 2}", "select: {choice: all, k: 1}"), code: "W002", line: 8, col: 13),
+  BrokenCase(name: "PC-DARTS bypass pooling on an odd size", text: edited("nasc: 1\n", "nasc: 1\ninput: {channels: 1, size: 7, classes: 10}\n").replacingAll("    op: {choice: ops}\n", "    op: {choice: ops}\n  reduce: {reduction: true, preprocess: [relu_conv_bn, relu_conv_bn], nodes: 2, select: {choice: all, k: 2}, op: {choice: ops}}\n").replacingAll("reductions: []", "reductions: [1]") + "search: {method: pc-darts, k: 2}\n", code: "E043", line: 11, col: 114),
 ]

@@ -291,6 +291,12 @@ extension Expander {
             counts.append(1)
           }
           let isPartial = es.isChoice && partialK != nil && (partialK ?? 1) > 1
+          if isPartial, es.stride == 2, es.input.height % 2 == 1 || es.input.width % 2 == 1 {
+            // The bypassed channels are 2×2 max-pooled (floor), the ops pad (ceil): sizes would differ.
+            error(.resolutionMismatch, "PC-DARTS partial channels on reduction edge \(es.from)→\(idx) of cell '\(name)' need an even input size, found \(es.input.height)x\(es.input.width)",
+              es.site, help: "the bypassed channels are max-pooled 2x2; choose reductions where the size is even")
+            return nil
+          }
           var edge = CellEdge(from: es.from, to: idx, stride: es.stride, choice: es.isChoice ? id : nil, candidates: cands,
             partialChannels: isPartial ? partialK : nil)
           edge.project = es.project

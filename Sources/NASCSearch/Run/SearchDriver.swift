@@ -104,6 +104,11 @@ public enum SearchDriver {
     guard let config = ir.method else {
       throw SearchError("E310", "the space has no search: block naming a method", help: "add `search: {method: darts}` to the space")
     }
+    guard [.topKEdges, .topKPairs, .argmax].contains(ir.derive.kind) else {
+      throw SearchError(
+        "E311", "derivation rule '\(ir.derive.kind.rawValue)' is not supported by nasc search yet",
+        help: "set derive: {rule: top_k_edges}, {rule: top_k_pairs} or {rule: argmax} in the space")
+    }
     let dir = RunDirectory(path: request.out)
     try dir.prepare(resume: request.resume)
     var settings: SearchSettings

@@ -9,9 +9,14 @@ public final class CellModule: Module {
   public let preprocess: [PrimGraphModule]
   /// Per intermediate node, its edges in IR order.
   public let edges: [[MixedEdgeModule]]
+  /// The op applied to the combined output (ENAS), or nil.
+  public let postprocess: PrimGraphModule?
 
   /// Builds the cell's modules.
   public init(_ cell: CellInstance, rng: inout RNG) throws {
+    if cell.recurrent || cell.nodes.contains(where: { $0.project != nil || $0.edges.contains { $0.project != nil } }) {
+      throw LoweringError(description: "recurrent cells are not lowered to the engine yet")
+    }
     self.cell = cell
     var pre = [PrimGraphModule]()
     for input in cell.inputs { pre.append(try PrimGraphModule(input.preprocess, rng: &rng)) }
@@ -28,7 +33,9 @@ public final class CellModule: Module {
       all.append(row)
     }
     edges = all
+    postprocess = try cell.postprocess.map { try PrimGraphModule($0, rng: &rng) }
     super.init()
+    if let postprocess { register("post", postprocess) }
     for (i, p) in pre.enumerated() { register("pre\(i)", p) }
     for (n, row) in all.enumerated() {
       for (j, e) in row.enumerated() {
@@ -60,10 +67,12 @@ public final class CellModule: Module {
       states[node.index] = value
     }
     let picked = cell.outputNodes.map { states[$0]! }
+    let combined: Tensor
     switch cell.outputMode {
-    case "mean": return picked.count == 1 ? picked[0] : sum(picked) * (1 / Float(picked.count))
-    case "last": return picked[picked.count - 1]
-    default: return picked.count == 1 ? picked[0] : concat(picked, axis: 1)
+    case "mean", "mean_loose_ends": combined = picked.count == 1 ? picked[0] : sum(picked) * (1 / Float(picked.count))
+    case "last": combined = picked[picked.count - 1]
+    default: combined = picked.count == 1 ? picked[0] : concat(picked, axis: 1)  // concat, loose_ends
     }
+    return postprocess.map { $0(combined, context: &context) } ?? combined
   }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import NASCSpace
 import NASCTensor
 import Testing
@@ -44,5 +45,37 @@ import Testing
     loss.backward()
     #expect(arch.parameters.allSatisfy { $0.grad != nil })
     #expect(model.weights.filter { $0.grad == nil }.isEmpty)
+  }
+}
+
+@Suite struct EverySpaceLowersTests {
+  /// Every ready space either lowers to engine modules whose weight count equals the IR cost model's
+  /// (and, for small inputs, runs forward and backward) or is rejected with a lowering error.
+  @Test func everySpaceLowersOrIsRejectedClearly() throws {
+    let names = try FileManager.default.contentsOfDirectory(atPath: repoRoot + "/spaces").filter { $0.hasSuffix(".yaml") }.sorted()
+    #expect(names.count >= 20)
+    var lowered = 0
+    for name in names {
+      let ir = try compileSpace(name)
+      var rng = RNG(seed: 1)
+      let model: SupernetModel
+      do { model = try SupernetModel(ir.network, rng: &rng) } catch let e as LoweringError {
+        #expect(!e.description.isEmpty)
+        continue
+      }
+      lowered += 1
+      let count = model.weights.reduce(0) { $0 + $1.shape.reduce(1, *) }
+      #expect(count == ir.cost.params + (ir.auxiliaryCost?.params ?? 0), "\(name)")
+      let s = ir.network.input
+      guard s.height * s.width <= 16 * 16, s.height > 1 else { continue }
+      let arch = ArchitectureParameters(ir: ir, inputs: true, rng: &rng)
+      let plan = SoftmaxMixture(layout: ChoiceLayout(ir), edgeNormalization: true).plan(arch, epoch: 0, rng: &rng)
+      var ctx = ForwardContext(rng: RNG(seed: 2))
+      let x = Tensor.randn([2, s.channels, s.height, s.width], rng: &rng)
+      let (logits, _) = model(x, plan: plan, context: &ctx)
+      #expect(logits.shape == [2, ir.network.classes], "\(name)")
+      crossEntropy(logits: logits, labels: [0, 1]).backward()
+    }
+    #expect(lowered >= 12)
   }
 }

@@ -115,6 +115,13 @@ public enum SearchDriver {
     if request.resume {
       let saved = try SearchRun.checkpointSettings(at: URL(fileURLWithPath: dir.checkpoint))
       settings = saved.settings
+      var ignored = [String]()
+      if let e = request.epochs, e != settings.epochs { ignored.append("--epochs") }
+      if let b = request.batchSize, b != settings.batchSize { ignored.append("--batch-size") }
+      if request.data != .digits && request.data.description != settings.data { ignored.append("--data") }
+      if !ignored.isEmpty {
+        reporter.line("note: \(ignored.joined(separator: ", ")) ignored: a resumed run keeps the settings it started with")
+      }
     } else {
       settings = SearchSettings(
         config: config, epochs: request.epochs, batchSize: request.batchSize, seed: request.seed, threads: request.threads,

@@ -42,7 +42,53 @@ public final class MixedEdgeModule: Module {
     return concat([y, rest], axis: 1).channelShuffle(groups: k)
   }
 
+  /// Whether mixtures and sampled ops run as a recomputed block (see `recomputed`): the forward
+  /// pass keeps none of the candidates' activations, only the edge input, and backward runs the
+  /// edge again. Trades one more forward pass of the edge for most of the search's memory. Only
+  /// used when the edge draws no random numbers (no dropout, no drop path).
+  public var recompute = false
+
+  /// Whether some candidate draws random numbers (dropout), which a recomputed edge cannot repeat.
+  public private(set) lazy var isStochastic: Bool = candidates.contains { c in
+    c.graph.nodes.contains { if case .dropout = $0.op { true } else { false } }
+  }
+
+  /// The running statistics of every batch norm of the candidates.
+  private lazy var allStats: [BatchNormStats] = namedStats().map(\.stats)
+
   private func mix(_ x: Tensor, plan: EdgePlan?, context: inout ForwardContext) -> Tensor {
+    if recompute, plan != nil, context.dropPath == 0, !isStochastic {
+      return recomputedMix(x, plan: plan!)
+    }
+    return directMix(x, plan: plan, context: &context)
+  }
+
+  /// `directMix` as a recomputed block; the second run leaves the BN running statistics as the
+  /// first one set them.
+  private func recomputedMix(_ x: Tensor, plan: EdgePlan) -> Tensor {
+    var inputs = [x]
+    switch plan {
+    case .mixture(_, let w): inputs.append(w)
+    case .single(_, let w?): inputs.append(w)
+    case .single(_, nil): break
+    }
+    return recomputed(inputs) { [unowned self] ins, again in
+      var p = plan
+      switch plan {
+      case .mixture(let active, _): p = .mixture(active: active, weights: ins[1])
+      case .single(let index, let w): p = .single(index: index, weight: w == nil ? nil : ins[1])
+      }
+      var ctx = ForwardContext(rng: RNG(seed: 0))
+      guard again else { return self.directMix(ins[0], plan: p, context: &ctx) }
+      let saved = self.allStats.map { ($0.mean, $0.variance, $0.batchesTracked) }
+      defer {
+        for (s, v) in zip(self.allStats, saved) { (s.mean, s.variance, s.batchesTracked) = v }
+      }
+      return self.directMix(ins[0], plan: p, context: &ctx)
+    }
+  }
+
+  private func directMix(_ x: Tensor, plan: EdgePlan?, context: inout ForwardContext) -> Tensor {
     let drop = context.dropPath
     func run(_ i: Int) -> Tensor {
       let y = candidates[i](x, context: &context)

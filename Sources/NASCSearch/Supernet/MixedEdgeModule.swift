@@ -90,8 +90,9 @@ public final class MixedEdgeModule: Module {
 
   private func directMix(_ x: Tensor, plan: EdgePlan?, context: inout ForwardContext) -> Tensor {
     let drop = context.dropPath
+    var shared: Tensor?
     func run(_ i: Int) -> Tensor {
-      let y = candidates[i](x, context: &context)
+      let y = candidates[i](x, context: &context, inputReLU: candidates[i].readsInputReLU ? shared : nil)
       if drop > 0 && isTraining && !candidates[i].isIdentity {
         return y.dropPath(drop, training: true, rng: &context.rng)
       }
@@ -107,6 +108,8 @@ public final class MixedEdgeModule: Module {
     case .mixture(let active, let weights)?:
       precondition(weights.count == active.count, "mixture weights do not match the active candidates")
       if active.count == 1 { return run(active[0]).scaled(by: weights) }
+      // The candidates that start with ReLU of the edge input share one.
+      if active.count(where: { candidates[$0].readsInputReLU }) > 1 { shared = x.relu() }
       return weightedSum(active.map(run), weights: weights)
     }
   }

@@ -90,6 +90,7 @@ import Testing
     let settings = try SearchBenchmark.settings(ir: ir, batch: 8, threads: 2, seed: 7)
     let data = SearchBenchmark.syntheticData(shape: ir.network.input, classes: 10, batch: 8, seed: 7)
     let run = try SearchRun(ir: ir, settings: settings, data: data)
+    run.recomputeFrom = 0  // the tiny space's edges are far below the default size
     run.recomputeEdges = recompute
     let t = run.trainData.batch(0..<8), v = run.valData.batch(0..<8)
     let losses = [try run.step(train: t, val: v), try run.step(train: t, val: v)]

@@ -45,6 +45,19 @@ struct RecomputeTests {
     }
   }
 
+  @Test func serialKernelsGiveTheSameBits() {
+    var rng = RNG(seed: 9)
+    let x = Tensor.randn([8, 16, 12, 12], rng: &rng)
+    let w = Tensor.randn([16, 1, 3, 3], rng: &rng)
+    func f() -> [Float] {
+      batchNorm(conv2d(x.relu(), weight: w, config: Conv2DConfig(padding: 1, groups: 16)), training: true).scalars
+    }
+    let parallel = f()
+    let serial = Engine.serially { f() }
+    #expect(serial == parallel)
+    #expect(!Engine.isSerial)
+  }
+
   @Test func recomputedBlockWithoutGradientsRunsOnce() {
     let (x, s, dw, pw, _) = Self.setUp()
     var runs = 0

@@ -72,14 +72,20 @@ public final class SearchRun {
     schedule = CosineAnnealing(
       base: Float(settings.weightLR), totalEpochs: settings.epochs, minimum: Float(settings.weightLRMin))
     recomputeEdges = ProcessInfo.processInfo.environment["NASC_RECOMPUTE"] != "0"
-    model.setRecompute(recomputeEdges)
+    recomputeFrom = MixedEdgeModule.defaultRecomputeFrom
+    model.setRecompute(recomputeEdges, from: recomputeFrom)
   }
 
   /// Whether mixed edges are recomputed in backward instead of keeping their candidates'
-  /// activations (the same values and gradients; far less memory for one more forward pass of the
-  /// edges). On by default; `NASC_RECOMPUTE=0` turns it off.
+  /// activations (the same values and gradients up to summation order; far less memory for one
+  /// more forward pass of the edges). On by default; `NASC_RECOMPUTE=0` turns it off.
   public var recomputeEdges: Bool {
-    didSet { model.setRecompute(recomputeEdges) }
+    didSet { model.setRecompute(recomputeEdges, from: recomputeFrom) }
+  }
+
+  /// Edges with smaller inputs (in elements) are not recomputed (see `MixedEdgeModule.recomputeFrom`).
+  public var recomputeFrom: Int {
+    didSet { model.setRecompute(recomputeEdges, from: recomputeFrom) }
   }
 
   /// Runs `body` with `params` frozen (their gradients are not computed).

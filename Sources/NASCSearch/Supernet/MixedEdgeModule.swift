@@ -1,3 +1,4 @@
+import Foundation
 import NASCSpace
 import NASCTensor
 
@@ -57,11 +58,29 @@ public final class MixedEdgeModule: Module {
   private lazy var allStats: [BatchNormStats] = namedStats().map(\.stats)
 
   private func mix(_ x: Tensor, plan: EdgePlan?, context: inout ForwardContext) -> Tensor {
-    if recompute, plan != nil, context.dropPath == 0, !isStochastic {
+    if recompute, plan != nil, context.dropPath == 0, !isStochastic, x.count >= recomputeFrom {
       return recomputedMix(x, plan: plan!)
     }
     return directMix(x, plan: plan, context: &context)
   }
+
+  /// Recomputed edges whose input has fewer elements than this run on one thread (waking a second
+  /// thread for every small kernel costs more than it saves). `NASC_SERIAL_BELOW` overrides it.
+  static let serialBelow: Int = {
+    if let s = ProcessInfo.processInfo.environment["NASC_SERIAL_BELOW"], let v = Int(s) { return v }
+    return 1 << 18
+  }()
+
+  /// With `recompute`, edges whose input has fewer elements than this still keep their
+  /// activations: they hold little memory, and their many small kernels are mostly overhead to rerun.
+  public var recomputeFrom = 0
+
+  /// The `recomputeFrom` a search uses: 2^16 elements (256 KB, e.g. 64 × 16 × 8 × 8);
+  /// `NASC_RECOMPUTE_FROM` overrides it.
+  public static let defaultRecomputeFrom: Int = {
+    if let s = ProcessInfo.processInfo.environment["NASC_RECOMPUTE_FROM"], let v = Int(s) { return v }
+    return 1 << 16
+  }()
 
   /// `directMix` as a recomputed block; the second run leaves the BN running statistics as the
   /// first one set them.
@@ -72,7 +91,7 @@ public final class MixedEdgeModule: Module {
     case .single(_, let w?): inputs.append(w)
     case .single(_, nil): break
     }
-    return recomputed(inputs) { [unowned self] ins, again in
+    return recomputed(inputs, serial: x.count < Self.serialBelow) { [unowned self] ins, again in
       var p = plan
       switch plan {
       case .mixture(let active, _): p = .mixture(active: active, weights: ins[1])

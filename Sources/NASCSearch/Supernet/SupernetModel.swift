@@ -70,9 +70,13 @@ public final class SupernetModel: Module {
     }
   }
 
-  /// Turns recomputation of mixed edges on or off (see `MixedEdgeModule.recompute`).
-  public func setRecompute(_ on: Bool) {
-    for e in mixedEdges { e.recompute = on }
+  /// Turns recomputation of mixed edges on or off, for edges whose input has at least `from`
+  /// elements (see `MixedEdgeModule.recompute`).
+  public func setRecompute(_ on: Bool, from: Int = 0) {
+    for e in mixedEdges {
+      e.recompute = on
+      e.recomputeFrom = from
+    }
   }
 
   /// The weights (everything but architecture parameters).

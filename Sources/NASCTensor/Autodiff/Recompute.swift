@@ -11,11 +11,18 @@
 /// random numbers, and must not change the parameters it reads between forward and backward. The
 /// `again` flag is true on the second run, so the block can skip side effects such as updating
 /// batch-norm running statistics.
-public func recomputed(_ inputs: [Tensor], _ body: @escaping ([Tensor], _ again: Bool) -> Tensor) -> Tensor {
-  guard GradMode.isEnabled, inputs.contains(where: { $0.node != nil }) else { return body(inputs, false) }
+///
+/// With `serial`, both runs and the block's backward keep their kernels on the calling thread
+/// (`Engine.serially`): for small tensors, waking other threads costs more than it saves.
+public func recomputed(
+  _ inputs: [Tensor], serial: Bool = false, _ body: @escaping ([Tensor], _ again: Bool) -> Tensor
+) -> Tensor {
+  guard GradMode.isEnabled, inputs.contains(where: { $0.node != nil }) else {
+    return serial ? Engine.serially { body(inputs, false) } : body(inputs, false)
+  }
   let plain = inputs.map { $0.detached() }
-  var y = withNoGrad { body(plain, false) }
-  y.record(.recompute(RecomputeBlock(inputs: plain, body: body)), inputs: inputs)
+  var y = withNoGrad { serial ? Engine.serially { body(plain, false) } : body(plain, false) }
+  y.record(.recompute(RecomputeBlock(inputs: plain, serial: serial, body: body)), inputs: inputs)
   return y
 }
 
@@ -32,14 +39,20 @@ func withGradEnabled<R>(_ body: () throws -> R) rethrows -> R {
 final class RecomputeBlock {
   let inputs: [Tensor]
   let body: ([Tensor], Bool) -> Tensor
+  let serial: Bool
 
-  init(inputs: [Tensor], body: @escaping ([Tensor], Bool) -> Tensor) {
+  init(inputs: [Tensor], serial: Bool, body: @escaping ([Tensor], Bool) -> Tensor) {
     self.inputs = inputs
+    self.serial = serial
     self.body = body
   }
 
   /// Reruns the block with gradients on and returns the gradients of the inputs that need one.
   func backward(_ g: Tensor, need: [Bool]) -> [Tensor?] {
+    serial ? Engine.serially { run(g, need: need) } : run(g, need: need)
+  }
+
+  private func run(_ g: Tensor, need: [Bool]) -> [Tensor?] {
     let leaves: [Node?] = need.map { $0 ? Node(op: .leaf, inputs: []) : nil }
     var xs = inputs
     for i in xs.indices { xs[i].node = leaves[i] }

@@ -71,6 +71,28 @@ public final class SearchRun {
       beta2: Float(settings.archBetas[1]), weightDecay: Float(settings.archWeightDecay))
     schedule = CosineAnnealing(
       base: Float(settings.weightLR), totalEpochs: settings.epochs, minimum: Float(settings.weightLRMin))
+    recomputeEdges = ProcessInfo.processInfo.environment["NASC_RECOMPUTE"] != "0"
+    recomputeFrom = MixedEdgeModule.defaultRecomputeFrom
+    model.setRecompute(recomputeEdges, from: recomputeFrom)
+  }
+
+  /// Whether mixed edges are recomputed in backward instead of keeping their candidates'
+  /// activations (the same values and gradients up to summation order; far less memory for one
+  /// more forward pass of the edges). On by default; `NASC_RECOMPUTE=0` turns it off.
+  public var recomputeEdges: Bool {
+    didSet { model.setRecompute(recomputeEdges, from: recomputeFrom) }
+  }
+
+  /// Edges with smaller inputs (in elements) are not recomputed (see `MixedEdgeModule.recomputeFrom`).
+  public var recomputeFrom: Int {
+    didSet { model.setRecompute(recomputeEdges, from: recomputeFrom) }
+  }
+
+  /// Runs `body` with `params` frozen (their gradients are not computed).
+  func frozen<R>(_ params: [Parameter], _ body: () throws -> R) rethrows -> R {
+    for p in params { p.requiresGrad = false }
+    defer { for p in params { p.requiresGrad = true } }
+    return try body()
   }
 
   /// Weight steps (= architecture steps) per epoch.
@@ -111,19 +133,27 @@ public final class SearchRun {
     if method.secondOrder {
       try SecondOrder.architectureGradient(run: self, val: batch)
     } else {
-      let (loss, _) = forward(batch)
-      try checkFinite(loss.scalar, what: "architecture")
-      loss.backward()
+      // The first-order α gradient needs no weight gradients: freezing the weights skips their GEMMs.
+      try frozen(model.weights) {
+        let (loss, _) = forward(batch)
+        try checkFinite(loss.scalar, what: "architecture")
+        loss.backward()
+      }
     }
     archOptimizer.step()
   }
 
   func weightStep(_ batch: Batch) throws -> Float {
     model.zeroGrad()
-    let (loss, logits) = forward(batch)
-    let value = loss.scalar
-    try checkFinite(value, what: "training")
-    loss.backward()
+    // The weight step needs no α gradients (the architecture step clears them before use).
+    let (loss, logits, value) = try frozen(arch.parameters) { () throws -> (Tensor, Tensor, Float) in
+      let (loss, logits) = forward(batch)
+      let value = loss.scalar
+      try checkFinite(value, what: "training")
+      loss.backward()
+      return (loss, logits, value)
+    }
+    _ = loss
     _ = clipGradNorm(model.weights, maxNorm: Float(settings.gradClip))
     weightOptimizer.step()
     accumulator.add(loss: Double(value), correct: correct(logits, batch), count: batch.count)

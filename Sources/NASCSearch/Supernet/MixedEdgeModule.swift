@@ -1,3 +1,4 @@
+import Foundation
 import NASCSpace
 import NASCTensor
 
@@ -42,10 +43,75 @@ public final class MixedEdgeModule: Module {
     return concat([y, rest], axis: 1).channelShuffle(groups: k)
   }
 
+  /// Whether mixtures and sampled ops run as a recomputed block (see `recomputed`): the forward
+  /// pass keeps none of the candidates' activations, only the edge input, and backward runs the
+  /// edge again. Trades one more forward pass of the edge for most of the search's memory. Only
+  /// used when the edge draws no random numbers (no dropout, no drop path).
+  public var recompute = false
+
+  /// Whether some candidate draws random numbers (dropout), which a recomputed edge cannot repeat.
+  public private(set) lazy var isStochastic: Bool = candidates.contains { c in
+    c.graph.nodes.contains { if case .dropout = $0.op { true } else { false } }
+  }
+
+  /// The running statistics of every batch norm of the candidates.
+  private lazy var allStats: [BatchNormStats] = namedStats().map(\.stats)
+
   private func mix(_ x: Tensor, plan: EdgePlan?, context: inout ForwardContext) -> Tensor {
+    if recompute, plan != nil, context.dropPath == 0, !isStochastic, x.count >= recomputeFrom {
+      return recomputedMix(x, plan: plan!)
+    }
+    return directMix(x, plan: plan, context: &context)
+  }
+
+  /// Recomputed edges whose input has fewer elements than this run on one thread (waking a second
+  /// thread for every small kernel costs more than it saves). `NASC_SERIAL_BELOW` overrides it.
+  static let serialBelow: Int = {
+    if let s = ProcessInfo.processInfo.environment["NASC_SERIAL_BELOW"], let v = Int(s) { return v }
+    return 1 << 18
+  }()
+
+  /// With `recompute`, edges whose input has fewer elements than this still keep their
+  /// activations: they hold little memory, and their many small kernels are mostly overhead to rerun.
+  public var recomputeFrom = 0
+
+  /// The `recomputeFrom` a search uses: 2^16 elements (256 KB, e.g. 64 × 16 × 8 × 8);
+  /// `NASC_RECOMPUTE_FROM` overrides it.
+  public static let defaultRecomputeFrom: Int = {
+    if let s = ProcessInfo.processInfo.environment["NASC_RECOMPUTE_FROM"], let v = Int(s) { return v }
+    return 1 << 16
+  }()
+
+  /// `directMix` as a recomputed block; the second run leaves the BN running statistics as the
+  /// first one set them.
+  private func recomputedMix(_ x: Tensor, plan: EdgePlan) -> Tensor {
+    var inputs = [x]
+    switch plan {
+    case .mixture(_, let w): inputs.append(w)
+    case .single(_, let w?): inputs.append(w)
+    case .single(_, nil): break
+    }
+    return recomputed(inputs, serial: x.count < Self.serialBelow) { [unowned self] ins, again in
+      var p = plan
+      switch plan {
+      case .mixture(let active, _): p = .mixture(active: active, weights: ins[1])
+      case .single(let index, let w): p = .single(index: index, weight: w == nil ? nil : ins[1])
+      }
+      var ctx = ForwardContext(rng: RNG(seed: 0))
+      guard again else { return self.directMix(ins[0], plan: p, context: &ctx) }
+      let saved = self.allStats.map { ($0.mean, $0.variance, $0.batchesTracked) }
+      defer {
+        for (s, v) in zip(self.allStats, saved) { (s.mean, s.variance, s.batchesTracked) = v }
+      }
+      return self.directMix(ins[0], plan: p, context: &ctx)
+    }
+  }
+
+  private func directMix(_ x: Tensor, plan: EdgePlan?, context: inout ForwardContext) -> Tensor {
     let drop = context.dropPath
+    var shared: Tensor?
     func run(_ i: Int) -> Tensor {
-      let y = candidates[i](x, context: &context)
+      let y = candidates[i](x, context: &context, inputReLU: candidates[i].readsInputReLU ? shared : nil)
       if drop > 0 && isTraining && !candidates[i].isIdentity {
         return y.dropPath(drop, training: true, rng: &context.rng)
       }
@@ -64,6 +130,8 @@ public final class MixedEdgeModule: Module {
     case .mixture(let active, let weights)?:
       precondition(weights.count == active.count, "mixture weights do not match the active candidates")
       if active.count == 1 { return run(active[0]).scaled(by: weights) }
+      // The candidates that start with ReLU of the edge input share one.
+      if active.count(where: { candidates[$0].readsInputReLU }) > 1 { shared = x.relu() }
       return weightedSum(active.map(run), weights: weights)
     }
   }

@@ -47,8 +47,15 @@ public final class PrimGraphModule: Module {
     }
   }
 
-  /// Runs the graph on `x` (NCHW).
-  public func callAsFunction(_ x: Tensor, context: inout ForwardContext) -> Tensor {
+  /// Whether the graph applies ReLU to its input (as every DARTS conv candidate does first), so a
+  /// mixed edge can compute `relu(x)` once for all its candidates.
+  public private(set) lazy var readsInputReLU: Bool = graph.nodes.contains {
+    if case .relu = $0.op { $0.inputs == [0] } else { false }
+  }
+
+  /// Runs the graph on `x` (NCHW). `inputReLU`, when given, must be `x.relu()`; it then serves
+  /// every ReLU of the input instead of a fresh one.
+  public func callAsFunction(_ x: Tensor, context: inout ForwardContext, inputReLU: Tensor? = nil) -> Tensor {
     if graph.output == 0 { return x }
     var values = [Tensor?](repeating: nil, count: graph.nodes.count + 1)
     values[0] = x
@@ -64,7 +71,7 @@ public final class PrimGraphModule: Module {
       case .linear:
         let v = ins[0].rank == 2 ? ins[0] : ins[0].flattened()
         y = (layers[k] as! Linear)(v)
-      case .relu: y = ins[0].relu()
+      case .relu: y = node.inputs == [0] ? (inputReLU ?? ins[0].relu()) : ins[0].relu()
       case .relu6: y = ins[0].relu6()
       case .tanh: y = ins[0].tanh()
       case .sigmoid: y = ins[0].sigmoid()

@@ -59,6 +59,26 @@ public final class SupernetModel: Module {
     if let auxiliary { register("auxiliary", auxiliary) }
   }
 
+  /// Every mixed edge (cell edges and layer-wise choices).
+  public var mixedEdges: [MixedEdgeModule] {
+    items.flatMap { item -> [MixedEdgeModule] in
+      switch item {
+      case .cell(let c): return c.edges.flatMap { $0 }
+      case .layer(let m, _): return [m]
+      case .fixed: return []
+      }
+    }
+  }
+
+  /// Turns recomputation of mixed edges on or off, for edges whose input has at least `from`
+  /// elements (see `MixedEdgeModule.recompute`).
+  public func setRecompute(_ on: Bool, from: Int = 0) {
+    for e in mixedEdges {
+      e.recompute = on
+      e.recomputeFrom = from
+    }
+  }
+
   /// The weights (everything but architecture parameters).
   public var weights: [Parameter] { parameters(in: .weights) }
 

@@ -26,6 +26,7 @@ enum Op {
   case crossEntropy(logProbs: Tensor, labels: [Int], smoothing: Float)
   case mask(Tensor)
   case embedding(indices: [Int], vocabulary: Int)
+  case recompute(RecomputeBlock)
 }
 
 /// The backward table: for each op, the gradient of every input (positionally, nil where the input
@@ -106,5 +107,7 @@ func backwardRule(_ node: Node, grad g: Tensor) -> [Tensor?] {
     return [EmbeddingGrad.backward(g, indices: indices, vocabulary: v)]
   case .mask(let m):
     return [g.zipped(m, K.Mul())]
+  case .recompute(let block):
+    return block.backward(g, need: need)
   }
 }

@@ -11,6 +11,10 @@ public final class Parameter {
   public let group: ParameterGroup
   let leaf: Node
   var data: Tensor
+  /// Whether reading `value` links it into the autodiff graph (default true). Turning it off freezes
+  /// the parameter: computations treat it as a constant, so backward skips work that would only
+  /// produce its gradient (e.g. the weight GEMMs of a convolution).
+  public var requiresGrad = true
 
   /// A parameter holding `value` (its graph link, if any, is dropped).
   public init(_ value: Tensor, name: String = "", group: ParameterGroup = .weights) {
@@ -24,7 +28,7 @@ public final class Parameter {
   public var value: Tensor {
     get {
       var t = data
-      if GradMode.isEnabled { t.node = leaf }
+      if requiresGrad && GradMode.isEnabled { t.node = leaf }
       return t
     }
     set {

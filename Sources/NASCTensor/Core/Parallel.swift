@@ -1,4 +1,7 @@
 import Dispatch
+#if canImport(Glibc)
+  import Glibc
+#endif
 import Foundation
 import Synchronization
 
@@ -18,6 +21,34 @@ public enum Engine {
       precondition(newValue >= 1, "Engine.threads must be at least 1")
       _threads = newValue
     }
+  }
+
+  static let serialKey: pthread_key_t = {
+    var k = pthread_key_t()
+    pthread_key_create(&k) { free($0) }
+    return k
+  }()
+
+  /// Whether kernels called from this thread currently run all their chunks on it.
+  static var isSerial: Bool {
+    guard let p = pthread_getspecific(serialKey) else { return false }
+    return p.assumingMemoryBound(to: Int.self).pointee > 0
+  }
+
+  /// Runs `body` with the kernels it calls on this thread only, for work too small to pay for
+  /// waking other threads. The split into chunks (and so every result bit) stays the same.
+  public static func serially<R>(_ body: () throws -> R) rethrows -> R {
+    let p: UnsafeMutablePointer<Int>
+    if let q = pthread_getspecific(serialKey) {
+      p = q.assumingMemoryBound(to: Int.self)
+    } else {
+      p = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+      p.initialize(to: 0)
+      pthread_setspecific(serialKey, p)
+    }
+    p.pointee += 1
+    defer { p.pointee -= 1 }
+    return try body()
   }
 
   /// The number of chunks `n` independent work items are split into.
@@ -41,7 +72,7 @@ final class ChunkCounter: Sendable {
 func parallelChunks(_ n: Int, chunks requested: Int? = nil, _ body: (Int, Range<Int>) -> Void) {
   if n <= 0 { return }
   let chunks = max(1, min(requested ?? Engine.workChunks(n), n))
-  let workers = min(Engine.threads, chunks)
+  let workers = Engine.isSerial ? 1 : min(Engine.threads, chunks)
   if workers == 1 {
     for c in 0..<chunks { body(c, (n * c / chunks)..<(n * (c + 1) / chunks)) }
     return

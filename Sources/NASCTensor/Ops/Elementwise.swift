@@ -91,7 +91,8 @@ extension Tensor {
   public func scaled(by s: Tensor) -> Tensor {
     precondition(s.count == 1, "scaled(by:) needs a one-element tensor, got \(s.shape)")
     let k = s.storage.pointer[0]
-    var y = mapped(K.Scale(s: k))
+    // x · 1 is x exactly (a straight-through one-hot weight): share the storage instead of copying.
+    var y = k == 1 ? Tensor(storage: storage, shape: shape) : mapped(K.Scale(s: k))
     y.record(.scaleBy(self.detached(), s.detached()), self, s)
     return y
   }
@@ -163,7 +164,7 @@ enum ElementwiseGrad {
 
   static func scaleBy(_ x: Tensor, _ s: Tensor, _ g: Tensor) -> [Tensor?] {
     let k = s.storage.pointer[0]
-    let gx = g.mapped(K.Scale(s: k))
+    let gx = k == 1 ? g : g.mapped(K.Scale(s: k))
     let dot = Reduce.dot(g.storage.pointer, x.storage.pointer, count: g.count)
     return [gx, Tensor(repeating: dot, shape: s.shape)]
   }

@@ -27,10 +27,10 @@ struct SearchBenchCommand: ParsableCommand {
   var threads = 2
 
   @Option(help: "Timed steps.")
-  var steps = 5
+  var steps = 10
 
   @Option(help: "Untimed warm-up steps.")
-  var warmup = 1
+  var warmup = 2
 
   @Option(help: "The space (8 cells, C = 16, 8 ops).")
   var space = "spaces/darts-cnn.yaml"

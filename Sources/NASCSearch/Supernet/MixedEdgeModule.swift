@@ -90,12 +90,14 @@ public final class MixedEdgeModule: Module {
     case .mixture(_, let w): inputs.append(w)
     case .single(_, let w?): inputs.append(w)
     case .single(_, nil): break
+    case .singleWithOthers(_, let w, let o): inputs += [w, o]
     }
     return recomputed(inputs, serial: x.count < Self.serialBelow) { [unowned self] ins, again in
       var p = plan
       switch plan {
       case .mixture(let active, _): p = .mixture(active: active, weights: ins[1])
       case .single(let index, let w): p = .single(index: index, weight: w == nil ? nil : ins[1])
+      case .singleWithOthers(let index, _, _): p = .singleWithOthers(index: index, weight: ins[1], others: ins[2])
       }
       var ctx = ForwardContext(rng: RNG(seed: 0))
       guard again else { return self.directMix(ins[0], plan: p, context: &ctx) }

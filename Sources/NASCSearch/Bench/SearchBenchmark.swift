@@ -72,11 +72,9 @@ public enum SearchBenchmark {
     maxSeconds: Double = 120, log: (String) -> Void = { _ in }
   ) throws -> Result {
     let run = try makeRun(ir: ir, batch: batch, threads: threads, seed: seed)
-    let train = run.trainData.batch(0..<run.trainData.count)
-    let val = run.valData.batch(0..<run.valData.count)
     var first: Float?
     for i in 0..<warmup {
-      let l = try run.step(train: train, val: val)
+      let l = try run.sampledStep()
       if first == nil { first = l }
       log("warm-up step \(i + 1): loss \(l)")
     }
@@ -84,7 +82,7 @@ public enum SearchBenchmark {
     let start = Date()
     while times.count < steps {
       let t0 = Date()
-      let l = try run.step(train: train, val: val)
+      let l = try run.sampledStep()
       if first == nil { first = l }
       times.append(Date().timeIntervalSince(t0))
       log(String(format: "step %d: %.0f ms", times.count, 1000 * times.last!))

@@ -114,10 +114,19 @@ public final class SearchRun {
     weightOptimizer.learningRate = schedule.learningRate(at: epoch)
     let doArch = archStepsActive
     var trainLoss: Float = 0
-    if doArch && settings.archStepFirst { try archStep(val) }
+    if doArch && settings.archStepFirst { try archStep(val, train: train) }
     trainLoss = try weightStep(train)
-    if doArch && !settings.archStepFirst { try archStep(val) }
+    if doArch && !settings.archStepFirst { try archStep(val, train: train) }
     return trainLoss
+  }
+
+  /// One iteration on the next training and validation batches of the run's samplers (what every
+  /// step of `runEpoch` does). Returns the weight step's loss.
+  @discardableResult
+  public func sampledStep() throws -> Float {
+    let t = trainSampler.next()
+    let v = valSampler.next()
+    return try step(train: t, val: v)
   }
 
   func forward(_ batch: Batch) -> (loss: Tensor, logits: Tensor) {
@@ -128,10 +137,10 @@ public final class SearchRun {
     return (crossEntropy(logits: logits, labels: batch.labels.map(Int.init)), logits)
   }
 
-  func archStep(_ batch: Batch) throws {
+  func archStep(_ batch: Batch, train: Batch) throws {
     for p in arch.parameters { p.zeroGrad() }
     if method.secondOrder {
-      try SecondOrder.architectureGradient(run: self, val: batch)
+      try SecondOrder.architectureGradient(run: self, train: train, val: batch)
     } else {
       // The first-order α gradient needs no weight gradients: freezing the weights skips their GEMMs.
       try frozen(model.weights) {
@@ -178,9 +187,7 @@ public final class SearchRun {
     let start = Date()
     while stepInEpoch < stepsPerEpoch {
       if shouldStop() { return false }
-      let t = trainSampler.next()
-      let v = valSampler.next()
-      try step(train: t, val: v)
+      try sampledStep()
       stepInEpoch += 1
       progress(stepInEpoch, stepsPerEpoch)
     }

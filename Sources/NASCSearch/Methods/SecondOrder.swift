@@ -30,15 +30,15 @@ public enum SecondOrder {
     return zip(plus, minus).map { ($0 - $1) * (1 / (2 * r)) }
   }
 
-  /// Sets the α gradients of `run` to the second-order estimate for one validation batch; the
-  /// training batch of the virtual step is drawn from the run's weight sampler.
-  static func architectureGradient(run: SearchRun, val: Batch) throws {
+  /// Sets the α gradients of `run` to the second-order estimate for one validation batch, with the
+  /// iteration's training batch in the virtual step and the Hessian-vector product (as DARTS'
+  /// `architect.step` does).
+  static func architectureGradient(run: SearchRun, train: Batch, val: Batch) throws {
     let weights = run.model.weights
     let archParams = run.arch.parameters
     let eta = run.weightOptimizer.learningRate
     let mu = run.weightOptimizer.momentum
     let wd = run.weightOptimizer.weightDecay
-    let train = run.trainSampler.next()
     let saved = weights.map { $0.value.detached() }
     let momentum = run.weightOptimizer.stateDict()
     // 1. Virtual step.

@@ -18,7 +18,9 @@ public struct CompileOptions: Sendable {
   public var settings: [String] = []
 
   /// Creates options.
-  public init(eval: Bool = false, arch: String? = nil, method: String? = nil, input: Shape? = nil, settings: [String] = []) {
+  public init(
+    eval: Bool = false, arch: String? = nil, method: String? = nil, input: Shape? = nil, settings: [String] = []
+  ) {
     self.eval = eval
     self.arch = arch
     self.method = method
@@ -69,16 +71,20 @@ public enum Compiler {
     // An arch document compiled on its own: compile its space with its decisions.
     if root["network"] == nil, let a = root["arch"] {
       guard let sp = a["space"]?.scalar else {
-        bag.add(Diagnostic(.missingKey, "an arch document compiled on its own needs 'space:'", at: a.location,
-          help: "add 'space: ../spaces/darts-cnn.yaml' or pass the space and use --arch"))
+        bag.add(
+          Diagnostic(
+            .missingKey, "an arch document compiled on its own needs 'space:'", at: a.location,
+            help: "add 'space: ../spaces/darts-cnn.yaml' or pass the space and use --arch"))
         return CompileResult(ir: nil, diagnostics: bag.all, sources: sources)
       }
       let dir = (path as NSString).deletingLastPathComponent
       spacePath = sp.hasPrefix("/") ? sp : (dir.isEmpty ? sp : dir + "/" + sp)
       arch = archSpec(from: a, &bag)
       if !FileManager.default.fileExists(atPath: spacePath), let sn = a["space"] {
-        bag.add(Diagnostic(.unreadable, "the arch document's space '\(sp)' does not exist", at: sn.location, length: sn.length,
-          help: "'space:' is relative to the arch document"))
+        bag.add(
+          Diagnostic(
+            .unreadable, "the arch document's space '\(sp)' does not exist", at: sn.location, length: sn.length,
+            help: "'space:' is relative to the arch document"))
         return CompileResult(ir: nil, diagnostics: bag.all, sources: sources)
       }
       guard let l2 = SpaceLoader.load(path: spacePath, diags: &bag) else {
@@ -131,7 +137,8 @@ public enum Compiler {
       _ = compile(root: root, path: path, eval: true, arch: nil, &bag)
     }
     let all = bag.all
-    return CompileResult(ir: all.contains { $0.severity == .error } ? nil : ir, diagnostics: all, sources: loaded.sources)
+    return CompileResult(
+      ir: all.contains { $0.severity == .error } ? nil : ir, diagnostics: all, sources: loaded.sources)
   }
 
   static func checkSchema(_ root: SyntaxNode, _ bag: inout DiagnosticBag) {
@@ -141,8 +148,10 @@ public enum Compiler {
     for d in v.diagnostics {
       if d.code == .invalidValue, let m = root["search"]?["method"], d.location == m.location { continue }
       if let vn = versionNode, d.location == vn.location, d.code == .outOfRange || d.code == .wrongType {
-        bag.add(Diagnostic(.unsupportedVersion, "unsupported language version '\(vn.scalar ?? "")'", at: d.location, length: d.length,
-          help: "this nasc understands 'nasc: 1'"))
+        bag.add(
+          Diagnostic(
+            .unsupportedVersion, "unsupported language version '\(vn.scalar ?? "")'", at: d.location, length: d.length,
+            help: "this nasc understands 'nasc: 1'"))
       } else {
         bag.add(d)
       }
@@ -167,21 +176,28 @@ public enum Compiler {
     let overridden = override != nil && root["search"]?["method"]?.scalar != override
     let derive = deriveRule(root, method: method, methodOverridden: overridden)
     guard let sk = skeleton(root, eval: eval) else {
-      bag.add(Diagnostic(.missingKey, "the space has no 'network'", at: root.location,
-        help: "add a 'network:' with a stem, cells or a body, and a head (see Grammar.md)"))
+      bag.add(
+        Diagnostic(
+          .missingKey, "the space has no 'network'", at: root.location,
+          help: "add a 'network:' with a stem, cells or a body, and a head (see Grammar.md)"))
       return nil
     }
     let inputNode = root["input"]
     var channels = inputNode?["tokens"] != nil ? 1 : (inputNode?["channels"]?.int ?? 3)
     var h = 32, w = 32
     if let s = inputNode?["size"] {
-      if let v = s.int { h = v; w = v } else if let it = s.items, it.count == 2, let a = it[0].int, let b = it[1].int { h = a; w = b }
+      if let v = s.int {
+        h = v; w = v
+      } else if let it = s.items, it.count == 2, let a = it[0].int, let b = it[1].int {
+        h = a; w = b
+      }
     }
     let tokens = inputNode?["tokens"]?.int
     if tokens != nil { (h, w) = (1, 1) }
     if let o = inputOverride { (channels, h, w) = (o.channels, o.height, o.width) }
     let classes = inputNode?["classes"]?.int ?? tokens ?? 10
-    guard (1...65536).contains(channels), (1...65536).contains(h), (1...65536).contains(w), (1...10_000_000).contains(classes)
+    guard (1...65536).contains(channels), (1...65536).contains(h), (1...65536).contains(w),
+      (1...10_000_000).contains(classes)
     else { return nil }  // reported by the schema check
     var ex = Expander(root: root, builtin: builtinRoot)
     var fixed = arch != nil
@@ -193,7 +209,9 @@ public enum Compiler {
       ex.affine = fixed || eval ? true : (sk["affine"]?.bool ?? false)
     }
     setUp(ex)
-    if ex.searchMode, let m = method, let key = MethodCatalog.method(m.name)?.partialChannelsKey, case .int(let k)? = m[key], k > 1 {
+    if ex.searchMode, let m = method, let key = MethodCatalog.method(m.name)?.partialChannelsKey,
+      case .int(let k)? = m[key], k > 1
+    {
       ex.partialK = k
     }
     if let arch {
@@ -210,8 +228,11 @@ public enum Compiler {
     }
     if let d = ex.decisions {
       for id in d.ids.sorted() where !ex.usedDecisions.contains(id) && !ex.allChoiceIds.contains(id) {
-        ex.diags.append(Diagnostic(.archMismatch, "the space has no choice point '\(id)'", at: d.location,
-          help: DidYouMean.help(id, in: Array(ex.allChoiceIds)) ?? "see 'nasc compile --json' for the choice point ids"))
+        ex.diags.append(
+          Diagnostic(
+            .archMismatch, "the space has no choice point '\(id)'", at: d.location,
+            help: DidYouMean.help(id, in: Array(ex.allChoiceIds))
+              ?? "see 'nasc compile --json' for the choice point ids"))
       }
     }
     checkUnusedOps(ex, root: root)
@@ -221,23 +242,34 @@ public enum Compiler {
       !ex.cellCountInfo.values.joined().contains(where: { $0.k != nil })
     {
       let site = root["derive"]?["rule"] ?? root["search"]?["method"] ?? root
-      ex.diags.append(Diagnostic(.badDeriveRule, "derive rule '\(derive.kind.rawValue)' keeps the top inputs of each node, but no node selects inputs",
-        at: site.location, length: site.length, help: "add 'select: {choice: all, k: 2}' to the cells, or use 'derive: {rule: argmax}'"))
+      ex.diags.append(
+        Diagnostic(
+          .badDeriveRule,
+          "derive rule '\(derive.kind.rawValue)' keeps the top inputs of each node, but no node selects inputs",
+          at: site.location, length: site.length,
+          help: "add 'select: {choice: all, k: 2}' to the cells, or use 'derive: {rule: argmax}'"))
     }
     if !fixed, net != nil { ex.diags += unusedDefinitions(root, path: path) }
     bag.add(contentsOf: ex.diags)
     guard let net else { return nil }
     let cost = CostModel.cost(net)
     let aux = net.auxiliary.map { CostModel.cost($0.graph) }
-    let count = fixed ? BigUInt.one
-      : ex.routeCounts.reduce(Cardinality.count(cells: ex.cellCountInfo, layers: ex.layerCounts, rule: derive.kind)) { $0 * $1 }
+    let count =
+      fixed
+      ? BigUInt.one
+      : ex.routeCounts.reduce(Cardinality.count(cells: ex.cellCountInfo, layers: ex.layerCounts, rule: derive.kind)) {
+        $0 * $1
+      }
     if !fixed, count.isZero, !ex.choicePoints.isEmpty {
       let site = root.keyNode("derive") ?? root.keyNode("network") ?? root
-      bag.add(Diagnostic(.suspicious, "the derivation rule can produce no architecture (every candidate is excluded somewhere)",
-        at: site.location, length: site.length, help: "check 'derive.exclude' against the candidate lists"))
+      bag.add(
+        Diagnostic(
+          .suspicious, "the derivation rule can produce no architecture (every candidate is excluded somewhere)",
+          at: site.location, length: site.length, help: "check 'derive.exclude' against the candidate lists"))
     }
     let name = root["name"]?.scalar ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-    return SpaceIR(name: name, file: path, mode: fixed ? .fixed : (eval ? .eval : .search), evalSkeleton: eval,
+    return SpaceIR(
+      name: name, file: path, mode: fixed ? .fixed : (eval ? .eval : .search), evalSkeleton: eval,
       network: net, choicePoints: fixed ? [] : ex.choicePoints, method: method, derive: derive,
       architectures: count, cost: cost, auxiliaryCost: aux)
   }

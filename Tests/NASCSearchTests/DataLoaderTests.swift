@@ -20,7 +20,8 @@ import Testing
     let bad = Data("0,1,2\n".utf8)
     #expect(throws: SearchError.self) { try OptDigits.parse(csv: bad, path: "x.csv") }
     do {
-      _ = try OptDigits.parse(csv: Data((Array(repeating: "0", count: 64) + ["12"]).joined(separator: ",").utf8), path: "x.csv")
+      _ = try OptDigits.parse(
+        csv: Data((Array(repeating: "0", count: 64) + ["12"]).joined(separator: ",").utf8), path: "x.csv")
       Issue.record("label 12 must be rejected")
     } catch let e as SearchError {
       #expect(e.code == "E202")
@@ -88,7 +89,8 @@ import Testing
   @Test func cifarBinaryBatches() throws {
     let dir = try TempDir()
     func record(_ label: UInt8, _ fill: UInt8) -> [UInt8] { [label] + [UInt8](repeating: fill, count: 3072) }
-    FileManager.default.createFile(atPath: dir.path + "/data_batch_1.bin", contents: Data(record(3, 255) + record(9, 0)))
+    FileManager.default.createFile(
+      atPath: dir.path + "/data_batch_1.bin", contents: Data(record(3, 255) + record(9, 0)))
     FileManager.default.createFile(atPath: dir.path + "/test_batch.bin", contents: Data(record(1, 51)))
     let s = try CIFAR10Loader.load(directory: dir.path)
     #expect(s.train.count == 2 && s.test.count == 1)
@@ -128,7 +130,8 @@ import Testing
   }
 
   @Test func splitAndPoolingAndNormalisation() throws {
-    var d = ImageDataset(channels: 1, height: 2, width: 2, classes: 2, pixels: [0, 1, 2, 3, 4, 5, 6, 7], labels: [0, 1])
+    var d = ImageDataset(
+      channels: 1, height: 2, width: 2, classes: 2, pixels: [0, 1, 2, 3, 4, 5, 6, 7], labels: [0, 1])
     let (a, b) = d.split(portion: 0.5)
     #expect(a.labels == [0] && b.labels == [1])
     #expect(d.averagePooled(factor: 2).pixels == [1.5, 5.5])

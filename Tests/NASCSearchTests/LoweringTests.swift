@@ -52,7 +52,9 @@ import Testing
   /// Every ready space either lowers to engine modules whose weight count equals the IR cost model's
   /// (and, for small inputs, runs forward and backward) or is rejected with a lowering error.
   @Test func everySpaceLowersOrIsRejectedClearly() throws {
-    let names = try FileManager.default.contentsOfDirectory(atPath: repoRoot + "/spaces").filter { $0.hasSuffix(".yaml") }.sorted()
+    let names = try FileManager.default.contentsOfDirectory(atPath: repoRoot + "/spaces").filter {
+      $0.hasSuffix(".yaml")
+    }.sorted()
     #expect(names.count >= 20)
     var lowered = 0
     for name in names {

@@ -19,8 +19,10 @@ import Testing
   @Test func cellDiagramDrawsOneArrowPerEdge() throws {
     let d = SVGCellDiagram(
       title: "normal cell", inputs: ["c_{k-2}", "c_{k-1}"], nodes: [2, 3],
-      edges: [.init(from: 0, to: 2, label: "sep_conv_3x3"), .init(from: 0, to: 2, label: "skip_connect"),
-              .init(from: 2, to: 3, label: "max_pool_3x3")],
+      edges: [
+        .init(from: 0, to: 2, label: "sep_conv_3x3"), .init(from: 0, to: 2, label: "skip_connect"),
+        .init(from: 2, to: 3, label: "max_pool_3x3"),
+      ],
       outputNodes: [2, 3])
     let svg = d.render()
     #expect(svg.components(separatedBy: "marker-end").count - 1 == 3 + 2)
@@ -29,7 +31,8 @@ import Testing
 
   @Test func gridNestsPanels() throws {
     let p = SVGLineChart(title: "t", xLabel: "x", yLabel: "y", x: [1], series: [.init(name: "s", values: [1])]).render()
-    let grid = SVGGrid.render(title: "g", panels: [p, p, p], columns: 2, panelWidth: 420, panelHeight: 260, legend: [("s", "#000")])
+    let grid = SVGGrid.render(
+      title: "g", panels: [p, p, p], columns: 2, panelWidth: 420, panelHeight: 260, legend: [("s", "#000")])
     #expect(grid.components(separatedBy: "<svg").count - 1 == 4)
     _ = try XMLDocument(xmlString: grid)
   }

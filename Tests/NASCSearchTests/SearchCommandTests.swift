@@ -55,7 +55,9 @@ import Testing
   @Test func trainResumeAfterKillMinus9IsBitIdentical() throws {
     let dir = try TempDir()
     let full = dir.path + "/full", cut = dir.path + "/cut"
-    let args = [Self.tiny, "--arch", "DARTS_V2", "--limit", "200", "--epochs", "3", "--batch-size", "16", "--seed", "4"]
+    let args = [
+      Self.tiny, "--arch", "DARTS_V2", "--limit", "200", "--epochs", "3", "--batch-size", "16", "--seed", "4",
+    ]
     let a = try runNasc(["train"] + args + ["--out", full])
     #expect(a.status == 0, "\(a.stderr)")
     #expect(a.stdout.hasPrefix("test accuracy "))

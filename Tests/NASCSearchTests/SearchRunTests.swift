@@ -89,7 +89,8 @@ import Testing
     // upstream gradient.
     let edge = ir.cells[0].nodes[0].edges[0]
     var rng = RNG(seed: 2)
-    let module = try MixedEdgeModule(choice: edge.choice, candidates: edge.candidates, stride: edge.stride, partialChannels: nil, rng: &rng)
+    let module = try MixedEdgeModule(
+      choice: edge.choice, candidates: edge.candidates, stride: edge.stride, partialChannels: nil, rng: &rng)
     let x = Tensor.randn([2, ir.cells[0].c, 8, 8], rng: &rng)
     let w = Parameter(Tensor([1]), group: .architecture)
     let others = Parameter(Tensor([0, 0, 0, 0]), group: .architecture)
@@ -109,7 +110,8 @@ import Testing
 
   @Test func commandLineSettingsWinOverTheSpaceAndAreChecked() throws {
     let path = repoRoot + "/spaces/darts-digits.yaml"
-    let ok = Compiler.compile(path: path, options: CompileOptions(settings: ["order=second", "epochs = 3", "arch_lr=6e-4"]))
+    let ok = Compiler.compile(
+      path: path, options: CompileOptions(settings: ["order=second", "epochs = 3", "arch_lr=6e-4"]))
     let ir = try #require(ok.ir)
     #expect(ir.method?["order"] == .string("second"))
     #expect(ir.method?["epochs"] == .int(3))
@@ -127,7 +129,9 @@ import Testing
 
 @Suite struct RecomputedEdgeTests {
   /// Two steps of a run on the tiny space with edge recomputation on or off.
-  static func twoSteps(_ method: String, recompute: Bool) throws -> (losses: [Float], arch: [[Float]], weights: [[Float]], stats: [[Float]], tracked: [Int]) {
+  static func twoSteps(_ method: String, recompute: Bool) throws -> (
+    losses: [Float], arch: [[Float]], weights: [[Float]], stats: [[Float]], tracked: [Int]
+  ) {
     let space = repoRoot + "/Tests/NASCSearchTests/Spaces/tiny-digits.yaml"
     let ir = try #require(Compiler.compile(path: space, options: CompileOptions(method: method)).ir)
     let settings = try SearchBenchmark.settings(ir: ir, batch: 8, threads: 2, seed: 7)

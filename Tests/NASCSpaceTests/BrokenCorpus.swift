@@ -36,73 +36,177 @@ let brokenCases: [BrokenCase] = [
   BrokenCase(name: "empty", text: "", code: "E001", line: 1, col: 1),
   BrokenCase(name: "comments only", text: "# nothing\n", code: "E001", line: 1, col: 1),
   BrokenCase(name: "control char", text: "nasc: 1\nname: a\u{01}\n", code: "E002", line: 2, col: 8),
-  BrokenCase(name: "deep flow nesting", text: "nasc: 1\nx: " + String(repeating: "[", count: 100) + "\n", code: "E003", line: 2, col: 67),
+  BrokenCase(
+    name: "deep flow nesting", text: "nasc: 1\nx: " + String(repeating: "[", count: 100) + "\n", code: "E003", line: 2,
+    col: 67),
   BrokenCase(name: "yaml syntax", text: "nasc: 1\nname: [unclosed\n", code: "E005", line: 3, col: 1),
   BrokenCase(name: "bad indentation", text: "nasc: 1\nnetwork:\n  C: 8\n C: 9\n", code: "E005", line: 4, col: 2),
   BrokenCase(name: "duplicate key", text: "nasc: 1\nname: a\nname: b\n", code: "E007", line: 3, col: 1),
   BrokenCase(name: "two documents", text: "nasc: 1\n---\nnasc: 1\n", code: "E008", line: 2, col: 1),
   BrokenCase(name: "unknown top-level key", text: edited("network:", "netwrok:"), code: "E010", line: 10, col: 1),
   BrokenCase(name: "unknown cell key", text: edited("    nodes: 2", "    nodez: 2"), code: "E010", line: 7, col: 5),
-  BrokenCase(name: "unknown primitive argument", text: edited("kernel: 3}}", "kernal: 3}}"), code: "E010", line: 12, col: 27),
-  BrokenCase(name: "with on a primitive", text: edited("stem: [{conv: {out: 24, kernel: 3}}, bn]", "stem: [{conv: {out: 24, kernel: 3}, with: {k: 1}}, bn]"), code: "E010", line: 12, col: 39),
+  BrokenCase(
+    name: "unknown primitive argument", text: edited("kernel: 3}}", "kernal: 3}}"), code: "E010", line: 12, col: 27),
+  BrokenCase(
+    name: "with on a primitive",
+    text: edited("stem: [{conv: {out: 24, kernel: 3}}, bn]", "stem: [{conv: {out: 24, kernel: 3}, with: {k: 1}}, bn]"),
+    code: "E010", line: 12, col: 39),
   BrokenCase(name: "root is a list", text: "- nasc\n- 1\n", code: "E011", line: 1, col: 1),
   BrokenCase(name: "nodes is a word", text: edited("nodes: 2", "nodes: two"), code: "E011", line: 7, col: 12),
-  BrokenCase(name: "two primitives in one step", text: edited("stem: [{conv: {out: 24, kernel: 3}}, bn]", "stem: [{conv: {out: 24, kernel: 3}, relu: null}, bn]"), code: "E011", line: 12, col: 10),
+  BrokenCase(
+    name: "two primitives in one step",
+    text: edited("stem: [{conv: {out: 24, kernel: 3}}, bn]", "stem: [{conv: {out: 24, kernel: 3}, relu: null}, bn]"),
+    code: "E011", line: 12, col: 10),
   BrokenCase(name: "missing nasc", text: "name: x\nnetwork: {cells: 2}\n", code: "E012", line: 1, col: 1),
   BrokenCase(name: "missing nodes", text: edited("    nodes: 2\n", ""), code: "E012", line: 5, col: 3),
   BrokenCase(name: "missing edge op", text: edited("    op: {choice: ops}\n", ""), code: "E012", line: 5, col: 3),
-  BrokenCase(name: "pool without kernel", text: edited("kernel: 3}}, bn]", "kernel: 3}}, {max_pool: {stride: 1}}]"), code: "E012", line: 12, col: 41),
+  BrokenCase(
+    name: "pool without kernel", text: edited("kernel: 3}}, bn]", "kernel: 3}}, {max_pool: {stride: 1}}]"),
+    code: "E012", line: 12, col: 41),
   BrokenCase(name: "zero channels", text: "nasc: 1\ninput: {channels: 0}\n", code: "E013", line: 2, col: 19),
-  BrokenCase(name: "reduction out of range", text: edited("reductions: []", "reductions: [9]"), code: "E013", line: 14, col: 16),
-  BrokenCase(name: "dropout out of range", text: edited("kernel: 3}}, bn]", "kernel: 3}}, bn, {dropout: {p: 1.5}}]"), code: "E013", line: 12, col: 58),
-  BrokenCase(name: "bad combine word", text: edited("    nodes: 2\n", "    nodes: 2\n    combine: product\n"), code: "E014", line: 8, col: 14),
+  BrokenCase(
+    name: "reduction out of range", text: edited("reductions: []", "reductions: [9]"), code: "E013", line: 14, col: 16),
+  BrokenCase(
+    name: "dropout out of range", text: edited("kernel: 3}}, bn]", "kernel: 3}}, bn, {dropout: {p: 1.5}}]"),
+    code: "E013", line: 12, col: 58),
+  BrokenCase(
+    name: "bad combine word", text: edited("    nodes: 2\n", "    nodes: 2\n    combine: product\n"), code: "E014",
+    line: 8, col: 14),
   BrokenCase(name: "bad derive rule", text: baseSpace + "derive: {rule: argmin}\n", code: "E014", line: 15, col: 16),
   BrokenCase(name: "version 2", text: edited("nasc: 1", "nasc: 2"), code: "E015", line: 1, col: 7),
-  BrokenCase(name: "unknown op in candidates", text: edited("sep_conv_3x3]", "sep_conv_3x4]"), code: "E020", line: 3, col: 29),
-  BrokenCase(name: "unknown step", text: edited("kernel: 3}}, bn]", "kernel: 3}}, rellu]"), code: "E020", line: 12, col: 40),
-  BrokenCase(name: "unknown candidate list", text: edited("op: {choice: ops}", "op: {choice: opz}"), code: "E021", line: 9, col: 18),
-  BrokenCase(name: "unknown cell template", text: edited("  cells: 2\n  reductions: []\n", "  body: [{cell: normall}]\n"), code: "E022", line: 13, col: 17),
-  BrokenCase(name: "unknown reduce template", text: edited("reductions: []", "reductions: [1]"), code: "E022", line: 13, col: 10),
-  BrokenCase(name: "empty candidate list", text: edited("ops: [none, skip_connect, sep_conv_3x3]", "ops: []"), code: "E024", line: 3, col: 8),
-  BrokenCase(name: "no candidate applies", text: edited("ops: [none, skip_connect, sep_conv_3x3]", "ops: [{op: none, when: stride == 2}]"), code: "E024", line: 9, col: 9),
-  BrokenCase(name: "unknown op parameter", text: edited("ops: [none, skip_connect, sep_conv_3x3]", "ops: [{op: sep_conv, with: {kernel: 3}}]"), code: "E026", line: 3, col: 31),
-  BrokenCase(name: "op cycle", text: baseSpace + "ops:\n  a: {body: [{op: b}]}\n  b: {body: [{op: a}]}\n", code: "E027", line: 17, col: 19),
+  BrokenCase(
+    name: "unknown op in candidates", text: edited("sep_conv_3x3]", "sep_conv_3x4]"), code: "E020", line: 3, col: 29),
+  BrokenCase(
+    name: "unknown step", text: edited("kernel: 3}}, bn]", "kernel: 3}}, rellu]"), code: "E020", line: 12, col: 40),
+  BrokenCase(
+    name: "unknown candidate list", text: edited("op: {choice: ops}", "op: {choice: opz}"), code: "E021", line: 9,
+    col: 18),
+  BrokenCase(
+    name: "unknown cell template", text: edited("  cells: 2\n  reductions: []\n", "  body: [{cell: normall}]\n"),
+    code: "E022", line: 13, col: 17),
+  BrokenCase(
+    name: "unknown reduce template", text: edited("reductions: []", "reductions: [1]"), code: "E022", line: 13, col: 10),
+  BrokenCase(
+    name: "empty candidate list", text: edited("ops: [none, skip_connect, sep_conv_3x3]", "ops: []"), code: "E024",
+    line: 3, col: 8),
+  BrokenCase(
+    name: "no candidate applies",
+    text: edited("ops: [none, skip_connect, sep_conv_3x3]", "ops: [{op: none, when: stride == 2}]"), code: "E024",
+    line: 9, col: 9),
+  BrokenCase(
+    name: "unknown op parameter",
+    text: edited("ops: [none, skip_connect, sep_conv_3x3]", "ops: [{op: sep_conv, with: {kernel: 3}}]"), code: "E026",
+    line: 3, col: 31),
+  BrokenCase(
+    name: "op cycle", text: baseSpace + "ops:\n  a: {body: [{op: b}]}\n  b: {body: [{op: a}]}\n", code: "E027",
+    line: 17, col: 19),
   BrokenCase(name: "expression syntax", text: edited("out: 24", "out: 3 * * C"), code: "E030", line: 12, col: 23),
   BrokenCase(name: "unknown variable", text: edited("out: 24", "out: 3 * D"), code: "E031", line: 12, col: 23),
   BrokenCase(name: "division by zero", text: edited("out: 24", "out: C / 0"), code: "E032", line: 12, col: 23),
   BrokenCase(name: "negative channels", text: edited("out: 24", "out: 8 - C"), code: "E032", line: 12, col: 23),
-  BrokenCase(name: "odd channels for FactorizedReduce", text: edited("preprocess: [relu_conv_bn, relu_conv_bn]", "preprocess: [factorized_reduce, relu_conv_bn]").replacingAll("C: 8", "C: 7"), code: "E033", line: 6, col: 18),
-  BrokenCase(name: "groups do not divide", text: edited("kernel: 3}}", "kernel: 3, groups: 5}}"), code: "E033", line: 12, col: 11),
-  BrokenCase(name: "node reads a later node", text: edited("    nodes: 2\n", "    nodes: [{from: [0, 3]}, {}]\n"), code: "E040", line: 7, col: 24),
-  BrokenCase(name: "node reads itself", text: edited("    nodes: 2\n", "    nodes: [{from: [2]}, {}]\n"), code: "E040", line: 7, col: 21),
-  BrokenCase(name: "output names a missing node", text: edited("    nodes: 2\n", "    nodes: 2\n    output: [2, 7]\n"), code: "E040", line: 8, col: 17),
+  BrokenCase(
+    name: "odd channels for FactorizedReduce",
+    text: edited("preprocess: [relu_conv_bn, relu_conv_bn]", "preprocess: [factorized_reduce, relu_conv_bn]")
+      .replacingAll("C: 8", "C: 7"), code: "E033", line: 6, col: 18),
+  BrokenCase(
+    name: "groups do not divide", text: edited("kernel: 3}}", "kernel: 3, groups: 5}}"), code: "E033", line: 12, col: 11
+  ),
+  BrokenCase(
+    name: "node reads a later node", text: edited("    nodes: 2\n", "    nodes: [{from: [0, 3]}, {}]\n"), code: "E040",
+    line: 7, col: 24),
+  BrokenCase(
+    name: "node reads itself", text: edited("    nodes: 2\n", "    nodes: [{from: [2]}, {}]\n"), code: "E040", line: 7,
+    col: 21),
+  BrokenCase(
+    name: "output names a missing node", text: edited("    nodes: 2\n", "    nodes: 2\n    output: [2, 7]\n"),
+    code: "E040", line: 8, col: 17),
   BrokenCase(name: "k larger than inputs", text: edited("k: 2}", "k: 3}"), code: "E041", line: 8, col: 30),
-  BrokenCase(name: "resolution mismatch after a reduction", text: edited("    op: {choice: ops}\n", "    op: {choice: ops}\n  reduce: {reduction: true, preprocess: [relu_conv_bn, relu_conv_bn], nodes: 2, select: {choice: all, k: 2}, op: {choice: ops}}\n").replacingAll("cells: 2", "cells: 3").replacingAll("reductions: []", "reductions: [1]"), code: "E043", line: 7, col: 12),
-  BrokenCase(name: "channel mismatch without preprocess", text: edited("    preprocess: [relu_conv_bn, relu_conv_bn]\n", ""), code: "E044", line: 8, col: 9),
-  BrokenCase(name: "residual layer changes shape", text: "nasc: 1\nnetwork:\n  stem: [{conv: {out: 16, kernel: 3}}]\n  body:\n    - {layer: mbconv, out: 24, residual: true}\n", code: "E044", line: 5, col: 42),
-  BrokenCase(name: "head classes mismatch", text: edited("  reductions: []\n", "  reductions: []\n  head: [global_avg_pool, {linear: {out: 7}}]\n"), code: "E044", line: 15, col: 9),
-  BrokenCase(name: "input too small", text: "nasc: 1\ninput: {size: 2}\nnetwork:\n  stem: [{conv: {out: 8, kernel: 5, pad: 0}}]\n  body: [{layer: relu_conv_bn}]\n", code: "E045", line: 4, col: 11),
-  BrokenCase(name: "preprocess count", text: edited("preprocess: [relu_conv_bn, relu_conv_bn]", "preprocess: [relu_conv_bn]"), code: "E046", line: 6, col: 17),
+  BrokenCase(
+    name: "resolution mismatch after a reduction",
+    text: edited(
+      "    op: {choice: ops}\n",
+      "    op: {choice: ops}\n  reduce: {reduction: true, preprocess: [relu_conv_bn, relu_conv_bn], nodes: 2, select: {choice: all, k: 2}, op: {choice: ops}}\n"
+    ).replacingAll("cells: 2", "cells: 3").replacingAll("reductions: []", "reductions: [1]"), code: "E043", line: 7,
+    col: 12),
+  BrokenCase(
+    name: "channel mismatch without preprocess", text: edited("    preprocess: [relu_conv_bn, relu_conv_bn]\n", ""),
+    code: "E044", line: 8, col: 9),
+  BrokenCase(
+    name: "residual layer changes shape",
+    text:
+      "nasc: 1\nnetwork:\n  stem: [{conv: {out: 16, kernel: 3}}]\n  body:\n    - {layer: mbconv, out: 24, residual: true}\n",
+    code: "E044", line: 5, col: 42),
+  BrokenCase(
+    name: "head classes mismatch",
+    text: edited("  reductions: []\n", "  reductions: []\n  head: [global_avg_pool, {linear: {out: 7}}]\n"),
+    code: "E044", line: 15, col: 9),
+  BrokenCase(
+    name: "input too small",
+    text:
+      "nasc: 1\ninput: {size: 2}\nnetwork:\n  stem: [{conv: {out: 8, kernel: 5, pad: 0}}]\n  body: [{layer: relu_conv_bn}]\n",
+    code: "E045", line: 4, col: 11),
+  BrokenCase(
+    name: "preprocess count", text: edited("preprocess: [relu_conv_bn, relu_conv_bn]", "preprocess: [relu_conv_bn]"),
+    code: "E046", line: 6, col: 17),
   BrokenCase(name: "10^12 cells", text: edited("cells: 2", "cells: 1000000000000"), code: "E047", line: 13, col: 10),
-  BrokenCase(name: "10^12 layers", text: "nasc: 1\nnetwork:\n  body:\n    - {layer: mbconv, repeat: 1000000000000}\n", code: "E047", line: 4, col: 31),
+  BrokenCase(
+    name: "10^12 layers", text: "nasc: 1\nnetwork:\n  body:\n    - {layer: mbconv, repeat: 1000000000000}\n",
+    code: "E047", line: 4, col: 31),
   BrokenCase(name: "network without body", text: "nasc: 1\nnetwork: {C: 8}\n", code: "E048", line: 2, col: 10),
   BrokenCase(name: "unknown method", text: baseSpace + "search: {method: dartz}\n", code: "E050", line: 15, col: 18),
-  BrokenCase(name: "hyperparameter of another method", text: baseSpace + "search:\n  method: darts\n  tau_max: 5\n", code: "E051", line: 17, col: 3),
-  BrokenCase(name: "hyperparameter type", text: baseSpace + "search:\n  method: darts\n  epochs: many\n", code: "E052", line: 17, col: 11),
-  BrokenCase(name: "hyperparameter word", text: baseSpace + "search:\n  method: darts\n  order: third\n", code: "E052", line: 17, col: 10),
-  BrokenCase(name: "top-k rule without input selection", text: edited("    select: {choice: all, k: 2}\n", "") + "derive: {rule: top_k_edges}\n", code: "E053", line: 14, col: 16),
-  BrokenCase(name: "extends missing file", text: "nasc: 1\nextends: lib/nothing.yaml\n", code: "E060", line: 2, col: 10),
+  BrokenCase(
+    name: "hyperparameter of another method", text: baseSpace + "search:\n  method: darts\n  tau_max: 5\n",
+    code: "E051", line: 17, col: 3),
+  BrokenCase(
+    name: "hyperparameter type", text: baseSpace + "search:\n  method: darts\n  epochs: many\n", code: "E052", line: 17,
+    col: 11),
+  BrokenCase(
+    name: "hyperparameter word", text: baseSpace + "search:\n  method: darts\n  order: third\n", code: "E052", line: 17,
+    col: 10),
+  BrokenCase(
+    name: "top-k rule without input selection",
+    text: edited("    select: {choice: all, k: 2}\n", "") + "derive: {rule: top_k_edges}\n", code: "E053", line: 14,
+    col: 16),
+  BrokenCase(
+    name: "extends missing file", text: "nasc: 1\nextends: lib/nothing.yaml\n", code: "E060", line: 2, col: 10),
   BrokenCase(name: "extends itself", text: "nasc: 1\nextends: space.yaml\n", code: "E061", line: 2, col: 10),
   BrokenCase(name: "extends absolute", text: "nasc: 1\nextends: /etc/nasc.yaml\n", code: "E062", line: 2, col: 10),
   BrokenCase(name: "extends escapes", text: "nasc: 1\nextends: ../../outside.yaml\n", code: "E062", line: 2, col: 10),
-  BrokenCase(name: "bad genotype", text: "nasc: 1\narch:\n  space: space.yaml\n  genotype: \"Genotype(normal=[('a' 0)])\"\n", code: "E070", line: 4, col: 13),
+  BrokenCase(
+    name: "bad genotype", text: "nasc: 1\narch:\n  space: space.yaml\n  genotype: \"Genotype(normal=[('a' 0)])\"\n",
+    code: "E070", line: 4, col: 13),
   BrokenCase(name: "arch without decisions", text: "nasc: 1\narch: {space: x.yaml}\n", code: "E012", line: 2, col: 7),
   BrokenCase(name: "unused op", text: baseSpace + "ops:\n  my_conv: {body: [relu]}\n", code: "W003", line: 16, col: 3),
-  BrokenCase(name: "unused candidate list", text: edited("  ops: [none, skip_connect, sep_conv_3x3]\n", "  ops: [none, skip_connect, sep_conv_3x3]\n  spare: [none]\n"), code: "W003", line: 4, col: 3),
-  BrokenCase(name: "nothing derivable", text: edited("ops: [none, skip_connect, sep_conv_3x3]", "ops: [none]"), code: "W004", line: 10, col: 1),
-  BrokenCase(name: "no route to the final block", text: "nasc: 1\nnetwork:\n  stem: [{conv: {out: 8, kernel: 3}}]\n  body:\n    - route:\n        head: nor_conv_1x1\n        blocks:\n          - {out: 8, scale: 8, stage: 1}\n", code: "E042", line: 8, col: 11),
-  BrokenCase(name: "two candidates named alike", text: edited("ops: [none, skip_connect, sep_conv_3x3]", "ops: [none, {op: sep_conv, with: {k: 3}, name: c}, {op: sep_conv, with: {k: 5}, name: c}]"), code: "E023", line: 3, col: 54),
-  BrokenCase(name: "duplicate candidate", text: edited("sep_conv_3x3]", "sep_conv_3x3, none]"), code: "W001", line: 3, col: 43),
-  BrokenCase(name: "unused node", text: edited("    nodes: 2\n", "    nodes: [{from: [0, 1]}, {from: [0, 1]}]\n    output: last\n").replacingAll("select: {choice: all, k: 2}", "select: {choice: all, k: 1}"), code: "W002", line: 8, col: 13),
-  BrokenCase(name: "PC-DARTS bypass pooling on an odd size", text: edited("nasc: 1\n", "nasc: 1\ninput: {channels: 1, size: 7, classes: 10}\n").replacingAll("    op: {choice: ops}\n", "    op: {choice: ops}\n  reduce: {reduction: true, preprocess: [relu_conv_bn, relu_conv_bn], nodes: 2, select: {choice: all, k: 2}, op: {choice: ops}}\n").replacingAll("reductions: []", "reductions: [1]") + "search: {method: pc-darts, k: 2}\n", code: "E043", line: 11, col: 114),
+  BrokenCase(
+    name: "unused candidate list",
+    text: edited(
+      "  ops: [none, skip_connect, sep_conv_3x3]\n", "  ops: [none, skip_connect, sep_conv_3x3]\n  spare: [none]\n"),
+    code: "W003", line: 4, col: 3),
+  BrokenCase(
+    name: "nothing derivable", text: edited("ops: [none, skip_connect, sep_conv_3x3]", "ops: [none]"), code: "W004",
+    line: 10, col: 1),
+  BrokenCase(
+    name: "no route to the final block",
+    text:
+      "nasc: 1\nnetwork:\n  stem: [{conv: {out: 8, kernel: 3}}]\n  body:\n    - route:\n        head: nor_conv_1x1\n        blocks:\n          - {out: 8, scale: 8, stage: 1}\n",
+    code: "E042", line: 8, col: 11),
+  BrokenCase(
+    name: "two candidates named alike",
+    text: edited(
+      "ops: [none, skip_connect, sep_conv_3x3]",
+      "ops: [none, {op: sep_conv, with: {k: 3}, name: c}, {op: sep_conv, with: {k: 5}, name: c}]"), code: "E023",
+    line: 3, col: 54),
+  BrokenCase(
+    name: "duplicate candidate", text: edited("sep_conv_3x3]", "sep_conv_3x3, none]"), code: "W001", line: 3, col: 43),
+  BrokenCase(
+    name: "unused node",
+    text: edited("    nodes: 2\n", "    nodes: [{from: [0, 1]}, {from: [0, 1]}]\n    output: last\n").replacingAll(
+      "select: {choice: all, k: 2}", "select: {choice: all, k: 1}"), code: "W002", line: 8, col: 13),
+  BrokenCase(
+    name: "PC-DARTS bypass pooling on an odd size",
+    text: edited("nasc: 1\n", "nasc: 1\ninput: {channels: 1, size: 7, classes: 10}\n").replacingAll(
+      "    op: {choice: ops}\n",
+      "    op: {choice: ops}\n  reduce: {reduction: true, preprocess: [relu_conv_bn, relu_conv_bn], nodes: 2, select: {choice: all, k: 2}, op: {choice: ops}}\n"
+    ).replacingAll("reductions: []", "reductions: [1]") + "search: {method: pc-darts, k: 2}\n", code: "E043", line: 11,
+    col: 114),
 ]

@@ -11,10 +11,15 @@ struct BrokenCorpusTests {
   func brokenSpace(_ c: BrokenCase) {
     let r = validateText(c.text)
     let found = r.diagnostics.first { $0.code.rawValue == c.code }
-    #expect(found != nil, "\(c.name): expected \(c.code), got \(r.diagnostics.map { "\($0.code.rawValue)@\($0.location.line):\($0.location.column) \($0.message)" })")
+    #expect(
+      found != nil,
+      "\(c.name): expected \(c.code), got \(r.diagnostics.map { "\($0.code.rawValue)@\($0.location.line):\($0.location.column) \($0.message)" })"
+    )
     if let found {
-      #expect(found.location.line == c.line && found.location.column == c.col,
-        "\(c.name): \(c.code) at \(found.location.line):\(found.location.column), expected \(c.line):\(c.col) — \(found.message)")
+      #expect(
+        found.location.line == c.line && found.location.column == c.col,
+        "\(c.name): \(c.code) at \(found.location.line):\(found.location.column), expected \(c.line):\(c.col) — \(found.message)"
+      )
     }
     let failed = r.hasErrors
     if c.code.hasPrefix("E") { #expect(failed, "\(c.name) must fail") }

@@ -50,7 +50,9 @@ struct CLITests {
 
   @Test func strictTurnsWarningsIntoFailures() throws {
     let dir = tempProject()
-    let p = write("nasc: 1\nops:\n  unused: {body: [relu]}\nnetwork:\n  stem: [{conv: {out: 8, kernel: 3}}]\n  body: [{layer: {choice: [nor_conv_1x1, nor_conv_3x3]}}]\n", "w.yaml", in: dir)
+    let p = write(
+      "nasc: 1\nops:\n  unused: {body: [relu]}\nnetwork:\n  stem: [{conv: {out: 8, kernel: 3}}]\n  body: [{layer: {choice: [nor_conv_1x1, nor_conv_3x3]}}]\n",
+      "w.yaml", in: dir)
     #expect(try runNasc(["validate", p]).0 == 0)
     #expect(try runNasc(["validate", "--strict", p]).0 == 1)
   }
@@ -59,11 +61,14 @@ struct CLITests {
     let (status, out, _) = try runNasc(["compile", "spaces/darts-cnn.yaml", "--eval", "--arch", "DARTS_V2", "--json"])
     #expect(status == 0)
     let obj = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
-    for key in ["name", "architectures", "log10_architectures", "choice_points", "params", "flops", "params_auxiliary"] {
+    for key in ["name", "architectures", "log10_architectures", "choice_points", "params", "flops", "params_auxiliary"]
+    {
       #expect(obj[key] != nil, "\(key)")
     }
     #expect(obj["params"] as? Int == 3_349_342)
-    let search = try #require(try JSONSerialization.jsonObject(with: Data(try runNasc(["compile", "spaces/nas-bench-201.yaml", "--json"]).1.utf8)) as? [String: Any])
+    let search = try #require(
+      try JSONSerialization.jsonObject(
+        with: Data(try runNasc(["compile", "spaces/nas-bench-201.yaml", "--json"]).1.utf8)) as? [String: Any])
     #expect(search["architectures"] as? String == "15625")
     let cps = try #require(search["choice_points"] as? [[String: Any]])
     #expect(cps.count == 6 && cps[0]["id"] as? String == "cell.edge[0→1].op" && cps[0]["line"] as? Int == 22)

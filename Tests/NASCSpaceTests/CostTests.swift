@@ -14,7 +14,8 @@ struct CostTests {
   }
 
   @Test func dartsSearchSupernetOnDigitsInput() throws {
-    let text = readRepo("spaces/darts-cnn.yaml").replacingAll("input: {channels: 3, size: 32, classes: 10}", "input: {channels: 1, size: 8, classes: 10}")
+    let text = readRepo("spaces/darts-cnn.yaml").replacingAll(
+      "input: {channels: 3, size: 32, classes: 10}", "input: {channels: 1, size: 8, classes: 10}")
     let dir = tempProject()
     write(readRepo("spaces/lib/darts-cells.yaml"), "lib/darts-cells.yaml", in: dir)
     let r = Compiler.compile(path: write(text, "space.yaml", in: dir))
@@ -47,7 +48,9 @@ struct CostTests {
     #expect(space.cost.params == 22_960_000)
     #expect(space.cells[0].recurrent)
     #expect(space.cells[0].nodes.allSatisfy { $0.edges.count == 1 && $0.project != nil })
-    #expect(ArchExport.genotype(space)?.description == (try DartsGenotype.parse(DartsGenotype.published["DARTS_RNN_V2"]!)).description)
+    #expect(
+      ArchExport.genotype(space)?.description
+        == (try DartsGenotype.parse(DartsGenotype.published["DARTS_RNN_V2"]!)).description)
   }
 
   @Test func dartsRNNSearchSharesTheNodeProjection() throws {

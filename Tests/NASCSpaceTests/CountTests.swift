@@ -93,7 +93,10 @@ struct CountTests {
     #expect(try count("examples/value-choices.yaml") == "1296")
     let ir = try #require(Compiler.compile(path: repo("examples/value-choices.yaml")).ir)
     #expect(ir.layers[0].valueChoices.map(\.id) == ["layer[0].k", "layer[0].e"])
-    #expect(ir.layers[0].candidates.map(\.name) == ["mbconv_k3_e3", "mbconv_k3_e6", "mbconv_k5_e3", "mbconv_k5_e6", "mbconv_k7_e3", "mbconv_k7_e6"])
+    #expect(
+      ir.layers[0].candidates.map(\.name) == [
+        "mbconv_k3_e3", "mbconv_k3_e6", "mbconv_k5_e3", "mbconv_k5_e6", "mbconv_k7_e3", "mbconv_k7_e6",
+      ])
     #expect(ir.choicePoint("layer[2].e")?.kind == .value)
   }
 
@@ -104,14 +107,17 @@ struct CountTests {
 
   @Test func editedNB201FollowsTheSpace() throws {
     let text = readRepo("spaces/nas-bench-201.yaml")
-      .replacingAll("nb201: [none, skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3]", "nb201: [none, skip_connect, nor_conv_1x1, nor_conv_3x3]")
+      .replacingAll(
+        "nb201: [none, skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3]",
+        "nb201: [none, skip_connect, nor_conv_1x1, nor_conv_3x3]")
     let r = compileText(text)
     let ir = try #require(r.ir, "\(r.diagnostics)")
     #expect(ir.architectures.description == "4096")
   }
 
   @Test func editedDartsWithThreeNodes() throws {
-    let text = readRepo("spaces/lib/darts-cells.yaml").replacingAll("nodes: 4", "nodes: 3")
+    let text =
+      readRepo("spaces/lib/darts-cells.yaml").replacingAll("nodes: 4", "nodes: 3")
       + "\nnetwork: {C: 16, stem: [{conv: {out: 48, kernel: 3}}, bn], cells: 8}\n"
     let r = compileText(text)
     let ir = try #require(r.ir, "\(r.diagnostics)")

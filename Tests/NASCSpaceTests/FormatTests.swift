@@ -53,7 +53,9 @@ struct FormatTests {
     let dir = tempProject()
     write(readRepo("spaces/nas-bench-201.yaml"), "spaces/nb.yaml", in: dir)
     var doc = "nasc: 1\narch:\n  space: ../spaces/nb.yaml\n  choices:\n"
-    for (j, i) in [(0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3)] { doc += "    cell.edge[\(j)→\(i)].op: nor_conv_3x3\n" }
+    for (j, i) in [(0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3)] {
+      doc += "    cell.edge[\(j)→\(i)].op: nor_conv_3x3\n"
+    }
     let r = Compiler.compile(path: write(doc, "archs/a.yaml", in: dir))
     let ir = try #require(r.ir, "\(r.diagnostics)")
     #expect(ir.cost.params == 1_531_546)
@@ -95,16 +97,20 @@ struct FormatTests {
     let dir = tempProject()
     write(readRepo("spaces/densenas.yaml"), "d.yaml", in: dir)
     let path = [0, 1, 2, 5, 8, 11, 14, 17]
-    var doc = "nasc: 1\narch:\n  space: d.yaml\n  choices:\n    route.path: [\(path.map(String.init).joined(separator: ", "))]\n"
+    var doc =
+      "nasc: 1\narch:\n  space: d.yaml\n  choices:\n    route.path: [\(path.map(String.init).joined(separator: ", "))]\n"
     for (a, b) in zip(path, path.dropFirst()) where b != 17 { doc += "    route.edge[\(a)→\(b)].op: k3_e6\n" }
-    for b in [1, 2, 5, 8, 11] { for l in 0..<3 { doc += "    route.block[\(b)].layer[\(l)].op: \(l == 2 ? "skip_connect" : "k5_e3")\n" } }
+    for b in [1, 2, 5, 8, 11] {
+      for l in 0..<3 { doc += "    route.block[\(b)].layer[\(l)].op: \(l == 2 ? "skip_connect" : "k5_e3")\n" }
+    }
     let r = Compiler.compile(path: write(doc, "a.yaml", in: dir))
     let ir = try #require(r.ir, "\(r.diagnostics)")
     guard case .route(let route)? = ir.network.items.first else { Issue.record("expected a route"); return }
     #expect(route.blocks.map(\.index) == path)
     #expect(route.edges.count == 7 && route.edges.allSatisfy { $0.head.candidates.count == 1 })
     #expect(route.shape == Shape(1984, 7, 7))
-    let bad = Compiler.compile(path: write(doc.replacingAll("route.path: [0, 1, 2, 5,", "route.path: [0, 2, 5,"), "b.yaml", in: dir))
+    let bad = Compiler.compile(
+      path: write(doc.replacingAll("route.path: [0, 1, 2, 5,", "route.path: [0, 2, 5,"), "b.yaml", in: dir))
     #expect(bad.diagnostics.contains { $0.code == .archMismatch })
   }
 
@@ -154,7 +160,11 @@ struct IRStructureTests {
     #expect(c3.nodes.map { $0.edges.count } == [2, 3, 4, 5])
     let e = c3.nodes[0].edges[0]
     #expect(e.choice == "normal.edge[0→2].op")
-    #expect(e.candidates.map(\.name) == ["none", "max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3", "sep_conv_5x5", "dil_conv_3x3", "dil_conv_5x5"])
+    #expect(
+      e.candidates.map(\.name) == [
+        "none", "max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3", "sep_conv_5x5", "dil_conv_3x3",
+        "dil_conv_5x5",
+      ])
     #expect(c3.nodes[0].inputsChoice == "normal.node2.inputs")
     #expect(ir.cells[2].nodes[0].edges[0].stride == 2)
     #expect(ir.cells[2].nodes[1].edges[2].stride == 1)

@@ -24,7 +24,8 @@ struct HazardTests {
   @Test func invalidUTF8() {
     let dir = tempProject()
     let p = dir + "/bad.yaml"
-    FileManager.default.createFile(atPath: p, contents: Data("nasc: 1\nname: caf".utf8) + Data([0xC3, 0x28]) + Data("\n".utf8))
+    FileManager.default.createFile(
+      atPath: p, contents: Data("nasc: 1\nname: caf".utf8) + Data([0xC3, 0x28]) + Data("\n".utf8))
     let d = first(Compiler.validate(path: p))
     #expect(d?.code == .notText && d?.location.line == 2 && d?.location.column == 10)
   }
@@ -46,7 +47,9 @@ struct HazardTests {
 
   @Test func aliasBomb() {
     var text = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
-    for i in 1...12 { text += "a\(i): &a\(i) [" + Array(repeating: "*a\(i - 1)", count: 10).joined(separator: ", ") + "]\n" }
+    for i in 1...12 {
+      text += "a\(i): &a\(i) [" + Array(repeating: "*a\(i - 1)", count: 10).joined(separator: ", ") + "]\n"
+    }
     let start = Date()
     let d = first(validateText(text))
     #expect(d?.code == .documentTooLarge)
@@ -131,8 +134,11 @@ struct HazardTests {
       var bag = DiagnosticBag()
       _ = SourceLoader.parse(bytes: bytes, path: "fuzz.yaml", diags: &bag)
     }
-    let fragments = ["nasc: 1\n", "network:\n", "  cells: 3\n", "  body: [{cell: x}]\n", "cells: {x: {nodes: 2, op: none}}\n",
-      "  stem: [{conv: {out: C/3}}]\n", "ops: {a: {body: [{op: a}]}}\n", "- [\n", "{{", "&a *a\n", "search: {method: gdas}\n"]
+    let fragments = [
+      "nasc: 1\n", "network:\n", "  cells: 3\n", "  body: [{cell: x}]\n", "cells: {x: {nodes: 2, op: none}}\n",
+      "  stem: [{conv: {out: C/3}}]\n", "ops: {a: {body: [{op: a}]}}\n", "- [\n", "{{", "&a *a\n",
+      "search: {method: gdas}\n",
+    ]
     for i in 0..<200 {
       var t = ""
       var x = i &* 2_654_435_761

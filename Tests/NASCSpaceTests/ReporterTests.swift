@@ -5,7 +5,9 @@ import Testing
 
 @Suite("Validate formats, schema and rendering")
 struct ReporterTests {
-  static let files = ["examples/broken/unknown-key.yaml", "examples/broken/k-too-large.yaml", "spaces/nas-bench-201.yaml"]
+  static let files = [
+    "examples/broken/unknown-key.yaml", "examples/broken/k-too-large.yaml", "spaces/nas-bench-201.yaml",
+  ]
 
   /// Validates the golden inputs with repository-relative paths.
   func run() -> (diagnostics: [Diagnostic], sources: [String: String]) {
@@ -59,24 +61,28 @@ struct ReporterTests {
   }
 
   @Test func caretSnippet() {
-    let d = Diagnostic(.unknownOp, "unknown op 'sep_conv_3x4'", at: SourceLocation(file: "a.yaml", line: 2, column: 7), length: 12,
+    let d = Diagnostic(
+      .unknownOp, "unknown op 'sep_conv_3x4'", at: SourceLocation(file: "a.yaml", line: 2, column: 7), length: 12,
       help: "did you mean 'sep_conv_3x3'?")
     let text = TextRenderer(sources: ["a.yaml": "nasc: 1\nops: [sep_conv_3x4]\n"]).render(d)
-    #expect(text == """
-      a.yaml:2:7: error[E020]: unknown op 'sep_conv_3x4'
-        |
-      2 | ops: [sep_conv_3x4]
-        |       ^^^^^^^^^^^^
-        = help: did you mean 'sep_conv_3x3'?
+    #expect(
+      text == """
+        a.yaml:2:7: error[E020]: unknown op 'sep_conv_3x4'
+          |
+        2 | ops: [sep_conv_3x4]
+          |       ^^^^^^^^^^^^
+          = help: did you mean 'sep_conv_3x3'?
 
-      """)
+        """)
     #expect(!text.contains("\u{1B}"))
     #expect(TextRenderer(colour: true, sources: [:]).render(d).contains("\u{1B}[1;31m"))
   }
 
   @Test func githubEscapes() {
     let d = Diagnostic(.unknownKey, "50% done,\nnext: x", at: SourceLocation(file: "a:b,c.yaml", line: 1, column: 2))
-    #expect(Reporter.render(.github, files: [], diagnostics: [d]) == "::error file=a%3Ab%2Cc.yaml,line=1,col=2,title=E010::50%25 done,%0Anext: x\n")
+    #expect(
+      Reporter.render(.github, files: [], diagnostics: [d])
+        == "::error file=a%3Ab%2Cc.yaml,line=1,col=2,title=E010::50%25 done,%0Anext: x\n")
   }
 
   @Test func expressions() throws {

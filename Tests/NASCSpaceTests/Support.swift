@@ -21,7 +21,8 @@ func tempProject() -> String {
 @discardableResult
 func write(_ text: String, _ name: String, in dir: String) -> String {
   let p = dir + "/" + name
-  try? FileManager.default.createDirectory(atPath: (p as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+  try? FileManager.default.createDirectory(
+    atPath: (p as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
   FileManager.default.createFile(atPath: p, contents: Data(text.utf8))
   return p
 }

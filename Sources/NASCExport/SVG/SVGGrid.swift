@@ -21,7 +21,8 @@ public enum SVGGrid {
       """
     var lx = 10.0
     for entry in legend {
-      s += "<line x1=\"\(fmt(lx))\" y1=\"38\" x2=\"\(fmt(lx + 16))\" y2=\"38\" stroke=\"\(entry.colour)\" stroke-width=\"2.5\"/>\n"
+      s +=
+        "<line x1=\"\(fmt(lx))\" y1=\"38\" x2=\"\(fmt(lx + 16))\" y2=\"38\" stroke=\"\(entry.colour)\" stroke-width=\"2.5\"/>\n"
       s += "<text x=\"\(fmt(lx + 20))\" y=\"42\" font-size=\"11\">\(xmlEscaped(entry.name))</text>\n"
       lx += 30 + Double(entry.name.count) * 6.5
     }

@@ -30,7 +30,9 @@ public struct SVGLineChart: Sendable {
   public var yRange: ClosedRange<Double>?
 
   /// Creates a chart.
-  public init(title: String, xLabel: String, yLabel: String, x: [Double], series: [Series], yRange: ClosedRange<Double>? = nil) {
+  public init(
+    title: String, xLabel: String, yLabel: String, x: [Double], series: [Series], yRange: ClosedRange<Double>? = nil
+  ) {
     self.title = title
     self.xLabel = xLabel
     self.yLabel = yLabel
@@ -76,8 +78,10 @@ public struct SVGLineChart: Sendable {
     let yDigits = max(0, Int((-log10((y1 - y0) / 4)).rounded(.up)) + 1)
     for i in 0...4 {
       let v = y0 + (y1 - y0) * Double(i) / 4
-      s += "<text x=\"\(fmt(left - 4))\" y=\"\(fmt(py(v) + 3))\" text-anchor=\"end\">\(tick(v, digits: yDigits))</text>\n"
-      s += "<line x1=\"\(fmt(left))\" y1=\"\(fmt(py(v)))\" x2=\"\(fmt(left + pw))\" y2=\"\(fmt(py(v)))\" stroke=\"#eee\"/>\n"
+      s +=
+        "<text x=\"\(fmt(left - 4))\" y=\"\(fmt(py(v) + 3))\" text-anchor=\"end\">\(tick(v, digits: yDigits))</text>\n"
+      s +=
+        "<line x1=\"\(fmt(left))\" y1=\"\(fmt(py(v)))\" x2=\"\(fmt(left + pw))\" y2=\"\(fmt(py(v)))\" stroke=\"#eee\"/>\n"
     }
     var xTicks = (0...4).map { x0 + (x1 - x0) * Double($0) / 4 }
     if xs.allSatisfy({ $0 == $0.rounded() }) {
@@ -87,8 +91,10 @@ public struct SVGLineChart: Sendable {
     for v in xTicks {
       s += "<text x=\"\(fmt(px(v)))\" y=\"\(fmt(top + ph + 14))\" text-anchor=\"middle\">\(tick(v))</text>\n"
     }
-    s += "<text x=\"\(fmt(left + pw / 2))\" y=\"\(fmt(height - 4))\" text-anchor=\"middle\">\(xmlEscaped(xLabel))</text>\n"
-    s += "<text x=\"12\" y=\"\(fmt(top + ph / 2))\" text-anchor=\"middle\" transform=\"rotate(-90 12 \(fmt(top + ph / 2)))\">\(xmlEscaped(yLabel))</text>\n"
+    s +=
+      "<text x=\"\(fmt(left + pw / 2))\" y=\"\(fmt(height - 4))\" text-anchor=\"middle\">\(xmlEscaped(xLabel))</text>\n"
+    s +=
+      "<text x=\"12\" y=\"\(fmt(top + ph / 2))\" text-anchor=\"middle\" transform=\"rotate(-90 12 \(fmt(top + ph / 2)))\">\(xmlEscaped(yLabel))</text>\n"
     for (i, line) in series.enumerated() {
       let colour = Self.palette[i % Self.palette.count]
       let pts = zip(xs, line.values).filter { $0.1.isFinite }.map { "\(fmt(px($0.0))),\(fmt(py($0.1)))" }
@@ -96,11 +102,13 @@ public struct SVGLineChart: Sendable {
         let p = pts[0].split(separator: ",")
         s += "<circle cx=\"\(p[0])\" cy=\"\(p[1])\" r=\"2.5\" fill=\"\(colour)\"/>\n"
       } else if !pts.isEmpty {
-        s += "<polyline fill=\"none\" stroke=\"\(colour)\" stroke-width=\"1.5\" points=\"\(pts.joined(separator: " "))\"/>\n"
+        s +=
+          "<polyline fill=\"none\" stroke=\"\(colour)\" stroke-width=\"1.5\" points=\"\(pts.joined(separator: " "))\"/>\n"
       }
       guard legend else { continue }
       let ly = top + 4 + Double(i) * 13
-      s += "<line x1=\"\(fmt(left + pw + 10))\" y1=\"\(fmt(ly))\" x2=\"\(fmt(left + pw + 24))\" y2=\"\(fmt(ly))\" stroke=\"\(colour)\" stroke-width=\"2\"/>\n"
+      s +=
+        "<line x1=\"\(fmt(left + pw + 10))\" y1=\"\(fmt(ly))\" x2=\"\(fmt(left + pw + 24))\" y2=\"\(fmt(ly))\" stroke=\"\(colour)\" stroke-width=\"2\"/>\n"
       s += "<text x=\"\(fmt(left + pw + 28))\" y=\"\(fmt(ly + 3))\">\(xmlEscaped(line.name))</text>\n"
     }
     s += "</svg>\n"

@@ -34,8 +34,10 @@ public enum SearchBenchmark {
     /// The JSON line printed last.
     public var json: String {
       String(
-        format: "{\"method\": \"%@\", \"input\": %d, \"batch\": %d, \"threads\": %d, \"ms_per_step\": %.1f, \"images_per_s\": %.2f, \"peak_rss_mb\": %.1f, \"weight_params\": %d, \"flops_per_step\": %.4g, \"first_loss\": %.6f, \"steps\": %d}",
-        method, input, batch, threads, msPerStep, imagesPerSecond, peakRSSMB, weightParams, flopsPerStep, Double(firstLoss), steps)
+        format:
+          "{\"method\": \"%@\", \"input\": %d, \"batch\": %d, \"threads\": %d, \"ms_per_step\": %.1f, \"images_per_s\": %.2f, \"peak_rss_mb\": %.1f, \"weight_params\": %d, \"flops_per_step\": %.4g, \"first_loss\": %.6f, \"steps\": %d}",
+        method, input, batch, threads, msPerStep, imagesPerSecond, peakRSSMB, weightParams, flopsPerStep,
+        Double(firstLoss), steps)
     }
   }
 
@@ -45,14 +47,19 @@ public enum SearchBenchmark {
     let n = 2 * batch
     let pixels = (0..<(n * shape.elements)).map { _ in rng.nextNormal() }
     let labels = (0..<n).map { _ in Int32(rng.nextInt(below: classes)) }
-    return ImageDataset(channels: shape.channels, height: shape.height, width: shape.width, classes: classes, pixels: pixels, labels: labels)
+    return ImageDataset(
+      channels: shape.channels, height: shape.height, width: shape.width, classes: classes, pixels: pixels,
+      labels: labels)
   }
 
   /// Settings of a benchmark step: the method's paper values, with τ = 10 for GDAS (a single
   /// epoch) and no warm-up.
   public static func settings(ir: SpaceIR, batch: Int, threads: Int, seed: UInt64) throws -> SearchSettings {
-    guard let config = ir.method else { throw SearchError("E310", "the space has no search method", help: "add search: {method: darts}") }
-    var s = SearchSettings(config: config, epochs: 1, batchSize: batch, seed: seed, threads: threads, data: "synthetic", trainLimit: nil)
+    guard let config = ir.method else {
+      throw SearchError("E310", "the space has no search method", help: "add search: {method: darts}")
+    }
+    var s = SearchSettings(
+      config: config, epochs: 1, batchSize: batch, seed: seed, threads: threads, data: "synthetic", trainLimit: nil)
     s.trainPortion = 0.5
     s.warmupEpochs = 0
     s.order = "first"
@@ -68,7 +75,8 @@ public enum SearchBenchmark {
   /// Runs `warmup` untimed and then `steps` timed steps (stopping early after `maxSeconds` once
   /// `minSteps` are done).
   public static func run(
-    ir: SpaceIR, input: Int, batch: Int, threads: Int, seed: UInt64 = 1, warmup: Int = 1, steps: Int = 5, minSteps: Int = 2,
+    ir: SpaceIR, input: Int, batch: Int, threads: Int, seed: UInt64 = 1, warmup: Int = 1, steps: Int = 5,
+    minSteps: Int = 2,
     maxSeconds: Double = 120, log: (String) -> Void = { _ in }
   ) throws -> Result {
     let run = try makeRun(ir: ir, batch: batch, threads: threads, seed: seed)

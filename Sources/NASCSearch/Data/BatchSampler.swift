@@ -112,7 +112,8 @@ extension ImageDataset {
   /// The images in `range` as one batch, unaugmented.
   public func batch(_ range: Range<Int>) -> Batch {
     let size = imageSize
-    return Batch(pixels: Array(pixels[(range.lowerBound * size)..<(range.upperBound * size)]), labels: Array(labels[range]))
+    return Batch(
+      pixels: Array(pixels[(range.lowerBound * size)..<(range.upperBound * size)]), labels: Array(labels[range]))
   }
 }
 

@@ -12,7 +12,8 @@ public enum CIFAR10Loader {
     let fm = FileManager.default
     trainFiles = trainFiles.filter { fm.fileExists(atPath: (directory as NSString).appendingPathComponent($0)) }
     guard !trainFiles.isEmpty else {
-      throw SearchError("E201", "no CIFAR-10 training batches (data_batch_N.bin) in \(directory)",
+      throw SearchError(
+        "E201", "no CIFAR-10 training batches (data_batch_N.bin) in \(directory)",
         help: "pass the cifar-10-batches-bin directory of the binary CIFAR-10 release", path: directory)
     }
     let train = try load(files: trainFiles.map { (directory as NSString).appendingPathComponent($0) })
@@ -26,11 +27,13 @@ public enum CIFAR10Loader {
     var labels = [Int32]()
     for path in files {
       guard let data = FileManager.default.contents(atPath: path) else {
-        throw SearchError("E201", "data file not found or unreadable: \(path)",
+        throw SearchError(
+          "E201", "data file not found or unreadable: \(path)",
           help: "pass the cifar-10-batches-bin directory of the binary CIFAR-10 release", path: path)
       }
       guard data.count > 0, data.count % recordSize == 0 else {
-        throw SearchError("E202", "file size \(data.count) is not a multiple of the CIFAR-10 record size \(recordSize)",
+        throw SearchError(
+          "E202", "file size \(data.count) is not a multiple of the CIFAR-10 record size \(recordSize)",
           help: "the file is truncated or not a CIFAR-10 binary batch", path: path)
       }
       let n = data.count / recordSize
@@ -40,7 +43,8 @@ public enum CIFAR10Loader {
           let base = r * recordSize
           let label = raw[base]
           guard label < 10 else {
-            throw SearchError("E202", "record \(r) has label \(label), not 0…9", help: "the file is corrupt", path: path)
+            throw SearchError(
+              "E202", "record \(r) has label \(label), not 0…9", help: "the file is corrupt", path: path)
           }
           labels.append(Int32(label))
           for i in 1..<recordSize { pixels.append(Float(raw[base + i]) / 255) }

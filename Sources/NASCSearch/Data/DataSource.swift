@@ -23,7 +23,8 @@ public enum DataSource: Equatable, Sendable, CustomStringConvertible {
     case ("cifar10", let d?) where !d.isEmpty: self = .cifar10(directory: d)
     case ("idx", let d?) where !d.isEmpty: self = .idx(directory: d)
     default:
-      throw SearchError("E204", "unknown data set '\(text)'",
+      throw SearchError(
+        "E204", "unknown data set '\(text)'",
         help: "use digits, fashion-mnist, fashion-mnist:DIR, cifar10:DIR or idx:DIR")
     }
   }

@@ -23,22 +23,26 @@ public enum IDXLoader {
     let images = try parse(imageBytes, path: imagesPath)
     let labels = try parse(labelBytes, path: labelsPath)
     guard images.dims.count == 3 else {
-      throw SearchError("E203", "expected a 3-dimensional image file (N×H×W), found \(images.dims.count) dimensions",
+      throw SearchError(
+        "E203", "expected a 3-dimensional image file (N×H×W), found \(images.dims.count) dimensions",
         help: "pass the images file of an IDX data set", path: imagesPath)
     }
     guard labels.dims.count == 1 else {
-      throw SearchError("E203", "expected a 1-dimensional label file, found \(labels.dims.count) dimensions",
+      throw SearchError(
+        "E203", "expected a 1-dimensional label file, found \(labels.dims.count) dimensions",
         help: "pass the labels file of an IDX data set", path: labelsPath)
     }
     guard images.dims[0] == labels.dims[0] else {
-      throw SearchError("E203", "\(images.dims[0]) images but \(labels.dims[0]) labels",
+      throw SearchError(
+        "E203", "\(images.dims[0]) images but \(labels.dims[0]) labels",
         help: "the images and labels files must come from the same split", path: labelsPath)
     }
     var labelValues = [Int32]()
     labelValues.reserveCapacity(labels.dims[0])
     for (i, b) in labels.payload.enumerated() {
       guard Int(b) < classes else {
-        throw SearchError("E203", "label \(b) of item \(i) is not below the class count \(classes)",
+        throw SearchError(
+          "E203", "label \(b) of item \(i) is not below the class count \(classes)",
           help: "check that this is a \(classes)-class data set", path: labelsPath)
       }
       labelValues.append(Int32(b))
@@ -54,7 +58,11 @@ public enum IDXLoader {
     let plain = (directory as NSString).appendingPathComponent(base)
     let gz = plain + ".gz"
     let path: String
-    if fm.fileExists(atPath: plain) { path = plain } else if fm.fileExists(atPath: gz) { path = gz } else {
+    if fm.fileExists(atPath: plain) {
+      path = plain
+    } else if fm.fileExists(atPath: gz) {
+      path = gz
+    } else {
       let hint =
         directory == fashionMNISTDirectory
         ? "install it with `apt-get install dataset-fashion-mnist`, or pass fashion-mnist:DIR"
@@ -67,7 +75,8 @@ public enum IDXLoader {
     var bytes = [UInt8](data)
     if path.hasSuffix(".gz") {
       do { bytes = try Inflate.gunzip(bytes) } catch {
-        throw SearchError("E202", "cannot decompress: \(error)", help: "the file is corrupt; reinstall or re-download it", path: path)
+        throw SearchError(
+          "E202", "cannot decompress: \(error)", help: "the file is corrupt; reinstall or re-download it", path: path)
       }
     }
     return (path, bytes)
@@ -76,15 +85,19 @@ public enum IDXLoader {
   /// Parses an IDX file of unsigned bytes: magic `00 00 08 D`, then D big-endian dimension sizes, then data.
   static func parse(_ bytes: [UInt8], path: String) throws -> (dims: [Int], payload: ArraySlice<UInt8>) {
     guard bytes.count >= 4, bytes[0] == 0, bytes[1] == 0 else {
-      throw SearchError("E202", "not an IDX file (bad magic number)", help: "pass an IDX file such as train-images-idx3-ubyte", path: path)
+      throw SearchError(
+        "E202", "not an IDX file (bad magic number)", help: "pass an IDX file such as train-images-idx3-ubyte",
+        path: path)
     }
     guard bytes[2] == 0x08 else {
-      throw SearchError("E202", "IDX element type 0x\(String(bytes[2], radix: 16)) is not unsigned byte",
+      throw SearchError(
+        "E202", "IDX element type 0x\(String(bytes[2], radix: 16)) is not unsigned byte",
         help: "only unsigned-byte IDX files (type 0x08) are supported", path: path)
     }
     let d = Int(bytes[3])
     guard d >= 1, d <= 4, bytes.count >= 4 + 4 * d else {
-      throw SearchError("E202", "IDX header is truncated or has \(d) dimensions", help: "the file is corrupt", path: path)
+      throw SearchError(
+        "E202", "IDX header is truncated or has \(d) dimensions", help: "the file is corrupt", path: path)
     }
     var dims = [Int]()
     var total = 1
@@ -96,7 +109,9 @@ public enum IDXLoader {
     }
     let start = 4 + 4 * d
     guard dims.allSatisfy({ $0 > 0 }), bytes.count - start == total else {
-      throw SearchError("E202", "IDX payload has \(bytes.count - start) bytes, header says \(dims.map(String.init).joined(separator: "×"))",
+      throw SearchError(
+        "E202",
+        "IDX payload has \(bytes.count - start) bytes, header says \(dims.map(String.init).joined(separator: "×"))",
         help: "the file is truncated or corrupt", path: path)
     }
     return (dims, bytes[start...])

@@ -44,7 +44,8 @@ public enum Inflate {
       p = reader.alignedPosition
       guard p + 8 <= bytes.count else { throw InflateError(description: "truncated gzip trailer") }
       let crc = UInt32(bytes[p]) | UInt32(bytes[p + 1]) << 8 | UInt32(bytes[p + 2]) << 16 | UInt32(bytes[p + 3]) << 24
-      let size = UInt32(bytes[p + 4]) | UInt32(bytes[p + 5]) << 8 | UInt32(bytes[p + 6]) << 16 | UInt32(bytes[p + 7]) << 24
+      let size =
+        UInt32(bytes[p + 4]) | UInt32(bytes[p + 5]) << 8 | UInt32(bytes[p + 6]) << 16 | UInt32(bytes[p + 7]) << 24
       let produced = out.count - start
       guard UInt32(truncatingIfNeeded: produced) == size else {
         throw InflateError(description: "gzip length check failed (file is corrupt)")
@@ -211,7 +212,9 @@ struct Huffman: Sendable {
     for bits in 1...15 {
       code = (code + counts[bits - 1]) << 1
       next[bits] = code
-      if bits <= maxBits && counts[bits] > (1 << bits) { throw Inflate.InflateError(description: "over-subscribed code") }
+      if bits <= maxBits && counts[bits] > (1 << bits) {
+        throw Inflate.InflateError(description: "over-subscribed code")
+      }
     }
     var table = [Int32](repeating: 0, count: 1 << maxBits)
     for (symbol, len) in lengths.enumerated() where len > 0 {

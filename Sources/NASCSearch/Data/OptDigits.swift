@@ -21,7 +21,8 @@ public enum OptDigits {
     }
     let data: Data
     do { data = try Data(contentsOf: url) } catch {
-      throw SearchError("E201", "cannot read \(url.path): \(error.localizedDescription)",
+      throw SearchError(
+        "E201", "cannot read \(url.path): \(error.localizedDescription)",
         help: "check the nasc installation", path: url.path)
     }
     return try parse(csv: data, path: url.path)
@@ -37,7 +38,8 @@ public enum OptDigits {
     var value = 0
     var digits = 0
     func fail(_ why: String) -> SearchError {
-      SearchError("E202", "\(path):\(line): \(why)", help: "each row must hold 64 pixel values 0…16 and a label 0…9", path: path)
+      SearchError(
+        "E202", "\(path):\(line): \(why)", help: "each row must hold 64 pixel values 0…16 and a label 0…9", path: path)
     }
     func endField() throws {
       guard digits > 0 else { throw fail("empty field \(field + 1)") }

@@ -39,7 +39,9 @@ public struct DerivedArchitecture: Equatable, Sendable {
   public var genotype: DartsGenotype? {
     guard ops.isEmpty, let n = cells.first(where: { $0.template == "normal" }) else { return nil }
     let r = cells.first(where: { $0.template == "reduce" })
-    func pairs(_ c: (template: String, nodes: [(node: Int, inputs: [DerivedInput])], outputNodes: [Int])) -> [DartsGenotype.Pair] {
+    func pairs(_ c: (template: String, nodes: [(node: Int, inputs: [DerivedInput])], outputNodes: [Int]))
+      -> [DartsGenotype.Pair]
+    {
       c.nodes.flatMap { $0.inputs.map { DartsGenotype.Pair($0.op, $0.input) } }
     }
     return DartsGenotype(
@@ -136,7 +138,9 @@ extension SearchRun {
     if let cell = ir.cells.first, cell.inputs.count == 1, ir.cells.allSatisfy({ $0.template == cell.template }) {
       nb201 = NB201Arch(
         nodes: cell.nodes.map { node in
-          node.edges.sorted { $0.from < $1.from }.map { e in (op: e.choice.flatMap { picked[$0] } ?? e.candidates[0].name, from: e.from) }
+          node.edges.sorted { $0.from < $1.from }.map { e in
+            (op: e.choice.flatMap { picked[$0] } ?? e.candidates[0].name, from: e.from)
+          }
         })
     }
     return DerivedArchitecture(cells: [], ops: ops, nb201: nb201)

@@ -20,7 +20,8 @@ extension SearchRun {
   /// generator states, position and metrics so far).
   public func saveCheckpoint(to url: URL, spaceHash: String) throws {
     let state = SearchRunState(
-      spaceHash: spaceHash, settings: settings, epoch: epoch, stepInEpoch: stepInEpoch, trainSampler: trainSampler.state,
+      spaceHash: spaceHash, settings: settings, epoch: epoch, stepInEpoch: stepInEpoch,
+      trainSampler: trainSampler.state,
       valSampler: valSampler.state, planRNG: planRNG.state, accumulator: accumulator, history: history)
     let json = String(decoding: try JSONEncoder().encode(state), as: UTF8.self)
     do {
@@ -28,7 +29,8 @@ extension SearchRun {
         module: model, optimizers: ["weights": weightOptimizer, "arch": archOptimizer], extra: arch.stateDict(),
         metadata: ["nasc.search": json], to: url)
     } catch {
-      throw SearchError("E301", "cannot write the checkpoint: \(error)", help: "check free disk space and permissions", path: url.path)
+      throw SearchError(
+        "E301", "cannot write the checkpoint: \(error)", help: "check free disk space and permissions", path: url.path)
     }
   }
 
@@ -41,11 +43,15 @@ extension SearchRun {
   static func readState(_ url: URL) throws -> SearchRunState {
     let meta: [String: String]
     do { meta = try Safetensors.read(from: url).metadata } catch {
-      throw SearchError("E303", "cannot read the checkpoint: \(error)", help: "the file is damaged; start a new run", path: url.path)
+      throw SearchError(
+        "E303", "cannot read the checkpoint: \(error)", help: "the file is damaged; start a new run", path: url.path)
     }
-    guard let json = meta["nasc.search"], let state = try? JSONDecoder().decode(SearchRunState.self, from: Data(json.utf8))
+    guard let json = meta["nasc.search"],
+      let state = try? JSONDecoder().decode(SearchRunState.self, from: Data(json.utf8))
     else {
-      throw SearchError("E303", "the file is not a nasc search checkpoint", help: "pass a run directory written by `nasc search`", path: url.path)
+      throw SearchError(
+        "E303", "the file is not a nasc search checkpoint", help: "pass a run directory written by `nasc search`",
+        path: url.path)
     }
     return state
   }
@@ -56,14 +62,18 @@ extension SearchRun {
     let state = try Self.readState(url)
     guard state.spaceHash == spaceHash else {
       throw SearchError(
-        "E304", "the checkpoint was written for another version of the space (hash \(state.spaceHash.prefix(12))…, now \(spaceHash.prefix(12))…)",
-        help: "resume with the space file the run started from, or start a new run in another --out directory", path: url.path)
+        "E304",
+        "the checkpoint was written for another version of the space (hash \(state.spaceHash.prefix(12))…, now \(spaceHash.prefix(12))…)",
+        help: "resume with the space file the run started from, or start a new run in another --out directory",
+        path: url.path)
     }
     do {
-      let (extra, _) = try Checkpoint.load(module: model, optimizers: ["weights": weightOptimizer, "arch": archOptimizer], from: url)
+      let (extra, _) = try Checkpoint.load(
+        module: model, optimizers: ["weights": weightOptimizer, "arch": archOptimizer], from: url)
       try arch.load(extra)
     } catch let e as CheckpointError {
-      throw SearchError("E304", "the checkpoint does not fit this supernet: \(e)",
+      throw SearchError(
+        "E304", "the checkpoint does not fit this supernet: \(e)",
         help: "resume with the space and method the run started with", path: url.path)
     }
     epoch = state.epoch

@@ -50,18 +50,22 @@ public final class SearchRun {
     let valRNG = root.split()
     planRNG = root.split()
     do { model = try SupernetModel(ir.network, rng: &initRNG) } catch let e as LoweringError {
-      throw SearchError("E312", "cannot build the supernet of \(ir.name): \(e.description)",
+      throw SearchError(
+        "E312", "cannot build the supernet of \(ir.name): \(e.description)",
         help: "nasc search runs cell spaces (DARTS, GDAS, PC-DARTS families) in this version")
     }
-    arch = ArchitectureParameters(ir: ir, inputs: method.edgeNormalization, scale: Float(settings.alphaInit), rng: &archRNG)
+    arch = ArchitectureParameters(
+      ir: ir, inputs: method.edgeNormalization, scale: Float(settings.alphaInit), rng: &archRNG)
     let (train, val) = data.split(portion: settings.trainPortion)
     guard train.count >= 2, val.count >= 2 else {
-      throw SearchError("E205", "the data set has too few images (\(data.count)) to split for a search",
+      throw SearchError(
+        "E205", "the data set has too few images (\(data.count)) to split for a search",
         help: "use a larger data set or a larger --limit")
     }
     trainData = train
     valData = val
-    trainSampler = BatchSampler(dataset: train, batchSize: settings.batchSize, augmentation: augmentation, rng: trainRNG)
+    trainSampler = BatchSampler(
+      dataset: train, batchSize: settings.batchSize, augmentation: augmentation, rng: trainRNG)
     valSampler = BatchSampler(dataset: val, batchSize: settings.batchSize, augmentation: augmentation, rng: valRNG)
     weightOptimizer = SGD(
       model.weights, learningRate: Float(settings.weightLR), momentum: Float(settings.weightMomentum),
@@ -172,7 +176,8 @@ public final class SearchRun {
   func checkFinite(_ v: Float, what: String) throws {
     guard v.isFinite else {
       throw SearchError(
-        "E401", "the \(what) loss became \(v.isNaN ? "NaN" : "infinite") at epoch \(epoch + 1), step \(stepInEpoch + 1)",
+        "E401",
+        "the \(what) loss became \(v.isNaN ? "NaN" : "infinite") at epoch \(epoch + 1), step \(stepInEpoch + 1)",
         help: "lower the learning rate (w_lr / arch_lr in the space's search: block); the last checkpoint is kept")
     }
   }

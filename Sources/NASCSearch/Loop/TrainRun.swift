@@ -34,9 +34,11 @@ public struct TrainSettings: Codable, Equatable, Sendable {
   public var downsample: Int?
 
   /// DARTS' CIFAR evaluation recipe (METHODS.md §1.6) with a CPU-sized epoch count.
-  public init(epochs: Int = 20, batchSize: Int = 96, lr: Double = 0.025, momentum: Double = 0.9, weightDecay: Double = 3e-4,
-              gradClip: Double = 5, dropPath: Double? = nil, cutout: Int = 0, labelSmoothing: Double = 0, seed: UInt64 = 1,
-              threads: Int = 2, data: String = "digits", trainLimit: Int? = nil, downsample: Int? = nil) {
+  public init(
+    epochs: Int = 20, batchSize: Int = 96, lr: Double = 0.025, momentum: Double = 0.9, weightDecay: Double = 3e-4,
+    gradClip: Double = 5, dropPath: Double? = nil, cutout: Int = 0, labelSmoothing: Double = 0, seed: UInt64 = 1,
+    threads: Int = 2, data: String = "digits", trainLimit: Int? = nil, downsample: Int? = nil
+  ) {
     self.epochs = epochs
     self.batchSize = batchSize
     self.lr = lr
@@ -75,7 +77,8 @@ public struct TrainEpochMetrics: Codable, Equatable, Sendable {
 
   enum CodingKeys: String, CodingKey {
     case epoch, lr, seconds
-    case dropPath = "drop_path", trainLoss = "train_loss", trainAcc = "train_acc", testLoss = "test_loss", testAcc = "test_acc"
+    case dropPath = "drop_path", trainLoss = "train_loss", trainAcc = "train_acc", testLoss = "test_loss", testAcc =
+      "test_acc"
   }
 }
 
@@ -107,7 +110,9 @@ public final class TrainRun {
   public let auxiliaryWeight: Float
 
   /// Builds the network and optimizer; `train`/`test` must be normalised.
-  public init(ir: SpaceIR, settings: TrainSettings, train: ImageDataset, test: ImageDataset, augmentation: Augmentation) throws {
+  public init(ir: SpaceIR, settings: TrainSettings, train: ImageDataset, test: ImageDataset, augmentation: Augmentation)
+    throws
+  {
     self.ir = ir
     self.settings = settings
     Engine.threads = settings.threads
@@ -116,7 +121,8 @@ public final class TrainRun {
     let dataRNG = root.split()
     rng = root.split()
     do { model = try SupernetModel(ir.network, rng: &initRNG) } catch let e as LoweringError {
-      throw SearchError("E312", "cannot build the network of \(ir.name): \(e.description)",
+      throw SearchError(
+        "E312", "cannot build the network of \(ir.name): \(e.description)",
         help: "nasc train runs cell and layer-wise architectures in this version")
     }
     trainData = train
@@ -124,7 +130,9 @@ public final class TrainRun {
     var aug = augmentation
     aug.cutoutLength = settings.cutout
     sampler = BatchSampler(dataset: train, batchSize: settings.batchSize, augmentation: aug, rng: dataRNG)
-    optimizer = SGD(model.weights, learningRate: Float(settings.lr), momentum: Float(settings.momentum), weightDecay: Float(settings.weightDecay))
+    optimizer = SGD(
+      model.weights, learningRate: Float(settings.lr), momentum: Float(settings.momentum),
+      weightDecay: Float(settings.weightDecay))
     schedule = CosineAnnealing(base: Float(settings.lr), totalEpochs: settings.epochs, minimum: 0)
     auxiliaryWeight = Float(ir.network.auxiliary?.weight ?? 0)
   }
@@ -156,16 +164,20 @@ public final class TrainRun {
       let value = loss.scalar
       guard value.isFinite else {
         throw SearchError(
-          "E401", "the training loss became \(value.isNaN ? "NaN" : "infinite") at epoch \(epoch + 1), step \(stepInEpoch + 1)",
+          "E401",
+          "the training loss became \(value.isNaN ? "NaN" : "infinite") at epoch \(epoch + 1), step \(stepInEpoch + 1)",
           help: "lower the learning rate with --lr; the last checkpoint is kept")
       }
       if let aux, auxiliaryWeight > 0 {
-        loss = loss + crossEntropy(logits: aux, labels: labels, labelSmoothing: Float(settings.labelSmoothing)) * auxiliaryWeight
+        loss =
+          loss + crossEntropy(logits: aux, labels: labels, labelSmoothing: Float(settings.labelSmoothing))
+          * auxiliaryWeight
       }
       loss.backward()
       _ = clipGradNorm(model.weights, maxNorm: Float(settings.gradClip))
       optimizer.step()
-      accumulator.add(loss: Double(value), correct: zip(logits.argmaxRows(), labels).filter { $0 == $1 }.count, count: b.count)
+      accumulator.add(
+        loss: Double(value), correct: zip(logits.argmaxRows(), labels).filter { $0 == $1 }.count, count: b.count)
       stepInEpoch += 1
       progress(stepInEpoch, steps)
     }
@@ -212,7 +224,8 @@ public final class TrainRun {
     do {
       try Checkpoint.save(module: model, optimizers: ["weights": optimizer], metadata: ["nasc.train": meta], to: url)
     } catch {
-      throw SearchError("E301", "cannot write the checkpoint: \(error)", help: "check free disk space and permissions", path: url.path)
+      throw SearchError(
+        "E301", "cannot write the checkpoint: \(error)", help: "check free disk space and permissions", path: url.path)
     }
   }
 
@@ -222,10 +235,14 @@ public final class TrainRun {
   static func readState(_ url: URL) throws -> TrainState {
     let meta: [String: String]
     do { meta = try Safetensors.read(from: url).metadata } catch {
-      throw SearchError("E303", "cannot read the checkpoint: \(error)", help: "the file is damaged; start a new run", path: url.path)
+      throw SearchError(
+        "E303", "cannot read the checkpoint: \(error)", help: "the file is damaged; start a new run", path: url.path)
     }
-    guard let json = meta["nasc.train"], let state = try? JSONDecoder().decode(TrainState.self, from: Data(json.utf8)) else {
-      throw SearchError("E303", "the file is not a nasc training checkpoint", help: "pass a directory written by `nasc train`", path: url.path)
+    guard let json = meta["nasc.train"], let state = try? JSONDecoder().decode(TrainState.self, from: Data(json.utf8))
+    else {
+      throw SearchError(
+        "E303", "the file is not a nasc training checkpoint", help: "pass a directory written by `nasc train`",
+        path: url.path)
     }
     return state
   }
@@ -233,8 +250,11 @@ public final class TrainRun {
   /// Continues from a checkpoint written by `saveCheckpoint`.
   public func restore(from url: URL) throws {
     let state = try Self.readState(url)
-    do { try Checkpoint.load(module: model, optimizers: ["weights": optimizer], from: url) } catch let e as CheckpointError {
-      throw SearchError("E304", "the checkpoint does not fit this network: \(e)",
+    do { try Checkpoint.load(module: model, optimizers: ["weights": optimizer], from: url) } catch let e
+      as CheckpointError
+    {
+      throw SearchError(
+        "E304", "the checkpoint does not fit this network: \(e)",
         help: "resume with the architecture and space the run started with", path: url.path)
     }
     epoch = state.epoch

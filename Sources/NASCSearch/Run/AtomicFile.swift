@@ -8,7 +8,8 @@ public enum AtomicFile {
     let tmp = (dir.isEmpty ? "." : dir) + "/.\((path as NSString).lastPathComponent).tmp-\(getpid())"
     let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     guard fd >= 0 else {
-      throw SearchError("E301", "cannot create \(tmp): \(String(cString: strerror(errno)))",
+      throw SearchError(
+        "E301", "cannot create \(tmp): \(String(cString: strerror(errno)))",
         help: "check that the run directory is writable", path: path)
     }
     var ok = true
@@ -25,7 +26,8 @@ public enum AtomicFile {
     guard ok, rename(tmp, path) == 0 else {
       let why = String(cString: strerror(errno))
       unlink(tmp)
-      throw SearchError("E301", "cannot write \(path): \(why)", help: "check free disk space and permissions", path: path)
+      throw SearchError(
+        "E301", "cannot write \(path): \(why)", help: "check free disk space and permissions", path: path)
     }
   }
 

@@ -22,8 +22,10 @@ public enum DeriveDriver {
     let manifest = try RunManifest.read(from: dir.manifest)
     let result = Compiler.compile(path: manifest.space, options: CompileOptions(method: manifest.settings.method))
     guard let ir = result.ir else {
-      throw SearchError("E305", "cannot compile the run's space \(manifest.space)",
-        help: "run nasc derive from the directory the search was started in, or restore the space file", path: manifest.space)
+      throw SearchError(
+        "E305", "cannot compile the run's space \(manifest.space)",
+        help: "run nasc derive from the directory the search was started in, or restore the space file",
+        path: manifest.space)
     }
     let hash = SearchDriver.spaceHash(sources: result.sources)
     var settings = manifest.settings
@@ -34,7 +36,8 @@ public enum DeriveDriver {
     var r = ir.derive
     if let rule {
       guard let kind = DeriveRuleKind(rawValue: rule), [.topKEdges, .topKPairs, .argmax].contains(kind) else {
-        throw SearchError("E311", "unknown or unsupported derivation rule '\(rule)'", help: "use top_k_edges, top_k_pairs or argmax")
+        throw SearchError(
+          "E311", "unknown or unsupported derivation rule '\(rule)'", help: "use top_k_edges, top_k_pairs or argmax")
       }
       r.kind = kind
     }
@@ -45,7 +48,9 @@ public enum DeriveDriver {
     let derived = try run.derive(rule: r)
     let doc = derived.archDocument(
       spacePath: dir.relativePath(to: manifest.space),
-      header: ["Derived by nasc derive (\(r.kind.rawValue), k = \(r.k)) from a \(settings.method) search of \(ir.name)."])
+      header: [
+        "Derived by nasc derive (\(r.kind.rawValue), k = \(r.k)) from a \(settings.method) search of \(ir.name)."
+      ])
     let genotype = derived.genotype?.description ?? derived.nb201?.description
     if write {
       try AtomicFile.write(doc, to: dir.arch)

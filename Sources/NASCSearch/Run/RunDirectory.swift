@@ -28,7 +28,8 @@ public struct RunDirectory: Sendable {
     let exists = fm.fileExists(atPath: path, isDirectory: &isDir)
     if resume {
       guard exists, fm.fileExists(atPath: checkpoint) else {
-        throw SearchError("E302", "no checkpoint to resume in \(path)",
+        throw SearchError(
+          "E302", "no checkpoint to resume in \(path)",
           help: "pass the --out directory of an earlier run, or drop --resume to start a new one", path: path)
       }
       return
@@ -39,13 +40,17 @@ public struct RunDirectory: Sendable {
       }
       let entries = (try? fm.contentsOfDirectory(atPath: path)) ?? []
       guard entries.isEmpty else {
-        throw SearchError("E302", "\(path) is not empty",
-          help: fm.fileExists(atPath: checkpoint) ? "add --resume to continue that run, or choose another --out" : "choose an empty or new --out directory",
+        throw SearchError(
+          "E302", "\(path) is not empty",
+          help: fm.fileExists(atPath: checkpoint)
+            ? "add --resume to continue that run, or choose another --out" : "choose an empty or new --out directory",
           path: path)
       }
     } else {
       do { try fm.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
-        throw SearchError("E301", "cannot create \(path): \(error.localizedDescription)", help: "check the path and permissions", path: path)
+        throw SearchError(
+          "E301", "cannot create \(path): \(error.localizedDescription)", help: "check the path and permissions",
+          path: path)
       }
     }
   }

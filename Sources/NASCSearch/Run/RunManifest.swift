@@ -53,10 +53,12 @@ public struct RunManifest: Codable, Sendable {
   /// Reads a manifest.
   public static func read(from path: String) throws -> RunManifest {
     guard let d = FileManager.default.contents(atPath: path) else {
-      throw SearchError("E302", "no manifest.json in the run directory", help: "pass a directory written by `nasc search`", path: path)
+      throw SearchError(
+        "E302", "no manifest.json in the run directory", help: "pass a directory written by `nasc search`", path: path)
     }
     do { return try JSONDecoder().decode(RunManifest.self, from: d) } catch {
-      throw SearchError("E303", "manifest.json is damaged: \(error.localizedDescription)", help: "re-run the search", path: path)
+      throw SearchError(
+        "E303", "manifest.json is damaged: \(error.localizedDescription)", help: "re-run the search", path: path)
     }
   }
 }

@@ -8,7 +8,8 @@ enum RunPictures {
       var edges = [SVGCellDiagram.Edge]()
       for (node, picks) in cell.nodes { for p in picks { edges.append(.init(from: p.input, to: node, label: p.op)) } }
       let drawing = SVGCellDiagram(
-        title: "\(cell.template) cell", inputs: inputs, nodes: cell.nodes.map(\.node), edges: edges, outputNodes: cell.outputNodes)
+        title: "\(cell.template) cell", inputs: inputs, nodes: cell.nodes.map(\.node), edges: edges,
+        outputNodes: cell.outputNodes)
       try AtomicFile.write(drawing.render(), to: dir.file("cell-\(cell.template).svg"))
     }
     let epochs = run.history.map { Double($0.epoch + 1) }

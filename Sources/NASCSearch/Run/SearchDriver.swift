@@ -27,8 +27,10 @@ public struct SearchRequest: Sendable {
   public var downsample: Int?
 
   /// Creates a request.
-  public init(spacePath: String, data: DataSource, epochs: Int?, batchSize: Int?, seed: UInt64, threads: Int, out: String,
-              resume: Bool, limit: Int?, downsample: Int? = nil) {
+  public init(
+    spacePath: String, data: DataSource, epochs: Int?, batchSize: Int?, seed: UInt64, threads: Int, out: String,
+    resume: Bool, limit: Int?, downsample: Int? = nil
+  ) {
     self.spacePath = spacePath
     self.data = data
     self.epochs = epochs
@@ -58,7 +60,8 @@ public struct SearchOutcome: Sendable {
 public enum SearchDriver {
   /// A fingerprint of the space: SHA-256 over the text of every file it was compiled from.
   public static func spaceHash(sources: [String: String]) -> String {
-    let joined = sources.keys.sorted().filter { !$0.hasPrefix("<") }.map { sources[$0]! }.sorted().joined(separator: "\u{0}")
+    let joined = sources.keys.sorted().filter { !$0.hasPrefix("<") }.map { sources[$0]! }.sorted().joined(
+      separator: "\u{0}")
     return SHA256.hex(Array(joined.utf8))
   }
 
@@ -70,7 +73,8 @@ public enum SearchDriver {
     if let limit { splits.train = splits.train.prefix(limit) }
     if let f = downsample, f > 1 {
       guard splits.train.height % f == 0, splits.train.width % f == 0 else {
-        throw SearchError("E207", "cannot downsample \(splits.train.height)x\(splits.train.width) images by \(f)",
+        throw SearchError(
+          "E207", "cannot downsample \(splits.train.height)x\(splits.train.width) images by \(f)",
           help: "the factor must divide the image size")
       }
       splits.train = splits.train.averagePooled(factor: f)
@@ -100,9 +104,12 @@ public enum SearchDriver {
   }
 
   /// Runs (or resumes) the search of `request` on the compiled `ir`.
-  public static func run(_ request: SearchRequest, ir: SpaceIR, spaceHash: String, reporter: ProgressReporter) throws -> SearchOutcome {
+  public static func run(_ request: SearchRequest, ir: SpaceIR, spaceHash: String, reporter: ProgressReporter) throws
+    -> SearchOutcome
+  {
     guard let config = ir.method else {
-      throw SearchError("E310", "the space has no search: block naming a method", help: "add `search: {method: darts}` to the space")
+      throw SearchError(
+        "E310", "the space has no search: block naming a method", help: "add `search: {method: darts}` to the space")
     }
     guard [.topKEdges, .topKPairs, .argmax].contains(ir.derive.kind) else {
       throw SearchError(
@@ -120,11 +127,13 @@ public enum SearchDriver {
       if let b = request.batchSize, b != settings.batchSize { ignored.append("--batch-size") }
       if request.data != .digits && request.data.description != settings.data { ignored.append("--data") }
       if !ignored.isEmpty {
-        reporter.line("note: \(ignored.joined(separator: ", ")) ignored: a resumed run keeps the settings it started with")
+        reporter.line(
+          "note: \(ignored.joined(separator: ", ")) ignored: a resumed run keeps the settings it started with")
       }
     } else {
       settings = SearchSettings(
-        config: config, epochs: request.epochs, batchSize: request.batchSize, seed: request.seed, threads: request.threads,
+        config: config, epochs: request.epochs, batchSize: request.batchSize, seed: request.seed,
+        threads: request.threads,
         data: request.data.description, trainLimit: request.limit,
         downsample: request.downsample)
     }
@@ -143,23 +152,30 @@ public enum SearchDriver {
     try manifest.write(to: dir.manifest)
     Interrupt.install()
     reporter.line(
-      "search \(ir.name) with \(settings.method): \(settings.epochs) epochs × \(run.stepsPerEpoch) steps, batch \(settings.batchSize), seed \(settings.seed), data \(settings.data)")
+      "search \(ir.name) with \(settings.method): \(settings.epochs) epochs × \(run.stepsPerEpoch) steps, batch \(settings.batchSize), seed \(settings.seed), data \(settings.data)"
+    )
     while !run.isFinished {
       let epoch = run.epoch
       let phase = "epoch \(epoch + 1)/\(settings.epochs)"
       let finished = try run.runEpoch(shouldStop: { Interrupt.requested }) { step, total in
-        reporter.update(phase: phase, step: step, total: total, detail: String(format: "loss %.3f", run.runningTrainLoss))
+        reporter.update(
+          phase: phase, step: step, total: total, detail: String(format: "loss %.3f", run.runningTrainLoss))
       }
       try run.saveCheckpoint(to: URL(fileURLWithPath: dir.checkpoint), spaceHash: spaceHash)
       if !finished {
-        reporter.line("interrupted at epoch \(epoch + 1), step \(run.stepInEpoch): checkpoint saved; continue with --resume")
+        reporter.line(
+          "interrupted at epoch \(epoch + 1), step \(run.stepInEpoch): checkpoint saved; continue with --resume")
         return SearchOutcome(genotype: nil, archPath: nil, interrupted: true, finalValAccuracy: nil)
       }
       try writeMetrics(run.history, to: dir.metrics)
       if let m = run.history.last {
-        var line = String(format: "%@  train loss %.3f acc %.1f%%  val loss %.3f acc %.1f%%", phase, m.trainLoss, 100 * m.trainAcc, m.valLoss, 100 * m.valAcc)
+        var line = String(
+          format: "%@  train loss %.3f acc %.1f%%  val loss %.3f acc %.1f%%", phase, m.trainLoss, 100 * m.trainAcc,
+          m.valLoss, 100 * m.valAcc)
         if let tau = m.tau { line += String(format: "  tau %.2f", tau) }
-        for (t, share) in m.parameterFreeShare.sorted(by: { $0.key < $1.key }) { line += String(format: "  %@ param-free %.2f", t, share) }
+        for (t, share) in m.parameterFreeShare.sorted(by: { $0.key < $1.key }) {
+          line += String(format: "  %@ param-free %.2f", t, share)
+        }
         line += String(format: "  %.1fs", m.seconds)
         reporter.line(line)
       }
@@ -167,15 +183,19 @@ public enum SearchDriver {
     let derived = try run.derive()
     let archText = derived.archDocument(
       spacePath: dir.relativePath(to: request.spacePath),
-      header: ["Derived by nasc search (\(settings.method), seed \(settings.seed)) from the space \(ir.name).",
-               "Train it with: nasc train --arch arch.yaml"])
+      header: [
+        "Derived by nasc search (\(settings.method), seed \(settings.seed)) from the space \(ir.name).",
+        "Train it with: nasc train --arch arch.yaml",
+      ])
     try AtomicFile.write(archText, to: dir.arch)
     let genotype = derived.genotype?.description ?? derived.nb201?.description
     if let genotype { try AtomicFile.write(genotype + "\n", to: dir.file("genotype.txt")) }
     try RunPictures.write(run: run, derived: derived, into: dir)
-    manifest.result = .init(genotype: genotype, arch: "arch.yaml", valAccuracy: run.history.last?.valAcc, epochs: run.epoch)
+    manifest.result = .init(
+      genotype: genotype, arch: "arch.yaml", valAccuracy: run.history.last?.valAcc, epochs: run.epoch)
     try manifest.write(to: dir.manifest)
-    return SearchOutcome(genotype: genotype, archPath: dir.arch, interrupted: false, finalValAccuracy: run.history.last?.valAcc)
+    return SearchOutcome(
+      genotype: genotype, archPath: dir.arch, interrupted: false, finalValAccuracy: run.history.last?.valAcc)
   }
 
   /// Writes every epoch's metrics as JSON lines (rewritten whole, atomically, so a resumed run's

@@ -15,21 +15,27 @@ public struct TrainOutcome: Sendable {
 public enum TrainDriver {
   /// Trains the fixed architecture `ir` with `settings`, writing into `out`; with `resume`, continues
   /// the run in `out` with its saved settings.
-  public static func run(ir: SpaceIR, settings requested: TrainSettings, out: String, resume: Bool = false,
-                         reporter: ProgressReporter) throws -> TrainOutcome {
+  public static func run(
+    ir: SpaceIR, settings requested: TrainSettings, out: String, resume: Bool = false,
+    reporter: ProgressReporter
+  ) throws -> TrainOutcome {
     let dir = RunDirectory(path: out)
     try dir.prepare(resume: resume)
     let settings = resume ? try TrainRun.checkpointSettings(at: URL(fileURLWithPath: dir.checkpoint)) : requested
     let source = try DataSource(parsing: settings.data)
     let data = try SearchDriver.loadData(source, limit: settings.trainLimit, downsample: settings.downsample)
     try SearchDriver.checkInput(data.train, fits: ir)
-    let run = try TrainRun(ir: ir, settings: settings, train: data.train, test: data.test, augmentation: SearchDriver.augmentation(for: source))
+    let run = try TrainRun(
+      ir: ir, settings: settings, train: data.train, test: data.test,
+      augmentation: SearchDriver.augmentation(for: source))
     if resume {
       try run.restore(from: URL(fileURLWithPath: dir.checkpoint))
       reporter.line("resuming \(dir.path) at epoch \(run.epoch + 1), step \(run.stepInEpoch)")
     }
     Interrupt.install()
-    reporter.line("train \(ir.name): \(ir.cost.params) parameters, \(settings.epochs) epochs, batch \(settings.batchSize), seed \(settings.seed), data \(settings.data)")
+    reporter.line(
+      "train \(ir.name): \(ir.cost.params) parameters, \(settings.epochs) epochs, batch \(settings.batchSize), seed \(settings.seed), data \(settings.data)"
+    )
     while !run.isFinished {
       let phase = "epoch \(run.epoch + 1)/\(settings.epochs)"
       let done = try run.runEpoch(shouldStop: { Interrupt.requested }) { s, t in
@@ -37,14 +43,20 @@ public enum TrainDriver {
       }
       try run.saveCheckpoint(to: URL(fileURLWithPath: dir.checkpoint))
       if !done {
-        reporter.line("interrupted at epoch \(run.epoch + 1), step \(run.stepInEpoch): checkpoint saved; continue with --resume")
+        reporter.line(
+          "interrupted at epoch \(run.epoch + 1), step \(run.stepInEpoch): checkpoint saved; continue with --resume")
         return TrainOutcome(testAccuracy: nil, params: ir.cost.params, interrupted: true)
       }
       let enc = JSONEncoder()
       enc.outputFormatting = [.sortedKeys]
-      try AtomicFile.write(run.history.map { String(decoding: try enc.encode($0), as: UTF8.self) }.joined(separator: "\n") + "\n", to: dir.metrics)
+      try AtomicFile.write(
+        run.history.map { String(decoding: try enc.encode($0), as: UTF8.self) }.joined(separator: "\n") + "\n",
+        to: dir.metrics)
       if let m = run.history.last {
-        reporter.line(String(format: "%@  train loss %.3f acc %.1f%%  test loss %.3f acc %.2f%%  %.1fs", phase, m.trainLoss, 100 * m.trainAcc, m.testLoss, 100 * m.testAcc, m.seconds))
+        reporter.line(
+          String(
+            format: "%@  train loss %.3f acc %.1f%%  test loss %.3f acc %.2f%%  %.1fs", phase, m.trainLoss,
+            100 * m.trainAcc, m.testLoss, 100 * m.testAcc, m.seconds))
       }
     }
     return TrainOutcome(testAccuracy: run.history.last?.testAcc, params: ir.cost.params, interrupted: false)

@@ -45,7 +45,9 @@ public final class ArchitectureParameters {
   public func load(_ d: [String: Tensor]) throws {
     for (id, p) in entries {
       guard let t = d["arch/" + id] else { throw CheckpointError.missingTensor("arch/" + id) }
-      guard t.shape == p.shape else { throw CheckpointError.shapeMismatch("arch/" + id, expected: p.shape, found: t.shape) }
+      guard t.shape == p.shape else {
+        throw CheckpointError.shapeMismatch("arch/" + id, expected: p.shape, found: t.shape)
+      }
       p.value = t
     }
   }

@@ -40,7 +40,8 @@ public final class PrimGraphModule: Module {
         }
         layers.append(nil)
       case .embedding, .tiedLinear:
-        throw LoweringError(description: "recurrent-cell primitives (\(node.op.name)) are not lowered to the engine yet")
+        throw LoweringError(
+          description: "recurrent-cell primitives (\(node.op.name)) are not lowered to the engine yet")
       default:
         layers.append(nil)
       }

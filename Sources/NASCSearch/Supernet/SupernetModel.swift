@@ -41,7 +41,9 @@ public final class SupernetModel: Module {
     self.items = items
     var last = network.items.indices.map { $0 + 1 }
     for (i, item) in network.items.enumerated() {
-      if case .cell(let c) = item { for input in c.inputs where input.source >= 0 { last[input.source] = max(last[input.source], i) } }
+      if case .cell(let c) = item {
+        for input in c.inputs where input.source >= 0 { last[input.source] = max(last[input.source], i) }
+      }
     }
     lastReader = last
     head = try PrimGraphModule(network.head, rng: &rng)

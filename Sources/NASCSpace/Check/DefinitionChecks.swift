@@ -6,8 +6,10 @@ extension Compiler {
   static func checkUnusedOps(_ ex: Expander, root: SyntaxNode) {
     for (k, _) in root["ops"]?.pairs ?? [] {
       guard let name = k.scalar, !ex.usedOps.contains(name) else { continue }
-      let env: Env = ["C": .int(16), "C_out": .int(16), "stride": .int(1), "affine": .bool(false), "search": .bool(true),
-        "classes": .int(ex.classes), "reduction": .bool(false), "reduction_prev": .bool(false), "cells": .int(8)]
+      let env: Env = [
+        "C": .int(16), "C_out": .int(16), "stride": .int(1), "affine": .bool(false), "search": .bool(true),
+        "classes": .int(ex.classes), "reduction": .bool(false), "reduction_prev": .bool(false), "cells": .int(8),
+      ]
       _ = ex.build(CandidateEntry(name: name, op: name, args: nil, when: nil, node: k), input: Shape(16, 32, 32), env)
     }
   }
@@ -32,8 +34,10 @@ extension Compiler {
       for (k, _) in root[section]?.pairs ?? [] where k.location.file == path {
         guard let name = k.scalar, !refs.contains(name) else { continue }
         if section == "ops", BuiltinOps.names.contains(name) { continue }  // overrides of built-ins are used by name elsewhere
-        out.append(Diagnostic(.unusedDefinition, "\(what) '\(name)' is never used", at: k.location, length: k.length,
-          help: "remove it, or move shared definitions to a file under spaces/lib/"))
+        out.append(
+          Diagnostic(
+            .unusedDefinition, "\(what) '\(name)' is never used", at: k.location, length: k.length,
+            help: "remove it, or move shared definitions to a file under spaces/lib/"))
       }
     }
     return out
@@ -48,7 +52,9 @@ extension Compiler {
       let s = Shape(16, 32, 32)
       let n = t["inputs"]?.int ?? 2
       let reduction = t["reduction"]?.bool ?? false
-      _ = ex.expandCell(name, site: k, cellIndex: 0, c: reduction ? 16 : 16, sources: Array(repeating: CellSource(item: -1, shape: s), count: max(1, n)),
+      _ = ex.expandCell(
+        name, site: k, cellIndex: 0, c: reduction ? 16 : 16,
+        sources: Array(repeating: CellSource(item: -1, shape: s), count: max(1, n)),
         reductionPrev: false, baseEnv: env)
       (ex.cellCountInfo, ex.choicePoints, ex.choiceIndex, ex.layerCounts) = saved
     }

@@ -9,7 +9,8 @@ extension Expander {
     var list = node
     if let name = node.scalar, !node.isNull {
       guard let l = candidateLists[name] else {
-        error(.unknownCandidates, "unknown candidate list '\(name)'", node,
+        error(
+          .unknownCandidates, "unknown candidate list '\(name)'", node,
           help: DidYouMean.help(name, in: Array(candidateLists.keys)) ?? "define it under 'candidates:'")
         return nil
       }
@@ -24,24 +25,32 @@ extension Expander {
       if let s = it.scalar, !it.isNull {
         e = CandidateEntry(name: s, op: s, args: nil, when: nil, node: it)
       } else if let op = it["op"]?.scalar {
-        e = CandidateEntry(name: it["name"]?.scalar ?? candidateName(op, it["with"]), op: op, args: it["with"], when: it["when"], node: it)
+        e = CandidateEntry(
+          name: it["name"]?.scalar ?? candidateName(op, it["with"]), op: op, args: it["with"], when: it["when"],
+          node: it)
       } else {
         continue
       }
-      let signature = e.op + "(" + (e.args?.pairs?.map { "\($0.key.scalar ?? "")=\($0.value.scalar ?? "?")" }.joined(separator: ",") ?? "") + ")"
+      let signature =
+        e.op + "("
+        + (e.args?.pairs?.map { "\($0.key.scalar ?? "")=\($0.value.scalar ?? "?")" }.joined(separator: ",") ?? "") + ")"
       if seen.contains(e.name) {
         if firstOp[e.name] != signature {
-          error(.duplicateName, "two different candidates are named '\(e.name)'", it,
+          error(
+            .duplicateName, "two different candidates are named '\(e.name)'", it,
             help: "give each candidate its own 'name:'; genotypes and arch files refer to candidates by name")
         } else {
-          warn(.duplicateCandidate, "candidate '\(e.name)' appears twice", it, help: "remove the duplicate; it would get two architecture weights")
+          warn(
+            .duplicateCandidate, "candidate '\(e.name)' appears twice", it,
+            help: "remove the duplicate; it would get two architecture weights")
         }
         continue
       }
       seen.insert(e.name)
       firstOp[e.name] = signature
       if e.op != "none", ops[e.op] == nil, !DSLSchema.primitives.contains(e.op) {
-        error(.unknownOp, "unknown op '\(e.op)'", it,
+        error(
+          .unknownOp, "unknown op '\(e.op)'", it,
           help: DidYouMean.help(e.op, in: Array(ops.keys)) ?? "define it under 'ops:'")
         e.op = "\u{0}invalid"
       }
@@ -56,14 +65,17 @@ extension Expander {
 
   /// Parses a fixed op or a choice.
   func opRef(_ node: SyntaxNode) -> OpRef? {
-    if let s = node.scalar, !node.isNull { return .fixed(CandidateEntry(name: s, op: s, args: nil, when: nil, node: node)) }
+    if let s = node.scalar, !node.isNull {
+      return .fixed(CandidateEntry(name: s, op: s, args: nil, when: nil, node: node))
+    }
     if let c = node["choice"] {
       guard let list = entries(ofList: c) else { return nil }
       let k = node["k"]?.int ?? 1
       return .choice(list, k: k, node: node)
     }
     if let op = node["op"]?.scalar {
-      return .fixed(CandidateEntry(name: candidateName(op, node["with"]), op: op, args: node["with"], when: nil, node: node["op"]!))
+      return .fixed(
+        CandidateEntry(name: candidateName(op, node["with"]), op: op, args: node["with"], when: nil, node: node["op"]!))
     }
     error(.wrongType, "expected an op name, {op: NAME, with: {...}} or {choice: LIST}, found \(node.typeName)", node)
     return nil
@@ -80,7 +92,9 @@ extension Expander {
       out.append(e)
     }
     if out.isEmpty {
-      error(.emptyCandidates, "no candidate applies here (stride \(env["stride"]?.description ?? "?"), C_in \(env["C_in"]?.description ?? "?"), C_out \(env["C_out"]?.description ?? "?"))",
+      error(
+        .emptyCandidates,
+        "no candidate applies here (stride \(env["stride"]?.description ?? "?"), C_in \(env["C_in"]?.description ?? "?"), C_out \(env["C_out"]?.description ?? "?"))",
         site, help: "relax the candidates' 'when:' conditions")
       return nil
     }

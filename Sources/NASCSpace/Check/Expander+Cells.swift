@@ -18,12 +18,14 @@ struct CellSource {
 
 /// Cell templates → cell instances.
 extension Expander {
-  func expandCell(_ name: String, site: SyntaxNode, cellIndex: Int, c: Int, sources: [CellSource], reductionPrev: Bool,
-    baseEnv: Env) -> CellInstance?
-  {
+  func expandCell(
+    _ name: String, site: SyntaxNode, cellIndex: Int, c: Int, sources: [CellSource], reductionPrev: Bool,
+    baseEnv: Env
+  ) -> CellInstance? {
     attemptedCells.insert(name)
     guard let t = cells[name] else {
-      error(.unknownCell, "unknown cell template '\(name)'", site,
+      error(
+        .unknownCell, "unknown cell template '\(name)'", site,
         help: DidYouMean.help(name, in: Array(cells.keys)) ?? "define it under 'cells:'")
       return nil
     }
@@ -38,7 +40,9 @@ extension Expander {
     var inputs: [CellInput] = []
     let pre = t["preprocess"]?.items
     if let pre, pre.count != srcs.count {
-      error(.preprocessCount, "cell '\(name)' has \(srcs.count) input\(srcs.count == 1 ? "" : "s") but \(pre.count) preprocess op\(pre.count == 1 ? "" : "s")",
+      error(
+        .preprocessCount,
+        "cell '\(name)' has \(srcs.count) input\(srcs.count == 1 ? "" : "s") but \(pre.count) preprocess op\(pre.count == 1 ? "" : "s")",
         t["preprocess"]!, help: "give one preprocess op per input")
       return nil
     }
@@ -89,7 +93,9 @@ extension Expander {
       if fromNode?.scalar == "intermediate" {
         from = Array(nIn..<idx)
         if from.isEmpty {
-          error(.badNodeReference, "node \(idx) is the first intermediate node; 'from: intermediate' leaves it no input", fromNode!,
+          error(
+            .badNodeReference, "node \(idx) is the first intermediate node; 'from: intermediate' leaves it no input",
+            fromNode!,
             help: "give the first node its own 'from: [0]'")
           return nil
         }
@@ -99,8 +105,13 @@ extension Expander {
         for it in items {
           guard let j = it.int else { continue }
           if j >= idx || j < 0 {
-            error(.badNodeReference, j == idx ? "node \(idx) reads itself (a cycle)"
-              : (j < nIn + specs.count && j > 0 ? "node \(idx) reads node \(j), which comes later (edges must go forward)" : "node \(idx) reads node \(j), which does not exist"),
+            error(
+              .badNodeReference,
+              j == idx
+                ? "node \(idx) reads itself (a cycle)"
+                : (j < nIn + specs.count && j > 0
+                  ? "node \(idx) reads node \(j), which comes later (edges must go forward)"
+                  : "node \(idx) reads node \(j), which does not exist"),
               it, help: "node \(idx) may read nodes 0..\(idx - 1) (0..\(nIn - 1) are the cell inputs)")
             continue
           }
@@ -120,8 +131,11 @@ extension Expander {
       if let sel = selectNode {
         let kk = sel["k"]?.int ?? 1
         if kk > from.count, !repeats {
-          error(.kTooLarge, "node \(idx) keeps \(kk) inputs but has only \(from.count)", sel["k"] ?? sel,
-            help: "node \(idx) can read at most \(from.count) earlier nodes; use k ≤ \(from.count) or let this node read more nodes")
+          error(
+            .kTooLarge, "node \(idx) keeps \(kk) inputs but has only \(from.count)", sel["k"] ?? sel,
+            help:
+              "node \(idx) can read at most \(from.count) earlier nodes; use k ≤ \(from.count) or let this node read more nodes"
+          )
         }
         k = repeats ? kk : min(kk, from.count)
       }
@@ -136,7 +150,9 @@ extension Expander {
         var e = env
         e["C_out"] = .int(c)
         e["stride"] = .int(1)
-        guard let g = build(entry, input: Shape(c, shapes[from[0]].height, shapes[from[0]].width), e) else { return nil }
+        guard let g = build(entry, input: Shape(c, shapes[from[0]].height, shapes[from[0]].width), e) else {
+          return nil
+        }
         project = g
       }
       // candidate edges
@@ -155,7 +171,9 @@ extension Expander {
       var specsE: [EdgeSpec] = []
       for (ei, j) in from.enumerated() {
         guard let refNode = opsList?[ei] ?? opNode else {
-          error(.missingKey, "cell '\(name)' gives no op for the edges of node \(idx)", spec ?? cellKeys[name] ?? t, help: "add 'op: {choice: LIST}' to the cell or the node")
+          error(
+            .missingKey, "cell '\(name)' gives no op for the edges of node \(idx)", spec ?? cellKeys[name] ?? t,
+            help: "add 'op: {choice: LIST}' to the cell or the node")
           return nil
         }
         guard let ref = opRef(refNode) else { return nil }
@@ -170,7 +188,9 @@ extension Expander {
         }
         let src = shapes[j]
         if src.channels != c, (spec?["edge_project"] ?? t["edge_project"]) == nil {
-          error(.channelMismatch, "node \(j) of cell '\(name)' has \(src.channels) channels but the cell width C is \(c)", refNode,
+          error(
+            .channelMismatch, "node \(j) of cell '\(name)' has \(src.channels) channels but the cell width C is \(c)",
+            refNode,
             help: j < nIn ? "add 'preprocess:' ops that map the cell inputs to C channels" : nil)
           return nil
         }
@@ -193,18 +213,25 @@ extension Expander {
         let input = Shape((edgeProject == nil ? cEdge : src.channels) + projected, src.height, src.width)
         switch ref {
         case .fixed(let entry):
-          specsE.append(EdgeSpec(from: j, stride: stride, entries: [entry], isChoice: false, project: edgeProject, env: e, input: input, site: refNode))
+          specsE.append(
+            EdgeSpec(
+              from: j, stride: stride, entries: [entry], isChoice: false, project: edgeProject, env: e, input: input,
+              site: refNode))
         case .choice(let list, _, let n):
           var withIn = e
           withIn["C_in"] = .int(cEdge)
           guard let app = applicable(list, withIn, site: n) else { return nil }
           let kOp = n["k"]?.int ?? 1
           if kOp > app.count {
-            error(.kTooLarge, "the op choice keeps \(kOp) ops but edge \(j)→\(idx) has only \(app.count) candidates", n["k"] ?? n)
+            error(
+              .kTooLarge, "the op choice keeps \(kOp) ops but edge \(j)→\(idx) has only \(app.count) candidates",
+              n["k"] ?? n)
             return nil
           }
-          specsE.append(EdgeSpec(from: j, stride: stride, entries: app, isChoice: true, k: kOp, exact: n["exact"]?.bool ?? true,
-            project: edgeProject, env: e, input: input, site: n))
+          specsE.append(
+            EdgeSpec(
+              from: j, stride: stride, entries: app, isChoice: true, k: kOp, exact: n["exact"]?.bool ?? true,
+              project: edgeProject, env: e, input: input, site: n))
         }
       }
       // decisions
@@ -217,13 +244,20 @@ extension Expander {
           usedDecisions.insert(nodeKey)
           for (op, j) in pairs {
             guard let es = specsE.first(where: { $0.from == j }) else {
-              diags.append(Diagnostic(.archMismatch, "node \(idx) of cell '\(name)' cannot read node \(j) (it reads \(from.map(String.init).joined(separator: ", ")))",
-                at: d.location))
+              diags.append(
+                Diagnostic(
+                  .archMismatch,
+                  "node \(idx) of cell '\(name)' cannot read node \(j) (it reads \(from.map(String.init).joined(separator: ", ")))",
+                  at: d.location))
               return nil
             }
             guard let entry = es.entries.first(where: { $0.name == op }) else {
-              diags.append(Diagnostic(.archMismatch, "'\(op)' is not a candidate of edge \(j)→\(idx) in cell '\(name)'",
-                at: d.location, help: DidYouMean.help(op, in: es.entries.map(\.name)) ?? "candidates: \(es.entries.map(\.name).joined(separator: ", "))"))
+              diags.append(
+                Diagnostic(
+                  .archMismatch, "'\(op)' is not a candidate of edge \(j)→\(idx) in cell '\(name)'",
+                  at: d.location,
+                  help: DidYouMean.help(op, in: es.entries.map(\.name))
+                    ?? "candidates: \(es.entries.map(\.name).joined(separator: ", "))"))
               return nil
             }
             picked.append((es, entry, nil))
@@ -231,7 +265,11 @@ extension Expander {
         } else {
           if k != nil {
             undecided = true
-            diags.append(Diagnostic(.archIncomplete, "the architecture does not decide the inputs of node \(idx) of cell '\(name)' (\(nodeKey))", at: d.location))
+            diags.append(
+              Diagnostic(
+                .archIncomplete,
+                "the architecture does not decide the inputs of node \(idx) of cell '\(name)' (\(nodeKey))",
+                at: d.location))
           }
           for es in specsE {
             let id = "\(name).edge[\(es.from)→\(idx)].op"
@@ -244,8 +282,11 @@ extension Expander {
               }
               usedDecisions.insert(id)
               guard let entry = es.entries.first(where: { $0.name == op }) else {
-                diags.append(Diagnostic(.archMismatch, "'\(op)' is not a candidate of \(id)", at: d.location,
-                  help: DidYouMean.help(op, in: es.entries.map(\.name)) ?? "candidates: \(es.entries.map(\.name).joined(separator: ", "))"))
+                diags.append(
+                  Diagnostic(
+                    .archMismatch, "'\(op)' is not a candidate of \(id)", at: d.location,
+                    help: DidYouMean.help(op, in: es.entries.map(\.name))
+                      ?? "candidates: \(es.entries.map(\.name).joined(separator: ", "))"))
                 return nil
               }
               picked.append((es, entry, nil))
@@ -260,7 +301,9 @@ extension Expander {
       if decisions != nil {
         for (es, entry, _) in picked {
           guard let g = build(entry, input: es.input, es.env) else { return nil }
-          var edge = CellEdge(from: es.from, to: idx, stride: es.stride, choice: nil, candidates: [Candidate(name: entry.name, graph: g)], partialChannels: nil)
+          var edge = CellEdge(
+            from: es.from, to: idx, stride: es.stride, choice: nil, candidates: [Candidate(name: entry.name, graph: g)],
+            partialChannels: nil)
           edge.project = es.project
           edges.append(edge)
         }
@@ -277,7 +320,10 @@ extension Expander {
           }
           if let first = cands.first {
             for cd in cands.dropFirst() where cd.graph.outputShape != first.graph.outputShape {
-              error(.resolutionMismatch, "candidate '\(cd.name)' on edge \(es.from)→\(idx) of cell '\(name)' gives \(cd.graph.outputShape) but '\(first.name)' gives \(first.graph.outputShape)", es.site)
+              error(
+                .resolutionMismatch,
+                "candidate '\(cd.name)' on edge \(es.from)→\(idx) of cell '\(name)' gives \(cd.graph.outputShape) but '\(first.name)' gives \(first.graph.outputShape)",
+                es.site)
               return nil
             }
           }
@@ -285,7 +331,9 @@ extension Expander {
             register(ChoicePoint(id: id, kind: .op, candidates: cands.map(\.name), k: es.k, location: es.site.location))
             let m = cands.filter { !exclude.contains($0.name) }.count
             // k summed ops out of m: C(m, k) subsets, or every subset of 1..k ops when not exact
-            let subsets = es.exact ? Cardinality.smallBinomial(m, es.k) : (1...es.k).reduce(0) { $0 + Cardinality.smallBinomial(m, $1) }
+            let subsets =
+              es.exact
+              ? Cardinality.smallBinomial(m, es.k) : (1...es.k).reduce(0) { $0 + Cardinality.smallBinomial(m, $1) }
             counts.append(subsets)
           } else {
             counts.append(1)
@@ -293,18 +341,24 @@ extension Expander {
           let isPartial = es.isChoice && partialK != nil && (partialK ?? 1) > 1
           if isPartial, es.stride == 2, es.input.height % 2 == 1 || es.input.width % 2 == 1 {
             // The bypassed channels are 2×2 max-pooled (floor), the ops pad (ceil): sizes would differ.
-            error(.resolutionMismatch, "PC-DARTS partial channels on reduction edge \(es.from)→\(idx) of cell '\(name)' need an even input size, found \(es.input.height)x\(es.input.width)",
+            error(
+              .resolutionMismatch,
+              "PC-DARTS partial channels on reduction edge \(es.from)→\(idx) of cell '\(name)' need an even input size, found \(es.input.height)x\(es.input.width)",
               es.site, help: "the bypassed channels are max-pooled 2x2; choose reductions where the size is even")
             return nil
           }
-          var edge = CellEdge(from: es.from, to: idx, stride: es.stride, choice: es.isChoice ? id : nil, candidates: cands,
+          var edge = CellEdge(
+            from: es.from, to: idx, stride: es.stride, choice: es.isChoice ? id : nil, candidates: cands,
             partialChannels: isPartial ? partialK : nil)
           edge.project = es.project
           edges.append(edge)
         }
         if let k, let sel = selectNode {
           if sel["exact"]?.bool == false { atMost = true }
-          register(ChoicePoint(id: "\(name).node\(idx).inputs", kind: .inputs, candidates: from.map(String.init), k: k, location: sel.location))
+          register(
+            ChoicePoint(
+              id: "\(name).node\(idx).inputs", kind: .inputs, candidates: from.map(String.init), k: k,
+              location: sel.location))
         }
         countInfo.append(NodeCountInfo(edgeCounts: counts, k: k, repeats: repeats, atMost: atMost))
       }
@@ -315,8 +369,11 @@ extension Expander {
         if e.partialChannels != nil { s.channels = c }
         if let ns = nodeShape, ns != s {
           let what = ns.height != s.height || ns.width != s.width ? DiagnosticCode.resolutionMismatch : .channelMismatch
-          error(what, "node \(idx) of cell '\(name)' sums a \(s) edge from node \(e.from) with \(ns) edges", spec ?? nodesNode,
-            help: what == .resolutionMismatch ? "edges leaving the cell inputs of a reduction cell have stride 2; others stride 1" : nil)
+          error(
+            what, "node \(idx) of cell '\(name)' sums a \(s) edge from node \(e.from) with \(ns) edges",
+            spec ?? nodesNode,
+            help: what == .resolutionMismatch
+              ? "edges leaving the cell inputs of a reduction cell have stride 2; others stride 1" : nil)
           return nil
         }
         nodeShape = s
@@ -324,7 +381,8 @@ extension Expander {
       guard let ns = nodeShape else { return nil }
       shapes.append(ns)
       let combine = Combine(rawValue: t["combine"]?.scalar ?? "sum") ?? .sum
-      var cellNode = CellNode(index: idx, edges: edges, inputsChoice: (k != nil && decisions == nil) ? "\(name).node\(idx).inputs" : nil,
+      var cellNode = CellNode(
+        index: idx, edges: edges, inputsChoice: (k != nil && decisions == nil) ? "\(name).node\(idx).inputs" : nil,
         combine: combine, shape: ns)
       cellNode.project = project
       nodes.append(cellNode)
@@ -345,7 +403,8 @@ extension Expander {
       for it in items {
         guard let j = it.int else { continue }
         if j < 0 || j >= shapes.count {
-          error(.badNodeReference, "the output of cell '\(name)' names node \(j), which does not exist", it,
+          error(
+            .badNodeReference, "the output of cell '\(name)' names node \(j), which does not exist", it,
             help: "nodes are 0..\(shapes.count - 1)")
           return nil
         }
@@ -363,14 +422,18 @@ extension Expander {
     }
     let first = shapes[out0]
     for j in outs where shapes[j].height != first.height || shapes[j].width != first.width {
-      error(.resolutionMismatch, "cell '\(name)' concatenates node \(j) (\(shapes[j])) with node \(out0) (\(first))", outNode ?? t)
+      error(
+        .resolutionMismatch, "cell '\(name)' concatenates node \(j) (\(shapes[j])) with node \(out0) (\(first))",
+        outNode ?? t)
       return nil
     }
     var outShape = first
     if mode == "concat" || mode == "loose_ends" { outShape.channels = outs.reduce(0) { $0 + shapes[$1].channels } }
     if mode == "mean" || mode == "mean_loose_ends" || mode == "last" {
       for j in outs where shapes[j].channels != first.channels {
-        error(.channelMismatch, "cell '\(name)' averages node \(j) (\(shapes[j])) with node \(out0) (\(first))", outNode ?? t)
+        error(
+          .channelMismatch, "cell '\(name)' averages node \(j) (\(shapes[j])) with node \(out0) (\(first))",
+          outNode ?? t)
         return nil
       }
     }
@@ -390,12 +453,16 @@ extension Expander {
     }
     // unused intermediate nodes
     if decisions == nil, mode == "last" || mode == "mean" || outNode?.items != nil {
-      for n in nodes where !outs.contains(n.index) && !nodes.contains(where: { $0.edges.contains { $0.from == n.index } }) {
-        warn(.unusedNode, "node \(n.index) of cell '\(name)' is never used", outNode ?? t, help: "read it from a later node or add it to 'output'")
+      for n in nodes
+      where !outs.contains(n.index) && !nodes.contains(where: { $0.edges.contains { $0.from == n.index } }) {
+        warn(
+          .unusedNode, "node \(n.index) of cell '\(name)' is never used", outNode ?? t,
+          help: "read it from a later node or add it to 'output'")
       }
     }
     let cpp = sources.count >= 2 ? sources[sources.count - 2].shape.channels : sources.last?.shape.channels ?? 0
-    return CellInstance(template: name, cellIndex: cellIndex, reduction: reduction, reductionPrev: reductionPrev,
+    return CellInstance(
+      template: name, cellIndex: cellIndex, reduction: reduction, reductionPrev: reductionPrev,
       cPrevPrev: cpp, cPrev: sources.last?.shape.channels ?? 0, c: c, inputs: inputs, nodes: nodes,
       outputNodes: outs, outputMode: mode, postprocess: post, shape: outShape)
   }

@@ -11,7 +11,9 @@ extension Expander {
       let count = m["layers"]?.int, (1...1000).contains(count), let opNode = m["op"]
     else { return nil }
     if input.channels != banks * width {
-      error(.channelMismatch, "the memory block's input has \(input.channels) channels but \(banks) banks of \(width) need \(banks * width)",
+      error(
+        .channelMismatch,
+        "the memory block's input has \(input.channels) channels but \(banks) banks of \(width) need \(banks * width)",
         m["width"] ?? m, help: "add a transition (e.g. a 1x1 conv) with out: \(banks * width) before the block")
       return nil
     }
@@ -37,24 +39,37 @@ extension Expander {
           }
           usedDecisions.insert(id)
           let (k, exact) = isRead ? (rk, rexact) : (wk, wexact)
-          let ok = !v.isEmpty && Set(v).count == v.count && v.allSatisfy { (0..<banks).contains($0) }
+          let ok =
+            !v.isEmpty && Set(v).count == v.count && v.allSatisfy { (0..<banks).contains($0) }
             && (exact ? v.count == k : v.count <= k)
           if !ok {
-            diags.append(Diagnostic(.archMismatch, "\(id) must name \(exact ? "" : "at most ")\(k) distinct banks of 0..\(banks - 1), got \(v)", at: d.location))
+            diags.append(
+              Diagnostic(
+                .archMismatch,
+                "\(id) must name \(exact ? "" : "at most ")\(k) distinct banks of 0..\(banks - 1), got \(v)",
+                at: d.location))
             return nil
           }
           if isRead { reads = v.sorted() } else { writes = v.sorted() }
         } else {
-          register(ChoicePoint(id: id, kind: .inputs, candidates: (0..<banks).map(String.init), k: isRead ? rk : wk, location: node.location))
+          register(
+            ChoicePoint(
+              id: id, kind: .inputs, candidates: (0..<banks).map(String.init), k: isRead ? rk : wk,
+              location: node.location))
           if isRead { readChoice = id } else { writeChoice = id }
         }
       }
       let inShape = Shape(reads.count * width, input.height, input.width)
-      guard let layer = buildLayer(opNode, id: "\(base).op", index: l, input: inShape, out: width, stride: 1, env: env,
-        residualNode: nil, counted: false, defaultResidual: false)
+      guard
+        let layer = buildLayer(
+          opNode, id: "\(base).op", index: l, input: inShape, out: width, stride: 1, env: env,
+          residualNode: nil, counted: false, defaultResidual: false)
       else { return nil }
       if layer.shape.height != input.height || layer.shape.width != input.width {
-        error(.resolutionMismatch, "a memory layer's op must keep the \(input.height)x\(input.width) resolution, it gives \(layer.shape)", opNode)
+        error(
+          .resolutionMismatch,
+          "a memory layer's op must keep the \(input.height)x\(input.width) resolution, it gives \(layer.shape)", opNode
+        )
         return nil
       }
       if decisions == nil {
@@ -63,7 +78,8 @@ extension Expander {
         if m["write"] != nil { n = n * subsets(wk, wexact) }
         total = total * n
       }
-      layers.append(MemoryLayer(readChoice: readChoice, writeChoice: writeChoice, reads: reads, writes: writes, layer: layer))
+      layers.append(
+        MemoryLayer(readChoice: readChoice, writeChoice: writeChoice, reads: reads, writes: writes, layer: layer))
     }
     if decisions == nil { routeCounts.append(total) }
     return MemoryBlockIR(banks: banks, width: width, layers: layers, inputShape: input, shape: input)

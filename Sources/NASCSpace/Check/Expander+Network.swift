@@ -17,7 +17,10 @@ extension Expander {
       for it in b {
         let r = max(1, it["repeat"]?.int ?? 1)
         if r > Self.maxItems || total + r > Self.maxItems {
-          error(.tooLarge, "the network would have \(r > Self.maxItems ? r : total + r) items; at most \(Self.maxItems) are supported", it["repeat"] ?? it)
+          error(
+            .tooLarge,
+            "the network would have \(r > Self.maxItems ? r : total + r) items; at most \(Self.maxItems) are supported",
+            it["repeat"] ?? it)
           return nil
         }
         total += r
@@ -50,10 +53,19 @@ extension Expander {
       for i in 0..<count {
         let name = reds.contains(i) ? reduce : normal
         let nameNode = (reds.contains(i) ? sk["reduce"] : sk["normal"]) ?? site
-        body.append(nameNode.located(.mapping([(key: nameNode.located(.scalar("cell", quoted: false)), value: nameNode.located(.scalar(name, quoted: false)))])))
+        body.append(
+          nameNode.located(
+            .mapping([
+              (
+                key: nameNode.located(.scalar("cell", quoted: false)),
+                value: nameNode.located(.scalar(name, quoted: false))
+              )
+            ])))
       }
     } else {
-      error(.emptyNetwork, "the network has neither 'cells' nor 'body'", sk, help: "add 'cells: 8' (cell spaces) or a 'body:' list (layer-wise spaces)")
+      error(
+        .emptyNetwork, "the network has neither 'cells' nor 'body'", sk,
+        help: "add 'cells: 8' (cell spaces) or a 'body:' list (layer-wise spaces)")
       return nil
     }
     env["cells"] = .int(totalCells)
@@ -79,9 +91,12 @@ extension Expander {
     for it in body {
       let kinds = ["cell", "op", "layer", "steps", "route", "memory"].filter { it[$0] != nil }
       guard kinds.count == 1 else {
-        error(kinds.isEmpty ? .missingKey : .wrongType,
-          kinds.isEmpty ? "a body item needs one of 'cell', 'op', 'layer', 'steps', 'route' or 'memory'"
-            : "a body item has exactly one of 'cell', 'op', 'layer', 'steps', 'route', 'memory'; found \(kinds.joined(separator: ", "))", it)
+        error(
+          kinds.isEmpty ? .missingKey : .wrongType,
+          kinds.isEmpty
+            ? "a body item needs one of 'cell', 'op', 'layer', 'steps', 'route' or 'memory'"
+            : "a body item has exactly one of 'cell', 'op', 'layer', 'steps', 'route', 'memory'; found \(kinds.joined(separator: ", "))",
+          it)
         continue
       }
       let repeatN = min(Self.maxItems, max(1, it["repeat"]?.int ?? 1))
@@ -100,15 +115,20 @@ extension Expander {
           }
           let recurrent = it["recurrent"]?.bool ?? false
           // A recurrent cell reads concat(x_t, h_{t-1}) with h of C channels.
-          let sources = recurrent
+          let sources =
+            recurrent
             ? [CellSource(item: p.item, shape: Shape(p.shape.channels + c, p.shape.height, p.shape.width))] : [pp, p]
-          guard var inst = expandCell(name, site: nameNode, cellIndex: cellIndex, c: c, sources: sources,
-            reductionPrev: prevRed, baseEnv: env)
+          guard
+            var inst = expandCell(
+              name, site: nameNode, cellIndex: cellIndex, c: c, sources: sources,
+              reductionPrev: prevRed, baseEnv: env)
           else { return nil }
           if recurrent {
             inst.recurrent = true
             if inst.shape.channels != c {
-              error(.channelMismatch, "recurrent cell '\(name)' outputs \(inst.shape.channels) channels but its hidden state has C = \(c)",
+              error(
+                .channelMismatch,
+                "recurrent cell '\(name)' outputs \(inst.shape.channels) channels but its hidden state has C = \(c)",
                 nameNode, help: "a recurrent cell's output is its next hidden state; use 'output: mean' or 'last'")
               return nil
             }
@@ -149,14 +169,18 @@ extension Expander {
           c = g.outputShape.channels
         }
       case "memory":
-        guard let m = it["memory"], let block = expandMemory(m, index: memoryIndex, input: p.shape, env: env) else { return nil }
+        guard let m = it["memory"], let block = expandMemory(m, index: memoryIndex, input: p.shape, env: env) else {
+          return nil
+        }
         memoryIndex += 1
         items.append(.memory(block))
         pp = p
         p = CellSource(item: items.count - 1, shape: block.shape)
         c = block.shape.channels
       case "route":
-        guard let r = it["route"], let route = expandRoute(r, input: p.shape, networkInput: input, env: env) else { return nil }
+        guard let r = it["route"], let route = expandRoute(r, input: p.shape, networkInput: input, env: env) else {
+          return nil
+        }
         items.append(.route(route))
         pp = p
         p = CellSource(item: items.count - 1, shape: route.shape)
@@ -166,7 +190,9 @@ extension Expander {
           let stride0 = int(it["stride"], env, default: 1, what: "stride")
         else { return nil }
         for r in 0..<repeatN {
-          guard let l = expandLayer(it, index: layerIndex, input: p.shape, out: out, stride: r == 0 ? stride0 : 1, env: env) else { return nil }
+          guard
+            let l = expandLayer(it, index: layerIndex, input: p.shape, out: out, stride: r == 0 ? stride0 : 1, env: env)
+          else { return nil }
           items.append(.layer(l))
           layerIndex += 1
           pp = p
@@ -183,17 +209,24 @@ extension Expander {
     henv["C_out"] = .int(classes)
     henv["stride"] = .int(1)
     let headSteps = sk["head"]
-    guard let headOut = (headSteps == nil ? defaultHead(&hb, henv) : applySteps(headSteps, &hb, 0, henv)) else { return nil }
+    guard let headOut = (headSteps == nil ? defaultHead(&hb, henv) : applySteps(headSteps, &hb, 0, henv)) else {
+      return nil
+    }
     let head = hb.finish(headOut)
     if head.outputShape.elements != classes {
-      error(.channelMismatch, "the head produces \(head.outputShape.elements) outputs but the input declares \(classes) classes", headSteps ?? sk)
+      error(
+        .channelMismatch,
+        "the head produces \(head.outputShape.elements) outputs but the input declares \(classes) classes",
+        headSteps ?? sk)
     }
     // Auxiliary head.
     var aux: AuxiliaryHead? = nil
     if evalSkeleton, let a = sk["auxiliary"] {
       guard let after = int(a["after"], env, default: 2 * totalCells / 3, what: "after", min: 0) else { return nil }
       guard let itemIdx = cellItem[after] else {
-        error(.outOfRange, "the auxiliary head attaches after cell \(after), but there are \(totalCells) cells", a["after"] ?? a)
+        error(
+          .outOfRange, "the auxiliary head attaches after cell \(after), but there are \(totalCells) cells",
+          a["after"] ?? a)
         return nil
       }
       let src = items[itemIdx].shape
@@ -206,7 +239,8 @@ extension Expander {
       guard let ao = applySteps(a["body"], &ab, 0, aenv) else { return nil }
       aux = AuxiliaryHead(after: itemIdx, graph: ab.finish(ao), weight: a["weight"]?.double ?? 0.4)
     }
-    var net = NetworkIR(input: input, classes: classes, stem: stem, items: items, head: head, auxiliary: aux,
+    var net = NetworkIR(
+      input: input, classes: classes, stem: stem, items: items, head: head, auxiliary: aux,
       dropPath: sk["drop_path"]?.double ?? 0)
     net.tokens = tokens
     return net
@@ -219,14 +253,16 @@ extension Expander {
 
   func expandLayer(_ it: SyntaxNode, index: Int, input: Shape, out: Int, stride: Int, env: Env) -> LayerIR? {
     guard let refNode = it["layer"] else { return nil }
-    return buildLayer(refNode, id: "layer[\(index)].op", index: index, input: input, out: out, stride: stride, env: env,
+    return buildLayer(
+      refNode, id: "layer[\(index)].op", index: index, input: input, out: out, stride: stride, env: env,
       residualNode: it["residual"], counted: true)
   }
 
   /// One layer: a fixed op (possibly with value choices) or an op choice, on `input` → `out` channels.
-  func buildLayer(_ refNode: SyntaxNode, id: String, index: Int, input: Shape, out: Int, stride: Int, env: Env,
-    residualNode: SyntaxNode?, counted: Bool, defaultResidual: Bool = true) -> LayerIR?
-  {
+  func buildLayer(
+    _ refNode: SyntaxNode, id: String, index: Int, input: Shape, out: Int, stride: Int, env: Env,
+    residualNode: SyntaxNode?, counted: Bool, defaultResidual: Bool = true
+  ) -> LayerIR? {
     guard let ref = opRef(refNode) else { return nil }
     allChoiceIds.insert(id)
     var e = env
@@ -243,7 +279,9 @@ extension Expander {
       entries = [entry]
       if let args = entry.args, let pairs = args.pairs, pairs.contains(where: { $0.value["choice"] != nil }) {
         let prefix = id.hasSuffix(".op") ? String(id.dropLast(3)) : id
-        guard let v = valueCombinations(entry, prefix: prefix, index: index, pairs: pairs, args: args) else { return nil }
+        guard let v = valueCombinations(entry, prefix: prefix, index: index, pairs: pairs, args: args) else {
+          return nil
+        }
         (entries, valueChoices) = v
       }
     case .choice(let list, _, let n):
@@ -262,7 +300,10 @@ extension Expander {
           }
           usedDecisions.insert(vc.id)
           guard vc.values.contains(v) else {
-            diags.append(Diagnostic(.archMismatch, "\(v) is not a candidate value of \(vc.id) (\(vc.values.joined(separator: ", ")))", at: d.location))
+            diags.append(
+              Diagnostic(
+                .archMismatch, "\(v) is not a candidate value of \(vc.id) (\(vc.values.joined(separator: ", ")))",
+                at: d.location))
             return nil
           }
           picked.append("\(vc.parameter)\(v)")
@@ -284,8 +325,11 @@ extension Expander {
       }
       usedDecisions.insert(id)
       guard let entry = entries.first(where: { $0.name == op }) else {
-        diags.append(Diagnostic(.archMismatch, "'\(op)' is not a candidate of \(id)", at: d.location,
-          help: DidYouMean.help(op, in: entries.map(\.name)) ?? "candidates: \(entries.map(\.name).joined(separator: ", "))"))
+        diags.append(
+          Diagnostic(
+            .archMismatch, "'\(op)' is not a candidate of \(id)", at: d.location,
+            help: DidYouMean.help(op, in: entries.map(\.name))
+              ?? "candidates: \(entries.map(\.name).joined(separator: ", "))"))
         return nil
       }
       entries = [entry]
@@ -299,7 +343,10 @@ extension Expander {
     guard let firstCand = cands.first else { return nil }
     let outShape = firstCand.graph.outputShape
     for cd in cands.dropFirst() where cd.graph.outputShape != outShape {
-      error(.resolutionMismatch, "candidate '\(cd.name)' of \(id) gives \(cd.graph.outputShape) but '\(cands[0].name)' gives \(outShape)", refNode)
+      error(
+        .resolutionMismatch,
+        "candidate '\(cd.name)' of \(id) gives \(cd.graph.outputShape) but '\(cands[0].name)' gives \(outShape)",
+        refNode)
       return nil
     }
     var residual = false
@@ -308,7 +355,9 @@ extension Expander {
       residual = stride == 1 && input == outShape
     } else if r?.bool == true {
       if input != outShape {
-        error(.channelMismatch, "layer \(index) adds a residual but maps \(input) to \(outShape)", r!, help: "use 'residual: auto'")
+        error(
+          .channelMismatch, "layer \(index) adds a residual but maps \(input) to \(outShape)", r!,
+          help: "use 'residual: auto'")
         return nil
       }
       residual = true
@@ -317,14 +366,17 @@ extension Expander {
       register(ChoicePoint(id: id, kind: .op, candidates: cands.map(\.name), k: 1, location: refNode.location))
       if counted { layerCounts.append(cands.filter { !deriveExclude.contains($0.name) }.count) }
     }
-    var layer = LayerIR(layerIndex: index, choice: isChoice ? id : nil, candidates: cands, stride: stride, residual: residual,
+    var layer = LayerIR(
+      layerIndex: index, choice: isChoice ? id : nil, candidates: cands, stride: stride, residual: residual,
       inputShape: input, shape: outShape)
     layer.valueChoices = valueChoices
     return layer
   }
 
   /// Expands the value choices of a fixed op's arguments into one candidate per combination.
-  func valueCombinations(_ entry: CandidateEntry, prefix: String, index: Int, pairs: [(key: SyntaxNode, value: SyntaxNode)], args: SyntaxNode)
+  func valueCombinations(
+    _ entry: CandidateEntry, prefix: String, index: Int, pairs: [(key: SyntaxNode, value: SyntaxNode)], args: SyntaxNode
+  )
     -> ([CandidateEntry], [ValueChoice])?
   {
     var dims: [(name: String, values: [SyntaxNode])] = []
@@ -356,7 +408,8 @@ extension Expander {
         return p
       }
       let name = entry.op + "_" + combo.map { "\($0.0)\($0.1.scalar ?? "")" }.joined(separator: "_")
-      return CandidateEntry(name: name, op: entry.op, args: args.located(.mapping(newPairs)), when: nil, node: entry.node)
+      return CandidateEntry(
+        name: name, op: entry.op, args: args.located(.mapping(newPairs)), when: nil, node: entry.node)
     }
     return (entries, choices)
   }

@@ -27,8 +27,10 @@ extension Expander {
     var out: [Int] = []
     for n in names {
       guard let name = n.scalar, let v = scope[name] else {
-        error(.unknownVariable, "no value named '\(n.scalar ?? "")' here", n,
-          help: DidYouMean.help(n.scalar ?? "", in: Array(scope.keys)) ?? "name a step's output with 'as:'; 'input' is the op's input")
+        error(
+          .unknownVariable, "no value named '\(n.scalar ?? "")' here", n,
+          help: DidYouMean.help(n.scalar ?? "", in: Array(scope.keys))
+            ?? "name a step's output with 'as:'; 'input' is the op's input")
         return nil
       }
       out.append(v)
@@ -65,8 +67,10 @@ extension Expander {
     let keys = pairs.filter { !["when", "with", "as", "from"].contains($0.key.scalar ?? "") }
     guard keys.count == 1, let k = keys[0].key.scalar else {
       if keys.count > 1 {
-        error(.wrongType, "a step has exactly one primitive or 'op:' key, found \(keys.count): "
-          + keys.compactMap { $0.key.scalar }.joined(separator: ", "), s, help: "split it into several list entries")
+        error(
+          .wrongType,
+          "a step has exactly one primitive or 'op:' key, found \(keys.count): "
+            + keys.compactMap { $0.key.scalar }.joined(separator: ", "), s, help: "split it into several list entries")
       } else {
         error(.missingKey, "this step names no primitive or op", s)
       }
@@ -77,7 +81,8 @@ extension Expander {
       return call(name, args: s["with"], site: n, &b, x, env)
     }
     if s["with"] != nil {
-      error(.unknownKey, "'with' passes arguments to 'op:' calls only", s.keyNode("with")!,
+      error(
+        .unknownKey, "'with' passes arguments to 'op:' calls only", s.keyNode("with")!,
         help: "primitives take their arguments in their own mapping, e.g. {conv: {kernel: 3}}")
     }
     if k == "parallel" { return parallel(s["parallel"]!, site: keys[0].key, &b, x, env) }
@@ -132,12 +137,18 @@ extension Expander {
     let shapes = outs.map { b.shape($0) }
     guard let first = shapes.first else { return x }
     for (i, sh) in shapes.enumerated() where sh.height != first.height || sh.width != first.width {
-      error(.resolutionMismatch, "branch \(i + 1) of 'parallel' produces \(sh.height)x\(sh.width) but branch 1 produces \(first.height)x\(first.width)", site)
+      error(
+        .resolutionMismatch,
+        "branch \(i + 1) of 'parallel' produces \(sh.height)x\(sh.width) but branch 1 produces \(first.height)x\(first.width)",
+        site)
       return nil
     }
     if merge == "add" {
       for (i, sh) in shapes.enumerated() where sh.channels != first.channels {
-        error(.channelMismatch, "branch \(i + 1) of 'parallel' has \(sh.channels) channels but branch 1 has \(first.channels); 'add' needs equal channels", site)
+        error(
+          .channelMismatch,
+          "branch \(i + 1) of 'parallel' has \(sh.channels) channels but branch 1 has \(first.channels); 'add' needs equal channels",
+          site)
         return nil
       }
       return outs.count == 1 ? outs[0] : b.add(.add, outs, first)
@@ -147,10 +158,13 @@ extension Expander {
   }
 
   /// Calls op template `name` with arguments `args` (evaluated in the caller's variables).
-  func call(_ name: String, args: SyntaxNode?, site: SyntaxNode, _ b: inout GraphBuilder, _ x: Int, _ env: Env) -> Int? {
+  func call(_ name: String, args: SyntaxNode?, site: SyntaxNode, _ b: inout GraphBuilder, _ x: Int, _ env: Env) -> Int?
+  {
     guard let t = ops[name] else {
       let known = Array(ops.keys) + DSLSchema.primitives
-      error(.unknownOp, "unknown op '\(name)'", site, help: DidYouMean.help(name, in: known) ?? "define it under 'ops:' or see Grammar.md for built-in ops")
+      error(
+        .unknownOp, "unknown op '\(name)'", site,
+        help: DidYouMean.help(name, in: known) ?? "define it under 'ops:' or see Grammar.md for built-in ops")
       return nil
     }
     if callStack.contains(name) || callStack.count > 32 {
@@ -174,7 +188,9 @@ extension Expander {
     for (k, v) in args?.pairs ?? [] {
       guard let key = k.scalar else { continue }
       if v["choice"] != nil {
-        error(.wrongType, "a value choice cannot be used in a fixed op call", v, help: "put the choice in a candidate list or a layer's 'with:'")
+        error(
+          .wrongType, "a value choice cannot be used in a fixed op call", v,
+          help: "put the choice in a candidate list or a layer's 'with:'")
         return nil
       }
       switch key {
@@ -186,8 +202,10 @@ extension Expander {
         cenv["stride"] = .int(s)
       default:
         guard names.contains(key) else {
-          error(.unknownArgument, "op '\(name)' has no parameter '\(key)'", k,
-            help: DidYouMean.help(key, in: names + ["out", "stride"]) ?? "its parameters: \((names + ["out", "stride"]).joined(separator: ", "))")
+          error(
+            .unknownArgument, "op '\(name)' has no parameter '\(key)'", k,
+            help: DidYouMean.help(key, in: names + ["out", "stride"])
+              ?? "its parameters: \((names + ["out", "stride"]).joined(separator: ", "))")
           return nil
         }
         guard let val = value(v, env) else { return nil }
@@ -212,7 +230,10 @@ extension Expander {
         break
       }
       if !matched {
-        error(.badValue, "no case of op '\(name)' applies here (stride \(cenv["stride"]?.description ?? "?"), C_in \(sh.channels), C_out \(cenv["C_out"]?.description ?? "?"))", site)
+        error(
+          .badValue,
+          "no case of op '\(name)' applies here (stride \(cenv["stride"]?.description ?? "?"), C_in \(sh.channels), C_out \(cenv["C_out"]?.description ?? "?"))",
+          site)
         return nil
       }
     } else if let body = t["body"] {
@@ -230,7 +251,9 @@ extension Expander {
         if same && envInt(cenv, "stride", 1) == 1 { return b.add(.add, [y, x], ys) }
       } else if r.bool == true {
         if !same {
-          error(.channelMismatch, "op '\(name)' adds a residual but maps \(sh) to \(ys)", site, help: "use 'residual: auto' to add it only where shapes match")
+          error(
+            .channelMismatch, "op '\(name)' adds a residual but maps \(sh) to \(ys)", site,
+            help: "use 'residual: auto' to add it only where shapes match")
           return nil
         }
         return b.add(.add, [y, x], ys)

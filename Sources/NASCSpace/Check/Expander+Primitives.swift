@@ -6,7 +6,9 @@ extension Expander {
   }
 
   /// Applies one primitive.
-  func primitive(_ name: String, args: SyntaxNode?, site: SyntaxNode, _ b: inout GraphBuilder, _ x: Int, _ env: Env) -> Int? {
+  func primitive(_ name: String, args: SyntaxNode?, site: SyntaxNode, _ b: inout GraphBuilder, _ x: Int, _ env: Env)
+    -> Int?
+  {
     let sh = b.shape(x)
     let a = args?.pairs == nil ? nil : args
     switch name {
@@ -39,7 +41,9 @@ extension Expander {
     case "channel_shuffle":
       guard let g = int(a?["groups"], env, default: 2, what: "groups") else { return nil }
       if sh.channels % g != 0 {
-        error(.channelDivisibility, "channel_shuffle with \(g) groups needs channels divisible by \(g), got \(sh.channels)", site)
+        error(
+          .channelDivisibility, "channel_shuffle with \(g) groups needs channels divisible by \(g), got \(sh.channels)",
+          site)
         return nil
       }
       return b.add(.channelShuffle(groups: g), [x], sh)
@@ -49,13 +53,16 @@ extension Expander {
         let count = int(a?["count"], env, default: (sh.channels - start + step - 1) / step, what: "count")
       else { return nil }
       if start + (count - 1) * step >= sh.channels {
-        error(.channelMismatch, "slice reads channel \(start + (count - 1) * step) but the input has \(sh.channels)", site)
+        error(
+          .channelMismatch, "slice reads channel \(start + (count - 1) * step) but the input has \(sh.channels)", site)
         return nil
       }
       return b.add(.slice(start: start, count: count, step: step), [x], Shape(count, sh.height, sh.width))
     case "linear":
       guard let out = int(a?["out"], env, default: envInt(env, "classes", 10), what: "out") else { return nil }
-      guard let bias = bool(a?["bias"], env, default: true), let tied = bool(a?["tied"], env, default: false) else { return nil }
+      guard let bias = bool(a?["bias"], env, default: true), let tied = bool(a?["tied"], env, default: false) else {
+        return nil
+      }
       if tied {
         return b.add(.tiedLinear(inFeatures: sh.elements, outFeatures: out, bias: bias), [x], Shape(out, 1, 1))
       }
@@ -67,7 +74,9 @@ extension Expander {
       return b.add(.embedding(tokens: tokens, dim: out), [x], Shape(out, 1, 1))
     case "max_pool", "avg_pool":
       guard let k = pair(a?["kernel"], env, default: nil, what: "kernel", min: 1) else {
-        if a?["kernel"] == nil { error(.missingKey, "\(name) needs a 'kernel'", site, help: "e.g. {\(name): {kernel: 3, stride: 1, pad: 1}}") }
+        if a?["kernel"] == nil {
+          error(.missingKey, "\(name) needs a 'kernel'", site, help: "e.g. {\(name): {kernel: 3, stride: 1, pad: 1}}")
+        }
         return nil
       }
       guard let s = pair(a?["stride"], env, default: k, what: "stride", min: 1),
@@ -77,14 +86,18 @@ extension Expander {
       let oh = outSize(sh.height, k: k.0, s: s.0, p: p.0, d: 1)
       let ow = outSize(sh.width, k: k.1, s: s.1, p: p.1, d: 1)
       if oh < 1 || ow < 1 {
-        error(.resolutionTooSmall, "\(name) with kernel \(k.0)x\(k.1) does not fit the \(sh.height)x\(sh.width) input", site,
+        error(
+          .resolutionTooSmall, "\(name) with kernel \(k.0)x\(k.1) does not fit the \(sh.height)x\(sh.width) input",
+          site,
           help: "the input is too small here; use fewer reductions or a larger input size")
         return nil
       }
       let pool = Pool2d(kh: k.0, kw: k.1, sh: s.0, sw: s.1, ph: p.0, pw: p.1, countIncludePad: cip)
       return b.add(name == "max_pool" ? .maxPool(pool) : .avgPool(pool), [x], Shape(sh.channels, oh, ow))
     case "conv":
-      guard let cout = int(a?["out"], env, default: envInt(env, "C_out", sh.channels), what: "output channels", divisibility: true),
+      guard
+        let cout = int(
+          a?["out"], env, default: envInt(env, "C_out", sh.channels), what: "output channels", divisibility: true),
         let k = pair(a?["kernel"], env, default: (1, 1), what: "kernel", min: 1),
         let s = pair(a?["stride"], env, default: (1, 1), what: "stride", min: 1),
         let d = int(a?["dilation"], env, default: 1, what: "dilation"),
@@ -93,17 +106,23 @@ extension Expander {
         let bias = bool(a?["bias"], env, default: false)
       else { return nil }
       if sh.channels % g != 0 || cout % g != 0 {
-        error(.channelDivisibility, "conv with \(g) groups needs input (\(sh.channels)) and output (\(cout)) channels divisible by \(g)", site)
+        error(
+          .channelDivisibility,
+          "conv with \(g) groups needs input (\(sh.channels)) and output (\(cout)) channels divisible by \(g)", site)
         return nil
       }
       let oh = outSize(sh.height, k: k.0, s: s.0, p: p.0, d: d)
       let ow = outSize(sh.width, k: k.1, s: s.1, p: p.1, d: d)
       if oh < 1 || ow < 1 {
-        error(.resolutionTooSmall, "conv \(k.0)x\(k.1) (dilation \(d), pad \(p.0)) does not fit the \(sh.height)x\(sh.width) input", site,
+        error(
+          .resolutionTooSmall,
+          "conv \(k.0)x\(k.1) (dilation \(d), pad \(p.0)) does not fit the \(sh.height)x\(sh.width) input", site,
           help: "the feature map is too small here; use fewer reductions or a larger input size")
         return nil
       }
-      let conv = Conv2d(cin: sh.channels, cout: cout, kh: k.0, kw: k.1, sh: s.0, sw: s.1, ph: p.0, pw: p.1, dh: d, dw: d, groups: g, bias: bias)
+      let conv = Conv2d(
+        cin: sh.channels, cout: cout, kh: k.0, kw: k.1, sh: s.0, sw: s.1, ph: p.0, pw: p.1, dh: d, dw: d, groups: g,
+        bias: bias)
       return b.add(.conv(conv), [x], Shape(cout, oh, ow))
     default:
       error(.unknownOp, "unknown primitive '\(name)'", site)

@@ -13,10 +13,14 @@ extension Expander {
     let maxStep = max(0, r["max_stage_step"]?.int ?? 1)
     var blocks = [BlockSpec(shape: input, stage: 0, layers: 0, node: r)]
     for b in blockNodes {
-      guard let out = int(b["out"], env, what: "out"), let scale = b["scale"]?.int, scale >= 1, let stage = b["stage"]?.int else { return nil }
+      guard let out = int(b["out"], env, what: "out"), let scale = b["scale"]?.int, scale >= 1,
+        let stage = b["stage"]?.int
+      else { return nil }
       let h = networkInput.height / scale, w = networkInput.width / scale
       if h < 1 || w < 1 {
-        error(.resolutionTooSmall, "a \(networkInput.height)x\(networkInput.width) input downsampled by \(scale) is empty", b["scale"] ?? b)
+        error(
+          .resolutionTooSmall, "a \(networkInput.height)x\(networkInput.width) input downsampled by \(scale) is empty",
+          b["scale"] ?? b)
         return nil
       }
       let layers = b["layers"]?.int ?? 0
@@ -46,8 +50,11 @@ extension Expander {
     fwd[0] = true
     for (i, j, _) in conns where fwd[i] { fwd[j] = true }
     if !fwd[final] {
-      error(.noRoute, "no route reaches the final block from the input", r["blocks"] ?? r,
-        help: "check the blocks' stages and scales: a connection advances at most \(maxStep) stage(s) and halves the resolution at most once")
+      error(
+        .noRoute, "no route reaches the final block from the input", r["blocks"] ?? r,
+        help:
+          "check the blocks' stages and scales: a connection advances at most \(maxStep) stage(s) and halves the resolution at most once"
+      )
       return nil
     }
     var bwd = Array(repeating: false, count: blocks.count)
@@ -67,17 +74,21 @@ extension Expander {
         return nil
       }
       usedDecisions.insert(pathId)
-      let ok = path.first == 0 && path.last == final
+      let ok =
+        path.first == 0 && path.last == final
         && zip(path, path.dropFirst()).allSatisfy { p in conns.contains { $0.from == p.0 && $0.to == p.1 } }
       if !ok {
-        diags.append(Diagnostic(.archMismatch, "route.path \(path) is not a route from block 0 to block \(final)", at: d.location,
-          help: "consecutive blocks must be connected by the connection rule"))
+        diags.append(
+          Diagnostic(
+            .archMismatch, "route.path \(path) is not a route from block 0 to block \(final)", at: d.location,
+            help: "consecutive blocks must be connected by the connection rule"))
         return nil
       }
       onPath = Set(path)
       conns = zip(path, path.dropFirst()).compactMap { p in conns.first { $0.from == p.0 && $0.to == p.1 } }
     } else {
-      register(ChoicePoint(id: pathId, kind: .path, candidates: (0...final).map(String.init), k: 1, location: r.location))
+      register(
+        ChoicePoint(id: pathId, kind: .path, candidates: (0...final).map(String.init), k: 1, location: r.location))
     }
     // Heads and stacked layers.
     var edges: [RouteEdge] = []
@@ -88,11 +99,15 @@ extension Expander {
         error(.missingKey, "the route needs a '\(isFinal ? "final" : "head")' op", r)
         return nil
       }
-      guard let head = buildLayer(refNode, id: "route.edge[\(i)→\(j)].op", index: j, input: blocks[i].shape,
-        out: blocks[j].shape.channels, stride: s, env: env, residualNode: nil, counted: false, defaultResidual: false)
+      guard
+        let head = buildLayer(
+          refNode, id: "route.edge[\(i)→\(j)].op", index: j, input: blocks[i].shape,
+          out: blocks[j].shape.channels, stride: s, env: env, residualNode: nil, counted: false, defaultResidual: false)
       else { return nil }
       if head.shape.height != blocks[j].shape.height {
-        error(.resolutionMismatch, "the head op from block \(i) gives \(head.shape), block \(j) is \(blocks[j].shape)", refNode)
+        error(
+          .resolutionMismatch, "the head op from block \(i) gives \(head.shape), block \(j) is \(blocks[j].shape)",
+          refNode)
         return nil
       }
       edges.append(RouteEdge(from: i, to: j, stride: s, head: head))
@@ -108,12 +123,15 @@ extension Expander {
           return nil
         }
         for l in 0..<b.layers {
-          guard let layer = buildLayer(stack, id: "route.block[\(k)].layer[\(l)].op", index: l, input: b.shape, out: b.shape.channels,
-            stride: 1, env: env, residualNode: nil, counted: false, defaultResidual: false)
+          guard
+            let layer = buildLayer(
+              stack, id: "route.block[\(k)].layer[\(l)].op", index: l, input: b.shape, out: b.shape.channels,
+              stride: 1, env: env, residualNode: nil, counted: false, defaultResidual: false)
           else { return nil }
           layers.append(layer)
           if layer.choice != nil {
-            stackCounts[k] = stackCounts[k] * BigUInt(UInt64(layer.candidates.filter { !deriveExclude.contains($0.name) }.count))
+            stackCounts[k] =
+              stackCounts[k] * BigUInt(UInt64(layer.candidates.filter { !deriveExclude.contains($0.name) }.count))
           }
         }
       }
@@ -130,7 +148,8 @@ extension Expander {
       }
       routeCounts.append(ways[final])
     }
-    return RouteIR(pathChoice: decisions == nil ? pathId : nil, blocks: outBlocks, edges: edges, inputShape: input,
+    return RouteIR(
+      pathChoice: decisions == nil ? pathId : nil, blocks: outBlocks, edges: edges, inputShape: input,
       shape: blocks[final].shape)
   }
 }

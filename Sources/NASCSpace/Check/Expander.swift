@@ -90,7 +90,9 @@ final class Expander {
   /// A problem inside a built-in op is reported at the user's call site, naming the op.
   func attributed(_ node: SyntaxNode, _ msg: String) -> (SyntaxNode, String) {
     guard node.location.file == BuiltinOps.fileName else { return (node, msg) }
-    guard let i = siteStack.lastIndex(where: { $0.site.location.file != BuiltinOps.fileName }) else { return (node, msg) }
+    guard let i = siteStack.lastIndex(where: { $0.site.location.file != BuiltinOps.fileName }) else {
+      return (node, msg)
+    }
     let inner = siteStack[siteStack.index(after: i)...].map(\.op)
     let chain = ([siteStack[i].op] + inner).joined(separator: " -> ")
     return (siteStack[i].site, msg + " (in built-in op \(chain))")
@@ -136,9 +138,10 @@ final class Expander {
     }
   }
 
-  func int(_ node: SyntaxNode?, _ env: Env, default def: Int? = nil, what: String, min lo: Int = 1,
-    divisibility: Bool = false) -> Int?
-  {
+  func int(
+    _ node: SyntaxNode?, _ env: Env, default def: Int? = nil, what: String, min lo: Int = 1,
+    divisibility: Bool = false
+  ) -> Int? {
     guard let node else { return def }
     guard let v = value(node, env) else { return nil }
     switch v {
@@ -153,7 +156,8 @@ final class Expander {
       }
       return i
     case .real(let d):
-      error(divisibility ? .channelDivisibility : .badValue,
+      error(
+        divisibility ? .channelDivisibility : .badValue,
         "\(what) '\(node.scalar ?? "")' is \(d), not a whole number", node,
         help: divisibility ? "the channel count must divide evenly (FactorizedReduce needs even channels)" : nil)
       return nil
@@ -178,7 +182,9 @@ final class Expander {
         error(.wrongType, "\(what) takes one value or [height, width]", node)
         return nil
       }
-      guard let a = int(items[0], env, what: what, min: lo), let b = int(items[1], env, what: what, min: lo) else { return nil }
+      guard let a = int(items[0], env, what: what, min: lo), let b = int(items[1], env, what: what, min: lo) else {
+        return nil
+      }
       return (a, b)
     }
     guard let a = int(node, env, what: what, min: lo) else { return nil }

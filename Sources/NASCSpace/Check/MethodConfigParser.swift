@@ -15,41 +15,52 @@ extension Compiler {
       let name = override ?? s?["method"]?.scalar ?? ""
       guard let spec = MethodCatalog.method(name) else {
         if let first = settings.first {
-          bag.add(Diagnostic(.unknownHyperparameter, "--set needs a search method", at: first.key.location,
-            help: "name one in the space's search: block or with --method"))
+          bag.add(
+            Diagnostic(
+              .unknownHyperparameter, "--set needs a search method", at: first.key.location,
+              help: "name one in the space's search: block or with --method"))
         }
         return nil
       }
       for (k, _) in settings where !spec.hyperparameters.contains(where: { $0.name == k.scalar }) {
-        bag.add(Diagnostic(.unknownHyperparameter, "method '\(name)' has no hyperparameter '\(k.scalar ?? "")'",
-          at: k.location, length: k.length,
-          help: DidYouMean.help(k.scalar ?? "", in: spec.hyperparameters.map(\.name))
-            ?? "its hyperparameters: \(spec.hyperparameters.map(\.name).joined(separator: ", "))"))
+        bag.add(
+          Diagnostic(
+            .unknownHyperparameter, "method '\(name)' has no hyperparameter '\(k.scalar ?? "")'",
+            at: k.location, length: k.length,
+            help: DidYouMean.help(k.scalar ?? "", in: spec.hyperparameters.map(\.name))
+              ?? "its hyperparameters: \(spec.hyperparameters.map(\.name).joined(separator: ", "))"))
       }
       let known = settings.filter { k, _ in spec.hyperparameters.contains { $0.name == k.scalar } }
       // Command-line settings win: drop the space's entries for the same keys.
       pairs = pairs.filter { k, _ in !known.contains { $0.key.scalar == k.scalar } }
       if override != nil && s?["method"]?.scalar != override {
-        let shared = pairs.filter { k, _ in k.scalar != "method" && spec.hyperparameters.contains { $0.name == k.scalar } }
+        let shared = pairs.filter { k, _ in
+          k.scalar != "method" && spec.hyperparameters.contains { $0.name == k.scalar }
+        }
         return hyperparameters(spec, name: name, pairs: shared + known, &bag)
       }
       pairs += known
     }
     if let override, s?["method"]?.scalar != override {
       guard let spec = MethodCatalog.method(override) else {
-        bag.add(Diagnostic(.unknownMethod, "unknown search method '\(override)' (from --method)", at: root.location,
-          help: DidYouMean.help(override, in: MethodCatalog.methods.map(\.name))
-            ?? "methods: \(MethodCatalog.methods.map(\.name).joined(separator: ", "))"))
+        bag.add(
+          Diagnostic(
+            .unknownMethod, "unknown search method '\(override)' (from --method)", at: root.location,
+            help: DidYouMean.help(override, in: MethodCatalog.methods.map(\.name))
+              ?? "methods: \(MethodCatalog.methods.map(\.name).joined(separator: ", "))"))
         return nil
       }
-      let shared = pairs.filter { k, _ in k.scalar != "method" && spec.hyperparameters.contains { $0.name == k.scalar } }
+      let shared = pairs.filter { k, _ in k.scalar != "method" && spec.hyperparameters.contains { $0.name == k.scalar }
+      }
       return hyperparameters(spec, name: override, pairs: shared, &bag)
     }
     guard let s, let mNode = s["method"], let name = mNode.scalar else { return nil }
     guard let spec = MethodCatalog.method(name) else {
-      bag.add(Diagnostic(.unknownMethod, "unknown search method '\(name)'", at: mNode.location, length: mNode.length,
-        help: DidYouMean.help(name, in: MethodCatalog.methods.map(\.name))
-          ?? "methods: \(MethodCatalog.methods.map(\.name).joined(separator: ", "))"))
+      bag.add(
+        Diagnostic(
+          .unknownMethod, "unknown search method '\(name)'", at: mNode.location, length: mNode.length,
+          help: DidYouMean.help(name, in: MethodCatalog.methods.map(\.name))
+            ?? "methods: \(MethodCatalog.methods.map(\.name).joined(separator: ", "))"))
       return nil
     }
     return hyperparameters(spec, name: name, pairs: pairs, &bag)
@@ -65,22 +76,33 @@ extension Compiler {
       guard let key = k.scalar, key != "method" else { continue }
       guard let idx = hp.firstIndex(where: { $0.name == key }) else {
         if union.contains(key) {
-          bag.add(Diagnostic(.unknownHyperparameter, "method '\(name)' has no hyperparameter '\(key)'", at: k.location, length: k.length,
-            help: DidYouMean.help(key, in: hp.map(\.name)) ?? "its hyperparameters: \(hp.map(\.name).joined(separator: ", "))"))
+          bag.add(
+            Diagnostic(
+              .unknownHyperparameter, "method '\(name)' has no hyperparameter '\(key)'", at: k.location,
+              length: k.length,
+              help: DidYouMean.help(key, in: hp.map(\.name))
+                ?? "its hyperparameters: \(hp.map(\.name).joined(separator: ", "))"))
         }
         continue
       }
       let def = spec.hyperparameters[idx]
       var parsed: HyperValue? = nil
       switch def.value {
-      case .int: if let i = v.int { parsed = .int(i) } else if let d = v.double, d == d.rounded(), abs(d) < 1e15 { parsed = .int(Int(d)) }
+      case .int:
+        if let i = v.int {
+          parsed = .int(i)
+        } else if let d = v.double, d == d.rounded(), abs(d) < 1e15 {
+          parsed = .int(Int(d))
+        }
       case .real: if let d = v.double { parsed = .real(d) }
       case .bool: if let b = v.bool { parsed = .bool(b) }
       case .string:
         if let s = v.scalar, !v.isNull {
           if let w = def.words, !w.contains(s) {
-            bag.add(Diagnostic(.badHyperparameter, "'\(s)' is not a valid value of '\(key)'", at: v.location, length: v.length,
-              help: DidYouMean.help(s, in: w) ?? "expected one of: \(w.joined(separator: ", "))"))
+            bag.add(
+              Diagnostic(
+                .badHyperparameter, "'\(s)' is not a valid value of '\(key)'", at: v.location, length: v.length,
+                help: DidYouMean.help(s, in: w) ?? "expected one of: \(w.joined(separator: ", "))"))
             continue
           }
           parsed = .string(s)
@@ -92,8 +114,11 @@ extension Compiler {
         }
       }
       guard let p = parsed else {
-        bag.add(Diagnostic(.badHyperparameter, "'\(key)' expects \(def.value.kind == "integer" ? "an" : "a") \(def.value.kind), found \(v.typeName)",
-          at: v.location, length: v.length, help: "the paper default is \(def.value)"))
+        bag.add(
+          Diagnostic(
+            .badHyperparameter,
+            "'\(key)' expects \(def.value.kind == "integer" ? "an" : "a") \(def.value.kind), found \(v.typeName)",
+            at: v.location, length: v.length, help: "the paper default is \(def.value)"))
         continue
       }
       if case .real(let d) = p, d < 0, key != "alpha_init" {
@@ -116,7 +141,8 @@ extension Compiler {
       t["select"] != nil || (t["nodes"]?.items?.contains { $0["select"] != nil } ?? false)
     }
     // Without an explicit rule: the method's rule where cells select inputs, else argmax (all edges kept).
-    var kind = d?["rule"]?.scalar.flatMap(DeriveRuleKind.init(rawValue:))
+    var kind =
+      d?["rule"]?.scalar.flatMap(DeriveRuleKind.init(rawValue:))
       ?? (selects ? (method.flatMap { MethodCatalog.method($0.name)?.derive } ?? .topKEdges) : .argmax)
     if methodOverridden, let m = method, let own = MethodCatalog.method(m.name)?.derive,
       [.topKEdges, .topKPairs].contains(own), [.topKEdges, .topKPairs].contains(kind)
@@ -143,8 +169,10 @@ extension Compiler {
     for (i, text) in settings.enumerated() {
       guard let eq = text.firstIndex(of: "="), eq != text.startIndex else {
         sources[file] = settings.joined(separator: "\n")
-        bag.add(Diagnostic(.badHyperparameter, "'\(text)' is not KEY=VALUE", at: SourceLocation(file: file, line: i + 1, column: 1),
-          help: "write e.g. --set arch_lr=6e-4"))
+        bag.add(
+          Diagnostic(
+            .badHyperparameter, "'\(text)' is not KEY=VALUE", at: SourceLocation(file: file, line: i + 1, column: 1),
+            help: "write e.g. --set arch_lr=6e-4"))
         return []
       }
       let key = text[..<eq].trimmingCharacters(in: .whitespaces)
@@ -153,7 +181,8 @@ extension Compiler {
     }
     let yaml = lines.joined(separator: "\n") + "\n"
     sources[file] = yaml
-    guard let node = YAMLReader.read(text: yaml, path: file, maxNodes: 10_000, diags: &bag), let pairs = node.pairs else {
+    guard let node = YAMLReader.read(text: yaml, path: file, maxNodes: 10_000, diags: &bag), let pairs = node.pairs
+    else {
       return []
     }
     return pairs

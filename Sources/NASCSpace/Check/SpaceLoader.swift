@@ -18,7 +18,8 @@ public enum SpaceLoader {
     let abs = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath()
     var dir = abs.deletingLastPathComponent()
     while true {
-      for marker in ["Package.swift", ".git"] where FileManager.default.fileExists(atPath: dir.appendingPathComponent(marker).path) {
+      for marker in ["Package.swift", ".git"]
+      where FileManager.default.fileExists(atPath: dir.appendingPathComponent(marker).path) {
         return dir.path
       }
       let parent = dir.deletingLastPathComponent()
@@ -33,7 +34,9 @@ public enum SpaceLoader {
     var sources: [String: String] = [:]
     let root = projectRoot(for: path)
     var stack: [String] = []
-    guard let node = loadFile(path: path, projectRoot: root, stack: &stack, sources: &sources, diags: &diags) else { return nil }
+    guard let node = loadFile(path: path, projectRoot: root, stack: &stack, sources: &sources, diags: &diags) else {
+      return nil
+    }
     return LoadedSpace(path: path, root: node, sources: sources)
   }
 
@@ -41,15 +44,18 @@ public enum SpaceLoader {
     URL(fileURLWithPath: p).standardizedFileURL.resolvingSymlinksInPath().path
   }
 
-  static func loadFile(path: String, projectRoot: String, stack: inout [String], sources: inout [String: String],
-    diags: inout DiagnosticBag) -> SyntaxNode?
-  {
+  static func loadFile(
+    path: String, projectRoot: String, stack: inout [String], sources: inout [String: String],
+    diags: inout DiagnosticBag
+  ) -> SyntaxNode? {
     let file = SourceLoader.load(path: path, diags: &diags)
     sources[path] = file.text
     guard let root = file.root else { return nil }
     guard root.pairs != nil else {
-      diags.add(Diagnostic(.wrongType, "a space file is a mapping of keys ('nasc: 1', 'network:', ...), found \(root.typeName)",
-        at: root.location, length: root.length, help: "start the file with 'nasc: 1'"))
+      diags.add(
+        Diagnostic(
+          .wrongType, "a space file is a mapping of keys ('nasc: 1', 'network:', ...), found \(root.typeName)",
+          at: root.location, length: root.length, help: "start the file with 'nasc: 1'"))
       return nil
     }
     stack.append(realPath(path))
@@ -60,32 +66,43 @@ public enum SpaceLoader {
     for entry in entries {
       guard let rel = entry.scalar, !entry.isNull else { continue }
       if rel.hasPrefix("/") {
-        diags.add(Diagnostic(.extendsEscapes, "'extends' path '\(rel)' is absolute", at: entry.location, length: entry.length,
-          help: "write the path relative to this file, e.g. lib/darts-ops.yaml"))
+        diags.add(
+          Diagnostic(
+            .extendsEscapes, "'extends' path '\(rel)' is absolute", at: entry.location, length: entry.length,
+            help: "write the path relative to this file, e.g. lib/darts-ops.yaml"))
         continue
       }
       let dir = URL(fileURLWithPath: path).deletingLastPathComponent()
       let target = dir.appendingPathComponent(rel).path
       let real = realPath(target)
       if !(real == projectRoot || real.hasPrefix(projectRoot.hasSuffix("/") ? projectRoot : projectRoot + "/")) {
-        diags.add(Diagnostic(.extendsEscapes, "'extends' path '\(rel)' leaves the project root \(projectRoot)",
-          at: entry.location, length: entry.length, help: "files meant to be extended live in spaces/lib/"))
+        diags.add(
+          Diagnostic(
+            .extendsEscapes, "'extends' path '\(rel)' leaves the project root \(projectRoot)",
+            at: entry.location, length: entry.length, help: "files meant to be extended live in spaces/lib/"))
         continue
       }
       if stack.contains(real) {
-        diags.add(Diagnostic(.extendsCycle, "'extends' cycle: '\(rel)' is already being loaded",
-          at: entry.location, length: entry.length, help: "remove one of the 'extends' links"))
+        diags.add(
+          Diagnostic(
+            .extendsCycle, "'extends' cycle: '\(rel)' is already being loaded",
+            at: entry.location, length: entry.length, help: "remove one of the 'extends' links"))
         continue
       }
       var isDir: ObjCBool = false
       guard FileManager.default.fileExists(atPath: target, isDirectory: &isDir), !isDir.boolValue else {
         let base = URL(fileURLWithPath: target).deletingLastPathComponent()
         let names = (try? FileManager.default.contentsOfDirectory(atPath: base.path)) ?? []
-        diags.add(Diagnostic(.extendsNotFound, "'extends' file '\(rel)' not found", at: entry.location, length: entry.length,
-          help: DidYouMean.suggest(URL(fileURLWithPath: rel).lastPathComponent, in: names).map { "did you mean '\($0)'?" }))
+        diags.add(
+          Diagnostic(
+            .extendsNotFound, "'extends' file '\(rel)' not found", at: entry.location, length: entry.length,
+            help: DidYouMean.suggest(URL(fileURLWithPath: rel).lastPathComponent, in: names).map {
+              "did you mean '\($0)'?"
+            }))
         continue
       }
-      if let parent = loadFile(path: target, projectRoot: projectRoot, stack: &stack, sources: &sources, diags: &diags) {
+      if let parent = loadFile(path: target, projectRoot: projectRoot, stack: &stack, sources: &sources, diags: &diags)
+      {
         merged = merged.map { merge($0, over: parent) } ?? parent
       }
     }

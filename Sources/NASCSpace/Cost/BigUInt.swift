@@ -138,4 +138,3 @@ public struct BigUInt: Sendable, Hashable, Comparable, CustomStringConvertible, 
     return false
   }
 }
-

@@ -71,8 +71,10 @@ public enum Reporter {
   static func sarif(_ ds: [Diagnostic]) -> JSONValue {
     let codes = Array(Set(ds.map(\.code))).sorted { $0.rawValue < $1.rawValue }
     let rules: [JSONValue] = codes.map { c in
-      .object([("id", .string(c.rawValue)), ("name", .string(c.title.replacingAll(" ", "_"))),
-        ("shortDescription", .object([("text", .string(c.title))]))])
+      .object([
+        ("id", .string(c.rawValue)), ("name", .string(c.title.replacingAll(" ", "_"))),
+        ("shortDescription", .object([("text", .string(c.title))])),
+      ])
     }
     let results: [JSONValue] = ds.map { d in
       var text = d.message
@@ -81,29 +83,53 @@ public enum Reporter {
       return .object([
         ("ruleId", .string(d.code.rawValue)), ("level", .string(level)),
         ("message", .object([("text", .string(text))])),
-        ("locations", .array([.object([
-          ("physicalLocation", .object([
-            ("artifactLocation", .object([("uri", .string(d.location.file))])),
-            ("region", .object([
-              ("startLine", .int(d.location.line)), ("startColumn", .int(d.location.column)),
-              ("endColumn", .int(d.location.column + d.length)),
-            ])),
-          ]))
-        ])])),
+        (
+          "locations",
+          .array([
+            .object([
+              (
+                "physicalLocation",
+                .object([
+                  ("artifactLocation", .object([("uri", .string(d.location.file))])),
+                  (
+                    "region",
+                    .object([
+                      ("startLine", .int(d.location.line)), ("startColumn", .int(d.location.column)),
+                      ("endColumn", .int(d.location.column + d.length)),
+                    ])
+                  ),
+                ])
+              )
+            ])
+          ])
+        ),
       ])
     }
     return .object([
       ("$schema", .string("https://json.schemastore.org/sarif-2.1.0.json")),
       ("version", .string("2.1.0")),
-      ("runs", .array([.object([
-        ("tool", .object([("driver", .object([
-          ("name", .string("nasc")), ("version", .string(nascVersion)),
-          ("informationUri", .string("https://github.com/nasc/nasc")),
-          ("rules", .array(rules)),
-        ]))])),
-        ("columnKind", .string("unicodeCodePoints")),
-        ("results", .array(results)),
-      ])])),
+      (
+        "runs",
+        .array([
+          .object([
+            (
+              "tool",
+              .object([
+                (
+                  "driver",
+                  .object([
+                    ("name", .string("nasc")), ("version", .string(nascVersion)),
+                    ("informationUri", .string("https://github.com/nasc/nasc")),
+                    ("rules", .array(rules)),
+                  ])
+                )
+              ])
+            ),
+            ("columnKind", .string("unicodeCodePoints")),
+            ("results", .array(results)),
+          ])
+        ])
+      ),
     ])
   }
 
@@ -129,7 +155,8 @@ public enum Reporter {
       if !errs.isEmpty {
         let body = mine.map { "\($0.location): \($0.severity.rawValue)[\($0.code.rawValue)]: \($0.message)" }
           .joined(separator: "\n")
-        out += "      <failure message=\"\(errs.count) error\(errs.count == 1 ? "" : "s")\" type=\"\(errs[0].code.rawValue)\">"
+        out +=
+          "      <failure message=\"\(errs.count) error\(errs.count == 1 ? "" : "s")\" type=\"\(errs[0].code.rawValue)\">"
         out += xml(body) + "</failure>\n"
       } else {
         let body = mine.map { "\($0.location): warning[\($0.code.rawValue)]: \($0.message)" }

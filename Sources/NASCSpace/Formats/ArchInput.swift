@@ -5,12 +5,17 @@ extension Compiler {
   static let archLocation = SourceLocation(file: "<arch>", line: 1, column: 1)
 
   /// Parses `--arch`: a genotype string, an NB201 string or an arch file.
-  static func parseArchArgument(_ text: String, _ bag: inout DiagnosticBag, sources: inout [String: String]) -> ArchSpec? {
+  static func parseArchArgument(_ text: String, _ bag: inout DiagnosticBag, sources: inout [String: String])
+    -> ArchSpec?
+  {
     let t = text.trimmingSpaces
     if t.hasPrefix("Genotype") {
       do { return .genotype(try DartsGenotype.parse(t), archLocation) } catch {
         sources["<arch>"] = t
-        bag.add(Diagnostic(.badArchSyntax, "bad DARTS genotype: \(error.message)", at: SourceLocation(file: "<arch>", line: 1, column: error.column)))
+        bag.add(
+          Diagnostic(
+            .badArchSyntax, "bad DARTS genotype: \(error.message)",
+            at: SourceLocation(file: "<arch>", line: 1, column: error.column)))
         return nil
       }
     }
@@ -28,8 +33,11 @@ extension Compiler {
     sources.merge(loaded.sources) { a, _ in a }
     checkSchema(loaded.root, &bag)
     guard let a = loaded.root["arch"] else {
-      bag.add(Diagnostic(.missingKey, "'\(t)' is not an arch document (it has no 'arch:')", at: loaded.root.location,
-        help: "--arch takes an arch file, a DARTS genotype string, an NB201 string or a published name such as DARTS_V2"))
+      bag.add(
+        Diagnostic(
+          .missingKey, "'\(t)' is not an arch document (it has no 'arch:')", at: loaded.root.location,
+          help:
+            "--arch takes an arch file, a DARTS genotype string, an NB201 string or a published name such as DARTS_V2"))
       return nil
     }
     return archSpec(from: a, &bag)
@@ -45,7 +53,8 @@ extension Compiler {
     }
     if let n = a["nb201"], let text = n.scalar {
       do { return .nb201(try NB201Arch.parse(text), n.location) } catch {
-        bag.add(Diagnostic(.badArchSyntax, "bad NAS-Bench-201 string: \(error.message)", at: n.location, length: n.length))
+        bag.add(
+          Diagnostic(.badArchSyntax, "bad NAS-Bench-201 string: \(error.message)", at: n.location, length: n.length))
         return nil
       }
     }
@@ -65,7 +74,9 @@ extension Compiler {
   }
 
   /// Matches an architecture to the skeleton's cell templates.
-  static func decisions(_ arch: ArchSpec, skeleton sk: SyntaxNode, root: SyntaxNode, _ bag: inout DiagnosticBag) -> Decisions? {
+  static func decisions(_ arch: ArchSpec, skeleton sk: SyntaxNode, root: SyntaxNode, _ bag: inout DiagnosticBag)
+    -> Decisions?
+  {
     switch arch {
     case .genotype(let g, let loc) where g.recurrent != nil:
       var d = Decisions(location: loc)
@@ -81,20 +92,29 @@ extension Compiler {
       let templates = root["cells"]
       func add(_ name: String, _ pairs: [DartsGenotype.Pair], _ concat: [Int]) {
         guard let t = templates?[name] else { return }
-        if t["select"] == nil, t["op"]?["choice"] == nil, !(t["nodes"]?.items?.contains { $0["select"] != nil || $0["op"]?["choice"] != nil } ?? false) {
+        if t["select"] == nil, t["op"]?["choice"] == nil,
+          !(t["nodes"]?.items?.contains { $0["select"] != nil || $0["op"]?["choice"] != nil } ?? false)
+        {
           if !pairs.isEmpty {
-            bag.add(Diagnostic(.archMismatch, "cell '\(name)' is fixed in this space; the genotype's '\(name == reduce ? "reduce" : "normal")' list cannot apply",
-              at: loc, help: "leave the list empty (reduce=[]) for spaces with a fixed \(name) cell"))
+            bag.add(
+              Diagnostic(
+                .archMismatch,
+                "cell '\(name)' is fixed in this space; the genotype's '\(name == reduce ? "reduce" : "normal")' list cannot apply",
+                at: loc, help: "leave the list empty (reduce=[]) for spaces with a fixed \(name) cell"))
           }
           return
         }
         let nIn = t["inputs"]?.int ?? 2
         guard pairs.count % 2 == 0 else {
-          bag.add(Diagnostic(.badArchSyntax, "a genotype lists two (op, input) pairs per node; '\(name)' has \(pairs.count)", at: loc))
+          bag.add(
+            Diagnostic(
+              .badArchSyntax, "a genotype lists two (op, input) pairs per node; '\(name)' has \(pairs.count)", at: loc))
           return
         }
         for i in 0..<(pairs.count / 2) {
-          d.nodes["\(name).node\(nIn + i)"] = [(pairs[2 * i].op, pairs[2 * i].input), (pairs[2 * i + 1].op, pairs[2 * i + 1].input)]
+          d.nodes["\(name).node\(nIn + i)"] = [
+            (pairs[2 * i].op, pairs[2 * i].input), (pairs[2 * i + 1].op, pairs[2 * i + 1].input),
+          ]
         }
         d.outputs["\(name).output"] = concat
       }
@@ -126,7 +146,10 @@ extension Compiler {
             var pairs: [(op: String, from: Int)] = []
             for it in items {
               guard let p = it.items, p.count == 2, let op = p[0].scalar, let j = p[1].int else {
-                bag.add(Diagnostic(.badArchSyntax, "a node decision is a list of [op, input] pairs", at: it.location, length: it.length))
+                bag.add(
+                  Diagnostic(
+                    .badArchSyntax, "a node decision is a list of [op, input] pairs", at: it.location, length: it.length
+                  ))
                 return nil
               }
               pairs.append((op, j))
@@ -134,8 +157,10 @@ extension Compiler {
             d.nodes[id] = pairs
           }
         } else {
-          bag.add(Diagnostic(.badArchSyntax, "a decision is an op name, a list of [op, input] pairs or a list of node indices",
-            at: v.location, length: v.length))
+          bag.add(
+            Diagnostic(
+              .badArchSyntax, "a decision is an op name, a list of [op, input] pairs or a list of node indices",
+              at: v.location, length: v.length))
         }
       }
       return d

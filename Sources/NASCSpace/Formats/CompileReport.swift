@@ -10,11 +10,17 @@ public enum CompileReport {
       ("mode", .string(ir.mode.rawValue)),
       ("architectures", .string(ir.architectures.description)),
       ("log10_architectures", .double((ir.architectures.log10 * 1e6).rounded() / 1e6)),
-      ("choice_points", .array(ir.choicePoints.map { cp in
-        .object([("id", .string(cp.id)), ("kind", .string(cp.kind.rawValue)),
-          ("candidates", .array(cp.candidates.map(JSONValue.string))), ("k", .int(cp.k)),
-          ("line", .int(cp.location.line)), ("col", .int(cp.location.column)), ("file", .string(cp.location.file))])
-      })),
+      (
+        "choice_points",
+        .array(
+          ir.choicePoints.map { cp in
+            .object([
+              ("id", .string(cp.id)), ("kind", .string(cp.kind.rawValue)),
+              ("candidates", .array(cp.candidates.map(JSONValue.string))), ("k", .int(cp.k)),
+              ("line", .int(cp.location.line)), ("col", .int(cp.location.column)), ("file", .string(cp.location.file)),
+            ])
+          })
+      ),
       ("params", .int(ir.cost.params)),
       ("flops", .int(ir.cost.macs)),
     ]
@@ -23,18 +29,28 @@ public enum CompileReport {
       o.append(("flops_auxiliary", .int(a.macs)))
     }
     let n = ir.network
-    var input: [(String, JSONValue)] = [("channels", .int(n.input.channels)), ("height", .int(n.input.height)),
-      ("width", .int(n.input.width)), ("classes", .int(n.classes))]
+    var input: [(String, JSONValue)] = [
+      ("channels", .int(n.input.channels)), ("height", .int(n.input.height)),
+      ("width", .int(n.input.width)), ("classes", .int(n.classes)),
+    ]
     if let t = n.tokens { input.append(("tokens", .int(t))) }
     o.append(("input", .object(input)))
     o.append(("cells", .int(ir.cells.count)))
     o.append(("layers", .int(ir.layers.count)))
     if let m = ir.method {
-      o.append(("method", .object([("name", .string(m.name)),
-        ("hyperparameters", .object(m.hyperparameters.map { ($0.name, $0.value.json) }))])))
+      o.append(
+        (
+          "method",
+          .object([
+            ("name", .string(m.name)),
+            ("hyperparameters", .object(m.hyperparameters.map { ($0.name, $0.value.json) })),
+          ])
+        ))
     }
-    var d: [(String, JSONValue)] = [("rule", .string(ir.derive.kind.rawValue)), ("k", .int(ir.derive.k)),
-      ("exclude", .array(ir.derive.exclude.map(JSONValue.string)))]
+    var d: [(String, JSONValue)] = [
+      ("rule", .string(ir.derive.kind.rawValue)), ("k", .int(ir.derive.k)),
+      ("exclude", .array(ir.derive.exclude.map(JSONValue.string))),
+    ]
     if let c = ir.derive.skipCap { d.append(("skip_cap", .int(c))) }
     o.append(("derive", .object(d)))
     if ir.mode == .fixed {
@@ -58,7 +74,8 @@ public enum CompileReport {
   /// The human summary.
   public static func text(_ ir: SpaceIR) -> String {
     let n = ir.network
-    var out = "space \(ir.name) (\(ir.file)), \(ir.mode.rawValue)\(ir.evalSkeleton ? " with the evaluation skeleton" : "")\n"
+    var out =
+      "space \(ir.name) (\(ir.file)), \(ir.mode.rawValue)\(ir.evalSkeleton ? " with the evaluation skeleton" : "")\n"
     if let t = n.tokens {
       out += "  input        token sequences, \(t) tokens (costs per token)\n"
     } else {

@@ -81,7 +81,8 @@ public struct DartsGenotype: Sendable, Equatable {
       return g
     }
     guard let normal else { throw ParseError(message: "the genotype has no 'normal' (or 'recurrent') list", column: 1) }
-    return DartsGenotype(normal: normal, normalConcat: nc ?? [2, 3, 4, 5], reduce: reduce ?? [], reduceConcat: rc ?? [2, 3, 4, 5])
+    return DartsGenotype(
+      normal: normal, normalConcat: nc ?? [2, 3, 4, 5], reduce: reduce ?? [], reduceConcat: rc ?? [2, 3, 4, 5])
   }
 
   /// The canonical Python repr, as DARTS' `genotypes.py` writes it.
@@ -89,18 +90,26 @@ public struct DartsGenotype: Sendable, Equatable {
     func ps(_ p: [Pair]) -> String { "[" + p.map { "('\($0.op)', \($0.input))" }.joined(separator: ", ") + "]" }
     func cs(_ c: [Int]) -> String { "[" + c.map(String.init).joined(separator: ", ") + "]" }
     if let recurrent { return "Genotype(recurrent=\(ps(recurrent)), concat=\(cs(concat ?? [])))" }
-    return "Genotype(normal=\(ps(normal)), normal_concat=\(cs(normalConcat)), reduce=\(ps(reduce)), reduce_concat=\(cs(reduceConcat)))"
+    return
+      "Genotype(normal=\(ps(normal)), normal_concat=\(cs(normalConcat)), reduce=\(ps(reduce)), reduce_concat=\(cs(reduceConcat)))"
   }
 
   /// The published genotypes of METHODS.md by name (DARTS_V1, DARTS_V2, PC_DARTS_cifar, PDARTS, GDAS_V1).
   public static let published: [String: String] = [
-    "DARTS_V1": "Genotype(normal=[('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('skip_connect', 0), ('sep_conv_3x3', 1), ('skip_connect', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('skip_connect', 2)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), ('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 0), ('max_pool_3x3', 0), ('skip_connect', 2), ('skip_connect', 2), ('avg_pool_3x3', 0)], reduce_concat=[2, 3, 4, 5])",
-    "DARTS_V2": "Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 1), ('skip_connect', 0), ('skip_connect', 0), ('dil_conv_3x3', 2)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), ('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 1), ('max_pool_3x3', 0), ('skip_connect', 2), ('skip_connect', 2), ('max_pool_3x3', 1)], reduce_concat=[2, 3, 4, 5])",
-    "PC_DARTS_cifar": "Genotype(normal=[('sep_conv_3x3', 1), ('skip_connect', 0), ('sep_conv_3x3', 0), ('dil_conv_3x3', 1), ('sep_conv_5x5', 0), ('sep_conv_3x3', 1), ('avg_pool_3x3', 0), ('dil_conv_3x3', 1)], normal_concat=range(2, 6), reduce=[('sep_conv_5x5', 1), ('max_pool_3x3', 0), ('sep_conv_5x5', 1), ('sep_conv_5x5', 2), ('sep_conv_3x3', 0), ('sep_conv_3x3', 3), ('sep_conv_3x3', 1), ('sep_conv_3x3', 2)], reduce_concat=range(2, 6))",
-    "PDARTS": "Genotype(normal=[('skip_connect', 0), ('dil_conv_3x3', 1), ('skip_connect', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 1), ('sep_conv_3x3', 3), ('sep_conv_3x3', 0), ('dil_conv_5x5', 4)], normal_concat=range(2, 6), reduce=[('avg_pool_3x3', 0), ('sep_conv_5x5', 1), ('sep_conv_3x3', 0), ('dil_conv_5x5', 2), ('max_pool_3x3', 0), ('dil_conv_3x3', 1), ('dil_conv_3x3', 1), ('dil_conv_5x5', 3)], reduce_concat=range(2, 6))",
-    "DARTS_RNN_V1": "Genotype(recurrent=[('relu', 0), ('relu', 1), ('tanh', 2), ('relu', 3), ('relu', 4), ('identity', 1), ('relu', 5), ('relu', 1)], concat=range(1, 9))",
-    "DARTS_RNN_V2": "Genotype(recurrent=[('sigmoid', 0), ('relu', 1), ('relu', 1), ('identity', 1), ('tanh', 2), ('sigmoid', 5), ('tanh', 3), ('relu', 5)], concat=range(1, 9))",
-    "GDAS_V1": "Genotype(normal=[('skip_connect', 0), ('skip_connect', 1), ('skip_connect', 0), ('sep_conv_5x5', 2), ('sep_conv_3x3', 3), ('skip_connect', 0), ('sep_conv_5x5', 4), ('sep_conv_3x3', 3)], normal_concat=[2, 3, 4, 5], reduce=[('sep_conv_5x5', 0), ('sep_conv_3x3', 1), ('sep_conv_5x5', 2), ('sep_conv_5x5', 1), ('dil_conv_5x5', 2), ('sep_conv_3x3', 1), ('sep_conv_5x5', 0), ('sep_conv_5x5', 1)], reduce_concat=[2, 3, 4, 5])",
+    "DARTS_V1":
+      "Genotype(normal=[('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('skip_connect', 0), ('sep_conv_3x3', 1), ('skip_connect', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('skip_connect', 2)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), ('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 0), ('max_pool_3x3', 0), ('skip_connect', 2), ('skip_connect', 2), ('avg_pool_3x3', 0)], reduce_concat=[2, 3, 4, 5])",
+    "DARTS_V2":
+      "Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 1), ('skip_connect', 0), ('skip_connect', 0), ('dil_conv_3x3', 2)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), ('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 1), ('max_pool_3x3', 0), ('skip_connect', 2), ('skip_connect', 2), ('max_pool_3x3', 1)], reduce_concat=[2, 3, 4, 5])",
+    "PC_DARTS_cifar":
+      "Genotype(normal=[('sep_conv_3x3', 1), ('skip_connect', 0), ('sep_conv_3x3', 0), ('dil_conv_3x3', 1), ('sep_conv_5x5', 0), ('sep_conv_3x3', 1), ('avg_pool_3x3', 0), ('dil_conv_3x3', 1)], normal_concat=range(2, 6), reduce=[('sep_conv_5x5', 1), ('max_pool_3x3', 0), ('sep_conv_5x5', 1), ('sep_conv_5x5', 2), ('sep_conv_3x3', 0), ('sep_conv_3x3', 3), ('sep_conv_3x3', 1), ('sep_conv_3x3', 2)], reduce_concat=range(2, 6))",
+    "PDARTS":
+      "Genotype(normal=[('skip_connect', 0), ('dil_conv_3x3', 1), ('skip_connect', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 1), ('sep_conv_3x3', 3), ('sep_conv_3x3', 0), ('dil_conv_5x5', 4)], normal_concat=range(2, 6), reduce=[('avg_pool_3x3', 0), ('sep_conv_5x5', 1), ('sep_conv_3x3', 0), ('dil_conv_5x5', 2), ('max_pool_3x3', 0), ('dil_conv_3x3', 1), ('dil_conv_3x3', 1), ('dil_conv_5x5', 3)], reduce_concat=range(2, 6))",
+    "DARTS_RNN_V1":
+      "Genotype(recurrent=[('relu', 0), ('relu', 1), ('tanh', 2), ('relu', 3), ('relu', 4), ('identity', 1), ('relu', 5), ('relu', 1)], concat=range(1, 9))",
+    "DARTS_RNN_V2":
+      "Genotype(recurrent=[('sigmoid', 0), ('relu', 1), ('relu', 1), ('identity', 1), ('tanh', 2), ('sigmoid', 5), ('tanh', 3), ('relu', 5)], concat=range(1, 9))",
+    "GDAS_V1":
+      "Genotype(normal=[('skip_connect', 0), ('skip_connect', 1), ('skip_connect', 0), ('sep_conv_5x5', 2), ('sep_conv_3x3', 3), ('skip_connect', 0), ('sep_conv_5x5', 4), ('sep_conv_3x3', 3)], normal_concat=[2, 3, 4, 5], reduce=[('sep_conv_5x5', 0), ('sep_conv_3x3', 1), ('sep_conv_5x5', 2), ('sep_conv_5x5', 1), ('dil_conv_5x5', 2), ('sep_conv_3x3', 1), ('sep_conv_5x5', 0), ('sep_conv_5x5', 1)], reduce_concat=[2, 3, 4, 5])",
   ]
 }
 
@@ -116,7 +125,8 @@ struct GenotypeLexer {
   mutating func expect(_ c: Unicode.Scalar) throws(DartsGenotype.ParseError) {
     skip()
     guard peek() == c else {
-      throw DartsGenotype.ParseError(message: "expected '\(c)'\(peek().map { ", found '\($0)'" } ?? " at the end")", column: i + 1)
+      throw DartsGenotype.ParseError(
+        message: "expected '\(c)'\(peek().map { ", found '\($0)'" } ?? " at the end")", column: i + 1)
     }
     i += 1
   }
@@ -124,7 +134,8 @@ struct GenotypeLexer {
   mutating func word() -> String {
     skip()
     var w = ""
-    while i < s.count, s[i].properties.isAlphabetic || s[i] == "_" || (s[i].properties.numericType != nil && !w.isEmpty) {
+    while i < s.count, s[i].properties.isAlphabetic || s[i] == "_" || (s[i].properties.numericType != nil && !w.isEmpty)
+    {
       w.unicodeScalars.append(s[i])
       i += 1
     }
@@ -150,7 +161,9 @@ struct GenotypeLexer {
 
   mutating func string() throws(DartsGenotype.ParseError) -> String {
     skip()
-    guard let q = peek(), q == "'" || q == "\"" else { throw DartsGenotype.ParseError(message: "expected a quoted op name", column: i + 1) }
+    guard let q = peek(), q == "'" || q == "\"" else {
+      throw DartsGenotype.ParseError(message: "expected a quoted op name", column: i + 1)
+    }
     i += 1
     var w = ""
     while i < s.count, s[i] != q {

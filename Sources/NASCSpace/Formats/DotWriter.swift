@@ -11,7 +11,9 @@ public enum DotWriter {
       seen.insert(c.template)
       let p = c.template
       out += "  subgraph \(q("cluster_" + p)) {\n    label=\(q(p));\n"
-      for i in 0..<c.inputs.count { out += "    \(q("\(p)_\(i)")) [label=\(q("c_{k-\(c.inputs.count - i)}")), shape=ellipse];\n" }
+      for i in 0..<c.inputs.count {
+        out += "    \(q("\(p)_\(i)")) [label=\(q("c_{k-\(c.inputs.count - i)}")), shape=ellipse];\n"
+      }
       for n in c.nodes {
         out += "    \(q("\(p)_\(n.index)")) [label=\(q(String(n.index)))];\n"
         for e in n.edges {

@@ -45,18 +45,23 @@ public enum IRDump {
     for (i, item) in n.items.enumerated() {
       switch item {
       case .cell(let c):
-        out += "item \(i): cell \(c.cellIndex) template=\(c.template)\(c.reduction ? " reduction" : "")\(c.reductionPrev ? " reduction_prev" : "")"
+        out +=
+          "item \(i): cell \(c.cellIndex) template=\(c.template)\(c.reduction ? " reduction" : "")\(c.reductionPrev ? " reduction_prev" : "")"
         out += " C_prev_prev=\(c.cPrevPrev) C_prev=\(c.cPrev) C=\(c.c) -> \(c.shape)\n"
         for (j, inp) in c.inputs.enumerated() {
           out += "  input \(j) <- \(inp.source < 0 ? "stem" : "item \(inp.source)") \(inp.sourceShape)\n"
           out += graph(inp.preprocess, indent: "    ")
         }
         for node in c.nodes {
-          out += "  node \(node.index) = \(node.combine.rawValue) -> \(node.shape)\(node.inputsChoice.map { "  [\($0)]" } ?? "")\n"
+          out +=
+            "  node \(node.index) = \(node.combine.rawValue) -> \(node.shape)\(node.inputsChoice.map { "  [\($0)]" } ?? "")\n"
           if let p = node.project { out += "    project (shared by the node's edges):\n" + graph(p, indent: "      ") }
           for e in node.edges {
-            out += "    edge \(e.from)→\(e.to) stride \(e.stride)\(e.choice.map { "  [\($0)]" } ?? "")\(e.partialChannels.map { " partial_channels=\($0)" } ?? "")\n"
-            if let p = e.project { out += "      project (shared by the edge's candidates):\n" + graph(p, indent: "        ") }
+            out +=
+              "    edge \(e.from)→\(e.to) stride \(e.stride)\(e.choice.map { "  [\($0)]" } ?? "")\(e.partialChannels.map { " partial_channels=\($0)" } ?? "")\n"
+            if let p = e.project {
+              out += "      project (shared by the edge's candidates):\n" + graph(p, indent: "        ")
+            }
             for cand in e.candidates {
               out += "      \(cand.name):\n" + graph(cand.graph, indent: "        ")
             }
@@ -65,14 +70,16 @@ public enum IRDump {
         out += "  output = \(c.outputMode)(\(c.outputNodes.map(String.init).joined(separator: ", ")))\n"
         if let p = c.postprocess { out += "  postprocess:\n" + graph(p, indent: "    ") }
       case .layer(let l):
-        out += "item \(i): layer \(l.layerIndex) \(l.inputShape) -> \(l.shape) stride \(l.stride)\(l.residual ? " +residual" : "")\(l.choice.map { "  [\($0)]" } ?? "")\n"
+        out +=
+          "item \(i): layer \(l.layerIndex) \(l.inputShape) -> \(l.shape) stride \(l.stride)\(l.residual ? " +residual" : "")\(l.choice.map { "  [\($0)]" } ?? "")\n"
         for cand in l.candidates { out += "    \(cand.name):\n" + graph(cand.graph, indent: "      ") }
       case .fixed(let name, let g):
         out += "item \(i): \(name) -> \(g.outputShape)\n" + graph(g, indent: "  ")
       case .memory(let m):
         out += "item \(i): memory \(m.banks) banks x \(m.width) channels \(m.inputShape) -> \(m.shape)\n"
         for l in m.layers {
-          out += "  layer \(l.layer.layerIndex) reads \(l.reads)\(l.readChoice.map { " [\($0)]" } ?? "") writes \(l.writes)\(l.writeChoice.map { " [\($0)]" } ?? "")\(l.layer.choice.map { "  [\($0)]" } ?? "")\n"
+          out +=
+            "  layer \(l.layer.layerIndex) reads \(l.reads)\(l.readChoice.map { " [\($0)]" } ?? "") writes \(l.writes)\(l.writeChoice.map { " [\($0)]" } ?? "")\(l.layer.choice.map { "  [\($0)]" } ?? "")\n"
           for cand in l.layer.candidates { out += "    \(cand.name):\n" + graph(cand.graph, indent: "      ") }
         }
       case .route(let r):

@@ -9,9 +9,10 @@ public struct NB201Arch: Sendable, Equatable {
 
   /// Equality over all pairs.
   public static func == (a: NB201Arch, b: NB201Arch) -> Bool {
-    a.nodes.count == b.nodes.count && zip(a.nodes, b.nodes).allSatisfy { x, y in
-      x.count == y.count && zip(x, y).allSatisfy { $0.op == $1.op && $0.from == $1.from }
-    }
+    a.nodes.count == b.nodes.count
+      && zip(a.nodes, b.nodes).allSatisfy { x, y in
+        x.count == y.count && zip(x, y).allSatisfy { $0.op == $1.op && $0.from == $1.from }
+      }
   }
 
   /// A parse error.
@@ -23,7 +24,9 @@ public struct NB201Arch: Sendable, Equatable {
   /// Parses: split on `+`, then on `|` (dropping empty pieces), then each piece on `~`.
   public static func parse(_ text: String) throws(ParseError) -> NB201Arch {
     let t = text.trimmingSpaces
-    guard t.hasPrefix("|"), t.hasSuffix("|") else { throw ParseError(message: "an NB201 string starts and ends with '|'") }
+    guard t.hasPrefix("|"), t.hasSuffix("|") else {
+      throw ParseError(message: "an NB201 string starts and ends with '|'")
+    }
     var nodes: [[(op: String, from: Int)]] = []
     for (ni, part) in t.split(separator: "+", omittingEmptySubsequences: false).enumerated() {
       var node: [(op: String, from: Int)] = []

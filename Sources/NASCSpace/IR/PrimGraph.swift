@@ -29,7 +29,9 @@ public struct PrimGraph: Sendable, Hashable {
   public var outputShape: Shape { shape(of: output) }
 
   /// True when the graph has no parameters and no nodes other than `zero` (the `none` op).
-  public var isZero: Bool { nodes.count == 1 && { if case .zero = nodes[0].op { return true } else { return false } }() }
+  public var isZero: Bool {
+    nodes.count == 1 && { if case .zero = nodes[0].op { return true } else { return false } }()
+  }
 }
 
 /// Builds a `PrimGraph` step by step.

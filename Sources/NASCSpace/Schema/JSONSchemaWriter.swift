@@ -30,8 +30,11 @@ public enum JSONSchemaWriter {
       out.append(("additionalProperties", .bool(false)))
       return withDescription(out, o.description)
     case .map(let pattern, let value, let d):
-      return withDescription([("type", .string("object")), ("patternProperties", .object([(pattern, json(value))])),
-        ("additionalProperties", .bool(false))], d)
+      return withDescription(
+        [
+          ("type", .string("object")), ("patternProperties", .object([(pattern, json(value))])),
+          ("additionalProperties", .bool(false)),
+        ], d)
     case .array(let item, let minItems, let d):
       var out: [(String, JSONValue)] = [("type", .string("array")), ("items", json(item))]
       if minItems > 0 { out.append(("minItems", .int(minItems))) }

@@ -71,9 +71,11 @@ public struct SchemaValidator {
         !alts.contains(where: { scalarMatches(node, $0) && !isWords($0) })
       {
         let v = node.scalar ?? ""
-        diagnostics.append(Diagnostic(.invalidValue, "'\(v)' is not allowed for \(path.isEmpty ? "this key" : "'\(path)'")",
-          at: node.location, length: node.length,
-          help: DidYouMean.help(v, in: words) ?? "expected one of: \(words.joined(separator: ", "))"))
+        diagnostics.append(
+          Diagnostic(
+            .invalidValue, "'\(v)' is not allowed for \(path.isEmpty ? "this key" : "'\(path)'")",
+            at: node.location, length: node.length,
+            help: DidYouMean.help(v, in: words) ?? "expected one of: \(words.joined(separator: ", "))"))
         return
       }
       mismatch(node, alts, path)
@@ -82,12 +84,16 @@ public struct SchemaValidator {
         case .array(let item, let minItems, _) = arr
       else { return mismatch(node, alts, path) }
       if items.count < minItems {
-        diagnostics.append(Diagnostic(.outOfRange, "'\(path)' needs at least \(minItems) entr\(minItems == 1 ? "y" : "ies")",
-          at: node.location, length: node.length))
+        diagnostics.append(
+          Diagnostic(
+            .outOfRange, "'\(path)' needs at least \(minItems) entr\(minItems == 1 ? "y" : "ies")",
+            at: node.location, length: node.length))
       }
       for it in items { validate(it, item, path: path) }
     case .mapping(let pairs):
-      let objs = alts.filter { if case .object = $0 { return true }; if case .map = $0 { return true }; return false }
+      let objs = alts.filter {
+        if case .object = $0 { return true }; if case .map = $0 { return true }; return false
+      }
       guard !objs.isEmpty else { return mismatch(node, alts, path) }
       var chosen = objs[0]
       if objs.count > 1 {
@@ -106,8 +112,11 @@ public struct SchemaValidator {
         for (k, v) in pairs {
           let name = k.scalar ?? ""
           if !Self.matchesNamePattern(name, pattern) {
-            diagnostics.append(Diagnostic(.wrongType, "'\(name)' is not a valid name",
-              at: k.location, length: k.length, help: "names start with a letter or '_' and use letters, digits, '_', '.', '-'"))
+            diagnostics.append(
+              Diagnostic(
+                .wrongType, "'\(name)' is not a valid name",
+                at: k.location, length: k.length,
+                help: "names start with a letter or '_' and use letters, digits, '_', '.', '-'"))
           }
           validate(v, value, path: name)
         }
@@ -116,19 +125,24 @@ public struct SchemaValidator {
         for (k, v) in pairs {
           let name = k.scalar ?? ""
           guard let prop = os.properties.first(where: { $0.name == name }) else {
-            diagnostics.append(Diagnostic(.unknownKey, "unknown key '\(name)'\(path.isEmpty ? "" : " in '\(path)'")",
-              at: k.location, length: k.length,
-              help: DidYouMean.help(name, in: known) ?? "allowed keys: \(known.joined(separator: ", "))"))
+            diagnostics.append(
+              Diagnostic(
+                .unknownKey, "unknown key '\(name)'\(path.isEmpty ? "" : " in '\(path)'")",
+                at: k.location, length: k.length,
+                help: DidYouMean.help(name, in: known) ?? "allowed keys: \(known.joined(separator: ", "))"))
             continue
           }
           validate(v, prop.schema, path: name)
         }
         for r in os.required where node[r] == nil {
-          diagnostics.append(Diagnostic(.missingKey, "missing required key '\(r)'\(path.isEmpty ? "" : " in '\(path)'")",
-            at: node.location, length: node.length, help: requiredHelp(r)))
+          diagnostics.append(
+            Diagnostic(
+              .missingKey, "missing required key '\(r)'\(path.isEmpty ? "" : " in '\(path)'")",
+              at: node.location, length: node.length, help: requiredHelp(r)))
         }
         if pairs.count < os.minProperties {
-          diagnostics.append(Diagnostic(.missingKey, "'\(path)' must not be empty", at: node.location, length: node.length))
+          diagnostics.append(
+            Diagnostic(.missingKey, "'\(path)' must not be empty", at: node.location, length: node.length))
         }
       default: break
       }
@@ -157,12 +171,20 @@ public struct SchemaValidator {
     switch s {
     case .integer(let lo, let hi, _):
       guard let v = n.int else { return }
-      if let lo, v < lo { diagnostics.append(Diagnostic(.outOfRange, "\(v) is below the minimum \(lo)", at: n.location, length: n.length)) }
-      if let hi, v > hi { diagnostics.append(Diagnostic(.outOfRange, "\(v) is above the maximum \(hi)", at: n.location, length: n.length)) }
+      if let lo, v < lo {
+        diagnostics.append(Diagnostic(.outOfRange, "\(v) is below the minimum \(lo)", at: n.location, length: n.length))
+      }
+      if let hi, v > hi {
+        diagnostics.append(Diagnostic(.outOfRange, "\(v) is above the maximum \(hi)", at: n.location, length: n.length))
+      }
     case .number(let lo, let hi, _):
       guard let v = n.double else { return }
-      if let lo, v < lo { diagnostics.append(Diagnostic(.outOfRange, "\(v) is below the minimum \(lo)", at: n.location, length: n.length)) }
-      if let hi, v > hi { diagnostics.append(Diagnostic(.outOfRange, "\(v) is above the maximum \(hi)", at: n.location, length: n.length)) }
+      if let lo, v < lo {
+        diagnostics.append(Diagnostic(.outOfRange, "\(v) is below the minimum \(lo)", at: n.location, length: n.length))
+      }
+      if let hi, v > hi {
+        diagnostics.append(Diagnostic(.outOfRange, "\(v) is above the maximum \(hi)", at: n.location, length: n.length))
+      }
     default: break
     }
   }
@@ -170,9 +192,12 @@ public struct SchemaValidator {
   mutating func mismatch(_ node: SyntaxNode, _ alts: [SchemaNode], _ path: String) {
     var names: [String] = []
     for a in alts where !names.contains(kindName(a)) { names.append(kindName(a)) }
-    let exp = names.count <= 1 ? (names.first ?? "a value") : names.dropLast().joined(separator: ", ") + " or " + names.last!
-    diagnostics.append(Diagnostic(.wrongType, "expected \(exp)\(path.isEmpty ? "" : " for '\(path)'"), found \(node.typeName)",
-      at: node.location, length: node.length))
+    let exp =
+      names.count <= 1 ? (names.first ?? "a value") : names.dropLast().joined(separator: ", ") + " or " + names.last!
+    diagnostics.append(
+      Diagnostic(
+        .wrongType, "expected \(exp)\(path.isEmpty ? "" : " for '\(path)'"), found \(node.typeName)",
+        at: node.location, length: node.length))
   }
 
   static func matchesNamePattern(_ s: String, _ pattern: String) -> Bool {

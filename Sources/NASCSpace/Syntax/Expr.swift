@@ -94,7 +94,8 @@ public indirect enum Expr: Sendable, CustomStringConvertible {
     case .variable(let n):
       guard let v = env[n] else {
         let names = env.keys.sorted()
-        throw Failure(code: .unknownVariable, message: "unknown variable '\(n)'",
+        throw Failure(
+          code: .unknownVariable, message: "unknown variable '\(n)'",
           help: DidYouMean.suggest(n, in: names).map { "did you mean '\($0)'?" }
             ?? "variables here: \(names.joined(separator: ", "))")
       }
@@ -113,24 +114,33 @@ public indirect enum Expr: Sendable, CustomStringConvertible {
     case .call(let f, let args):
       let vs = try args.map { (a: Expr) throws(Failure) -> ExprValue in try a.evaluate(env) }
       let nums = vs.compactMap(\.number)
-      guard nums.count == vs.count, !nums.isEmpty else { throw Failure(code: .badValue, message: "\(f)() needs numbers") }
+      guard nums.count == vs.count, !nums.isEmpty else {
+        throw Failure(code: .badValue, message: "\(f)() needs numbers")
+      }
       switch f {
       case "min": return Self.normalise(nums.min()!)
       case "max": return Self.normalise(nums.max()!)
       case "round8":
         let v = nums[0]
-        guard v.isFinite, abs(v) < 1e15 else { throw Failure(code: .outOfRange, message: "round8() of \(v) is out of range") }
+        guard v.isFinite, abs(v) < 1e15 else {
+          throw Failure(code: .outOfRange, message: "round8() of \(v) is out of range")
+        }
         var r = max(8, Int(v + 4) / 8 * 8)
         if Double(r) < 0.9 * v { r += 8 }
         return .int(r)
-      default: throw Failure(code: .expressionSyntax, message: "unknown function '\(f)'", help: "functions: min, max, round8")
+      default:
+        throw Failure(code: .expressionSyntax, message: "unknown function '\(f)'", help: "functions: min, max, round8")
       }
     case .binary(let op, let a, let b):
       if op == "and" || op == "or" {
-        guard case .bool(let x) = try a.evaluate(env) else { throw Failure(code: .badValue, message: "'\(op)' needs booleans") }
+        guard case .bool(let x) = try a.evaluate(env) else {
+          throw Failure(code: .badValue, message: "'\(op)' needs booleans")
+        }
         if op == "and", !x { return .bool(false) }
         if op == "or", x { return .bool(true) }
-        guard case .bool(let y) = try b.evaluate(env) else { throw Failure(code: .badValue, message: "'\(op)' needs booleans") }
+        guard case .bool(let y) = try b.evaluate(env) else {
+          throw Failure(code: .badValue, message: "'\(op)' needs booleans")
+        }
         return .bool(y)
       }
       let x = try a.evaluate(env)
@@ -216,7 +226,11 @@ struct ExprParser {
     skipSpace()
     let t = Array(tok.unicodeScalars)
     guard i + t.count <= s.count, Array(s[i..<(i + t.count)]) == t else { return false }
-    if t.last!.properties.isAlphabetic, i + t.count < s.count, s[i + t.count].properties.isAlphabetic || s[i + t.count] == "_" { return false }
+    if t.last!.properties.isAlphabetic, i + t.count < s.count,
+      s[i + t.count].properties.isAlphabetic || s[i + t.count] == "_"
+    {
+      return false
+    }
     i += t.count
     return true
   }
@@ -251,16 +265,30 @@ struct ExprParser {
   mutating func parseSum() throws(Expr.Failure) -> Expr {
     var e = try parseTerm()
     while true {
-      if eat("+") { e = .binary("+", e, try parseTerm()) } else if eat("-") { e = .binary("-", e, try parseTerm()) } else { return e }
+      if eat("+") {
+        e = .binary("+", e, try parseTerm())
+      } else if eat("-") {
+        e = .binary("-", e, try parseTerm())
+      } else {
+        return e
+      }
     }
   }
 
   mutating func parseTerm() throws(Expr.Failure) -> Expr {
     var e = try parseUnary()
     while true {
-      if eat("*") { e = .binary("*", e, try parseUnary()) } else if eat("//") { e = .binary("//", e, try parseUnary()) } else if eat("/") {
+      if eat("*") {
+        e = .binary("*", e, try parseUnary())
+      } else if eat("//") {
+        e = .binary("//", e, try parseUnary())
+      } else if eat("/") {
         e = .binary("/", e, try parseUnary())
-      } else if eat("%") { e = .binary("%", e, try parseUnary()) } else { return e }
+      } else if eat("%") {
+        e = .binary("%", e, try parseUnary())
+      } else {
+        return e
+      }
     }
   }
 
@@ -271,7 +299,9 @@ struct ExprParser {
 
   mutating func parseAtom() throws(Expr.Failure) -> Expr {
     skipSpace()
-    guard i < s.count else { throw Expr.Failure(code: .expressionSyntax, message: "expression '\(text)' ends too early") }
+    guard i < s.count else {
+      throw Expr.Failure(code: .expressionSyntax, message: "expression '\(text)' ends too early")
+    }
     if eat("(") {
       let e = try parseOr()
       guard eat(")") else { throw Expr.Failure(code: .expressionSyntax, message: "missing ')' in '\(text)'") }
@@ -279,8 +309,10 @@ struct ExprParser {
     }
     if s[i].properties.numericType != nil || s[i] == "." {
       var w = ""
-      while i < s.count, s[i].properties.numericType != nil || s[i] == "." || s[i] == "_" || s[i] == "e"
-        || (w.last == "e" && (s[i] == "-" || s[i] == "+")) {
+      while i < s.count,
+        s[i].properties.numericType != nil || s[i] == "." || s[i] == "_" || s[i] == "e"
+          || (w.last == "e" && (s[i] == "-" || s[i] == "+"))
+      {
         if s[i] != "_" { w.unicodeScalars.append(s[i]) }
         i += 1
       }

@@ -30,7 +30,9 @@ enum NestingScan {
         if let q = quote {
           if c == q { quote = nil }
         } else if c == "\"" || c == "'" {
-          if j == 0 || line[j - 1] == " " || line[j - 1] == "[" || line[j - 1] == "{" || line[j - 1] == "," || line[j - 1] == ":" {
+          if j == 0 || line[j - 1] == " " || line[j - 1] == "[" || line[j - 1] == "{" || line[j - 1] == ","
+            || line[j - 1] == ":"
+          {
             quote = c
           }
         } else if c == "#", j > 0, line[j - 1] == " " {

@@ -23,7 +23,8 @@ public enum SourceLoader {
       var isDir: ObjCBool = false
       let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDir)
       let why = !exists ? "no such file" : (isDir.boolValue ? "it is a directory" : "it cannot be read")
-      diags.add(Diagnostic(.unreadable, "cannot read '\(path)': \(why)", at: SourceLocation(file: path, line: 1, column: 1)))
+      diags.add(
+        Diagnostic(.unreadable, "cannot read '\(path)': \(why)", at: SourceLocation(file: path, line: 1, column: 1)))
       return SourceFile(path: path, text: "", root: nil)
     }
     return parse(bytes: [UInt8](data), path: path, diags: &diags)
@@ -36,23 +37,32 @@ public enum SourceLoader {
     if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
     guard let text = String(validating: body, as: UTF8.self) else {
       let (l, c, off) = firstInvalidUTF8(Array(body))
-      diags.add(Diagnostic(.notText, "file is not valid UTF-8 text (bad byte at offset \(off))",
-        at: SourceLocation(file: path, line: l, column: c), help: "space files must be UTF-8 encoded YAML"))
+      diags.add(
+        Diagnostic(
+          .notText, "file is not valid UTF-8 text (bad byte at offset \(off))",
+          at: SourceLocation(file: path, line: l, column: c), help: "space files must be UTF-8 encoded YAML"))
       return SourceFile(path: path, text: "", root: nil)
     }
     if let (l, c) = firstControl(text) {
-      diags.add(Diagnostic(.notText, "file contains binary data (control characters)",
-        at: SourceLocation(file: path, line: l, column: c), help: "space files must be YAML text"))
+      diags.add(
+        Diagnostic(
+          .notText, "file contains binary data (control characters)",
+          at: SourceLocation(file: path, line: l, column: c), help: "space files must be YAML text"))
       return SourceFile(path: path, text: text, root: nil)
     }
     if isBlank(text) {
-      diags.add(Diagnostic(.emptyFile, "file is empty", at: start,
-        help: "a space starts with 'nasc: 1' and a 'network:' (see Grammar.md)"))
+      diags.add(
+        Diagnostic(
+          .emptyFile, "file is empty", at: start,
+          help: "a space starts with 'nasc: 1' and a 'network:' (see Grammar.md)"))
       return SourceFile(path: path, text: text, root: nil)
     }
     if let (l, c, depth) = NestingScan.firstTooDeep(text, limit: maxDepth) {
-      diags.add(Diagnostic(.nestingTooDeep, "nesting deeper than \(maxDepth) levels (at least \(depth))",
-        at: SourceLocation(file: path, line: l, column: c), help: "flatten the structure; spaces need about 10 levels"))
+      diags.add(
+        Diagnostic(
+          .nestingTooDeep, "nesting deeper than \(maxDepth) levels (at least \(depth))",
+          at: SourceLocation(file: path, line: l, column: c), help: "flatten the structure; spaces need about 10 levels"
+        ))
       return SourceFile(path: path, text: text, root: nil)
     }
     let root = YAMLReader.read(text: text, path: path, maxNodes: maxNodes, diags: &diags)
@@ -92,7 +102,15 @@ public enum SourceLoader {
     while i < bytes.count {
       let b = bytes[i]
       var n = 0
-      if b < 0x80 { n = 1 } else if b & 0xE0 == 0xC0 { n = 2 } else if b & 0xF0 == 0xE0 { n = 3 } else if b & 0xF8 == 0xF0 { n = 4 }
+      if b < 0x80 {
+        n = 1
+      } else if b & 0xE0 == 0xC0 {
+        n = 2
+      } else if b & 0xF0 == 0xE0 {
+        n = 3
+      } else if b & 0xF8 == 0xF0 {
+        n = 4
+      }
       if n == 0 || i + n > bytes.count || String(validating: bytes[i..<(i + n)], as: UTF8.self) == nil {
         return (line, col, i)
       }

@@ -133,8 +133,7 @@ public enum Safetensors {
   }
 
   /// Writes a safetensors file atomically: a temporary file in the same directory, then `rename`.
-  public static func write(_ tensors: [String: Tensor], metadata: [String: String] = [:], to url: URL) throws
-  {
+  public static func write(_ tensors: [String: Tensor], metadata: [String: String] = [:], to url: URL) throws {
     let data = encode(tensors, metadata: metadata)
     let tmp = url.deletingLastPathComponent()
       .appendingPathComponent(

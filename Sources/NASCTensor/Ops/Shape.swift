@@ -71,8 +71,7 @@ extension Tensor {
     return y
   }
 
-  static func transpose(_ x: UnsafePointer<Float>, rows: Int, cols: Int, into y: UnsafeMutablePointer<Float>)
-  {
+  static func transpose(_ x: UnsafePointer<Float>, rows: Int, cols: Int, into y: UnsafeMutablePointer<Float>) {
     for r in 0..<rows { for c in 0..<cols { y[c * rows + r] = x[r * cols + c] } }
   }
 

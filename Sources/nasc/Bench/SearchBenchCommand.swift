@@ -39,9 +39,13 @@ struct SearchBenchCommand: ParsableCommand {
   var json = false
 
   func validate() throws {
-    guard ["darts", "gdas", "pc-darts"].contains(method) else { throw ValidationError("--method must be darts, gdas or pc-darts") }
+    guard ["darts", "gdas", "pc-darts"].contains(method) else {
+      throw ValidationError("--method must be darts, gdas or pc-darts")
+    }
     guard input == 32 || input == 8 else { throw ValidationError("--input must be 32 or 8") }
-    guard batch >= 2, threads >= 1, steps >= 1, warmup >= 0 else { throw ValidationError("--batch ≥ 2, --threads ≥ 1, --steps ≥ 1") }
+    guard batch >= 2, threads >= 1, steps >= 1, warmup >= 0 else {
+      throw ValidationError("--batch ≥ 2, --threads ≥ 1, --steps ≥ 1")
+    }
   }
 
   func run() throws {
@@ -53,7 +57,8 @@ struct SearchBenchCommand: ParsableCommand {
       ) { Terminal.err("  " + $0 + "\n") }
       if !json {
         Terminal.out(
-          String(format: "%@ %dx%dx%d batch %d, %d threads: %.0f ms/step, %.2f images/s, peak RSS %.0f MB, %d weights\n",
+          String(
+            format: "%@ %dx%dx%d batch %d, %d threads: %.0f ms/step, %.2f images/s, peak RSS %.0f MB, %d weights\n",
             r.method, shape.channels, shape.height, shape.width, r.batch, r.threads, r.msPerStep, r.imagesPerSecond,
             r.peakRSSMB, r.weightParams))
       }

@@ -16,7 +16,9 @@ struct CompileCommand: ParsableCommand {
   @Argument(help: "The space file (or an arch document naming its space).")
   var space: String
 
-  @Option(help: "A fixed architecture: an arch file, a DARTS genotype string, an NB201 string or a published name (DARTS_V2).")
+  @Option(
+    help: "A fixed architecture: an arch file, a DARTS genotype string, an NB201 string or a published name (DARTS_V2)."
+  )
   var arch: String?
 
   @Flag(help: "Use the space's evaluation skeleton (cells, C, auxiliary head).")

@@ -22,9 +22,11 @@ struct SearchCommand: ParsableCommand {
 
   @OptionGroup var common: RunOptions
 
-  @Option(name: .customLong("set"), help: ArgumentHelp(
-    "Set a hyperparameter of the method, over the space's search: block (repeatable), e.g. --set order=second.",
-    valueName: "key=value"))
+  @Option(
+    name: .customLong("set"),
+    help: ArgumentHelp(
+      "Set a hyperparameter of the method, over the space's search: block (repeatable), e.g. --set order=second.",
+      valueName: "key=value"))
   var settings: [String] = []
 
   @Option(help: "Search epochs (default: the space's or the paper's).")
@@ -50,7 +52,8 @@ struct SearchCommand: ParsableCommand {
     try reportingRunErrors {
       let methodName = ir.method?.name ?? method ?? "search"
       let request = SearchRequest(
-        spacePath: space, data: try DataSource(parsing: common.data), epochs: epochs, batchSize: batchSize, seed: common.seed,
+        spacePath: space, data: try DataSource(parsing: common.data), epochs: epochs, batchSize: batchSize,
+        seed: common.seed,
         threads: common.threads, out: out ?? RunDirectory.fresh("runs/\(ir.name)-\(methodName)-seed\(common.seed)"),
         resume: resume, limit: common.limit, downsample: common.downsample)
       let reporter = ProgressReporter()

@@ -23,7 +23,9 @@ struct RunOptions: ParsableArguments {
   func validate() throws {
     if threads < 1 || threads > 256 { throw ValidationError("--threads must be between 1 and 256") }
     if let limit, limit < 4 { throw ValidationError("--limit must be at least 4") }
-    if let downsample, downsample < 1 || downsample > 16 { throw ValidationError("--downsample must be between 1 and 16") }
+    if let downsample, downsample < 1 || downsample > 16 {
+      throw ValidationError("--downsample must be between 1 and 16")
+    }
   }
 }
 

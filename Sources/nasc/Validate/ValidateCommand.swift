@@ -31,7 +31,8 @@ struct ValidateCommand: ParsableCommand {
       all += r.diagnostics
       sources.merge(r.sources) { a, _ in a }
     }
-    let text = Reporter.render(format, files: files, diagnostics: all, sources: sources,
+    let text = Reporter.render(
+      format, files: files, diagnostics: all, sources: sources,
       colour: format == .text && Terminal.stderrColour)
     if format == .text { Terminal.err(text) } else { Terminal.out(text) }
     let errors = all.contains { $0.severity == .error }

@@ -23,7 +23,7 @@ extension SearchRun {
       spaceHash: spaceHash, settings: settings, epoch: epoch, stepInEpoch: stepInEpoch,
       trainSampler: trainSampler.state,
       valSampler: valSampler.state, planRNG: planRNG.state, accumulator: accumulator, history: history)
-    let json = String(decoding: try JSONEncoder().encode(state), as: UTF8.self)
+    let json = try RunState.encode(state)
     do {
       try Checkpoint.save(
         module: model, optimizers: ["weights": weightOptimizer, "arch": archOptimizer], extra: arch.stateDict(),
@@ -41,19 +41,7 @@ extension SearchRun {
   }
 
   static func readState(_ url: URL) throws -> SearchRunState {
-    let meta: [String: String]
-    do { meta = try Safetensors.read(from: url).metadata } catch {
-      throw SearchError(
-        "E303", "cannot read the checkpoint: \(error)", help: "the file is damaged; start a new run", path: url.path)
-    }
-    guard let json = meta["nasc.search"],
-      let state = try? JSONDecoder().decode(SearchRunState.self, from: Data(json.utf8))
-    else {
-      throw SearchError(
-        "E303", "the file is not a nasc search checkpoint", help: "pass a run directory written by `nasc search`",
-        path: url.path)
-    }
-    return state
+    try RunState.read(SearchRunState.self, key: "nasc.search", from: url, kind: "search")
   }
 
   /// Restores everything `saveCheckpoint` wrote. Throws `E304` if the checkpoint belongs to another

@@ -228,22 +228,11 @@ public final class SearchRun {
   /// Loss and accuracy of the supernet on `data` in evaluation mode (running BN statistics), with
   /// the relaxation's plan for the current epoch drawn from a generator of its own.
   public func evaluate(_ data: ImageDataset, batchSize: Int = 256) -> (loss: Double, accuracy: Double) {
-    model.eval()
-    defer { model.train() }
     var rng = RNG(seed: settings.seed &+ 0x9E37_79B9 &* UInt64(epoch + 1))
-    var lossSum = 0.0, hits = 0
-    withNoGrad {
-      for r in BatchSampler.sequential(data, batchSize: batchSize) {
-        let b = data.batch(r)
-        let x = Tensor(shape: [b.count, data.channels, data.height, data.width], scalars: b.pixels)
-        let plan = method.relaxation.plan(arch, epoch: epoch, rng: &rng)
-        var ctx = ForwardContext(rng: rng.split())
-        let (logits, _) = model(x, plan: plan, context: &ctx)
-        lossSum += Double(crossEntropy(logits: logits, labels: b.labels.map(Int.init)).scalar) * Double(b.count)
-        hits += correct(logits, b)
-      }
+    return evaluateClassifier(model, on: data, batchSize: batchSize) {
+      let plan = method.relaxation.plan(arch, epoch: epoch, rng: &rng)
+      return (plan, rng.split())
     }
-    return (lossSum / Double(max(data.count, 1)), Double(hits) / Double(max(data.count, 1)))
   }
 }
 

@@ -198,21 +198,7 @@ public final class TrainRun {
 
   /// Loss and accuracy on `data` in evaluation mode.
   public func evaluate(_ data: ImageDataset, batchSize: Int = 256) -> (loss: Double, accuracy: Double) {
-    model.eval()
-    defer { model.train() }
-    var lossSum = 0.0, hits = 0
-    withNoGrad {
-      for r in BatchSampler.sequential(data, batchSize: batchSize) {
-        let b = data.batch(r)
-        let x = Tensor(shape: [b.count, data.channels, data.height, data.width], scalars: b.pixels)
-        var ctx = ForwardContext(rng: RNG(seed: 0))
-        let (logits, _) = model(x, plan: ForwardPlan(), context: &ctx)
-        let labels = b.labels.map(Int.init)
-        lossSum += Double(crossEntropy(logits: logits, labels: labels).scalar) * Double(b.count)
-        hits += zip(logits.argmaxRows(), labels).filter { $0 == $1 }.count
-      }
-    }
-    return (lossSum / Double(max(data.count, 1)), Double(hits) / Double(max(data.count, 1)))
+    evaluateClassifier(model, on: data, batchSize: batchSize) { (ForwardPlan(), RNG(seed: 0)) }
   }
 
   /// Saves the network, optimizer, generator states and position.
@@ -220,7 +206,7 @@ public final class TrainRun {
     let state = TrainState(
       settings: settings, epoch: epoch, stepInEpoch: stepInEpoch, sampler: sampler.state, rng: rng.state,
       accumulator: accumulator, history: history)
-    let meta = String(decoding: try JSONEncoder().encode(state), as: UTF8.self)
+    let meta = try RunState.encode(state)
     do {
       try Checkpoint.save(module: model, optimizers: ["weights": optimizer], metadata: ["nasc.train": meta], to: url)
     } catch {
@@ -233,18 +219,7 @@ public final class TrainRun {
   public static func checkpointSettings(at url: URL) throws -> TrainSettings { try readState(url).settings }
 
   static func readState(_ url: URL) throws -> TrainState {
-    let meta: [String: String]
-    do { meta = try Safetensors.read(from: url).metadata } catch {
-      throw SearchError(
-        "E303", "cannot read the checkpoint: \(error)", help: "the file is damaged; start a new run", path: url.path)
-    }
-    guard let json = meta["nasc.train"], let state = try? JSONDecoder().decode(TrainState.self, from: Data(json.utf8))
-    else {
-      throw SearchError(
-        "E303", "the file is not a nasc training checkpoint", help: "pass a directory written by `nasc train`",
-        path: url.path)
-    }
-    return state
+    try RunState.read(TrainState.self, key: "nasc.train", from: url, kind: "train")
   }
 
   /// Continues from a checkpoint written by `saveCheckpoint`.

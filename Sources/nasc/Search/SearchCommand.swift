@@ -48,6 +48,12 @@ struct SearchCommand: ParsableCommand {
   }
 
   func run() throws {
+    // A resumed run keeps the method it started with (it decides the supernet, e.g. PC-DARTS channels).
+    var method = self.method
+    if resume, method == nil, let out {
+      let checkpoint = URL(fileURLWithPath: RunDirectory(path: out).checkpoint)
+      method = (try? SearchRun.checkpointSettings(at: checkpoint))?.settings.method
+    }
     let (ir, sources) = try compileOrExit(space, CompileOptions(method: method, settings: settings))
     try reportingRunErrors {
       let methodName = ir.method?.name ?? method ?? "search"

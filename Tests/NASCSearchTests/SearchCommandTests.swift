@@ -78,6 +78,40 @@ import Testing
     for (k, v) in ta { #expect(tb[k]?.scalars == v.scalars, "\(k)") }
   }
 
+  @Test func runDirectoryIsSelfContainedAndArchFileIndependentOfItsPlace() throws {
+    let dir = try TempDir()
+    // A project of its own: a space that extends a library file.
+    let proj = dir.path + "/proj/spaces"
+    try FileManager.default.createDirectory(atPath: proj + "/lib", withIntermediateDirectories: true)
+    let tinyText = try String(contentsOfFile: Self.tiny, encoding: .utf8)
+      .replacingOccurrences(of: "../../../spaces/lib/darts-cells.yaml", with: "lib/darts-cells.yaml")
+    try tinyText.write(toFile: proj + "/tiny.yaml", atomically: true, encoding: .utf8)
+    try FileManager.default.copyItem(
+      atPath: repoRoot + "/spaces/lib/darts-cells.yaml", toPath: proj + "/lib/darts-cells.yaml")
+    let near = dir.path + "/a", far = dir.path + "/x/y/z/b"
+    let args = ["--limit", "64", "--epochs", "1", "--seed", "3"]
+    let a = try runNasc(["search", proj + "/tiny.yaml", "--out", near] + args)
+    let b = try runNasc(["search", proj + "/tiny.yaml", "--out", far] + args)
+    #expect(a.status == 0 && b.status == 0, "\(a.stderr)\(b.stderr)")
+    let arch = try String(contentsOfFile: near + "/arch.yaml", encoding: .utf8)
+    #expect(arch.contains("space: space/tiny.yaml"))
+    #expect(try contents(near + "/arch.yaml") == contents(far + "/arch.yaml"))
+    // The original space is gone: the run still trains, re-derives and resumes from its copy.
+    try FileManager.default.removeItem(atPath: dir.path + "/proj")
+    let t = try runNasc([
+      "train", "--arch", near + "/arch.yaml", "--limit", "32", "--epochs", "1", "--out", dir.path + "/t",
+    ])
+    #expect(t.status == 0, "\(t.stderr)")
+    let d = try runNasc(["derive", near, "--write"])
+    #expect(d.status == 0, "\(d.stderr)")
+    let r = try runNasc(["search", near + "/space/tiny.yaml", "--out", near, "--resume"])
+    #expect(r.status == 0, "\(r.stderr)")
+    // Resuming with another space names the copy to use.
+    let other = try runNasc(["search", repoRoot + "/spaces/darts-digits.yaml", "--out", far, "--resume"])
+    #expect(other.status == 1)
+    #expect(other.stderr.contains("error[E304]") && other.stderr.contains("space/tiny.yaml"))
+  }
+
   @Test func badInputsEndWithClearErrorsAndKeepCheckpoints() throws {
     let dir = try TempDir()
     // Missing data set directory.

@@ -20,12 +20,16 @@ public enum DeriveDriver {
   public static func derive(runDirectory: String, rule: String?, k: Int?, write: Bool) throws -> Outcome {
     let dir = RunDirectory(path: runDirectory)
     let manifest = try RunManifest.read(from: dir.manifest)
-    let result = Compiler.compile(path: manifest.space, options: CompileOptions(method: manifest.settings.method))
+    let copy = dir.spaceCopy(manifest).flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
+    let spacePath = copy ?? manifest.space
+    let result = Compiler.compile(path: spacePath, options: CompileOptions(method: manifest.settings.method))
     guard let ir = result.ir else {
       throw SearchError(
-        "E305", "cannot compile the run's space \(manifest.space)",
-        help: "run nasc derive from the directory the search was started in, or restore the space file",
-        path: manifest.space)
+        "E305", "cannot compile the run's space \(spacePath)",
+        help: copy == nil
+          ? "restore the space file the search started from"
+          : "restore the run's copy of its space (space/ in the run)",
+        path: spacePath)
     }
     let hash = SearchDriver.spaceHash(sources: result.sources)
     var settings = manifest.settings
@@ -47,7 +51,7 @@ public enum DeriveDriver {
     }
     let derived = try run.derive(rule: r)
     let doc = derived.archDocument(
-      spacePath: dir.relativePath(to: manifest.space),
+      spacePath: manifest.spaceCopy ?? dir.relativePath(to: manifest.space),
       header: [
         "Derived by nasc derive (\(r.kind.rawValue), k = \(r.k)) from a \(settings.method) search of \(ir.name)."
       ])

@@ -1,7 +1,7 @@
 import Foundation
 
-/// The files of one search run: `arch.yaml`, `genotype.txt`, `metrics.jsonl`,
-/// `checkpoint.safetensors`, `manifest.json` and SVG pictures.
+/// The files of one search run: `space/` (the run's copy of its space), `arch.yaml`, `genotype.txt`,
+/// `metrics.jsonl`, `checkpoint.safetensors`, `manifest.json` and SVG pictures.
 public struct RunDirectory: Sendable {
   /// The directory.
   public let path: String
@@ -19,6 +19,8 @@ public struct RunDirectory: Sendable {
   public var metrics: String { file("metrics.jsonl") }
   /// The derived architecture.
   public var arch: String { file("arch.yaml") }
+  /// The run's copy of its space, if the manifest names one.
+  public func spaceCopy(_ manifest: RunManifest) -> String? { manifest.spaceCopy.map(file) }
 
   /// Makes the directory ready: a new run needs a missing or empty directory; a resumed run needs
   /// an existing checkpoint.

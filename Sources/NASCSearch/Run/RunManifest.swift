@@ -26,8 +26,11 @@ public struct RunManifest: Codable, Sendable {
 
   /// nasc version.
   public var nascVersion = NASCSpace.nascVersion
-  /// The space file as given on the command line.
+  /// The space file as given on the command line (absolute).
   public var space: String
+  /// The run's copy of the space file, relative to the run directory (`space/<file>`); the copy
+  /// is what `--resume`, `nasc derive` and `arch.yaml` use.
+  public var spaceCopy: String?
   /// The space's name.
   public var spaceName: String
   /// SHA-256 of the space's source files.

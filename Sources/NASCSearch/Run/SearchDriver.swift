@@ -103,10 +103,12 @@ public enum SearchDriver {
     return .none
   }
 
-  /// Runs (or resumes) the search of `request` on the compiled `ir`.
-  public static func run(_ request: SearchRequest, ir: SpaceIR, spaceHash: String, reporter: ProgressReporter) throws
-    -> SearchOutcome
-  {
+  /// Runs (or resumes) the search of `request` on the compiled `ir`; `sources` are the files it was
+  /// compiled from (the run directory keeps a copy of them).
+  public static func run(
+    _ request: SearchRequest, ir: SpaceIR, sources: [String: String], reporter: ProgressReporter
+  ) throws -> SearchOutcome {
+    let spaceHash = Self.spaceHash(sources: sources)
     guard let config = ir.method else {
       throw SearchError(
         "E310", "the space has no search: block naming a method", help: "add `search: {method: darts}` to the space")
@@ -121,6 +123,17 @@ public enum SearchDriver {
     var settings: SearchSettings
     if request.resume {
       let saved = try SearchRun.checkpointSettings(at: URL(fileURLWithPath: dir.checkpoint))
+      if saved.spaceHash != spaceHash {
+        let copy = (try? RunManifest.read(from: dir.manifest)).flatMap { dir.spaceCopy($0) }
+        throw SearchError(
+          "E304",
+          "the checkpoint was written for another version of the space (hash \(saved.spaceHash.prefix(12))…, now \(spaceHash.prefix(12))…)",
+          help: copy.map {
+            "resume with the run's copy of the space it started from: nasc search \($0) --out \(dir.path) --resume"
+          }
+            ?? "resume with the space file the run started from, or start a new run in another --out directory",
+          path: dir.checkpoint)
+      }
       settings = saved.settings
       var ignored = [String]()
       if let e = request.epochs, e != settings.epochs { ignored.append("--epochs") }
@@ -145,8 +158,19 @@ public enum SearchDriver {
       try run.restore(from: URL(fileURLWithPath: dir.checkpoint), spaceHash: spaceHash)
       reporter.line("resuming \(dir.path) at epoch \(run.epoch + 1), step \(run.stepInEpoch)")
     }
+    // The run's copy of its space: written once, kept by a resumed run.
+    var originalSpace = RunDirectory.absolute(request.spacePath)
+    let spaceCopy: String
+    if request.resume, let old = try? RunManifest.read(from: dir.manifest), let copy = old.spaceCopy,
+      FileManager.default.fileExists(atPath: dir.file(copy))
+    {
+      originalSpace = old.space
+      spaceCopy = copy
+    } else {
+      spaceCopy = try SpaceSnapshot.write(sources: sources, top: request.spacePath, into: dir)
+    }
     var manifest = RunManifest(
-      space: RunDirectory.absolute(request.spacePath), spaceName: ir.name, spaceHash: spaceHash, settings: settings,
+      space: originalSpace, spaceCopy: spaceCopy, spaceName: ir.name, spaceHash: spaceHash, settings: settings,
       normalization: .init(mean: data.mean.map(Double.init), std: data.std.map(Double.init)),
       trainImages: run.trainData.count, valImages: run.valData.count)
     try manifest.write(to: dir.manifest)
@@ -182,7 +206,7 @@ public enum SearchDriver {
     }
     let derived = try run.derive()
     let archText = derived.archDocument(
-      spacePath: dir.relativePath(to: request.spacePath),
+      spacePath: spaceCopy,
       header: [
         "Derived by nasc search (\(settings.method), seed \(settings.seed)) from the space \(ir.name).",
         "Train it with: nasc train --arch arch.yaml",

@@ -12,13 +12,13 @@ public struct LoadedSpace: Sendable {
 
 /// Reads a space file and the files it extends.
 public enum SpaceLoader {
-  /// The project root for `path`: the nearest ancestor holding `Package.swift` or `.git`, else the
-  /// file's own directory.
+  /// The project root for `path`: the nearest ancestor holding `Package.swift`, `.git` or
+  /// `.nasc-root` (the marker of a run directory's copy of its space), else the file's own directory.
   public static func projectRoot(for path: String) -> String {
     let abs = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath()
     var dir = abs.deletingLastPathComponent()
     while true {
-      for marker in ["Package.swift", ".git"]
+      for marker in ["Package.swift", ".git", ".nasc-root"]
       where FileManager.default.fileExists(atPath: dir.appendingPathComponent(marker).path) {
         return dir.path
       }

@@ -9,7 +9,7 @@ struct SearchCommand: ParsableCommand {
     commandName: "search",
     abstract: "Search a space with its method on a data set and derive the architecture.",
     discussion: """
-      The run directory gets arch.yaml (the derived architecture), genotype.txt, metrics.jsonl (one line per \
+      The run directory gets space/ (a copy of the space), arch.yaml (the derived architecture), genotype.txt, metrics.jsonl (one line per \
       epoch), checkpoint.safetensors (written every epoch and on Ctrl-C), manifest.json and SVG pictures. \
       Continue an interrupted run with --resume.
       """)
@@ -64,7 +64,7 @@ struct SearchCommand: ParsableCommand {
         resume: resume, limit: common.limit, downsample: common.downsample)
       let reporter = ProgressReporter()
       let outcome = try SearchDriver.run(
-        request, ir: ir, spaceHash: SearchDriver.spaceHash(sources: sources), reporter: reporter)
+        request, ir: ir, sources: sources, reporter: reporter)
       if outcome.interrupted { throw ExitCode(130) }
       if let g = outcome.genotype { Terminal.out(g + "\n") }
       if let a = outcome.archPath { reporter.line("derived architecture written to \(a)") }

@@ -42,6 +42,15 @@ struct FormatTests {
     #expect(ArchExport.genotype(ir)?.description == (try DartsGenotype.parse(text)).description)
   }
 
+  @Test func misspeltPublishedNameGetsASuggestion() throws {
+    let r = Compiler.compile(path: repo("spaces/darts-cnn.yaml"), options: CompileOptions(arch: "PDART"))
+    #expect(r.ir == nil)
+    let d = try #require(r.diagnostics.first { $0.severity == .error })
+    #expect(d.code == .unreadable)
+    #expect(d.message.contains("neither an arch file nor a published architecture"))
+    #expect(d.help == "did you mean 'PDARTS'?")
+  }
+
   @Test func compiledNB201ExportsBack() throws {
     let s = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"
     let r = Compiler.compile(path: repo("spaces/nas-bench-201.yaml"), options: CompileOptions(arch: s))

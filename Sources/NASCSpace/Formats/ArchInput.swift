@@ -29,6 +29,18 @@ extension Compiler {
     if let name = DartsGenotype.published[t], let g = try? DartsGenotype.parse(name) {
       return .genotype(g, archLocation)
     }
+    // A bare word that is no file: a misspelt published name rather than a missing file.
+    if !t.contains("/"), !t.hasSuffix(".yaml"), !t.hasSuffix(".yml"), !FileManager.default.fileExists(atPath: t) {
+      sources["<arch>"] = t
+      let names = DartsGenotype.published.keys.sorted()
+      bag.add(
+        Diagnostic(
+          .unreadable, "'\(t)' is neither an arch file nor a published architecture", at: archLocation,
+          length: t.count,
+          help: DidYouMean.suggest(t, in: names).map { "did you mean '\($0)'?" }
+            ?? "published names: \(names.joined(separator: ", ")); or pass an arch file, a genotype or an NB201 string"))
+      return nil
+    }
     guard let loaded = SpaceLoader.load(path: t, diags: &bag) else { return nil }
     sources.merge(loaded.sources) { a, _ in a }
     checkSchema(loaded.root, &bag)

@@ -38,7 +38,8 @@ extension Compiler {
           .unreadable, "'\(t)' is neither an arch file nor a published architecture", at: archLocation,
           length: t.count,
           help: DidYouMean.suggest(t, in: names).map { "did you mean '\($0)'?" }
-            ?? "published names: \(names.joined(separator: ", ")); or pass an arch file, a genotype or an NB201 string"))
+            ?? "published names: \(names.joined(separator: ", ")); or pass an arch file, a genotype or an NB201 string")
+      )
       return nil
     }
     guard let loaded = SpaceLoader.load(path: t, diags: &bag) else { return nil }

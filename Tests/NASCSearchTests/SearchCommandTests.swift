@@ -110,6 +110,14 @@ import Testing
     let other = try runNasc(["search", repoRoot + "/spaces/darts-digits.yaml", "--out", far, "--resume"])
     #expect(other.status == 1)
     #expect(other.stderr.contains("error[E304]") && other.stderr.contains("space/tiny.yaml"))
+    // A run killed before its first checkpoint leaves only its manifest and space copy: the same
+    // command starts it again.
+    for e in try FileManager.default.contentsOfDirectory(atPath: far) where e != "manifest.json" && e != "space" {
+      try FileManager.default.removeItem(atPath: far + "/" + e)
+    }
+    let again = try runNasc(["search", near + "/space/tiny.yaml", "--out", far] + args)
+    #expect(again.status == 0, "\(again.stderr)")
+    #expect(try contents(near + "/arch.yaml") == contents(far + "/arch.yaml"))
   }
 
   @Test func badInputsEndWithClearErrorsAndKeepCheckpoints() throws {

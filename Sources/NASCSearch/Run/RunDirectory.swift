@@ -40,7 +40,12 @@ public struct RunDirectory: Sendable {
       guard isDir.boolValue else {
         throw SearchError("E302", "\(path) exists and is not a directory", help: "choose another --out", path: path)
       }
-      let entries = (try? fm.contentsOfDirectory(atPath: path)) ?? []
+      var entries = (try? fm.contentsOfDirectory(atPath: path)) ?? []
+      if isUnstartedRun(entries) {
+        // A run stopped before its first checkpoint: nothing to keep, start it again.
+        for e in entries { try? fm.removeItem(atPath: file(e)) }
+        entries = (try? fm.contentsOfDirectory(atPath: path)) ?? []
+      }
       guard entries.isEmpty else {
         throw SearchError(
           "E302", "\(path) is not empty",
@@ -54,6 +59,17 @@ public struct RunDirectory: Sendable {
           "E301", "cannot create \(path): \(error.localizedDescription)", help: "check the path and permissions",
           path: path)
       }
+    }
+  }
+
+  /// Whether `entries` are only what a search writes before its first checkpoint: `manifest.json`
+  /// and the space copy (recognised by its marker).
+  func isUnstartedRun(_ entries: [String]) -> Bool {
+    let fm = FileManager.default
+    guard entries.contains("manifest.json"), !entries.contains("checkpoint.safetensors") else { return false }
+    return entries.allSatisfy { e in
+      e == "manifest.json" || e.hasPrefix(".manifest.json") || e.hasPrefix(".checkpoint.safetensors")
+        || (e == SpaceSnapshot.folder && fm.fileExists(atPath: file(e) + "/" + SpaceSnapshot.marker))
     }
   }
 

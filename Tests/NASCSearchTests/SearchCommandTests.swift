@@ -1,4 +1,5 @@
 import Foundation
+import NASCSpace
 import NASCTensor
 import Testing
 
@@ -76,6 +77,14 @@ import Testing
     let (tb, _) = try Safetensors.read(from: URL(fileURLWithPath: cut + "/checkpoint.safetensors"))
     #expect(ta.keys.sorted() == tb.keys.sorted())
     for (k, v) in ta { #expect(tb[k]?.scalars == v.scalars, "\(k)") }
+    // Another network with the same weight shapes (max pooling turned into average pooling) cannot
+    // continue the run.
+    let v2 = try #require(DartsGenotype.published["DARTS_V2"])
+    #expect(v2.contains("max_pool_3x3"))
+    let other = v2.replacingOccurrences(of: "max_pool_3x3", with: "avg_pool_3x3")
+    let c = try runNasc(["train", Self.tiny, "--arch", other, "--out", cut, "--resume"])
+    #expect(c.status == 1)
+    #expect(c.stderr.contains("error[E304]") && c.stderr.contains("another network"))
   }
 
   @Test func runDirectoryIsSelfContainedAndArchFileIndependentOfItsPlace() throws {

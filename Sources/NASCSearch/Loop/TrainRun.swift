@@ -202,9 +202,9 @@ public final class TrainRun {
   }
 
   /// Saves the network, optimizer, generator states and position.
-  public func saveCheckpoint(to url: URL) throws {
+  public func saveCheckpoint(to url: URL, network: String) throws {
     let state = TrainState(
-      settings: settings, epoch: epoch, stepInEpoch: stepInEpoch, sampler: sampler.state, rng: rng.state,
+      settings: settings, network: network, epoch: epoch, stepInEpoch: stepInEpoch, sampler: sampler.state, rng: rng.state,
       accumulator: accumulator, history: history)
     let meta = try RunState.encode(state)
     do {
@@ -222,9 +222,15 @@ public final class TrainRun {
     try RunState.read(TrainState.self, key: "nasc.train", from: url, kind: "train")
   }
 
-  /// Continues from a checkpoint written by `saveCheckpoint`.
-  public func restore(from url: URL) throws {
+  /// Continues from a checkpoint written by `saveCheckpoint`. Throws `E304` if it was written for
+  /// another network (`network` is the fingerprint `saveCheckpoint` was given).
+  public func restore(from url: URL, network: String) throws {
     let state = try Self.readState(url)
+    guard state.network == nil || state.network == network else {
+      throw SearchError(
+        "E304", "the checkpoint was written for another network (the architecture or its space changed)",
+        help: "resume with the --arch and space the run started with, or train into another --out", path: url.path)
+    }
     do { try Checkpoint.load(module: model, optimizers: ["weights": optimizer], from: url) } catch let e
       as CheckpointError
     {
@@ -243,6 +249,8 @@ public final class TrainRun {
 
 struct TrainState: Codable {
   var settings: TrainSettings
+  /// A fingerprint of the trained network (`TrainDriver.fingerprint`).
+  var network: String?
   var epoch: Int
   var stepInEpoch: Int
   var sampler: SamplerState

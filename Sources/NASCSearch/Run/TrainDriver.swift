@@ -13,6 +13,10 @@ public struct TrainOutcome: Sendable {
 
 /// Runs `nasc train`: data, network, epochs with checkpoints and metrics, test accuracy.
 public enum TrainDriver {
+  /// A fingerprint of a decided network: SHA-256 of its IR dump, so cosmetic edits of the space
+  /// (comments, formatting) keep it and any change of the network does not.
+  public static func fingerprint(_ ir: SpaceIR) -> String { SHA256.hex(Array(IRDump.dump(ir).utf8)) }
+
   /// Trains the fixed architecture `ir` with `settings`, writing into `out`; with `resume`, continues
   /// the run in `out` with its saved settings.
   public static func run(
@@ -21,6 +25,7 @@ public enum TrainDriver {
   ) throws -> TrainOutcome {
     let dir = RunDirectory(path: out)
     try dir.prepare(resume: resume)
+    let network = fingerprint(ir)
     let settings = resume ? try TrainRun.checkpointSettings(at: URL(fileURLWithPath: dir.checkpoint)) : requested
     let source = try DataSource(parsing: settings.data)
     let data = try SearchDriver.loadData(source, limit: settings.trainLimit, downsample: settings.downsample)
@@ -29,7 +34,7 @@ public enum TrainDriver {
       ir: ir, settings: settings, train: data.train, test: data.test,
       augmentation: SearchDriver.augmentation(for: source))
     if resume {
-      try run.restore(from: URL(fileURLWithPath: dir.checkpoint))
+      try run.restore(from: URL(fileURLWithPath: dir.checkpoint), network: network)
       reporter.line("resuming \(dir.path) at epoch \(run.epoch + 1), step \(run.stepInEpoch)")
     }
     Interrupt.install()
@@ -41,7 +46,7 @@ public enum TrainDriver {
       let done = try run.runEpoch(shouldStop: { Interrupt.requested }) { s, t in
         reporter.update(phase: phase, step: s, total: t, detail: String(format: "loss %.3f", run.runningTrainLoss))
       }
-      try run.saveCheckpoint(to: URL(fileURLWithPath: dir.checkpoint))
+      try run.saveCheckpoint(to: URL(fileURLWithPath: dir.checkpoint), network: network)
       if !done {
         reporter.line(
           "interrupted at epoch \(run.epoch + 1), step \(run.stepInEpoch): checkpoint saved; continue with --resume")

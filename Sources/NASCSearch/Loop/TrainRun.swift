@@ -204,7 +204,8 @@ public final class TrainRun {
   /// Saves the network, optimizer, generator states and position.
   public func saveCheckpoint(to url: URL, network: String) throws {
     let state = TrainState(
-      settings: settings, network: network, epoch: epoch, stepInEpoch: stepInEpoch, sampler: sampler.state, rng: rng.state,
+      settings: settings, network: network, epoch: epoch, stepInEpoch: stepInEpoch, sampler: sampler.state,
+      rng: rng.state,
       accumulator: accumulator, history: history)
     let meta = try RunState.encode(state)
     do {

@@ -198,7 +198,10 @@ public enum SearchDriver {
           m.valLoss, 100 * m.valAcc)
         if let tau = m.tau { line += String(format: "  tau %.2f", tau) }
         for (t, share) in m.parameterFreeShare.sorted(by: { $0.key < $1.key }) {
+          // The largest op weight of the cell type: how far α has moved from uniform.
+          let top = m.alpha.filter { $0.key.hasPrefix(t + ".") }.values.compactMap { $0.max() }.max()
           line += String(format: "  %@ param-free %.2f", t, share)
+          if let top { line += String(format: " top-op %.3f", top) }
         }
         line += String(format: "  %.1fs", m.seconds)
         reporter.line(line)

@@ -60,7 +60,8 @@ let package = Package(
     ),
     .testTarget(name: "NASCTensorTests", dependencies: ["NASCTensor"], resources: [.copy("Fixtures")]),
     .testTarget(name: "NASCSpaceTests", dependencies: ["NASCSpace"], exclude: ["Golden"]),
-    .testTarget(name: "NASCSearchTests", dependencies: ["NASCSearch", "NASCSpace", "NASCTensor"]),
+    .testTarget(
+      name: "NASCSearchTests", dependencies: ["NASCSearch", "NASCSpace", "NASCTensor"], exclude: ["Spaces"]),
   ],
   swiftLanguageModes: [.v6]
 )

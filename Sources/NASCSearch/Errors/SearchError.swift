@@ -26,3 +26,13 @@ public struct SearchError: Error, CustomStringConvertible, Equatable, Sendable {
     return "\(prefix)error[\(code)]: \(message)\n  help: \(help)"
   }
 }
+
+extension SearchError {
+  /// `E304`: a checkpoint written for another version of the space (its source hash differs).
+  static func spaceChanged(saved: String, now: String, help: String, path: String) -> SearchError {
+    SearchError(
+      "E304",
+      "the checkpoint was written for another version of the space (hash \(saved.prefix(12))…, now \(now.prefix(12))…)",
+      help: help, path: path)
+  }
+}

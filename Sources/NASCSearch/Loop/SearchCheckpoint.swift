@@ -49,9 +49,8 @@ extension SearchRun {
   public func restore(from url: URL, spaceHash: String) throws {
     let state = try Self.readState(url)
     guard state.spaceHash == spaceHash else {
-      throw SearchError(
-        "E304",
-        "the checkpoint was written for another version of the space (hash \(state.spaceHash.prefix(12))…, now \(spaceHash.prefix(12))…)",
+      throw SearchError.spaceChanged(
+        saved: state.spaceHash, now: spaceHash,
         help: "resume with the space file the run started from, or start a new run in another --out directory",
         path: url.path)
     }

@@ -120,18 +120,17 @@ public enum SearchDriver {
     }
     let dir = RunDirectory(path: request.out)
     try dir.prepare(resume: request.resume)
+    let previous = request.resume ? try? RunManifest.read(from: dir.manifest) : nil
     var settings: SearchSettings
     if request.resume {
       let saved = try SearchRun.checkpointSettings(at: URL(fileURLWithPath: dir.checkpoint))
+      // Checked before the data is loaded, with the command that resumes from the run's own copy.
       if saved.spaceHash != spaceHash {
-        let copy = (try? RunManifest.read(from: dir.manifest)).flatMap { dir.spaceCopy($0) }
-        throw SearchError(
-          "E304",
-          "the checkpoint was written for another version of the space (hash \(saved.spaceHash.prefix(12))…, now \(spaceHash.prefix(12))…)",
-          help: copy.map {
+        throw SearchError.spaceChanged(
+          saved: saved.spaceHash, now: spaceHash,
+          help: previous.flatMap { dir.spaceCopy($0) }.map {
             "resume with the run's copy of the space it started from: nasc search \($0) --out \(dir.path) --resume"
-          }
-            ?? "resume with the space file the run started from, or start a new run in another --out directory",
+          } ?? "resume with the space file the run started from, or start a new run in another --out directory",
           path: dir.checkpoint)
       }
       settings = saved.settings
@@ -161,9 +160,7 @@ public enum SearchDriver {
     // The run's copy of its space: written once, kept by a resumed run.
     var originalSpace = RunDirectory.absolute(request.spacePath)
     let spaceCopy: String
-    if request.resume, let old = try? RunManifest.read(from: dir.manifest), let copy = old.spaceCopy,
-      FileManager.default.fileExists(atPath: dir.file(copy))
-    {
+    if let old = previous, let copy = old.spaceCopy, FileManager.default.fileExists(atPath: dir.file(copy)) {
       originalSpace = old.space
       spaceCopy = copy
     } else {

@@ -115,6 +115,11 @@ import Testing
     #expect(d.status == 0, "\(d.stderr)")
     let r = try runNasc(["search", near + "/space/tiny.yaml", "--out", near, "--resume"])
     #expect(r.status == 0, "\(r.stderr)")
+    // Another --method on resume is ignored with a note: the run keeps its method and derive rule.
+    let m = try runNasc(["search", near + "/space/tiny.yaml", "--out", near, "--resume", "--method", "gdas"])
+    #expect(m.status == 0, "\(m.stderr)")
+    #expect(m.stderr.contains("--method ignored"))
+    #expect(try contents(near + "/arch.yaml") == contents(far + "/arch.yaml"))
     // Resuming with another space names the copy to use.
     let other = try runNasc(["search", repoRoot + "/spaces/darts-digits.yaml", "--out", far, "--resume"])
     #expect(other.status == 1)

@@ -48,11 +48,24 @@ struct SearchCommand: ParsableCommand {
   }
 
   func run() throws {
-    // A resumed run keeps the method it started with (it decides the supernet, e.g. PC-DARTS channels).
+    // A resumed run keeps the method and hyperparameters it started with: the method decides the
+    // supernet (e.g. PC-DARTS channels) and the derivation rule.
     var method = self.method
-    if resume, method == nil, let out {
+    var settings = self.settings
+    if resume, let out {
       let checkpoint = URL(fileURLWithPath: RunDirectory(path: out).checkpoint)
-      method = (try? SearchRun.checkpointSettings(at: checkpoint))?.settings.method
+      if let saved = (try? SearchRun.checkpointSettings(at: checkpoint))?.settings.method {
+        var ignored = [String]()
+        if let m = method, m != saved { ignored.append("--method") }
+        if !settings.isEmpty { ignored.append("--set") }
+        if !ignored.isEmpty {
+          Terminal.err(
+            "note: \(ignored.joined(separator: ", ")) ignored: a resumed run keeps the method and settings it started with (\(saved))\n"
+          )
+        }
+        method = saved
+        settings = []
+      }
     }
     let (ir, sources) = try compileOrExit(space, CompileOptions(method: method, settings: settings))
     try reportingRunErrors {

@@ -44,12 +44,12 @@ let package = Package(
     ),
     .target(
       name: "NASCSearch",
-      dependencies: ["NASCSpace", "NASCTensor", "NASCExport"],
+      dependencies: ["NASCSpace", "NASCTensor"],
       resources: [.copy("Resources/optdigits")]
     ),
     .target(
       name: "NASCExport",
-      dependencies: ["NASCSpace", "NASCTensor"]
+      dependencies: ["NASCSpace", "NASCTensor", "NASCSearch"]
     ),
     .executableTarget(
       name: "nasc",
@@ -61,7 +61,7 @@ let package = Package(
     .testTarget(name: "NASCTensorTests", dependencies: ["NASCTensor"], resources: [.copy("Fixtures")]),
     .testTarget(name: "NASCSpaceTests", dependencies: ["NASCSpace"], exclude: ["Golden"]),
     .testTarget(
-      name: "NASCSearchTests", dependencies: ["NASCSearch", "NASCSpace", "NASCTensor"], exclude: ["Spaces"]),
+      name: "NASCSearchTests", dependencies: ["NASCSearch", "NASCSpace", "NASCTensor", "NASCExport"], exclude: ["Spaces"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -16,16 +16,21 @@ public struct CompileOptions: Sendable {
   /// they win over the space's `search:` block. Diagnostics point into the file `<--set>`, one
   /// line per setting.
   public var settings: [String] = []
+  /// A cell count that replaces the skeleton's `cells:` (P-DARTS' deeper stages); reductions then
+  /// sit at the thirds (`cells / 3`, `2 · cells / 3`) whatever the space lists.
+  public var cells: Int?
 
   /// Creates options.
   public init(
-    eval: Bool = false, arch: String? = nil, method: String? = nil, input: Shape? = nil, settings: [String] = []
+    eval: Bool = false, arch: String? = nil, method: String? = nil, input: Shape? = nil, settings: [String] = [],
+    cells: Int? = nil
   ) {
     self.eval = eval
     self.arch = arch
     self.method = method
     self.input = input
     self.settings = settings
+    self.cells = cells
   }
 }
 
@@ -104,7 +109,7 @@ public enum Compiler {
     }
     let ir = compile(
       root: root, path: spacePath, eval: options.eval, arch: arch, method: options.method, input: options.input,
-      settings: extra, &bag)
+      settings: extra, cells: options.cells, &bag)
     let all = bag.all
     return CompileResult(ir: all.contains { $0.severity == .error } ? nil : ir, diagnostics: all, sources: sources)
   }
@@ -170,7 +175,8 @@ public enum Compiler {
   /// Compiles an already loaded (and schema-checked) root.
   static func compile(
     root: SyntaxNode, path: String, eval: Bool, arch: ArchSpec?, method override: String? = nil,
-    input inputOverride: Shape? = nil, settings: [(key: SyntaxNode, value: SyntaxNode)] = [], _ bag: inout DiagnosticBag
+    input inputOverride: Shape? = nil, settings: [(key: SyntaxNode, value: SyntaxNode)] = [], cells: Int? = nil,
+    _ bag: inout DiagnosticBag
   ) -> SpaceIR? {
     let method = methodConfig(root, override: override, settings: settings, &bag)
     let overridden = override != nil && root["search"]?["method"]?.scalar != override
@@ -207,6 +213,7 @@ public enum Compiler {
       ex.deriveExclude = Set(derive.exclude)
       ex.searchMode = !fixed && !eval
       ex.affine = fixed || eval ? true : (sk["affine"]?.bool ?? false)
+      ex.cellsOverride = cells
     }
     setUp(ex)
     if ex.searchMode, let m = method, let key = MethodCatalog.method(m.name)?.partialChannelsKey,

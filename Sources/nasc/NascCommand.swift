@@ -11,7 +11,7 @@ struct NascCommand: ParsableCommand {
     version: nascVersion,
     subcommands: [
       CompileCommand.self, ValidateCommand.self, SchemaCommand.self, SearchCommand.self, DeriveCommand.self,
-      TrainCommand.self, BenchCommand.self,
+      TrainCommand.self, BenchCommand.self, MethodsCommand.self,
     ]
   )
 

@@ -1,3 +1,5 @@
+import Foundation
+import NASCTensor
 import Testing
 
 @testable import NASCSearch
@@ -69,3 +71,66 @@ import Testing
 }
 
 import Foundation
+
+@Suite struct PDARTSTests {
+  static let ops = [
+    "none", "max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3", "sep_conv_5x5", "dil_conv_3x3",
+    "dil_conv_5x5",
+  ]
+
+  /// A normal cell whose top-2 edges would all but two run skip_connect (4 of them), with a
+  /// runner-up op on every edge.
+  static func skipHeavy() -> EdgeWeights {
+    var edges = [EdgeWeights.Edge](), probs = [[Double]]()
+    for node in 2..<6 {
+      for from in 0..<node {
+        edges.append(.init(from: from, to: node))
+        var row = [Double](repeating: 0, count: ops.count)
+        // Sources 0 and 1 run skip_connect, a bit stronger on later nodes; the others sep_conv_3x3.
+        if from < 2 {
+          row[3] = 0.5 + 0.01 * Double(node) + 0.001 * Double(from)
+          row[6] = 0.3 + 0.001 * Double(from)  // dil_conv_3x3 is the runner-up
+        } else {
+          row[4] = 0.4
+        }
+        probs.append(row)
+      }
+    }
+    return EdgeWeights(ops: ops, edges: edges, probabilities: probs)
+  }
+
+  @Test func theSkipCapRepicksTheWeakestSkipEdges() {
+    let w = Self.skipHeavy()
+    let plain = DerivationRules.topKEdges(w, k: 2)
+    #expect(plain.values.flatMap { $0 }.filter { $0.op == "skip_connect" }.count == 8)
+    let capped = DerivationRules.topKEdges(w, k: 2, cap: 2, of: "skip_connect")
+    let skips = capped.values.flatMap { $0 }.filter { $0.op == "skip_connect" }
+    #expect(skips.count == 2)
+    // The two strongest skip edges stay (node 5 from 1 and from 0); weaker skip edges lost their
+    // skip weight and were re-picked: either to their runner-up op or replaced by a stronger edge.
+    #expect(capped[5] == [DerivedInput(op: "skip_connect", input: 0), DerivedInput(op: "skip_connect", input: 1)])
+    #expect(capped[2] == [DerivedInput(op: "dil_conv_3x3", input: 0), DerivedInput(op: "dil_conv_3x3", input: 1)])
+    #expect(
+      capped[3]
+        == [DerivedInput(op: "sep_conv_3x3", input: 2), DerivedInput(op: "dil_conv_3x3", input: 1)].sorted {
+          $0.input < $1.input
+        })
+    // Without a cap the rule is DARTS'.
+    #expect(DerivationRules.topKEdges(w, k: 2, cap: 8, of: "skip_connect") == plain)
+  }
+
+  @Test func pruningKeepsTheStrongestLiveOps() {
+    let alpha = Tensor([0.1, 2.0, -1, 0.5, 3.0, 0.0, 1.0, -2])
+    let pruned = PDARTS.prune(alive: ["e": Array(0..<8)], logits: ["e": alpha], keep: 5)
+    #expect(pruned["e"] == [0, 1, 3, 4, 6])
+    let again = PDARTS.prune(alive: pruned, logits: ["e": alpha], keep: 3)
+    #expect(again["e"] == [1, 4, 6])
+  }
+
+  @Test func skipDropoutFollowsThePaperSchedule() {
+    // E = 25, E0 = 10, rate 0.4: linear decay during the warm-up, then exponential.
+    #expect(PDARTS.skipDropout(rate: 0.4, epoch: 0, epochs: 25, warmup: 10) == 0.4 * 24 / 25)
+    #expect(abs(PDARTS.skipDropout(rate: 0.4, epoch: 12, epochs: 25, warmup: 10) - 0.4 * Float(exp(-0.4))) < 1e-7)
+    #expect(PDARTS.skipDropout(rate: 0, epoch: 3, epochs: 25, warmup: 10) == 0)
+  }
+}

@@ -49,23 +49,27 @@ import Testing
 }
 
 @Suite struct EverySpaceLowersTests {
+  /// The ready spaces the engine cannot lower yet (routes, memory banks, recurrent cells): each is
+  /// rejected with a lowering error. Every other space must lower, so a regression fails by name.
+  static let notLowered: Set<String> = ["darts-rnn.yaml", "densenas.yaml", "enas-rnn.yaml", "smash.yaml"]
+
   /// Every ready space either lowers to engine modules whose weight count equals the IR cost model's
-  /// (and, for small inputs, runs forward and backward) or is rejected with a lowering error.
+  /// (and, for small inputs, runs forward and backward) or is one of `notLowered`.
   @Test func everySpaceLowersOrIsRejectedClearly() throws {
     let names = try FileManager.default.contentsOfDirectory(atPath: repoRoot + "/spaces").filter {
       $0.hasSuffix(".yaml")
     }.sorted()
     #expect(names.count >= 20)
-    var lowered = 0
+    var rejected = Set<String>()
     for name in names {
       let ir = try compileSpace(name)
       var rng = RNG(seed: 1)
       let model: SupernetModel
       do { model = try SupernetModel(ir.network, rng: &rng) } catch let e as LoweringError {
         #expect(!e.description.isEmpty)
+        rejected.insert(name)
         continue
       }
-      lowered += 1
       let count = model.weights.reduce(0) { $0 + $1.shape.reduce(1, *) }
       #expect(count == ir.cost.params + (ir.auxiliaryCost?.params ?? 0), "\(name)")
       let s = ir.network.input
@@ -78,6 +82,6 @@ import Testing
       #expect(logits.shape == [2, ir.network.classes], "\(name)")
       crossEntropy(logits: logits, labels: [0, 1]).backward()
     }
-    #expect(lowered >= 12)
+    #expect(rejected == Self.notLowered)
   }
 }

@@ -164,6 +164,119 @@ import Testing
     #expect(r5.stderr.contains("error[E302]"))
   }
 
+  @Test func evolutionWithStandaloneTrainingResumesBitIdenticallyMidGeneration() throws {
+    let dir = try TempDir()
+    let full = dir.path + "/full", cut = dir.path + "/cut"
+    let args = [
+      "--method", "evolution", "--budget", "6", "--set", "population=3", "--set", "train_epochs=1", "--limit", "120",
+      "--seed", "5",
+    ]
+    let a = try runNasc(["search", Self.tiny, "--out", full] + args)
+    #expect(a.status == 0, "\(a.stderr)")
+    #expect(a.stderr.contains("evolve: cycle 3/3"))
+    // Kill the same run hard while it trains the child of the first or second cycle.
+    let p = try startNasc(["search", Self.tiny, "--out", cut] + args)
+    let deadline = Date().addingTimeInterval(300)
+    while Date() < deadline {
+      let text = (try? String(contentsOfFile: cut + "/metrics.jsonl", encoding: .utf8)) ?? ""
+      if text.split(separator: "\n").count >= 4 { break }
+      usleep(20_000)
+    }
+    kill(p.processIdentifier, SIGKILL)
+    p.waitUntilExit()
+    let b = try runNasc(["search", Self.tiny, "--out", cut, "--resume"])
+    #expect(b.status == 0, "\(b.stderr)")
+    #expect(b.stderr.contains("resuming") && b.stderr.contains("evolve"))
+    #expect(try contents(full + "/arch.yaml") == contents(cut + "/arch.yaml"))
+    #expect(try metricsWithoutTimes(full) == metricsWithoutTimes(cut))
+    #expect(try metricsWithoutTimes(full).count == 6)
+  }
+
+  @Test func pDartsResumesBitIdenticallyAcrossAStageBoundaryAndMidStage() throws {
+    let space = repoRoot + "/Tests/NASCSearchTests/Spaces/tiny-pdarts.yaml"
+    let dir = try TempDir()
+    let full = dir.path + "/full"
+    let args = ["--limit", "64", "--seed", "3"]
+    let a = try runNasc(["search", space, "--out", full] + args)
+    #expect(a.status == 0, "\(a.stderr)")
+    #expect(a.stderr.contains("stage 3 (4 cells): epoch 2/2"))
+    // Pruning 8 → 5 → 3 ops per edge, recorded per epoch.
+    let lines = try String(contentsOfFile: full + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+    #expect(lines.count == 6)
+    for (i, want) in [8, 8, 5, 5, 3, 3].enumerated() {
+      let m = try JSONDecoder().decode(Metrics.self, from: Data(lines[i].utf8))
+      guard case .map(let alive)? = m["alive"], case .text(let ops)? = alive["normal.edge[0→2].op"] else {
+        Issue.record("no alive ops in epoch \(i)")
+        continue
+      }
+      #expect(ops.split(separator: ",").count == want)
+    }
+    // The derived normal cell has at most 2 skip connections.
+    let genotype = try String(contentsOfFile: full + "/genotype.txt", encoding: .utf8)
+    let normal = try DartsGenotype.parse(genotype.trimmingCharacters(in: .whitespacesAndNewlines)).normal
+    #expect(normal.filter { $0.op == "skip_connect" }.count <= 2)
+    // Killed (SIGKILL) right after the checkpoint that ends stage 1, and in the middle of stage 2.
+    for unit in [2, 3] {
+      let cut = dir.path + "/cut\(unit)"
+      let p = Process()
+      p.executableURL = URL(fileURLWithPath: nascExecutable)
+      p.arguments = ["search", space, "--out", cut] + args
+      p.environment = ProcessInfo.processInfo.environment.merging(["NASC_TEST_KILL_AFTER_UNIT": "\(unit)"]) { $1 }
+      p.standardError = FileHandle.nullDevice
+      try p.run()
+      p.waitUntilExit()
+      #expect(p.terminationReason == .uncaughtSignal && p.terminationStatus == SIGKILL)
+      let b = try runNasc(["search", space, "--out", cut, "--resume"])
+      #expect(b.status == 0, "\(b.stderr)")
+      #expect(try contents(full + "/arch.yaml") == contents(cut + "/arch.yaml"))
+      #expect(try metricsWithoutTimes(full) == metricsWithoutTimes(cut))
+      #expect(try finalAlpha(full) == finalAlpha(cut))
+    }
+    // `nasc derive` reads α and the switches without building the run, and agrees; the result trains.
+    let d = try runNasc(["derive", full])
+    #expect(d.status == 0, "\(d.stderr)")
+    #expect(d.stdout.contains(genotype.trimmingCharacters(in: .whitespacesAndNewlines)))
+    let t = try runNasc([
+      "train", "--arch", full + "/arch.yaml", "--limit", "32", "--epochs", "1", "--out", dir.path + "/t",
+    ])
+    #expect(t.status == 0, "\(t.stderr)")
+    #expect(t.stdout.hasPrefix("test accuracy "))
+  }
+
+  @Test func seedSweepOnTheNB201TablePrintsOneJSONLinePerSeed() throws {
+    let table = repoRoot + "/../shared/data/nas-bench-201/nb201.csv"
+    guard FileManager.default.fileExists(atPath: table) else { return }
+    let r = try runNasc([
+      "search", repoRoot + "/spaces/nas-bench-201.yaml", "--method", "evolution", "--benchmark", "nb201:" + table,
+      "--budget", "50", "--seeds", "1-3", "--json",
+    ])
+    #expect(r.status == 0, "\(r.stderr)")
+    let lines = r.stdout.split(separator: "\n").map(String.init)
+    #expect(lines.count == 4)
+    for (i, line) in lines.prefix(3).enumerated() {
+      let row = try JSONDecoder().decode(SeedSweep.Row.self, from: Data(line.utf8))
+      #expect(
+        row.seed == UInt64(i + 1) && row.arch.hasPrefix("|") && (row.reported ?? 0) > 80 && (row.signal ?? 0) > 60)
+    }
+    #expect(lines[3].contains("\"column\": \"analognas_c10_baseline_200ep\""))
+    // Misspelt names get a did-you-mean on the command line, in --set and for the table.
+    let m = try runNasc(["search", repoRoot + "/spaces/nas-bench-201.yaml", "--method", "evolutoin"])
+    #expect(m.status == 1 && m.stderr.contains("did you mean 'evolution'?"))
+    let k = try runNasc(["search", repoRoot + "/spaces/nas-bench-201.yaml", "--method", "random", "--set", "budgte=3"])
+    #expect(k.status == 1 && k.stderr.contains("did you mean 'budget'?"))
+    let t = try runNasc([
+      "search", repoRoot + "/spaces/nas-bench-201.yaml", "--method", "random", "--benchmark", "nb210",
+    ])
+    #expect(t.status == 1 && t.stderr.contains("error[E208]") && t.stderr.contains("did you mean 'nb201'?"))
+  }
+
+  /// The lines of a run's metrics.jsonl without their timings.
+  func metricsWithoutTimes(_ run: String) throws -> [String] {
+    try String(contentsOfFile: run + "/metrics.jsonl", encoding: .utf8).split(separator: "\n").map {
+      $0.replacingOccurrences(of: #""seconds":[0-9.e+-]+"#, with: "", options: .regularExpression)
+    }
+  }
+
   func finalAlpha(_ run: String) throws -> [String: [Float]] {
     let (t, _) = try Safetensors.read(from: URL(fileURLWithPath: run + "/checkpoint.safetensors"))
     var out = [String: [Float]]()

@@ -4,6 +4,19 @@ import Testing
 
 @testable import NASCSearch
 
+/// A DARTS-family method of `ir` on synthetic data (`dataBatch` images per half), one epoch.
+func supernetMethod(
+  _ ir: SpaceIR, batch: Int, seed: UInt64, dataBatch: Int? = nil, set: [String: HyperValue] = [:]
+) throws -> any SupernetMethod {
+  var config = try SearchBenchmark.config(ir: ir, batch: batch)
+  for (k, v) in set { config.set(k, v) }
+  let data = SearchBenchmark.syntheticData(
+    shape: ir.network.input, classes: 10, batch: dataBatch ?? batch, seed: seed)
+  let context = MethodContext(
+    ir: ir, config: config, run: RunSettings(seed: seed, threads: 2, data: "synthetic"), data: data)
+  return try #require(try MethodRegistry.make(context) as? any SupernetMethod)
+}
+
 @Suite struct SearchRunTests {
   @Test func benchAndSearchComputeTheSameFirstStepLoss() throws {
     let space = repoRoot + "/Tests/NASCSearchTests/Spaces/tiny-digits.yaml"
@@ -11,12 +24,11 @@ import Testing
     // `nasc bench search`'s first step...
     let r = try SearchBenchmark.run(ir: ir, input: 8, batch: 8, threads: 2, seed: 11, warmup: 0, steps: 1, minSteps: 1)
     // ...and `nasc search`'s first step on the same data and seed: the same bits.
-    let settings = try SearchBenchmark.settings(ir: ir, batch: 8, threads: 2, seed: 11)
-    let data = SearchBenchmark.syntheticData(shape: ir.network.input, classes: 10, batch: 8, seed: 11)
-    let search = try SearchRun(ir: ir, settings: settings, data: data)
-    #expect(search.stepsPerEpoch == 1)
-    _ = try search.runEpoch()
-    let lossSearch = try #require(search.history.first.map { Float($0.trainLoss) })
+    let method = try supernetMethod(ir, batch: 8, seed: 11)
+    #expect(method.supernet.stepsPerEpoch == 1)
+    let loop = try SearchLoop(method: method)
+    try loop.run()
+    let lossSearch = try #require(loop.history.first?["train_loss"]?.number.map { Float($0) })
     #expect(r.firstLoss == lossSearch)
   }
 
@@ -45,13 +57,10 @@ import Testing
   @Test func secondOrderDartsRunsAndMovesAlpha() throws {
     let space = repoRoot + "/Tests/NASCSearchTests/Spaces/tiny-digits.yaml"
     let ir = try #require(Compiler.compile(path: space).ir)
-    var settings = try SearchBenchmark.settings(ir: ir, batch: 8, threads: 2, seed: 3)
-    settings.order = "second"
-    let data = SearchBenchmark.syntheticData(shape: ir.network.input, classes: 10, batch: 16, seed: 3)
-    let run = try SearchRun(ir: ir, settings: settings, data: data)
-    let before = run.arch.parameters.map { $0.value.scalars }
-    _ = try run.runEpoch()
-    let after = run.arch.parameters.map { $0.value.scalars }
+    let method = try supernetMethod(ir, batch: 8, seed: 3, dataBatch: 16, set: ["order": .string("second")])
+    let before = method.supernet.arch.parameters.map { $0.value.scalars }
+    try SearchLoop(method: method).run()
+    let after = method.supernet.arch.parameters.map { $0.value.scalars }
     #expect(before != after)
     #expect(after.allSatisfy { $0.allSatisfy(\.isFinite) })
   }
@@ -61,30 +70,27 @@ import Testing
       let space = repoRoot + "/Tests/NASCSearchTests/Spaces/tiny-digits.yaml"
       let ir = try #require(Compiler.compile(path: space, options: CompileOptions(method: method)).ir)
       #expect(ir.derive.kind == rule)
-      let settings = try SearchBenchmark.settings(ir: ir, batch: 8, threads: 2, seed: 5)
-      let data = SearchBenchmark.syntheticData(shape: ir.network.input, classes: 10, batch: 16, seed: 5)
-      let run = try SearchRun(ir: ir, settings: settings, data: data)
-      _ = try run.runEpoch()
-      let derived = try run.derive()
-      #expect(derived.cells.map(\.template) == ["normal", "reduce"])
-      for cell in derived.cells {
+      let method = try supernetMethod(ir, batch: 8, seed: 5, dataBatch: 16)
+      let loop = try SearchLoop(method: method)
+      try loop.run()
+      let cells = ArchSpace(ir: ir).decidedCells(try method.result().architecture)
+      #expect(cells.map(\.template) == ["normal", "reduce"])
+      for cell in cells {
         #expect(cell.nodes.count == 4)
         #expect(cell.nodes.allSatisfy { $0.inputs.count == 2 && !$0.inputs.contains { $0.op == "none" } })
       }
-      if method == "pc-darts" {
-        #expect(run.arch.entries.count == 36)
+      if type(of: method).name == "pc-darts" {
+        #expect(method.supernet.arch.entries.count == 36)
         #expect(ir.cells[0].nodes[0].edges[0].partialChannels == 4)
       }
-      if method == "gdas" { #expect(run.history[0].tau == 10) }
+      if type(of: method).name == "gdas" { #expect(loop.history[0]["tau"] == .number(10)) }
     }
   }
 
   @Test func gdasOnNASBench201AddsTheOtherHardWeightsAndDerivesByArgmax() throws {
     let ir = try compileSpace("nas-bench-201-digits.yaml")
     #expect(ir.derive.kind == .argmax)
-    let settings = try SearchBenchmark.settings(ir: ir, batch: 8, threads: 2, seed: 9)
-    let data = SearchBenchmark.syntheticData(shape: ir.network.input, classes: 10, batch: 8, seed: 9)
-    let run = try SearchRun(ir: ir, settings: settings, data: data)
+    let method = try supernetMethod(ir, batch: 8, seed: 9)
     // The NAS-Bench-201 form adds the other hard weights: 0 in value, but each receives the summed
     // upstream gradient.
     let edge = ir.cells[0].nodes[0].edges[0]
@@ -100,12 +106,13 @@ import Testing
     #expect(plain.scalars == extended.scalars)
     extended.sum().backward()
     #expect(others.grad?.scalars == [Float](repeating: Float(extended.count), count: 4))
-    _ = try run.runEpoch()
-    let derived = try run.derive()
-    #expect(derived.ops.count == 6)
-    let nb = try #require(derived.nb201)
+    try SearchLoop(method: method).run()
+    let derived = try method.result().architecture
+    let space = ArchSpace(ir: ir)
+    #expect(derived.decisions.count == 6)
+    let nb = try #require(space.nb201(derived))
     #expect(nb.nodes.map(\.count) == [1, 2, 3])
-    #expect(derived.archDocument(spacePath: "x.yaml", header: []).contains("cell.edge[0→1].op: "))
+    #expect(space.archDocument(derived, spacePath: "x.yaml", header: []).contains("cell.edge[0→1].op: "))
   }
 
   @Test func commandLineSettingsWinOverTheSpaceAndAreChecked() throws {
@@ -134,13 +141,15 @@ import Testing
   ) {
     let space = repoRoot + "/Tests/NASCSearchTests/Spaces/tiny-digits.yaml"
     let ir = try #require(Compiler.compile(path: space, options: CompileOptions(method: method)).ir)
-    let settings = try SearchBenchmark.settings(ir: ir, batch: 8, threads: 2, seed: 7)
-    let data = SearchBenchmark.syntheticData(shape: ir.network.input, classes: 10, batch: 8, seed: 7)
-    let run = try SearchRun(ir: ir, settings: settings, data: data)
+    let method = try supernetMethod(ir, batch: 8, seed: 7)
+    let run = method.supernet
     run.recomputeFrom = 0  // the tiny space's edges are far below the default size
     run.recomputeEdges = recompute
-    let t = run.trainData.batch(0..<8), v = run.valData.batch(0..<8)
-    let losses = [try run.step(train: t, val: v), try run.step(train: t, val: v)]
+    var losses = [Float]()
+    for _ in 0..<2 {
+      try method.step(at: LoopPosition())
+      losses.append(run.lastWeightLoss)
+    }
     let stats = run.model.namedStats().map(\.stats)
     return (
       losses, run.arch.parameters.map { $0.value.scalars }, run.model.weights.map { $0.value.scalars },

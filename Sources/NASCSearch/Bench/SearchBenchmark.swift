@@ -3,7 +3,7 @@ import NASCSpace
 import NASCTensor
 
 /// `nasc bench search`: times first-order search steps (an architecture step on a validation batch
-/// plus a weight step on a training batch) on synthetic data, with the same `SearchRun.step` that
+/// plus a weight step on a training batch) on synthetic data, with the same method step that
 /// `nasc search` runs.
 public enum SearchBenchmark {
   /// One measurement.
@@ -52,24 +52,33 @@ public enum SearchBenchmark {
       labels: labels)
   }
 
-  /// Settings of a benchmark step: the method's paper values, with τ = 10 for GDAS (a single
-  /// epoch) and no warm-up.
-  public static func settings(ir: SpaceIR, batch: Int, threads: Int, seed: UInt64) throws -> SearchSettings {
-    guard let config = ir.method else {
+  /// The method config of a benchmark step: the method's paper values with one epoch (τ = τ_max
+  /// for GDAS), the given batch, a 50/50 split, no warm-up and first order.
+  public static func config(ir: SpaceIR, batch: Int) throws -> MethodConfig {
+    guard var config = ir.method else {
       throw SearchError("E310", "the space has no search method", help: "add search: {method: darts}")
     }
-    var s = SearchSettings(
-      config: config, epochs: 1, batchSize: batch, seed: seed, threads: threads, data: "synthetic", trainLimit: nil)
-    s.trainPortion = 0.5
-    s.warmupEpochs = 0
-    s.order = "first"
-    return s
+    config.set("epochs", .int(1))
+    config.set("batch_size", .int(batch))
+    config.set("train_portion", .real(0.5))
+    config.set("warmup_epochs", .int(0))
+    config.set("order", .string("first"))
+    return config
   }
 
-  /// Builds the run for `ir` on synthetic data.
-  public static func makeRun(ir: SpaceIR, batch: Int, threads: Int, seed: UInt64) throws -> SearchRun {
+  /// Builds the method of `ir` for a benchmark on synthetic data; `E310` unless it trains a supernet.
+  public static func makeMethod(ir: SpaceIR, batch: Int, threads: Int, seed: UInt64) throws -> any SupernetMethod {
     let data = syntheticData(shape: ir.network.input, classes: ir.network.classes, batch: batch, seed: seed)
-    return try SearchRun(ir: ir, settings: try settings(ir: ir, batch: batch, threads: threads, seed: seed), data: data)
+    let context = MethodContext(
+      ir: ir, config: try config(ir: ir, batch: batch),
+      run: RunSettings(seed: seed, threads: threads, data: "synthetic"),
+      data: data)
+    guard let m = try MethodRegistry.make(context) as? any SupernetMethod else {
+      throw SearchError(
+        "E310", "nasc bench search times supernet steps; \(context.config.name) trains no supernet",
+        help: "use --method darts, gdas or pc-darts")
+    }
+    return m
   }
 
   /// Runs `warmup` untimed and then `steps` timed steps (stopping early after `maxSeconds` once
@@ -79,10 +88,17 @@ public enum SearchBenchmark {
     minSteps: Int = 2,
     maxSeconds: Double = 120, log: (String) -> Void = { _ in }
   ) throws -> Result {
-    let run = try makeRun(ir: ir, batch: batch, threads: threads, seed: seed)
+    let method = try makeMethod(ir: ir, batch: batch, threads: threads, seed: seed)
+    let net = method.supernet
     var first: Float?
+    var position = LoopPosition()
+    func step() throws -> Float {
+      try method.step(at: position)
+      position.step += 1
+      return Float(net.lastWeightLoss)
+    }
     for i in 0..<warmup {
-      let l = try run.sampledStep()
+      let l = try step()
       if first == nil { first = l }
       log("warm-up step \(i + 1): loss \(l)")
     }
@@ -90,7 +106,7 @@ public enum SearchBenchmark {
     let start = Date()
     while times.count < steps {
       let t0 = Date()
-      let l = try run.sampledStep()
+      let l = try step()
       if first == nil { first = l }
       times.append(Date().timeIntervalSince(t0))
       log(String(format: "step %d: %.0f ms", times.count, 1000 * times.last!))
@@ -108,11 +124,12 @@ public enum SearchBenchmark {
     #else
       let rssMB = Double(usage.ru_maxrss) / 1_048_576
     #endif
-    let weights = run.model.weights.reduce(0) { $0 + $1.shape.reduce(1, *) }
+    let weights = net.model.weights.reduce(0) { $0 + $1.shape.reduce(1, *) }
+    let name = type(of: method).name
     return Result(
-      method: run.settings.method, input: input, batch: batch, threads: threads, msPerStep: 1000 * median,
+      method: name, input: input, batch: batch, threads: threads, msPerStep: 1000 * median,
       imagesPerSecond: Double(2 * batch) / median, peakRSSMB: rssMB, weightParams: weights,
-      flopsPerStep: 2 * 3 * 2 * Double(batch) * Double(executedMACs(ir, method: run.settings.method)),
+      flopsPerStep: 2 * 3 * 2 * Double(batch) * Double(executedMACs(ir, method: name)),
       firstLoss: first ?? .nan, steps: times.count)
   }
 

@@ -31,6 +31,31 @@ public enum DerivationRules {
     return result
   }
 
+  /// P-DARTS (METHODS.md §4.4): `topKEdges`, then, while more than `cap` kept edges run `op`, the
+  /// kept edge with the smallest weight on `op` loses it (its weight is set below every other) and
+  /// both its op and the kept edges of every node are picked again.
+  public static func topKEdges(
+    _ w: EdgeWeights, k: Int, excluded: Set<String> = ["none"], cap: Int, of op: String
+  ) -> [Int: [DerivedInput]] {
+    guard let column = w.ops.firstIndex(of: op) else { return topKEdges(w, k: k, excluded: excluded) }
+    var w = w
+    for _ in 0...w.edges.count {
+      let picked = topKEdges(w, k: k, excluded: excluded)
+      var kept = [(edge: Int, weight: Double)]()
+      for (node, inputs) in picked {
+        for x in inputs where x.op == op {
+          if let e = w.edges.firstIndex(where: { $0.from == x.input && $0.to == node }) {
+            kept.append((e, w.probabilities[e][column]))
+          }
+        }
+      }
+      guard kept.count > cap else { return picked }
+      let weakest = kept.sorted { $0.weight != $1.weight ? $0.weight < $1.weight : $0.edge < $1.edge }[0]
+      w.probabilities[weakest.edge][column] = -1
+    }
+    return topKEdges(w, k: k, excluded: excluded.union([op]))
+  }
+
   /// GDAS: per node, rank every (op ≠ excluded, input) pair over all incoming edges by weight and keep
   /// the `k` best; both may come from the same input.
   public static func topKPairs(_ w: EdgeWeights, k: Int, excluded: Set<String> = ["none"]) -> [Int: [DerivedInput]] {

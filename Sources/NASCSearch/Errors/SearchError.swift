@@ -1,29 +1,35 @@
-/// An error from running a search, training or loading data: a stable code, a message, a hint and,
-/// where one is involved, the file it concerns.
-///
-/// Codes: `E2xx` data sets, `E3xx` run directories and checkpoints, `E4xx` numerical failures.
-public struct SearchError: Error, CustomStringConvertible, Equatable, Sendable {
-  /// Stable error code such as `E201`.
-  public let code: String
-  /// What went wrong.
-  public let message: String
-  /// What the user can do about it.
-  public let help: String
-  /// The file concerned, if any.
-  public let path: String?
+import NASCSpace
 
-  /// Creates an error.
+/// An error from running a search, training or loading data. It is a `Diagnostic` like the
+/// compiler's (one model, one renderer): a stable code, a message, a hint and, where one is
+/// involved, the file it concerns.
+///
+/// Codes: `E2xx` data sets and tables, `E3xx` run directories, checkpoints and methods, `E4xx`
+/// numerical failures (Grammar.md lists them all).
+public struct SearchError: Error, CustomStringConvertible, Equatable, Sendable {
+  /// The diagnostic.
+  public let diagnostic: Diagnostic
+
+  /// Creates an error; `code` must be a run-time code of `DiagnosticCode` (`E201`...).
   public init(_ code: String, _ message: String, help: String, path: String? = nil) {
-    self.code = code
-    self.message = message
-    self.help = help
-    self.path = path
+    guard let c = DiagnosticCode(rawValue: code) else { preconditionFailure("unknown diagnostic code \(code)") }
+    diagnostic = Diagnostic(c, message, at: path.map { .file($0) } ?? .nowhere, help: help)
   }
 
-  /// `path: error[CODE]: message` followed by a `help:` line.
+  /// The stable code, such as `E201`.
+  public var code: String { diagnostic.code.rawValue }
+  /// What went wrong.
+  public var message: String { diagnostic.message }
+  /// What the user can do about it.
+  public var help: String { diagnostic.help ?? "" }
+  /// The file concerned, if any.
+  public var path: String? { diagnostic.location.file.isEmpty ? nil : diagnostic.location.file }
+
+  /// `path: error[CODE]: message` followed by a `help:` line, as the compiler's diagnostics read.
   public var description: String {
-    let prefix = path.map { "\($0):1:1: " } ?? ""
-    return "\(prefix)error[\(code)]: \(message)\n  help: \(help)"
+    var s = TextRenderer().render(diagnostic)
+    if s.hasSuffix("\n") { s.removeLast() }
+    return s
   }
 }
 

@@ -9,11 +9,21 @@ public struct SoftmaxMixture: Relaxation {
   public let layout: ChoiceLayout
   /// Whether inputs choice points carry β edge weights.
   public let edgeNormalization: Bool
+  /// Per op choice, the candidates still in the mixture (P-DARTS' switches): the softmax runs over
+  /// these only. A choice without an entry mixes all its candidates.
+  public let alive: [String: [Int]]
+  /// The dropout after identity candidates at each epoch (P-DARTS), or nil.
+  public let skipDropout: (@Sendable (Int) -> Float)?
 
   /// Creates the relaxation.
-  public init(layout: ChoiceLayout, edgeNormalization: Bool) {
+  public init(
+    layout: ChoiceLayout, edgeNormalization: Bool, alive: [String: [Int]] = [:],
+    skipDropout: (@Sendable (Int) -> Float)? = nil
+  ) {
     self.layout = layout
     self.edgeNormalization = edgeNormalization
+    self.alive = alive
+    self.skipDropout = skipDropout
   }
 
   /// Softmax weights for every op choice (and β weights for inputs choices).
@@ -21,8 +31,16 @@ public struct SoftmaxMixture: Relaxation {
     var plan = ForwardPlan()
     for id in layout.opChoices {
       guard let alpha = arch[id], let active = layout.nonZero[id] else { continue }
-      plan.ops[id] = .mixture(active: active, weights: alpha.value.softmax().gathered(active))
+      if let live = alive[id] {
+        // softmax over the live candidates; the none op among them takes weight but never runs.
+        let weights = alpha.value.gathered(live).softmax()
+        let running = live.indices.filter { active.contains(live[$0]) }
+        plan.ops[id] = .mixture(active: running.map { live[$0] }, weights: weights.gathered(running))
+      } else {
+        plan.ops[id] = .mixture(active: active, weights: alpha.value.softmax().gathered(active))
+      }
     }
+    plan.skipDropout = skipDropout?(epoch) ?? 0
     if edgeNormalization {
       for id in layout.inputChoices {
         if let beta = arch[id] { plan.inputs[id] = beta.value.softmax() }

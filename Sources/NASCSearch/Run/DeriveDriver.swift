@@ -15,14 +15,15 @@ public enum DeriveDriver {
     public var sources: [String: String]
   }
 
-  /// Rebuilds the run from `runDirectory`'s manifest and checkpoint and applies `rule` (or the
-  /// space's rule) with `k`.
+  /// Reads α (and β) from `runDirectory`'s checkpoint and applies `rule` (or the space's rule)
+  /// with `k`; no network is built and no data is read.
   public static func derive(runDirectory: String, rule: String?, k: Int?, write: Bool) throws -> Outcome {
     let dir = RunDirectory(path: runDirectory)
     let manifest = try RunManifest.read(from: dir.manifest)
     let copy = dir.spaceCopy(manifest).flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
     let spacePath = copy ?? manifest.space
-    let result = Compiler.compile(path: spacePath, options: CompileOptions(method: manifest.settings.method))
+    let result = Compiler.compile(
+      path: spacePath, options: CompileOptions(method: manifest.method, settings: manifest.hyperparameters))
     guard let ir = result.ir else {
       throw SearchError(
         "E305", "cannot compile the run's space \(spacePath)",
@@ -31,15 +32,22 @@ public enum DeriveDriver {
           : "restore the run's copy of its space (space/ in the run)",
         path: spacePath)
     }
-    let hash = SearchDriver.spaceHash(sources: result.sources)
-    var settings = manifest.settings
-    settings.trainLimit = 64  // only the architecture is needed; no data is used
-    let data = SearchBenchmark.syntheticData(shape: ir.network.input, classes: ir.network.classes, batch: 32, seed: 0)
-    let run = try SearchRun(ir: ir, settings: settings, data: data)
-    try run.restore(from: URL(fileURLWithPath: dir.checkpoint), spaceHash: hash)
+    let url = URL(fileURLWithPath: dir.checkpoint)
+    let info = try LoopCheckpoint.info(at: url)
+    guard info.spaceHash == SearchDriver.spaceHash(sources: result.sources) else {
+      throw SearchError.spaceChanged(
+        saved: info.spaceHash, now: SearchDriver.spaceHash(sources: result.sources),
+        help: "restore the run's copy of its space (space/ in the run)", path: url.path)
+    }
+    let logits = try LoopCheckpoint.tensors(of: "arch", at: url)
+    guard !logits.isEmpty else {
+      throw SearchError(
+        "E311", "a \(manifest.method) run has no architecture weights to re-derive from",
+        help: "its arch.yaml already holds the best architecture it evaluated")
+    }
     var r = ir.derive
     if let rule {
-      guard let kind = DeriveRuleKind(rawValue: rule), [.topKEdges, .topKPairs, .argmax].contains(kind) else {
+      guard let kind = DeriveRuleKind(rawValue: rule), Derivation.supported.contains(kind) else {
         throw SearchError(
           "E311", "unknown or unsupported derivation rule '\(rule)'", help: "use top_k_edges, top_k_pairs or argmax")
       }
@@ -49,13 +57,19 @@ public enum DeriveDriver {
       guard k >= 1 else { throw SearchError("E311", "--k must be at least 1", help: "DARTS keeps 2 inputs per node") }
       r.k = k
     }
-    let derived = try run.derive(rule: r)
-    let doc = derived.archDocument(
-      spacePath: manifest.spaceCopy ?? dir.relativePath(to: manifest.space),
+    // β is saved exactly when the method weighted node inputs (PC-DARTS edge normalisation).
+    let edgeNormalization = ir.choicePoints.contains { $0.kind == .inputs && logits[$0.id] != nil }
+    // P-DARTS keeps its switches: the ops still alive on each edge in the last stage.
+    let alive = try LoopCheckpoint.tensors(of: "switches", at: url).mapValues { $0.scalars.map { Int($0) } }
+    let a = try Derivation.derive(
+      ir: ir, logits: logits, edgeNormalization: edgeNormalization, rule: r, alive: alive)
+    let space = ArchSpace(ir: ir, rule: r)
+    let doc = space.archDocument(
+      a, spacePath: manifest.spaceCopy ?? dir.relativePath(to: manifest.space),
       header: [
-        "Derived by nasc derive (\(r.kind.rawValue), k = \(r.k)) from a \(settings.method) search of \(ir.name)."
+        "Derived by nasc derive (\(r.kind.rawValue), k = \(r.k)) from a \(manifest.method) search of \(ir.name)."
       ])
-    let genotype = derived.genotype?.description ?? derived.nb201?.description
+    let genotype = space.nb201(a)?.description ?? space.genotype(a)?.description
     if write {
       try AtomicFile.write(doc, to: dir.arch)
       if let genotype { try AtomicFile.write(genotype + "\n", to: dir.file("genotype.txt")) }

@@ -18,10 +18,14 @@ public struct RunManifest: Codable, Sendable {
     public var genotype: String?
     /// The arch document, relative to the run directory.
     public var arch: String
-    /// Supernet validation accuracy after the last epoch.
+    /// Supernet validation accuracy after the last epoch (supernet methods).
     public var valAccuracy: Double?
-    /// Epochs run.
-    public var epochs: Int
+    /// The evaluator's search signal of the result (methods that score architectures).
+    public var signal: Double?
+    /// The evaluator's reported figure of the result.
+    public var reported: Double?
+    /// Units (epochs, cycles) run.
+    public var units: Int
   }
 
   /// nasc version.
@@ -35,14 +39,18 @@ public struct RunManifest: Codable, Sendable {
   public var spaceName: String
   /// SHA-256 of the space's source files.
   public var spaceHash: String
-  /// Method and run settings (includes the seed).
-  public var settings: SearchSettings
-  /// Data normalisation.
-  public var normalization: Normalization
-  /// Images that train weights.
-  public var trainImages: Int
-  /// Images that train the architecture.
-  public var valImages: Int
+  /// The method.
+  public var method: String
+  /// Its hyperparameters as resolved, `KEY=VALUE`.
+  public var hyperparameters: [String]
+  /// The run's settings (seed, threads, data, benchmark).
+  public var run: RunSettings
+  /// Where the run departs from the paper's values.
+  public var notes: [String]
+  /// Data normalisation (nil when a table scores the architectures).
+  public var normalization: Normalization?
+  /// Training images (before the method's split), nil with a table.
+  public var trainImages: Int?
   /// The result, once finished.
   public var result: Result?
 

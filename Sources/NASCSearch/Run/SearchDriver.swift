@@ -1,5 +1,4 @@
 import Foundation
-import NASCExport
 import NASCSpace
 import NASCTensor
 
@@ -9,10 +8,6 @@ public struct SearchRequest: Sendable {
   public var spacePath: String
   /// The data set.
   public var data: DataSource
-  /// Epochs (nil = the space's or the paper's).
-  public var epochs: Int?
-  /// Batch size (nil = the space's or the paper's).
-  public var batchSize: Int?
   /// The seed of every random draw.
   public var seed: UInt64
   /// Engine threads.
@@ -25,35 +20,49 @@ public struct SearchRequest: Sendable {
   public var limit: Int?
   /// Average-pool images by this factor.
   public var downsample: Int?
+  /// A tabular benchmark that scores architectures (`nb201`, `nas-bench-macro[:CSV]`), or nil.
+  public var benchmark: String?
 
   /// Creates a request.
   public init(
-    spacePath: String, data: DataSource, epochs: Int?, batchSize: Int?, seed: UInt64, threads: Int, out: String,
-    resume: Bool, limit: Int?, downsample: Int? = nil
+    spacePath: String, data: DataSource, seed: UInt64, threads: Int, out: String, resume: Bool, limit: Int?,
+    downsample: Int? = nil, benchmark: String? = nil
   ) {
     self.spacePath = spacePath
     self.data = data
-    self.epochs = epochs
-    self.batchSize = batchSize
     self.seed = seed
     self.threads = threads
     self.out = out
     self.resume = resume
     self.limit = limit
     self.downsample = downsample
+    self.benchmark = benchmark
+  }
+
+  /// The run settings it asks for.
+  public var runSettings: RunSettings {
+    RunSettings(
+      seed: seed, threads: threads, data: data.description, trainLimit: limit, downsample: downsample,
+      benchmark: benchmark)
   }
 }
 
 /// How a search ended.
-public struct SearchOutcome: Sendable {
-  /// The derived genotype string, when the space has DARTS-style cells.
+public struct SearchOutcome {
+  /// The derived genotype or NB201 string, when the space has one.
   public var genotype: String?
   /// The arch document path.
   public var archPath: String?
   /// True when the run was interrupted and checkpointed before finishing.
   public var interrupted: Bool
-  /// Validation accuracy of the supernet after the last epoch.
+  /// Validation accuracy of the supernet after the last epoch (supernet methods).
   public var finalValAccuracy: Double?
+  /// The result (nil when interrupted).
+  public var result: SearchResult?
+  /// The space's decisions.
+  public var space: ArchSpace?
+  /// The metrics of every unit.
+  public var history: [Metrics] = []
 }
 
 /// Runs a whole search: data, supernet, epochs with checkpoints and metrics, derivation and outputs.
@@ -103,6 +112,43 @@ public enum SearchDriver {
     return .none
   }
 
+  /// The compile options of a search: the requested method and `--set` settings, or, when
+  /// resuming a run that has a checkpoint, the method and hyperparameters it started with (plus
+  /// notes on the flags that are therefore ignored).
+  public static func compileOptions(method: String?, settings: [String], resume: Bool, out: String?) -> (
+    options: CompileOptions, notes: [String]
+  ) {
+    let requested = CompileOptions(method: method, settings: settings)
+    guard resume, let out else { return (requested, []) }
+    let url = URL(fileURLWithPath: RunDirectory(path: out).checkpoint)
+    guard let info = try? LoopCheckpoint.info(at: url) else { return (requested, []) }
+    var ignored = [String]()
+    if let m = method, m != info.method { ignored.append("--method") }
+    if !settings.isEmpty { ignored.append("--set, --epochs, --batch-size, --budget") }
+    let notes =
+      ignored.isEmpty
+      ? []
+      : [
+        "note: \(ignored.joined(separator: ", ")) ignored: a resumed run keeps the method and settings it started with (\(info.method))"
+      ]
+    return (CompileOptions(method: info.method, settings: info.hyperparameters), notes)
+  }
+
+  /// The evaluator of a run: the benchmark table when one is named, else stand-alone training on
+  /// the run's data.
+  static func evaluator(
+    ir: SpaceIR, config: MethodConfig, run: RunSettings, data: (train: ImageDataset, test: ImageDataset)?,
+    augmentation: Augmentation
+  ) throws -> (any Evaluator)? {
+    if let b = run.benchmark { return try TableEvaluator(ir: ir, table: try TabularBenchmark.load(b)) }
+    guard let data else { return nil }
+    var epochs = 2
+    if case .int(let e)? = config["train_epochs"] { epochs = max(1, e) }
+    return StandaloneTrainingEvaluator(
+      ir: ir, train: data.train, test: data.test, augmentation: augmentation, seed: run.seed, threads: run.threads,
+      epochs: epochs)
+  }
+
   /// Runs (or resumes) the search of `request` on the compiled `ir`; `sources` are the files it was
   /// compiled from (the run directory keeps a copy of them).
   public static func run(
@@ -113,17 +159,12 @@ public enum SearchDriver {
       throw SearchError(
         "E310", "the space has no search: block naming a method", help: "add `search: {method: darts}` to the space")
     }
-    guard [.topKEdges, .topKPairs, .argmax].contains(ir.derive.kind) else {
-      throw SearchError(
-        "E311", "derivation rule '\(ir.derive.kind.rawValue)' is not supported by nasc search yet",
-        help: "set derive: {rule: top_k_edges}, {rule: top_k_pairs} or {rule: argmax} in the space")
-    }
     let dir = RunDirectory(path: request.out)
     try dir.prepare(resume: request.resume)
     let previous = request.resume ? try? RunManifest.read(from: dir.manifest) : nil
-    var settings: SearchSettings
+    var run = request.runSettings
     if request.resume {
-      let saved = try SearchRun.checkpointSettings(at: URL(fileURLWithPath: dir.checkpoint))
+      let saved = try LoopCheckpoint.info(at: URL(fileURLWithPath: dir.checkpoint))
       // Checked before the data is loaded, with the command that resumes from the run's own copy.
       if saved.spaceHash != spaceHash {
         throw SearchError.spaceChanged(
@@ -133,29 +174,24 @@ public enum SearchDriver {
           } ?? "resume with the space file the run started from, or start a new run in another --out directory",
           path: dir.checkpoint)
       }
-      settings = saved.settings
       var ignored = [String]()
-      if let e = request.epochs, e != settings.epochs { ignored.append("--epochs") }
-      if let b = request.batchSize, b != settings.batchSize { ignored.append("--batch-size") }
-      if request.data != .digits && request.data.description != settings.data { ignored.append("--data") }
+      if request.data != .digits && request.data.description != saved.run.data { ignored.append("--data") }
+      if request.benchmark != nil && request.benchmark != saved.run.benchmark { ignored.append("--benchmark") }
       if !ignored.isEmpty {
         reporter.line(
           "note: \(ignored.joined(separator: ", ")) ignored: a resumed run keeps the settings it started with")
       }
-    } else {
-      settings = SearchSettings(
-        config: config, epochs: request.epochs, batchSize: request.batchSize, seed: request.seed,
-        threads: request.threads,
-        data: request.data.description, trainLimit: request.limit,
-        downsample: request.downsample)
+      run = saved.run
     }
-    let source = try DataSource(parsing: settings.data)
-    let data = try loadData(source, limit: settings.trainLimit, downsample: settings.downsample)
-    try checkInput(data.train, fits: ir)
-    let run = try SearchRun(ir: ir, settings: settings, data: data.train, augmentation: augmentation(for: source))
+    let context = try makeContext(ir: ir, config: config, run: run)
+    let method = try MethodRegistry.make(context)
+    let checkpointURL = URL(fileURLWithPath: dir.checkpoint)
+    let loop: SearchLoop
     if request.resume {
-      try run.restore(from: URL(fileURLWithPath: dir.checkpoint), spaceHash: spaceHash)
-      reporter.line("resuming \(dir.path) at epoch \(run.epoch + 1), step \(run.stepInEpoch)")
+      loop = try LoopCheckpoint.resume(method, from: checkpointURL, spaceHash: spaceHash)
+      reporter.line("resuming \(dir.path) at \(loop.label), step \(loop.position.step)")
+    } else {
+      loop = try SearchLoop(method: method)
     }
     // The run's copy of its space: written once, kept by a resumed run.
     var originalSpace = RunDirectory.absolute(request.spacePath)
@@ -166,69 +202,81 @@ public enum SearchDriver {
     } else {
       spaceCopy = try SpaceSnapshot.write(sources: sources, top: request.spacePath, into: dir)
     }
+    let hyperparameters = MethodRegistry.settings(of: config)
     var manifest = RunManifest(
-      space: originalSpace, spaceCopy: spaceCopy, spaceName: ir.name, spaceHash: spaceHash, settings: settings,
-      normalization: .init(mean: data.mean.map(Double.init), std: data.std.map(Double.init)),
-      trainImages: run.trainData.count, valImages: run.valData.count)
+      space: originalSpace, spaceCopy: spaceCopy, spaceName: ir.name, spaceHash: spaceHash, method: config.name,
+      hyperparameters: hyperparameters, run: run, notes: method.notes,
+      normalization: context.normalization, trainImages: context.data?.count)
     try manifest.write(to: dir.manifest)
     Interrupt.install()
+    let phases = method.phases.map { "\($0.name) \($0.units) \($0.unit)s × \($0.stepsPerUnit) steps" }
     reporter.line(
-      "search \(ir.name) with \(settings.method): \(settings.epochs) epochs × \(run.stepsPerEpoch) steps, batch \(settings.batchSize), seed \(settings.seed), data \(settings.data)"
-    )
-    while !run.isFinished {
-      let epoch = run.epoch
-      let phase = "epoch \(epoch + 1)/\(settings.epochs)"
-      let finished = try run.runEpoch(shouldStop: { Interrupt.requested }) { step, total in
-        reporter.update(
-          phase: phase, step: step, total: total, detail: String(format: "loss %.3f", run.runningTrainLoss))
-      }
-      try run.saveCheckpoint(to: URL(fileURLWithPath: dir.checkpoint), spaceHash: spaceHash)
-      if !finished {
-        reporter.line(
-          "interrupted at epoch \(epoch + 1), step \(run.stepInEpoch): checkpoint saved; continue with --resume")
-        return SearchOutcome(genotype: nil, archPath: nil, interrupted: true, finalValAccuracy: nil)
-      }
-      try writeMetrics(run.history, to: dir.metrics)
-      if let m = run.history.last {
-        var line = String(
-          format: "%@  train loss %.3f acc %.1f%%  val loss %.3f acc %.1f%%", phase, m.trainLoss, 100 * m.trainAcc,
-          m.valLoss, 100 * m.valAcc)
-        if let tau = m.tau { line += String(format: "  tau %.2f", tau) }
-        for (t, share) in m.parameterFreeShare.sorted(by: { $0.key < $1.key }) {
-          // The largest op weight of the cell type: how far α has moved from uniform.
-          let top = m.alpha.filter { $0.key.hasPrefix(t + ".") }.values.compactMap { $0.max() }.max()
-          line += String(format: "  %@ param-free %.2f", t, share)
-          if let top { line += String(format: " top-op %.3f", top) }
-        }
-        line += String(format: "  %.1fs", m.seconds)
-        reporter.line(line)
-      }
+      "search \(ir.name) with \(config.name): \(phases.joined(separator: ", ")), seed \(run.seed), "
+        + (run.benchmark.map { "benchmark \($0)" } ?? "data \(run.data)"))
+    for note in method.notes { reporter.line("note: " + note) }
+    var events = SearchLoop.Events()
+    events.shouldStop = { Interrupt.requested }
+    events.step = { label, step, total, detail in
+      reporter.update(phase: label, step: step, total: total, detail: detail)
     }
-    let derived = try run.derive()
-    let archText = derived.archDocument(
-      spacePath: spaceCopy,
+    events.unit = { label, _, summary in
+      try MetricsFile.write(loop.history, to: dir.metrics)
+      reporter.line("\(label)  \(summary)")
+    }
+    // For resume tests: `NASC_TEST_KILL_AFTER_UNIT=N` ends the process with SIGKILL right after
+    // the checkpoint of its N-th unit, as a `kill -9` at exactly that point would.
+    let killAfter = ProcessInfo.processInfo.environment["NASC_TEST_KILL_AFTER_UNIT"].flatMap { Int($0) }
+    events.checkpoint = {
+      try LoopCheckpoint.save(
+        loop, spaceHash: spaceHash, hyperparameters: hyperparameters, run: run, to: checkpointURL)
+      if let k = killAfter, loop.history.count == k { kill(getpid(), SIGKILL) }
+    }
+    guard try loop.run(events) else {
+      try events.checkpoint()
+      reporter.line(
+        "interrupted at \(loop.label), step \(loop.position.step): checkpoint saved; continue with --resume")
+      return SearchOutcome(genotype: nil, archPath: nil, interrupted: true, finalValAccuracy: nil)
+    }
+    var result = try method.result()
+    let valAccuracy = loop.history.last?["val_acc"]?.number
+    result.valAccuracy = valAccuracy
+    let space = ArchSpace(ir: ir)
+    let archText = space.archDocument(
+      result.architecture, spacePath: spaceCopy,
       header: [
-        "Derived by nasc search (\(settings.method), seed \(settings.seed)) from the space \(ir.name).",
+        "Derived by nasc search (\(config.name), seed \(run.seed)) from the space \(ir.name).",
         "Train it with: nasc train --arch arch.yaml",
       ])
     try AtomicFile.write(archText, to: dir.arch)
-    let genotype = derived.genotype?.description ?? derived.nb201?.description
+    let genotype = space.nb201(result.architecture)?.description ?? space.genotype(result.architecture)?.description
     if let genotype { try AtomicFile.write(genotype + "\n", to: dir.file("genotype.txt")) }
-    try RunPictures.write(run: run, derived: derived, into: dir)
     manifest.result = .init(
-      genotype: genotype, arch: "arch.yaml", valAccuracy: run.history.last?.valAcc, epochs: run.epoch)
+      genotype: genotype, arch: "arch.yaml", valAccuracy: valAccuracy, signal: result.signal,
+      reported: result.reported, units: loop.history.count)
     try manifest.write(to: dir.manifest)
     return SearchOutcome(
-      genotype: genotype, archPath: dir.arch, interrupted: false, finalValAccuracy: run.history.last?.valAcc)
+      genotype: genotype, archPath: dir.arch, interrupted: false, finalValAccuracy: valAccuracy, result: result,
+      space: space, history: loop.history)
   }
 
-  /// Writes every epoch's metrics as JSON lines (rewritten whole, atomically, so a resumed run's
-  /// file equals an uninterrupted one's but for timings).
-  static func writeMetrics(_ history: [EpochMetrics], to path: String) throws {
-    let enc = JSONEncoder()
-    enc.outputFormatting = [.sortedKeys]
-    var text = ""
-    for m in history { text += String(decoding: try enc.encode(m), as: UTF8.self) + "\n" }
-    try AtomicFile.write(text, to: path)
+  /// The method context of a run: its data (normalised) unless a table scores the architectures,
+  /// and its evaluator.
+  static func makeContext(ir: SpaceIR, config: MethodConfig, run: RunSettings) throws -> MethodContext {
+    var data: (train: ImageDataset, test: ImageDataset, mean: [Float], std: [Float])?
+    var augmentation = Augmentation.none
+    if run.benchmark == nil {
+      let source = try DataSource(parsing: run.data)
+      let d = try loadData(source, limit: run.trainLimit, downsample: run.downsample)
+      try checkInput(d.train, fits: ir)
+      data = d
+      augmentation = Self.augmentation(for: source)
+    }
+    var c = MethodContext(
+      ir: ir, config: config, run: run, data: data?.train, augmentation: augmentation,
+      evaluator: try evaluator(
+        ir: ir, config: config, run: run, data: data.map { ($0.train, $0.test) }, augmentation: augmentation))
+    c.normalization = data.map { .init(mean: $0.mean.map(Double.init), std: $0.std.map(Double.init)) }
+    return c
   }
+
 }

@@ -34,20 +34,18 @@ public final class ArchitectureParameters {
   /// All parameters, for the architecture optimizer.
   public var parameters: [Parameter] { entries.map(\.parameter) }
 
-  /// Checkpoint tensors, named `arch/<choice id>`.
-  public func stateDict() -> [String: Tensor] {
+  /// The parameters' values, named by choice point id.
+  public func tensors() -> [String: Tensor] {
     var d = [String: Tensor]()
-    for (id, p) in entries { d["arch/" + id] = p.value.detached() }
+    for (id, p) in entries { d[id] = p.value.detached() }
     return d
   }
 
-  /// Restores what `stateDict()` wrote; throws when a tensor is missing or has another shape.
+  /// Restores what `tensors()` returned; throws when a tensor is missing or has another shape.
   public func load(_ d: [String: Tensor]) throws {
     for (id, p) in entries {
-      guard let t = d["arch/" + id] else { throw CheckpointError.missingTensor("arch/" + id) }
-      guard t.shape == p.shape else {
-        throw CheckpointError.shapeMismatch("arch/" + id, expected: p.shape, found: t.shape)
-      }
+      guard let t = d[id] else { throw CheckpointError.missingTensor(id) }
+      guard t.shape == p.shape else { throw CheckpointError.shapeMismatch(id, expected: p.shape, found: t.shape) }
       p.value = t
     }
   }

@@ -7,11 +7,15 @@ public struct ForwardContext {
   public var rng: RNG
   /// Drop-path probability applied to cell op outputs (evaluation networks; 0 in search).
   public var dropPath: Float
+  /// Dropout probability after every identity candidate of a mixed edge (P-DARTS' skip-connect
+  /// dropout); 0 = none.
+  public var skipDropout: Float
 
   /// Creates a context.
-  public init(rng: RNG, dropPath: Float = 0) {
+  public init(rng: RNG, dropPath: Float = 0, skipDropout: Float = 0) {
     self.rng = rng
     self.dropPath = dropPath
+    self.skipDropout = skipDropout
   }
 }
 
@@ -34,6 +38,8 @@ public struct ForwardPlan {
   /// Per-node edge weights for inputs choices (PC-DARTS edge normalisation), one entry per
   /// incoming edge in the node's edge order. Nodes without an entry sum their edges.
   public var inputs: [String: Tensor] = [:]
+  /// Dropout after identity candidates (P-DARTS), copied into the forward context.
+  public var skipDropout: Float = 0
 
   /// An empty plan (every fixed edge runs its only candidate).
   public init() {}

@@ -58,7 +58,8 @@ public final class MixedEdgeModule: Module {
   private lazy var allStats: [BatchNormStats] = namedStats().map(\.stats)
 
   private func mix(_ x: Tensor, plan: EdgePlan?, context: inout ForwardContext) -> Tensor {
-    if recompute, plan != nil, context.dropPath == 0, !isStochastic, x.count >= recomputeFrom {
+    if recompute, plan != nil, context.dropPath == 0, context.skipDropout == 0, !isStochastic, x.count >= recomputeFrom
+    {
       return recomputedMix(x, plan: plan!)
     }
     return directMix(x, plan: plan, context: &context)
@@ -116,6 +117,9 @@ public final class MixedEdgeModule: Module {
       let y = candidates[i](x, context: &context, inputReLU: candidates[i].readsInputReLU ? shared : nil)
       if drop > 0 && isTraining && !candidates[i].isIdentity {
         return y.dropPath(drop, training: true, rng: &context.rng)
+      }
+      if context.skipDropout > 0 && isTraining && candidates[i].isIdentity {
+        return y.dropout(context.skipDropout, training: true, rng: &context.rng)
       }
       return y
     }

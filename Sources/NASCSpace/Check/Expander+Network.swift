@@ -27,14 +27,14 @@ extension Expander {
         if it["cell"] != nil { totalCells += r }
       }
     } else if let n = sk["cells"] {
-      guard let count = n.int, count >= 1 else { return nil }
+      guard let count = cellsOverride ?? n.int, count >= 1 else { return nil }
       if count > Self.maxItems {
         error(.tooLarge, "\(count) cells is more than the \(Self.maxItems) supported", n)
         return nil
       }
       totalCells = count
       var reds: Set<Int> = [count / 3, 2 * count / 3]
-      if let r = sk["reductions"] {
+      if cellsOverride == nil, let r = sk["reductions"] {
         if let items = r.items {
           reds = []
           for it in items {

@@ -55,6 +55,8 @@ final class Expander {
   var choiceIndex: [String: Int] = [:]
   var usedDecisions: Set<String> = []
   var searchMode = true
+  /// Replaces the skeleton's `cells:` count (reductions at the thirds), or nil.
+  var cellsOverride: Int?
   var affine = false
   var partialK: Int? = nil
   var decisions: Decisions? = nil

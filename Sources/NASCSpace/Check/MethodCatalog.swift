@@ -298,17 +298,54 @@ public enum MethodCatalog {
         h("samples", .int(500), "architectures sampled for ranking"),
       ], derive: .bestOfPopulation),
     MethodSpec(
-      name: "random", relaxation: "uniform sampling with weight sharing",
-      hyperparameters: dartsCommon.filter { !$0.name.hasPrefix("arch") && $0.name != "alpha_init" } + [
-        h("samples", .int(1000), "architectures scored per round")
+      name: "random", relaxation: "uniform sampling of whole architectures, scored by an evaluator",
+      hyperparameters: [
+        h("budget", .int(100), "architectures evaluated (distinct; queries of a table)"),
+        h("train_epochs", .int(2), "epochs of stand-alone training per architecture (without a table)"),
       ], derive: .bestOfPopulation),
     MethodSpec(
       name: "evolution", relaxation: "regularized (aging) evolution",
       hyperparameters: [
         h("population", .int(10), "population size P"),
-        h("sample_size", .int(3), "tournament size S"),
-        h("cycles", .int(200), "mutation cycles"),
+        h("sample_size", .int(3), "tournament size S (drawn with replacement)"),
+        h("budget", .int(100), "evaluations in all, the initial population included (queries of a table)"),
+        h("train_epochs", .int(2), "epochs of stand-alone training per architecture (without a table)"),
       ], derive: .bestOfPopulation),
+  ]
+
+  /// Per method: its family and its paper.
+  public static let provenance: [String: (family: String, paper: String)] = [
+    "darts": ("gradient, cell", "Liu, Simonyan & Yang: DARTS: Differentiable Architecture Search (ICLR 2019)"),
+    "gdas": ("gradient, cell", "Dong & Yang: Searching for A Robust Neural Architecture in Four GPU Hours (CVPR 2019)"),
+    "pc-darts": (
+      "gradient, cell",
+      "Xu et al.: PC-DARTS: Partial Channel Connections for Memory-Efficient Architecture Search (ICLR 2020)"
+    ),
+    "p-darts": ("gradient, cell", "Chen et al.: Progressive Differentiable Architecture Search (ICCV 2019)"),
+    "proxylessnas": ("gradient, layer-wise, hardware-aware", "Cai, Zhu & Han: ProxylessNAS (ICLR 2019)"),
+    "fbnet": ("gradient, layer-wise, hardware-aware", "Wu et al.: FBNet (CVPR 2019)"),
+    "densenas": (
+      "gradient, routing",
+      "Fang et al.: Densely Connected Search Space for More Flexible Neural Architecture Search (CVPR 2020)"
+    ),
+    "single-path-nas": ("gradient, superkernel", "Stamoulis et al.: Single-Path NAS (ECML-PKDD 2019)"),
+    "spos": (
+      "one-shot", "Guo et al.: Single Path One-Shot Neural Architecture Search with Uniform Sampling (ECCV 2020)"
+    ),
+    "fairnas": ("one-shot", "Chu et al.: FairNAS: Rethinking Evaluation Fairness of Weight Sharing NAS (ICCV 2021)"),
+    "oneshot": ("one-shot", "Bender et al.: Understanding and Simplifying One-Shot Architecture Search (ICML 2018)"),
+    "enas": (
+      "controller, REINFORCE", "Pham et al.: Efficient Neural Architecture Search via Parameter Sharing (ICML 2018)"
+    ),
+    "smash": (
+      "hypernetwork", "Brock et al.: SMASH: One-Shot Model Architecture Search through HyperNetworks (ICLR 2018)"
+    ),
+    "random": (
+      "baseline", "Li & Talwalkar: Random Search and Reproducibility for NAS (UAI 2019); Bergstra & Bengio (JMLR 2012)"
+    ),
+    "evolution": (
+      "baseline", "Real et al.: Regularized Evolution for Image Classifier Architecture Search (AAAI 2019)"
+    ),
   ]
 
   /// The method called `name`, or nil.

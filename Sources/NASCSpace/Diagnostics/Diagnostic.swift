@@ -35,8 +35,23 @@ public struct SourceLocation: Sendable, Hashable, Codable, CustomStringConvertib
     self.column = max(1, column)
   }
 
-  /// `file:line:col`.
-  public var description: String { "\(file):\(line):\(column)" }
+  private init(whole file: String) {
+    self.file = file
+    line = 0
+    column = 0
+  }
+
+  /// A file as a whole (run-time problems with a data file or a checkpoint): shown as `file`.
+  public static func file(_ path: String) -> SourceLocation { SourceLocation(whole: path) }
+
+  /// No place at all (a bad flag value, a numerical failure): shown as nothing.
+  public static let nowhere = SourceLocation(whole: "")
+
+  /// Whether it names a line (rather than a whole file or nothing).
+  public var hasLine: Bool { line > 0 }
+
+  /// `file:line:col`, `file` for a whole file, empty for nowhere.
+  public var description: String { hasLine ? "\(file):\(line):\(column)" : file }
 }
 
 /// One finding of the front end: a stable code, a message, where, and how to fix it.

@@ -97,6 +97,55 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable {
   case archMismatch = "E071"
   /// A choice point that the architecture leaves undecided.
   case archIncomplete = "E072"
+  // Run time: data sets and benchmark tables
+  /// A data file or directory cannot be found or read.
+  case dataUnreadable = "E201"
+  /// A data file is malformed (bad header, truncated, wrong record size).
+  case dataMalformed = "E202"
+  /// Images and labels of a data set do not agree.
+  case dataInconsistent = "E203"
+  /// An unknown `--data` name.
+  case unknownDataSet = "E204"
+  /// Too few images, or a table where a method needs images.
+  case dataUnsuitable = "E205"
+  /// The images do not have the shape the space's `input:` declares.
+  case inputShapeMismatch = "E206"
+  /// A downsampling factor that does not divide the image size.
+  case badDownsample = "E207"
+  /// An unknown `--benchmark` name.
+  case unknownBenchmark = "E208"
+  /// A benchmark table cannot be found or read.
+  case benchmarkUnreadable = "E209"
+  /// A malformed benchmark table.
+  case benchmarkMalformed = "E210"
+  /// A benchmark table that does not describe the space.
+  case benchmarkMismatch = "E211"
+  /// An architecture the benchmark table does not hold.
+  case notInBenchmark = "E212"
+  // Run time: run directories and checkpoints
+  /// A run file cannot be written.
+  case cannotWrite = "E301"
+  /// A run directory that cannot be used (not empty, nothing to resume, no manifest).
+  case badRunDirectory = "E302"
+  /// A damaged checkpoint or manifest, or one of another kind or layout.
+  case damagedCheckpoint = "E303"
+  /// A checkpoint of another space, method or network.
+  case checkpointMismatch = "E304"
+  /// A run's space that no longer compiles.
+  case runSpaceUnavailable = "E305"
+  // Run time: methods
+  /// A method that cannot run this search (not runnable yet, bad settings).
+  case methodCannotRun = "E310"
+  /// A derivation rule the method cannot execute.
+  case unsupportedDerivation = "E311"
+  /// A space the engine cannot lower (routes, memory banks).
+  case cannotLower = "E312"
+  /// An architecture that is not decided, or does not build.
+  case notDecided = "E313"
+  /// A method that scores architectures but has no evaluator.
+  case noEvaluator = "E314"
+  /// A loss that became NaN or infinite.
+  case nonFiniteLoss = "E401"
   // Warnings
   /// A candidate appears twice in a list.
   case duplicateCandidate = "W001"

@@ -24,8 +24,9 @@ public struct TextRenderer: Sendable {
     case .warning: sev = paint("warning[\(d.code.rawValue)]", "1;33")
     case .note: sev = paint("note[\(d.code.rawValue)]", "1;36")
     }
-    var out = "\(d.location): \(sev): \(d.message)\n"
-    if let text = sources[d.location.file], let line = Self.line(d.location.line, of: text) {
+    let place = d.location.description
+    var out = (place.isEmpty ? "" : place + ": ") + "\(sev): \(d.message)\n"
+    if d.location.hasLine, let text = sources[d.location.file], let line = Self.line(d.location.line, of: text) {
       let num = String(d.location.line)
       let pad = String(repeating: " ", count: num.count)
       let visible = line.unicodeScalars.count

@@ -44,7 +44,7 @@ func reportingRunErrors(_ body: () throws -> Void) throws {
   do {
     try body()
   } catch let e as SearchError {
-    Terminal.err(e.description + "\n")
+    Terminal.err(TextRenderer(colour: Terminal.stderrColour).render(e.diagnostic))
     throw ExitCode(1)
   } catch let e as ExitCode {
     throw e

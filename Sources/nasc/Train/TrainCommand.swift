@@ -59,10 +59,12 @@ struct TrainCommand: ParsableCommand {
     let path = space ?? arch
     let (ir, _) = try compileOrExit(path, CompileOptions(eval: !searchSkeleton, arch: space == nil ? nil : arch))
     guard ir.mode == .fixed else {
-      Terminal.err(
-        "error[E313]: \(path) still has open choices; train needs a decided architecture\n"
-          + "  help: pass --arch with an arch file, a genotype or an NB201 string\n")
-      throw ExitCode(1)
+      try reportingRunErrors {
+        throw SearchError(
+          "E313", "\(path) still has open choices; train needs a decided architecture",
+          help: "pass --arch with an arch file, a genotype or an NB201 string", path: path)
+      }
+      return
     }
     let settings = TrainSettings(
       epochs: epochs, batchSize: batchSize, lr: lr, dropPath: dropPath, cutout: cutout, seed: common.seed,

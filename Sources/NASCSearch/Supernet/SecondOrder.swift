@@ -33,7 +33,7 @@ public enum SecondOrder {
   /// Sets the α gradients of `run` to the second-order estimate for one validation batch, with the
   /// iteration's training batch in the virtual step and the Hessian-vector product (as DARTS'
   /// `architect.step` does).
-  static func architectureGradient(run: SearchRun, train: Batch, val: Batch) throws {
+  static func architectureGradient(_ run: BilevelSupernet, train: Batch, val: Batch, epoch: Int) throws {
     let weights = run.model.weights
     let archParams = run.arch.parameters
     let eta = run.weightOptimizer.learningRate
@@ -43,8 +43,8 @@ public enum SecondOrder {
     let momentum = run.weightOptimizer.stateDict()
     // 1. Virtual step.
     run.model.zeroGrad()
-    let (lt, _) = run.forward(train)
-    try run.checkFinite(lt.scalar, what: "training")
+    let (lt, _) = run.forward(train, epoch: epoch)
+    try run.checkFinite(lt.scalar, what: "training", epoch: epoch)
     lt.backward()
     for (i, p) in weights.enumerated() {
       let g = p.grad ?? .zeros(p.shape)
@@ -55,14 +55,14 @@ public enum SecondOrder {
     // 2. Gradients at w'.
     run.model.zeroGrad()
     for p in archParams { p.zeroGrad() }
-    let (lv, _) = run.forward(val)
-    try run.checkFinite(lv.scalar, what: "architecture")
+    let (lv, _) = run.forward(val, epoch: epoch)
+    try run.checkFinite(lv.scalar, what: "architecture", epoch: epoch)
     lv.backward()
     let g1 = archParams.map { $0.grad ?? .zeros($0.shape) }
     let v = weights.map { $0.grad ?? .zeros($0.shape) }
     // 3. Hessian-vector product at the original weights.
     for (p, w) in zip(weights, saved) { p.value = w }
-    let hvp = hessianVectorProduct(weights: weights, arch: archParams, v: v) { run.forward(train).loss }
+    let hvp = hessianVectorProduct(weights: weights, arch: archParams, v: v) { run.forward(train, epoch: epoch).loss }
     // 4. Combine.
     for (i, p) in archParams.enumerated() { p.grad = g1[i] - hvp[i] * eta }
     run.model.zeroGrad()

@@ -1,0 +1,49 @@
+import NASCSearch
+import NASCSpace
+import NASCTensor
+
+/// The SVG pictures of a finished search: each derived cell, and softmax(α) per edge over the epochs.
+public enum RunPictures {
+  /// Writes `cell-<template>.svg` for every decided cell and `alpha-<template>.svg` for every cell
+  /// template whose α the metrics recorded.
+  public static func write(_ outcome: SearchOutcome, ir: SpaceIR, into dir: RunDirectory) throws {
+    guard let space = outcome.space, let result = outcome.result else { return }
+    for cell in space.decidedCells(result.architecture) {
+      let inputs = ["c_{k-2}", "c_{k-1}"]
+      var edges = [SVGCellDiagram.Edge]()
+      for (node, picks) in cell.nodes { for p in picks { edges.append(.init(from: p.input, to: node, label: p.op)) } }
+      let drawing = SVGCellDiagram(
+        title: "\(cell.template) cell", inputs: inputs, nodes: cell.nodes.map(\.node), edges: edges,
+        outputNodes: cell.outputNodes)
+      try AtomicFile.write(drawing.render(), to: dir.file("cell-\(cell.template).svg"))
+    }
+    // softmax(α) per epoch, as the metrics recorded it.
+    let alphaByEpoch: [[String: [Double]]] = outcome.history.map { m in
+      guard case .map(let a)? = m["alpha"] else { return [:] }
+      return a.compactMapValues { if case .numbers(let v) = $0 { v } else { nil } }
+    }
+    guard alphaByEpoch.contains(where: { !$0.isEmpty }) else { return }
+    let epochs = outcome.history.indices.map { Double($0 + 1) }
+    let uniform = Dictionary(
+      uniqueKeysWithValues: ir.choicePoints.map { ($0.id, Tensor([Float](repeating: 0, count: $0.candidates.count))) })
+    for t in TemplateWeights.all(ir: ir, logits: uniform, edgeNormalization: false) {
+      var panels = [String]()
+      for (e, id) in t.choices.enumerated() {
+        let series = t.weights.ops.enumerated().map { k, name in
+          SVGLineChart.Series(name: name, values: alphaByEpoch.map { $0[id]?[k] ?? .nan })
+        }
+        let edge = t.weights.edges[e]
+        let chart = SVGLineChart(
+          title: "edge \(edge.from)→\(edge.to)", xLabel: "epoch", yLabel: "softmax(α)", x: epochs, series: series)
+        panels.append(chart.render(width: 280, height: 190, legend: false))
+      }
+      let legend = t.weights.ops.enumerated().map { k, name in
+        (name: name, colour: SVGLineChart.palette[k % SVGLineChart.palette.count])
+      }
+      let grid = SVGGrid.render(
+        title: "\(ir.name): softmax(α) of the \(t.template) cell per edge", panels: panels, columns: 5,
+        panelWidth: 280, panelHeight: 190, legend: legend)
+      try AtomicFile.write(grid, to: dir.file("alpha-\(t.template).svg"))
+    }
+  }
+}

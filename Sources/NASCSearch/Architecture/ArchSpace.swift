@@ -1,0 +1,153 @@
+import NASCSpace
+import NASCTensor
+
+/// Parameters and multiply-accumulates of one candidate (at its place in the network).
+public struct ChoiceCosts: Codable, Hashable, Sendable {
+  /// Weights.
+  public var params: Int
+  /// Multiply-accumulates per image.
+  public var macs: Int
+}
+
+/// A space's decisions as data: what an `Architecture` decides, one unit at a time, in the
+/// shape the space's derivation rule produces (DARTS: per node, 2 distinct inputs each with an op
+/// other than `none`; GDAS: 2 (op, input) pairs, repeats allowed; NAS-Bench-201 and layer-wise
+/// spaces: one op per edge or layer).
+public struct ArchSpace: Sendable {
+  /// One decision unit.
+  public enum Unit: Sendable {
+    /// One op out of `candidates` (an edge or a layer decided by argmax).
+    case op(OpUnit)
+    /// `k` (op, input) pairs of a cell node.
+    case node(NodeUnit)
+
+    /// The key in arch documents (`layer[3].op`, `normal.node2`).
+    public var key: String {
+      switch self {
+      case .op(let u): return u.key
+      case .node(let u): return u.key
+      }
+    }
+  }
+
+  /// An op decision.
+  public struct OpUnit: Sendable {
+    /// The choice point id.
+    public var key: String
+    /// The candidate names that a derivation can pick (the excluded ones left out).
+    public var candidates: [String]
+    /// Per candidate, its costs.
+    public var costs: [ChoiceCosts]
+  }
+
+  /// A cell node's inputs decision.
+  public struct NodeUnit: Sendable {
+    /// `template.nodeN`.
+    public var key: String
+    /// The cell template.
+    public var template: String
+    /// The node index.
+    public var node: Int
+    /// The nodes it may read (its edges' sources).
+    public var inputs: [Int]
+    /// The ops each kept input may run (the excluded ones left out).
+    public var ops: [String]
+    /// Pairs kept.
+    public var k: Int
+    /// Whether the kept inputs are distinct (top-k edges) or may repeat (top-k pairs).
+    public var distinct: Bool
+    /// `costs[input position][op]`.
+    public var costs: [[ChoiceCosts]]
+  }
+
+  /// A searched cell template's layout (for genotypes and pictures).
+  public struct CellLayout: Sendable {
+    /// The template name.
+    public var template: String
+    /// Number of cell inputs (2 in DARTS, 1 in NAS-Bench-201).
+    public var inputs: Int
+    /// The intermediate nodes.
+    public var nodes: [Int]
+    /// The nodes whose outputs form the cell output.
+    public var outputNodes: [Int]
+  }
+
+  /// The units in declaration order.
+  public var units: [Unit]
+  /// The searched cell templates.
+  public var cells: [CellLayout]
+  /// Per op unit key, whether it sits on a cell edge (`edge[a→b]` of the NB201 string) and where.
+  var edgeOf: [String: (template: String, from: Int, to: Int)] = [:]
+
+  /// Reads the decisions of `ir` under `rule`: cells whose nodes select inputs become node units
+  /// (repeats allowed under `top_k_pairs`), every other op choice (cell edges of nodes that keep
+  /// all edges, layers) an op unit.
+  public init(ir: SpaceIR, rule: DeriveRule? = nil) {
+    let rule = rule ?? ir.derive
+    let excluded = Set(rule.exclude)
+    var units = [Unit]()
+    var cells = [CellLayout]()
+    var seen = Set<String>()
+    var edgeOf = [String: (template: String, from: Int, to: Int)]()
+    for cell in ir.cells where !seen.contains(cell.template) {
+      guard cell.edges.contains(where: { $0.choice != nil }) else { continue }
+      seen.insert(cell.template)
+      cells.append(
+        CellLayout(
+          template: cell.template, inputs: cell.inputs.count, nodes: cell.nodes.map(\.index),
+          outputNodes: cell.outputNodes))
+      for node in cell.nodes {
+        if node.inputsChoice != nil, let first = node.edges.first {
+          let ops = first.candidates.map(\.name).filter { !excluded.contains($0) }
+          let costs = node.edges.map { e in
+            e.candidates.filter { !excluded.contains($0.name) }.map { Self.cost($0) }
+          }
+          units.append(
+            .node(
+              NodeUnit(
+                key: "\(cell.template).node\(node.index)", template: cell.template, node: node.index,
+                inputs: node.edges.map(\.from), ops: ops, k: min(rule.k, node.edges.count),
+                distinct: rule.kind != .topKPairs, costs: costs)))
+        } else {
+          for e in node.edges {
+            guard let id = e.choice else { continue }
+            let kept = e.candidates.filter { !excluded.contains($0.name) }
+            units.append(.op(OpUnit(key: id, candidates: kept.map(\.name), costs: kept.map { Self.cost($0) })))
+            edgeOf[id] = (cell.template, e.from, node.index)
+          }
+        }
+      }
+    }
+    for layer in ir.layers {
+      guard let id = layer.choice, !seen.contains(id) else { continue }
+      seen.insert(id)
+      let kept = layer.candidates.filter { !excluded.contains($0.name) }
+      units.append(.op(OpUnit(key: id, candidates: kept.map(\.name), costs: kept.map { Self.cost($0) })))
+    }
+    self.units = units
+    self.cells = cells
+    self.edgeOf = edgeOf
+  }
+
+  static func cost(_ c: Candidate) -> ChoiceCosts {
+    let k = CostModel.cost(c.graph)
+    return ChoiceCosts(params: k.params, macs: k.macs)
+  }
+
+  /// The unit with `key`.
+  public func unit(_ key: String) -> Unit? { units.first { $0.key == key } }
+
+  /// The number of single decisions an architecture makes: one per op unit, and an input and an op
+  /// per kept pair of a node.
+  public var decisionCount: Int {
+    units.reduce(0) { n, u in
+      switch u {
+      case .op: return n + 1
+      case .node(let v): return n + 2 * v.k
+      }
+    }
+  }
+
+  /// Whether the space has anything to decide.
+  public var isEmpty: Bool { units.isEmpty }
+}

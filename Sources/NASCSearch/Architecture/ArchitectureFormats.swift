@@ -1,0 +1,149 @@
+import Foundation
+import NASCSpace
+
+/// The per-cell view of an architecture's node decisions: what genotypes and cell pictures show.
+public struct DecidedCell: Equatable, Sendable {
+  /// The template.
+  public var template: String
+  /// Per intermediate node (in order), its kept inputs.
+  public var nodes: [(node: Int, inputs: [DerivedInput])]
+  /// The nodes forming the output.
+  public var outputNodes: [Int]
+
+  /// Equality over all fields.
+  public static func == (a: DecidedCell, b: DecidedCell) -> Bool {
+    a.template == b.template && a.outputNodes == b.outputNodes && a.nodes.count == b.nodes.count
+      && zip(a.nodes, b.nodes).allSatisfy { $0.node == $1.node && $0.inputs == $1.inputs }
+  }
+}
+
+/// Encodings of an `Architecture`: the arch document, the DARTS genotype and the NB201 string, one
+/// implementation each, and decoding from the genotype and the NB201 string.
+extension ArchSpace {
+  /// The decided cells of `a` whose nodes select inputs (DARTS-style cells).
+  public func decidedCells(_ a: Architecture) -> [DecidedCell] {
+    cells.compactMap { c in
+      let nodes = units.compactMap { u -> (node: Int, inputs: [DerivedInput])? in
+        guard case .node(let n) = u, n.template == c.template else { return nil }
+        return (n.node, a.pairs(n.key) ?? [])
+      }
+      return nodes.isEmpty ? nil : DecidedCell(template: c.template, nodes: nodes, outputNodes: c.outputNodes)
+    }
+  }
+
+  /// The `arch:` document of `a` (op units by choice id, node units as `template.nodeN: [[op, input], ...]`),
+  /// naming its space by `spacePath`.
+  public func archDocument(_ a: Architecture, spacePath: String, header: [String]) -> String {
+    var s = header.map { "# " + $0 }.joined(separator: "\n")
+    if !s.isEmpty { s += "\n" }
+    s += "nasc: 1\narch:\n  space: \(spacePath)\n  choices:\n"
+    for case .op(let o) in units { if let op = a.op(o.key) { s += "    \(o.key): \(op)\n" } }
+    for case .node(let n) in units {
+      let list = (a.pairs(n.key) ?? []).map { "[\($0.op), \($0.input)]" }.joined(separator: ", ")
+      s += "    \(n.key): [\(list)]\n"
+    }
+    return s
+  }
+
+  /// The DARTS genotype of `a`, when the space has a `normal` template of two-input selecting cells.
+  public func genotype(_ a: Architecture) -> DartsGenotype? {
+    let decided = decidedCells(a)
+    guard let n = decided.first(where: { $0.template == "normal" }),
+      cells.first(where: { $0.template == "normal" })?.inputs == 2
+    else { return nil }
+    let r = decided.first { $0.template == "reduce" }
+    func pairs(_ c: DecidedCell) -> [DartsGenotype.Pair] {
+      c.nodes.flatMap { $0.inputs.map { DartsGenotype.Pair($0.op, $0.input) } }
+    }
+    return DartsGenotype(
+      normal: pairs(n), normalConcat: n.outputNodes, reduce: r.map(pairs) ?? [], reduceConcat: r?.outputNodes ?? [])
+  }
+
+  /// The NAS-Bench-201 string of `a`, when the space is one one-input cell template whose every
+  /// edge is an op unit.
+  public func nb201(_ a: Architecture) -> NB201Arch? {
+    guard cells.count == 1, cells[0].inputs == 1, !units.isEmpty, units.allSatisfy({ edgeOf[$0.key] != nil }) else {
+      return nil
+    }
+    var byNode = [Int: [(op: String, from: Int)]]()
+    for u in units {
+      guard let e = edgeOf[u.key], let op = a.op(u.key) else { return nil }
+      byNode[e.to, default: []].append((op, e.from))
+    }
+    return NB201Arch(nodes: byNode.keys.sorted().map { byNode[$0]!.sorted { $0.from < $1.from } })
+  }
+
+  /// The short text of `a` in the space's own terms: the NB201 string, else the genotype, else the
+  /// op units' choices joined (`layer[0].op=ir_3x3_t3 ...`).
+  public func text(_ a: Architecture) -> String {
+    if let s = nb201(a) { return s.description }
+    if let g = genotype(a) { return g.description }
+    return units.map { u in
+      switch u {
+      case .op(let o): return "\(o.key)=\(a.op(o.key) ?? "?")"
+      case .node(let n):
+        return "\(n.key)=" + (a.pairs(n.key) ?? []).map { "\($0.op)~\($0.input)" }.joined(separator: ",")
+      }
+    }.joined(separator: " ")
+  }
+
+  /// The architecture a DARTS genotype describes (entries 2i, 2i+1 feed node i + 2), or nil when it
+  /// does not fit the space.
+  public func decode(genotype g: DartsGenotype) -> Architecture? {
+    var d = [String: Architecture.Value]()
+    for c in cells {
+      let list = c.template == "normal" ? g.normal : c.template == "reduce" ? g.reduce : []
+      let nodeUnits = units.compactMap { u -> NodeUnit? in
+        if case .node(let n) = u, n.template == c.template { return n }
+        return nil
+      }
+      var at = 0
+      for n in nodeUnits {
+        guard at + n.k <= list.count else { return nil }
+        d[n.key] = .pairs(list[at..<(at + n.k)].map { DerivedInput(op: $0.op, input: $0.input) })
+        at += n.k
+      }
+      guard at == list.count else { return nil }
+    }
+    let a = Architecture(decisions: d)
+    return problem(a) == nil ? a : nil
+  }
+
+  /// The architecture an NB201 string describes, or nil when it does not fit the space.
+  public func decode(nb201 s: NB201Arch) -> Architecture? {
+    var d = [String: Architecture.Value]()
+    var byEdge = [String: String]()
+    for (i, node) in s.nodes.enumerated() { for (op, from) in node { byEdge["\(from)→\(i + 1)"] = op } }
+    for u in units {
+      guard let e = edgeOf[u.key], let op = byEdge["\(e.from)→\(e.to)"] else { return nil }
+      d[u.key] = .op(op)
+    }
+    let a = Architecture(decisions: d)
+    return problem(a) == nil ? a : nil
+  }
+
+  /// The architecture of a text in the space's own terms (an NB201 string, a genotype, or `text`'s
+  /// `key=op` list), or nil.
+  public func decode(text: String) -> Architecture? {
+    let t = text.trimmingCharacters(in: .whitespaces)
+    if t.hasPrefix("|"), let s = try? NB201Arch.parse(t) { return decode(nb201: s) }
+    if t.hasPrefix("Genotype"), let g = try? DartsGenotype.parse(t) { return decode(genotype: g) }
+    var d = [String: Architecture.Value]()
+    for item in t.split(separator: " ") {
+      let kv = item.split(separator: "=", maxSplits: 1).map(String.init)
+      guard kv.count == 2 else { return nil }
+      if case .node? = unit(kv[0]) {
+        let pairs = kv[1].split(separator: ",").compactMap { p -> DerivedInput? in
+          let f = p.split(separator: "~")
+          guard f.count == 2, let i = Int(f[1]) else { return nil }
+          return DerivedInput(op: String(f[0]), input: i)
+        }
+        d[kv[0]] = .pairs(pairs)
+      } else {
+        d[kv[0]] = .op(kv[1])
+      }
+    }
+    let a = Architecture(decisions: d)
+    return problem(a) == nil ? a : nil
+  }
+}

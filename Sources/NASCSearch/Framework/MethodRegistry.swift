@@ -1,0 +1,81 @@
+import NASCSpace
+
+/// The methods `nasc search` runs, by name. `MethodCatalog` (NASCSpace) holds every method's
+/// hyperparameters with their paper defaults; this registry holds the implementations. Every
+/// `--method` value, `search.method` and hyperparameter name is checked against these two tables.
+public enum MethodRegistry {
+  /// The implementations, one file each under `Methods/`.
+  public static let methods: [any SearchMethod.Type] = [
+    DARTS.self, GDAS.self, PCDARTS.self, PDARTS.self, RandomSearch.self, RegularizedEvolution.self,
+  ]
+
+  /// The names of the runnable methods.
+  public static var runnable: [String] { methods.map { $0.name } }
+
+  /// The implementation called `name`, if it runs.
+  public static func method(named name: String) -> (any SearchMethod.Type)? {
+    methods.first { $0.name == name }
+  }
+
+  /// Builds the method of `context.config` for a fresh run; `E310` for a method that is known but
+  /// not runnable yet, with a did-you-mean for a misspelt one.
+  public static func make(_ context: MethodContext) throws -> any SearchMethod {
+    let name = context.config.name
+    guard let type = method(named: name) else {
+      let known = MethodCatalog.method(name) != nil
+      throw SearchError(
+        "E310",
+        known ? "method '\(name)' is not runnable by `nasc search` yet" : "unknown method '\(name)'",
+        help: known
+          ? "runnable methods: \(runnable.joined(separator: ", ")); the space file still validates with \(name)"
+          : DidYouMean.help(name, in: runnable) ?? "runnable methods: \(runnable.joined(separator: ", "))")
+    }
+    return try type.init(context)
+  }
+
+  /// The hyperparameters of `config` as `KEY=VALUE` texts (what a checkpoint stores to rebuild
+  /// the same method on resume).
+  public static func settings(of config: MethodConfig) -> [String] {
+    config.hyperparameters.map { "\($0.name)=\($0.value)" }
+  }
+}
+
+/// One method as `nasc methods` lists it.
+public struct MethodDescription: Codable, Sendable {
+  /// One hyperparameter with its paper default.
+  public struct Hyperparameter: Codable, Sendable {
+    /// The key in `search:` and `--set`.
+    public var name: String
+    /// The paper default, as written in YAML.
+    public var value: String
+    /// What it means.
+    public var help: String
+  }
+  /// The name.
+  public var name: String
+  /// Its family (gradient, one-shot, baseline, ...).
+  public var family: String
+  /// Its paper.
+  public var paper: String
+  /// How it treats choice points.
+  public var relaxation: String
+  /// Its default derivation rule.
+  public var derive: String
+  /// Whether `nasc search` runs it.
+  public var runs: Bool
+  /// Its hyperparameters.
+  public var hyperparameters: [Hyperparameter]
+}
+
+extension MethodRegistry {
+  /// Every method of the catalog, with whether it runs.
+  public static var catalog: [MethodDescription] {
+    MethodCatalog.methods.map { m in
+      let p = MethodCatalog.provenance[m.name]
+      return MethodDescription(
+        name: m.name, family: p?.family ?? "", paper: p?.paper ?? "", relaxation: m.relaxation,
+        derive: m.derive.rawValue, runs: method(named: m.name) != nil,
+        hyperparameters: m.hyperparameters.map { .init(name: $0.name, value: $0.value.description, help: $0.help) })
+    }
+  }
+}

@@ -1,0 +1,79 @@
+import Foundation
+
+/// One value a method reports: a number, a flag, a word, a list of numbers, or a map of values.
+public indirect enum MetricValue: Codable, Equatable, Sendable {
+  /// A number.
+  case number(Double)
+  /// An integer.
+  case int(Int)
+  /// A flag.
+  case bool(Bool)
+  /// A word.
+  case text(String)
+  /// Numbers.
+  case numbers([Double])
+  /// Named values.
+  case map([String: MetricValue])
+  /// Absent.
+  case null
+
+  /// Encodes as the plain JSON value.
+  public func encode(to encoder: Encoder) throws {
+    var c = encoder.singleValueContainer()
+    switch self {
+    case .number(let d): try c.encode(d)
+    case .int(let i): try c.encode(i)
+    case .bool(let b): try c.encode(b)
+    case .text(let s): try c.encode(s)
+    case .numbers(let a): try c.encode(a)
+    case .map(let m): try c.encode(m)
+    case .null: try c.encodeNil()
+    }
+  }
+
+  /// Decodes a plain JSON value.
+  public init(from decoder: Decoder) throws {
+    let c = try decoder.singleValueContainer()
+    if c.decodeNil() {
+      self = .null
+    } else if let b = try? c.decode(Bool.self) {
+      self = .bool(b)
+    } else if let i = try? c.decode(Int.self) {
+      self = .int(i)
+    } else if let d = try? c.decode(Double.self) {
+      self = .number(d)
+    } else if let s = try? c.decode(String.self) {
+      self = .text(s)
+    } else if let a = try? c.decode([Double].self) {
+      self = .numbers(a)
+    } else {
+      self = .map(try c.decode([String: MetricValue].self))
+    }
+  }
+
+  /// The value as a number, if it is one.
+  public var number: Double? {
+    switch self {
+    case .number(let d): return d
+    case .int(let i): return Double(i)
+    default: return nil
+    }
+  }
+}
+
+/// What one unit of a method's loop reports: one line of `metrics.jsonl`, keys chosen by the
+/// method (`train_loss`, `alpha`, `best_signal`...). `seconds` is the only key the loop adds.
+public typealias Metrics = [String: MetricValue]
+
+/// Writes metric lines as JSON with sorted keys.
+public enum MetricsFile {
+  /// Every line, rewritten whole and atomically (so a resumed run's file equals an uninterrupted
+  /// one's but for timings).
+  public static func write(_ history: [Metrics], to path: String) throws {
+    let enc = JSONEncoder()
+    enc.outputFormatting = [.sortedKeys]
+    var text = ""
+    for m in history { text += String(decoding: try enc.encode(m), as: UTF8.self) + "\n" }
+    try AtomicFile.write(text, to: path)
+  }
+}

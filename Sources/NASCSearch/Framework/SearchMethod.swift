@@ -1,0 +1,187 @@
+import Foundation
+import NASCSpace
+import NASCTensor
+
+/// One stretch of a method's loop with its own meaning: `search` for E epochs (DARTS), `stage 2`
+/// (P-DARTS), `population` then `evolve` (evolution). A phase runs `units` units (epochs,
+/// generations) of `stepsPerUnit` steps each; the loop checkpoints after every unit.
+public struct Phase: Codable, Equatable, Sendable {
+  /// Its name, shown in the progress line.
+  public var name: String
+  /// What one unit is called (`epoch`, `cycle`, `architecture`).
+  public var unit: String
+  /// Units in the phase.
+  public var units: Int
+  /// Steps per unit.
+  public var stepsPerUnit: Int
+
+  /// Creates a phase.
+  public init(_ name: String, unit: String = "epoch", units: Int, stepsPerUnit: Int) {
+    self.name = name
+    self.unit = unit
+    self.units = units
+    self.stepsPerUnit = stepsPerUnit
+  }
+}
+
+/// Where a loop stands: the phase, the unit within it and the steps done within that unit.
+public struct LoopPosition: Codable, Equatable, Sendable {
+  /// The phase index.
+  public var phase = 0
+  /// Units completed within the phase.
+  public var unit = 0
+  /// Steps completed within the current unit.
+  public var step = 0
+
+  /// The start of the loop.
+  public init() {}
+}
+
+/// Everything a method is built from: the compiled space, its resolved hyperparameters, the run's
+/// settings, the data and the evaluator (for methods that score whole architectures).
+public struct MethodContext {
+  /// The compiled space (search skeleton).
+  public var ir: SpaceIR
+  /// The method's hyperparameters, resolved (paper default, the space's `search:`, `--set`).
+  public var config: MethodConfig
+  /// The run's own settings (seed, threads, data).
+  public var run: RunSettings
+  /// The normalised training images, for methods that train a supernet (nil with a table).
+  public var data: ImageDataset?
+  /// Training augmentation.
+  public var augmentation: Augmentation
+  /// Scores whole architectures, for methods that ask for scores (random search, evolution).
+  public var evaluator: (any Evaluator)?
+  /// The data's normalisation (for the manifest).
+  public var normalization: RunManifest.Normalization?
+
+  /// Creates a context.
+  public init(
+    ir: SpaceIR, config: MethodConfig, run: RunSettings, data: ImageDataset?, augmentation: Augmentation = .none,
+    evaluator: (any Evaluator)? = nil
+  ) {
+    self.ir = ir
+    self.config = config
+    self.run = run
+    self.data = data
+    self.augmentation = augmentation
+    self.evaluator = evaluator
+  }
+
+  /// The space compiled again with `cells` cells (P-DARTS' deeper stages), with the same method
+  /// and hyperparameters; `E305` when it no longer compiles.
+  public func compile(cells: Int) throws -> SpaceIR {
+    let result = Compiler.compile(
+      path: ir.file,
+      options: CompileOptions(method: config.name, settings: MethodRegistry.settings(of: config), cells: cells))
+    guard let deeper = result.ir else {
+      let first = result.diagnostics.first { $0.severity == .error }.map { "\($0.code.rawValue): \($0.message)" } ?? "?"
+      throw SearchError(
+        "E305", "cannot compile \(ir.name) with \(cells) cells: \(first)",
+        help: "check the space's skeleton: P-DARTS adds add_layers cells per stage", path: ir.file)
+    }
+    return deeper
+  }
+
+  /// The training images, or `E205` for a method that needs data but got a table.
+  public func requireData(_ method: String) throws -> ImageDataset {
+    guard let data else {
+      throw SearchError(
+        "E205", "\(method) trains a supernet and needs a data set, not a benchmark table",
+        help: "drop --benchmark and pass --data (digits is the default)")
+    }
+    return data
+  }
+
+  /// The evaluator, or `E314` for a method that scores architectures but got none.
+  public func requireEvaluator(_ method: String) throws -> any Evaluator {
+    guard let evaluator else {
+      throw SearchError(
+        "E314", "\(method) scores whole architectures but no evaluator was given",
+        help: "pass --benchmark nb201 (a table) or let it train each architecture on --data")
+    }
+    return evaluator
+  }
+}
+
+/// What a finished search hands back: the derived architecture and what it scored.
+public struct SearchResult {
+  /// The derived architecture.
+  public var architecture: Architecture
+  /// The search signal of the architecture (e.g. the table's 12-epoch validation accuracy), if scored.
+  public var signal: Double?
+  /// The reported figure (e.g. the table's 200-epoch test accuracy), if known.
+  public var reported: Double?
+  /// The supernet's validation accuracy after the last epoch (supernet methods).
+  public var valAccuracy: Double?
+
+  /// Creates a result.
+  public init(architecture: Architecture, signal: Double? = nil, reported: Double? = nil, valAccuracy: Double? = nil) {
+    self.architecture = architecture
+    self.signal = signal
+    self.reported = reported
+    self.valAccuracy = valAccuracy
+  }
+}
+
+/// A search method: the paper's algorithm box. It declares its parameter sets and phases; the
+/// `SearchLoop` owns position, progress, interruption, checkpoints and metrics, and calls back
+/// into the method for each step, at the end of each unit and phase, and for the result.
+///
+/// A method's whole non-tensor state (generator states, sampler positions, population, baseline,
+/// stage, switches) is one `Codable` value, so a resumed run ends exactly as an uninterrupted one.
+public protocol SearchMethod: AnyObject {
+  /// The registry name (`darts`); it is also the key of the method's row in `MethodCatalog`.
+  static var name: String { get }
+  /// Builds the method for a fresh run (drawing initial weights and generator states from the seed).
+  init(_ context: MethodContext) throws
+  /// The phases, in order.
+  var phases: [Phase] { get }
+  /// The parameter sets of the current phase, by name (checkpointed with their optimizers).
+  var parameterSets: [ParameterSet] { get }
+  /// Where the method changes a paper value for this run (e.g. a shortened warm-up), in words.
+  var notes: [String] { get }
+  /// Called before the first step of phase `index`, and on resume before the tensors are loaded:
+  /// a method that rebuilds its network per phase (P-DARTS) builds it here, from its state alone.
+  func enterPhase(_ index: Int) throws
+  /// Runs one step at `position` (steps done so far in the unit are `position.step`).
+  func step(at position: LoopPosition) throws
+  /// A figure shown while a unit runs (e.g. the running loss).
+  var progressDetail: String { get }
+  /// The metrics of the unit just completed (one line of `metrics.jsonl`) and its summary line.
+  func endUnit(at position: LoopPosition) throws -> (metrics: Metrics, summary: String)
+  /// Called after the last unit of phase `index` (P-DARTS prunes ops here).
+  func endPhase(_ index: Int) throws
+  /// The method's non-tensor state as JSON.
+  func saveState() throws -> Data
+  /// Restores what `saveState` wrote.
+  func restoreState(_ data: Data) throws
+  /// The derived architecture, once every phase has run.
+  func result() throws -> SearchResult
+}
+
+extension SearchMethod {
+  /// No notes by default.
+  public var notes: [String] { [] }
+  /// Nothing to do by default.
+  public func enterPhase(_ index: Int) throws {}
+  /// Nothing to do by default.
+  public func endPhase(_ index: Int) throws {}
+  /// No detail by default.
+  public var progressDetail: String { "" }
+}
+
+/// Encodes and decodes a method's `Codable` state.
+public enum MethodState {
+  /// `state` as JSON.
+  public static func encode<S: Encodable>(_ state: S) throws -> Data { try JSONEncoder().encode(state) }
+
+  /// Decodes a state; `E303` when it does not fit this method.
+  public static func decode<S: Decodable>(_: S.Type, from data: Data, method: String) throws -> S {
+    do { return try JSONDecoder().decode(S.self, from: data) } catch {
+      throw SearchError(
+        "E303", "the checkpoint's \(method) state cannot be read: \(error.localizedDescription)",
+        help: "the file is damaged or was written by another version of nasc; start a new run")
+    }
+  }
+}

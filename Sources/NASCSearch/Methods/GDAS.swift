@@ -1,0 +1,63 @@
+import Foundation
+import NASCSpace
+
+/// GDAS (Dong & Yang, CVPR 2019; METHODS.md §2).
+///
+/// ```
+/// per edge and forward pass: h = one_hot(argmax(log softmax(α) + g)),  g ~ Gumbel(0, 1)
+///   run only op h, scaled by h − sg(ỹ) + ỹ,  ỹ = softmax((log softmax(α) + g) / τ)   (straight-through)
+/// τ decays linearly from tau_max to tau_min over the epochs
+/// for each epoch, for each (train, val) minibatch pair:
+///   1. update w by ∇_w L_train(w, α)   (SGD, nesterov)
+///   2. update α by ∇_α L_val(w, α)
+/// derive: per node the top-2 (op, input) pairs over all incoming edges, op ≠ none
+/// ```
+public final class GDAS: SupernetMethod {
+  /// The registry name.
+  public static let name = "gdas"
+  let ir: SpaceIR
+  let net: BilevelSupernet
+  let tau: @Sendable (Int) -> Float
+
+  /// Builds the supernet with hard Gumbel samples on every edge.
+  public init(_ c: MethodContext) throws {
+    let h = Hyperparameters(c.config)
+    ir = c.ir
+    let settings = try BilevelSettings(h, nesterov: true)
+    let tau = GumbelHardSample.linearSchedule(
+      max: Float(try h.double("tau_max")), min: Float(try h.double("tau_min")), epochs: settings.epochs)
+    self.tau = tau
+    net = try BilevelSupernet(
+      ir: c.ir, settings: settings, data: try c.requireData(Self.name), augmentation: c.augmentation,
+      seed: c.run.seed, threads: c.run.threads, edgeNormalization: false
+    ) { GumbelHardSample(layout: $0, temperature: tau) }
+  }
+
+  /// One phase: `epochs` epochs.
+  public var phases: [Phase] { [Phase("search", units: net.settings.epochs, stepsPerUnit: net.stepsPerEpoch)] }
+  /// Weights and α.
+  public var parameterSets: [ParameterSet] { net.parameterSets }
+
+  /// Step 1 (w), then step 2 (α), each on its own sampled architecture.
+  public func step(at p: LoopPosition) throws {
+    net.setLearningRate(epoch: p.unit)
+    let (train, val) = net.nextBatches()
+    try net.weightStep(train, epoch: p.unit)
+    try net.archStep(val, train: train, epoch: p.unit, secondOrder: false)
+  }
+
+  /// Losses, accuracies, τ and α statistics of the epoch.
+  public func endUnit(at p: LoopPosition) throws -> (metrics: Metrics, summary: String) {
+    let m = net.finishEpoch(epoch: p.unit, archSteps: true, extra: ["tau": .number(Double(tau(p.unit)))])
+    return (m, BilevelSupernet.summary(m))
+  }
+
+  /// The space's rule (top-k pairs; argmax on NAS-Bench-201) applied to softmax(α).
+  public func result() throws -> SearchResult {
+    let a = try Derivation.derive(ir: ir, logits: net.arch.tensors(), edgeNormalization: false, rule: ir.derive)
+    return SearchResult(architecture: a)
+  }
+
+  /// The supernet (for benchmarks and tests).
+  public var supernet: BilevelSupernet { net }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import NASCSpace
+import NASCTensor
+import Testing
+
+@testable import NASCSearch
+
+/// An evaluator whose score is a made-up function of the architecture, counting its queries.
+final class FakeEvaluator: Evaluator {
+  let space: ArchSpace
+  var queries = 0
+  let score: (Architecture) -> Double
+  init(space: ArchSpace, score: @escaping (Architecture) -> Double) {
+    self.space = space
+    self.score = score
+  }
+  var description: String { "fake" }
+  var columns: (signal: String, reported: String) { ("fake", "fake") }
+  func score(_ a: Architecture) throws -> Score {
+    queries += 1
+    let s = score(a)
+    return Score(signal: s, reported: -s)
+  }
+}
+
+@Suite struct BaselineTests {
+  static let nb201Path = repoRoot + "/spaces/nas-bench-201.yaml"
+  static let tableAtHand = FileManager.default.fileExists(atPath: repoRoot + "/../shared/data/nas-bench-201/nb201.csv")
+
+  static func context(_ method: String, ir: SpaceIR, seed: UInt64, evaluator: any Evaluator, set: [String: Int] = [:])
+    throws -> MethodContext
+  {
+    var config = try #require(Compiler.compile(path: nb201Path, options: CompileOptions(method: method)).ir?.method)
+    for (k, v) in set { config.set(k, .int(v)) }
+    return MethodContext(ir: ir, config: config, run: RunSettings(seed: seed), data: nil, evaluator: evaluator)
+  }
+
+  @Test func evolutionRemovesTheOldestNotTheWorst() throws {
+    let ir = try #require(Compiler.compile(path: Self.nb201Path).ir)
+    let space = ArchSpace(ir: ir)
+    // Scores rise with every query: the newest member is always the best, the oldest the worst...
+    var n = 0.0
+    let rising = FakeEvaluator(space: space) { _ in
+      n += 1
+      return n
+    }
+    let evo = try RegularizedEvolution(
+      try Self.context("evolution", ir: ir, seed: 4, evaluator: rising, set: ["population": 5, "budget": 12]))
+    try SearchLoop(method: evo).run()
+    // ...so the population is the last five evaluated, in order.
+    #expect(evo.population.map(\.score.signal) == [8, 9, 10, 11, 12])
+    #expect(rising.queries == 12)
+    // Scores that fall: the oldest is now the best, and it leaves all the same.
+    n = 0
+    let falling = FakeEvaluator(space: space) { _ in
+      n += 1
+      return -n
+    }
+    let evo2 = try RegularizedEvolution(
+      try Self.context("evolution", ir: ir, seed: 4, evaluator: falling, set: ["population": 5, "budget": 12]))
+    try SearchLoop(method: evo2).run()
+    #expect(evo2.population.map(\.score.signal) == [-8, -9, -10, -11, -12])
+    // The result is the best of the whole history, not of the final population.
+    #expect(try evo2.result().signal == -1)
+  }
+
+  @Test func evolutionChildrenDifferFromAPopulationMemberInOneDecision() throws {
+    let ir = try #require(Compiler.compile(path: Self.nb201Path).ir)
+    let space = ArchSpace(ir: ir)
+    var seen = [Architecture]()
+    let recording = FakeEvaluator(space: space) { a in
+      seen.append(a)
+      return Double(space.text(a).count)
+    }
+    let evo = try RegularizedEvolution(
+      try Self.context("evolution", ir: ir, seed: 2, evaluator: recording, set: ["population": 4, "budget": 30]))
+    try SearchLoop(method: evo).run()
+    #expect(seen.count == 30)
+    for (i, child) in seen.enumerated().dropFirst(4) {
+      // The parent was in the population of the cycle: one of the 4 members evaluated just before.
+      #expect(seen[(i - 4)..<i].contains { space.distance($0, child) == 1 })
+    }
+  }
+
+  @Test func randomSearchEvaluatesDistinctArchitecturesAndKeepsTheBest() throws {
+    let ir = try #require(Compiler.compile(path: Self.nb201Path).ir)
+    let space = ArchSpace(ir: ir)
+    let e = FakeEvaluator(space: space) { a in Double(space.text(a).filter { $0 == "3" }.count) }
+    let rs = try RandomSearch(try Self.context("random", ir: ir, seed: 1, evaluator: e, set: ["budget": 50]))
+    let loop = try SearchLoop(method: rs)
+    try loop.run()
+    #expect(e.queries == 50 && loop.history.count == 50)
+    let scores = loop.history.compactMap { $0["signal"]?.number }
+    #expect(try rs.result().signal == scores.max())
+    let archs = loop.history.compactMap { m -> String? in if case .text(let t)? = m["arch"] { t } else { nil } }
+    #expect(Set(archs).count == 50)
+  }
+
+  @Test(.enabled(if: BaselineTests.tableAtHand))
+  func onTheNB201TableEvolutionBeatsRandomSearch() throws {
+    let ir = try #require(Compiler.compile(path: Self.nb201Path, options: CompileOptions(method: "evolution")).ir)
+    var run = RunSettings(benchmark: "nb201:" + repoRoot + "/../shared/data/nas-bench-201/nb201.csv")
+    let evo = try SeedSweep.run(ir: ir, run: run, seeds: Array(1...100)).summary
+    let rir = try #require(Compiler.compile(path: Self.nb201Path, options: CompileOptions(method: "random")).ir)
+    run.seed = 1
+    let rs = try SeedSweep.run(ir: rir, run: run, seeds: Array(1...100)).summary
+    #expect(evo.column == "analognas_c10_baseline_200ep")
+    // 100 queries: REA ≈ 93.6, RS ≈ 93.4 (500 seeds: 93.61 ± 0.36 and 93.41 ± 0.34).
+    #expect(evo.mean > rs.mean + 0.05)
+    #expect((93.3...93.9).contains(evo.mean) && (93.1...93.7).contains(rs.mean))
+  }
+
+  @Test(.enabled(if: BaselineTests.tableAtHand))
+  func anArchitectureTheTableLacksIsAnErrorWithItsString() throws {
+    let ir = try #require(Compiler.compile(path: Self.nb201Path).ir)
+    let table = try TabularBenchmark.load("nb201:" + repoRoot + "/../shared/data/nas-bench-201/nb201.csv")
+    let e = try TableEvaluator(ir: ir, table: table)
+    let bogus = Architecture(decisions: ["cell.edge[0→1].op": .op("nor_conv_7x7")])
+    #expect(throws: SearchError.self) { try e.score(bogus) }
+    do { _ = try e.score(bogus) } catch let err as SearchError { #expect(err.code == "E212") }
+    // The macro table does not describe the NB201 space.
+    let macro = try TabularBenchmark.load("nas-bench-macro:" + repoRoot + "/../shared/data/nas-bench-macro")
+    #expect(throws: SearchError.self) { try TableEvaluator(ir: ir, table: macro) }
+  }
+
+  @Test(.enabled(if: BaselineTests.tableAtHand))
+  func evolutionRunsOnNASBenchMacro() throws {
+    let path = repoRoot + "/spaces/nas-bench-macro.yaml"
+    let ir = try #require(Compiler.compile(path: path, options: CompileOptions(method: "evolution")).ir)
+    let run = RunSettings(benchmark: "nas-bench-macro:" + repoRoot + "/../shared/data/nas-bench-macro")
+    let (rows, summary) = try SeedSweep.run(ir: ir, run: run, seeds: [1, 2, 3])
+    #expect(rows.allSatisfy { $0.arch.contains("layer") && ($0.reported ?? 0) > 90 })
+    #expect(summary.column == "mean_acc")
+  }
+}

@@ -20,6 +20,7 @@ let package = Package(
     .executable(name: "nasc", targets: ["nasc"]),
     .library(name: "NASCSpace", targets: ["NASCSpace"]),
     .library(name: "NASCTensor", targets: ["NASCTensor"]),
+    .library(name: "NASCData", targets: ["NASCData"]),
     .library(name: "NASCSearch", targets: ["NASCSearch"]),
   ],
   dependencies: [
@@ -43,9 +44,13 @@ let package = Package(
       dependencies: [.product(name: "Yams", package: "Yams")]
     ),
     .target(
-      name: "NASCSearch",
+      name: "NASCData",
       dependencies: ["NASCSpace", "NASCTensor"],
       resources: [.copy("Resources/optdigits")]
+    ),
+    .target(
+      name: "NASCSearch",
+      dependencies: ["NASCSpace", "NASCTensor", "NASCData"]
     ),
     .target(
       name: "NASCExport",
@@ -54,14 +59,14 @@ let package = Package(
     .executableTarget(
       name: "nasc",
       dependencies: [
-        "NASCSpace", "NASCTensor", "NASCSearch", "NASCExport",
+        "NASCSpace", "NASCTensor", "NASCData", "NASCSearch", "NASCExport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     .testTarget(name: "NASCTensorTests", dependencies: ["NASCTensor"], resources: [.copy("Fixtures")]),
     .testTarget(name: "NASCSpaceTests", dependencies: ["NASCSpace"], exclude: ["Golden"]),
     .testTarget(
-      name: "NASCSearchTests", dependencies: ["NASCSearch", "NASCSpace", "NASCTensor", "NASCExport"], exclude: ["Spaces"]),
+      name: "NASCSearchTests", dependencies: ["NASCSearch", "NASCSpace", "NASCTensor", "NASCData", "NASCExport"], exclude: ["Spaces"]),
   ],
   swiftLanguageModes: [.v6]
 )

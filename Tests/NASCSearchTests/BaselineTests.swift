@@ -116,11 +116,11 @@ final class FakeEvaluator: Evaluator {
     let table = try TabularBenchmark.load("nb201:" + repoRoot + "/../shared/data/nas-bench-201/nb201.csv")
     let e = try TableEvaluator(ir: ir, table: table)
     let bogus = Architecture(decisions: ["cell.edge[0→1].op": .op("nor_conv_7x7")])
-    #expect(throws: SearchError.self) { try e.score(bogus) }
-    do { _ = try e.score(bogus) } catch let err as SearchError { #expect(err.code == "E212") }
+    #expect(throws: RunError.self) { try e.score(bogus) }
+    do { _ = try e.score(bogus) } catch let err as RunError { #expect(err.code == "E212") }
     // The macro table does not describe the NB201 space.
     let macro = try TabularBenchmark.load("nas-bench-macro:" + repoRoot + "/../shared/data/nas-bench-macro")
-    #expect(throws: SearchError.self) { try TableEvaluator(ir: ir, table: macro) }
+    #expect(throws: RunError.self) { try TableEvaluator(ir: ir, table: macro) }
   }
 
   @Test(.enabled(if: BaselineTests.tableAtHand))

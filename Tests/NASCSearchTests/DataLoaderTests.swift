@@ -1,5 +1,7 @@
+import NASCSpace
 import Foundation
 import NASCTensor
+import NASCData
 import Testing
 
 @testable import NASCSearch
@@ -18,12 +20,12 @@ import Testing
 
   @Test func digitsCSVErrorsNameTheLine() throws {
     let bad = Data("0,1,2\n".utf8)
-    #expect(throws: SearchError.self) { try OptDigits.parse(csv: bad, path: "x.csv") }
+    #expect(throws: RunError.self) { try OptDigits.parse(csv: bad, path: "x.csv") }
     do {
       _ = try OptDigits.parse(
         csv: Data((Array(repeating: "0", count: 64) + ["12"]).joined(separator: ",").utf8), path: "x.csv")
       Issue.record("label 12 must be rejected")
-    } catch let e as SearchError {
+    } catch let e as RunError {
       #expect(e.code == "E202")
       #expect(e.message.contains("x.csv:1"))
     }
@@ -68,7 +70,7 @@ import Testing
     do {
       _ = try IDXLoader.load(directory: dir.path, name: "x")
       Issue.record("missing files must throw")
-    } catch let e as SearchError {
+    } catch let e as RunError {
       #expect(e.code == "E201")
     }
     try writeIDX(dir: dir.path, prefix: "train", count: 5, side: 4)
@@ -80,7 +82,7 @@ import Testing
     do {
       _ = try IDXLoader.load(directory: dir.path, name: "x")
       Issue.record("truncated file must throw")
-    } catch let e as SearchError {
+    } catch let e as RunError {
       #expect(e.code == "E202")
       #expect(e.path == p)
     }
@@ -98,15 +100,15 @@ import Testing
     #expect(s.train.pixels[0] == 1 && s.train.pixels[3072] == 0)
     #expect(abs(s.test.pixels[100] - 0.2) < 1e-6)
     FileManager.default.createFile(atPath: dir.path + "/test_batch.bin", contents: Data(record(1, 0).dropLast()))
-    #expect(throws: SearchError.self) { try CIFAR10Loader.load(directory: dir.path) }
+    #expect(throws: RunError.self) { try CIFAR10Loader.load(directory: dir.path) }
   }
 
   @Test func dataSourceSpellings() throws {
     #expect(try DataSource(parsing: "digits") == .digits)
     #expect(try DataSource(parsing: "fashion-mnist") == .fashionMNIST(directory: IDXLoader.fashionMNISTDirectory))
     #expect(try DataSource(parsing: "cifar10:/d") == .cifar10(directory: "/d"))
-    #expect(throws: SearchError.self) { try DataSource(parsing: "mnist") }
-    #expect(throws: SearchError.self) { try DataSource(parsing: "cifar10") }
+    #expect(throws: RunError.self) { try DataSource(parsing: "mnist") }
+    #expect(throws: RunError.self) { try DataSource(parsing: "cifar10") }
   }
 
   @Test func samplerIsReproducibleAndAugmentationKeepsShape() throws {

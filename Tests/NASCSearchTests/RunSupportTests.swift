@@ -1,3 +1,4 @@
+import NASCSpace
 import Foundation
 import Testing
 
@@ -18,6 +19,6 @@ import Testing
     try AtomicFile.write("two", to: path)
     #expect(try String(contentsOfFile: path, encoding: .utf8) == "two")
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["f.json"])
-    #expect(throws: SearchError.self) { try AtomicFile.write("x", to: dir.path + "/missing/dir/f") }
+    #expect(throws: RunError.self) { try AtomicFile.write("x", to: dir.path + "/missing/dir/f") }
   }
 }

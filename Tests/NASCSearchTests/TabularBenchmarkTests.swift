@@ -1,3 +1,4 @@
+import NASCSpace
 import Foundation
 import Testing
 
@@ -34,15 +35,15 @@ private func temporaryCSV(_ text: String, name: String = "table.csv") throws -> 
   return file.path
 }
 
-/// The `SearchError` that `body` throws, or nil (recording an issue) when it throws none or another error.
-private func searchError(_ body: () throws -> TabularBenchmark) -> SearchError? {
+/// The `RunError` that `body` throws, or nil (recording an issue) when it throws none or another error.
+private func searchError(_ body: () throws -> TabularBenchmark) -> RunError? {
   do {
     let table = try body()
     Issue.record("expected an error, loaded \(table.count) rows")
-  } catch let error as SearchError {
+  } catch let error as RunError {
     return error
   } catch {
-    Issue.record("expected a SearchError, got \(error)")
+    Issue.record("expected a RunError, got \(error)")
   }
   return nil
 }

@@ -1,3 +1,4 @@
+import NASCData
 import Foundation
 import NASCSpace
 import NASCTensor
@@ -56,7 +57,7 @@ public enum SearchBenchmark {
   /// for GDAS), the given batch, a 50/50 split, no warm-up and first order.
   public static func config(ir: SpaceIR, batch: Int) throws -> MethodConfig {
     guard var config = ir.method else {
-      throw SearchError("E310", "the space has no search method", help: "add search: {method: darts}")
+      throw RunError("E310", "the space has no search method", help: "add search: {method: darts}")
     }
     config.set("epochs", .int(1))
     config.set("batch_size", .int(batch))
@@ -74,7 +75,7 @@ public enum SearchBenchmark {
       run: RunSettings(seed: seed, threads: threads, data: "synthetic"),
       data: data)
     guard let m = try MethodRegistry.make(context) as? any SupernetMethod else {
-      throw SearchError(
+      throw RunError(
         "E310", "nasc bench search times supernet steps; \(context.config.name) trains no supernet",
         help: "use --method darts, gdas or pc-darts")
     }

@@ -1,3 +1,4 @@
+import NASCSpace
 import Foundation
 
 /// A tabular NAS benchmark: a precomputed table of every architecture of a search space with its
@@ -114,7 +115,7 @@ public struct TabularBenchmark: Sendable {
   /// Loads a table from a spec: `nb201`, `nb201:PATH`, `nas-bench-macro` or `nas-bench-macro:PATH`.
   ///
   /// Without a path the table's `Kind.defaultFile` is looked up below each of `searchRoots` in turn.
-  /// A path naming a directory is searched the same way. Throws `SearchError` `E208` for an unknown
+  /// A path naming a directory is searched the same way. Throws `RunError` `E208` for an unknown
   /// name, `E209` when the file is not found or cannot be read and `E210` when it is malformed.
   public static func load(_ spec: String, searchRoots: [String] = defaultRoots) throws -> TabularBenchmark {
     let (kind, explicitPath) = try parseSpec(spec)
@@ -123,7 +124,7 @@ public struct TabularBenchmark: Sendable {
     do {
       data = try Data(contentsOf: URL(fileURLWithPath: file), options: .mappedIfSafe)
     } catch {
-      throw SearchError(
+      throw RunError(
         "E209", "cannot read the \(kind.rawValue) table \(file): \(error.localizedDescription)",
         help: "check the file's permissions", path: file)
     }
@@ -188,13 +189,13 @@ extension TabularBenchmark {
     }
     guard let kind = Kind(rawValue: name) else {
       let hint = suggestion(for: name).map { "did you mean '\($0.rawValue)'? " } ?? ""
-      throw SearchError(
+      throw RunError(
         "E208", "unknown benchmark '\(name)'",
         help: "\(hint)the benchmarks are \(Kind.allCases.map(\.rawValue).joined(separator: " and ")); "
           + "write \(acceptedForms)")
     }
     if let path, path.isEmpty {
-      throw SearchError(
+      throw RunError(
         "E208", "the path after '\(name):' is empty",
         help: "write \(name) to use the default file, or \(name):PATH to name the CSV file")
     }
@@ -251,12 +252,12 @@ extension TabularBenchmark {
       if isDirectory(explicitPath) {
         let candidates = [explicitPath + "/" + fileName, explicitPath + "/" + kind.defaultFile]
         if let found = candidates.first(where: isFile) { return found }
-        throw SearchError(
+        throw RunError(
           "E209", "no \(fileName) in the directory \(explicitPath)",
           help: "looked for \(candidates.joined(separator: " and ")); write \(kind.rawValue):PATH with the CSV file",
           path: explicitPath)
       }
-      throw SearchError(
+      throw RunError(
         "E209", "\(kind.rawValue) table not found: \(explicitPath)",
         help: "check the path, or write just \(kind.rawValue) to look for \(kind.defaultFile) under "
           + "\(searchRoots.isEmpty ? "the default data folders" : searchRoots.joined(separator: ", "))",
@@ -265,7 +266,7 @@ extension TabularBenchmark {
     let candidates = searchRoots.map { ($0.hasSuffix("/") ? $0 : $0 + "/") + kind.defaultFile }
     if let found = candidates.first(where: isFile) { return found }
     let looked = candidates.isEmpty ? "no data folders were given" : "looked for " + candidates.joined(separator: ", ")
-    throw SearchError(
+    throw RunError(
       "E209", "the \(kind.rawValue) table was not found",
       help: "\(looked) (from \(fm.currentDirectoryPath)); set NASC_BENCHMARK_DATA to the folder holding "
         + "\(kind.defaultFile), or write \(kind.rawValue):PATH with the CSV file")
@@ -293,8 +294,8 @@ private struct CSVTableParser {
     self.path = path
   }
 
-  func fail(line: Int, column: String, _ why: String, help: String) -> SearchError {
-    SearchError("E210", "line \(line), column '\(column)': \(why)", help: help, path: path)
+  func fail(line: Int, column: String, _ why: String, help: String) -> RunError {
+    RunError("E210", "line \(line), column '\(column)': \(why)", help: help, path: path)
   }
 
   /// The range with spaces and tabs trimmed from both ends.

@@ -69,7 +69,7 @@ public enum Derivation {
   /// `E311` unless `rule` is one of `supported`.
   public static func check(_ rule: DeriveRule) throws {
     guard supported.contains(rule.kind) else {
-      throw SearchError(
+      throw RunError(
         "E311", "derivation rule '\(rule.kind.rawValue)' is not supported by this method yet",
         help: "use derive: {rule: top_k_edges}, {rule: top_k_pairs} or {rule: argmax}")
     }

@@ -1,3 +1,4 @@
+import NASCSpace
 import Foundation
 
 /// An architecture with the evaluator's score: what populations and histories hold.
@@ -16,7 +17,7 @@ public struct ScoredArchitecture: Codable, Equatable, Sendable {
   /// The best of `history` by signal (the first on ties), as a search result.
   static func best(_ history: [ScoredArchitecture]) throws -> SearchResult {
     guard let first = history.first else {
-      throw SearchError("E310", "no architecture was evaluated", help: "set budget=1 or more")
+      throw RunError("E310", "no architecture was evaluated", help: "set budget=1 or more")
     }
     let b = history.dropFirst().reduce(first) { $1.score.signal > $0.score.signal ? $1 : $0 }
     return SearchResult(architecture: b.architecture, signal: b.score.signal, reported: b.score.reported)

@@ -1,3 +1,4 @@
+import NASCData
 import Foundation
 import NASCSpace
 import NASCTensor
@@ -79,7 +80,7 @@ public final class StandaloneTrainingEvaluator: Evaluator {
     let result = Compiler.compile(path: ir.file, options: CompileOptions(eval: true, arch: text))
     guard let fixed = result.ir, fixed.mode == .fixed else {
       let first = result.diagnostics.first.map { "\($0.code.rawValue): \($0.message)" } ?? "open choices remain"
-      throw SearchError(
+      throw RunError(
         "E313", "cannot build the architecture \(space.text(a)) of \(ir.name): \(first)",
         help: "the space's evaluation skeleton must accept every architecture of its search space")
     }

@@ -18,7 +18,7 @@ public final class TableEvaluator: Evaluator {
     var rng = RNG(seed: 1)
     let probe = space.sample(rng: &rng)
     guard let key = key(probe), table.lookup(key) != nil else {
-      throw SearchError(
+      throw RunError(
         "E211",
         "the \(table.kind.rawValue) table does not describe the space \(ir.name) (a sampled architecture, \(space.text(probe)), is not in it)",
         help: table.kind == .nb201
@@ -53,7 +53,7 @@ public final class TableEvaluator: Evaluator {
   public func score(_ a: Architecture) throws -> Score {
     queries += 1
     guard let k = key(a), let e = table.lookup(k) else {
-      throw SearchError(
+      throw RunError(
         "E212", "the \(table.kind.rawValue) table has no row for \(key(a) ?? space.text(a))",
         help: "the table and the space disagree; check the space's candidates against the table's ops")
     }

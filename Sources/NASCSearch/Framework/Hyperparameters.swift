@@ -12,7 +12,7 @@ public struct Hyperparameters: Sendable {
 
   private func value(_ key: String) throws -> HyperValue {
     guard let v = config[key] else {
-      throw SearchError(
+      throw RunError(
         "E310", "method '\(config.name)' has no hyperparameter '\(key)' in the catalog",
         help: "this is a bug in nasc: the method file and MethodCatalog disagree")
     }
@@ -63,8 +63,8 @@ public struct Hyperparameters: Sendable {
     config.hyperparameters.first { $0.name == key }?.overridden ?? false
   }
 
-  private func mismatch(_ key: String, _ v: HyperValue, _ want: String) -> SearchError {
-    SearchError(
+  private func mismatch(_ key: String, _ v: HyperValue, _ want: String) -> RunError {
+    RunError(
       "E310", "hyperparameter '\(key)' of \(config.name) is \(v) but must be \(want)",
       help: "set \(key) in the space's search: block or with --set \(key)=VALUE")
   }

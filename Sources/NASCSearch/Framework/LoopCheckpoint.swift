@@ -43,7 +43,7 @@ public enum LoopCheckpoint {
     do {
       try Safetensors.write(tensors, metadata: ["nasc.search": try RunState.encode(info)], to: url)
     } catch {
-      throw SearchError(
+      throw RunError(
         "E301", "cannot write the checkpoint: \(error)", help: "check free disk space and permissions", path: url.path)
     }
   }
@@ -53,7 +53,7 @@ public enum LoopCheckpoint {
   public static func info(at url: URL) throws -> SearchCheckpointInfo {
     let info = try RunState.read(SearchCheckpointInfo.self, key: "nasc.search", from: url, kind: "search")
     guard info.format == format else {
-      throw SearchError(
+      throw RunError(
         "E303", "the checkpoint has layout \(info.format); this nasc reads layout \(format)",
         help: "it was written by another version of nasc: start a new run", path: url.path)
     }
@@ -64,7 +64,7 @@ public enum LoopCheckpoint {
   public static func tensors(of set: String, at url: URL) throws -> [String: Tensor] {
     let all: [String: Tensor]
     do { all = try Safetensors.read(from: url).tensors } catch {
-      throw SearchError(
+      throw RunError(
         "E303", "cannot read the checkpoint: \(error)", help: "the file is damaged; start a new run", path: url.path)
     }
     let prefix = set + "/"
@@ -79,21 +79,21 @@ public enum LoopCheckpoint {
   public static func resume(_ method: any SearchMethod, from url: URL, spaceHash: String) throws -> SearchLoop {
     let info = try Self.info(at: url)
     guard info.spaceHash == spaceHash else {
-      throw SearchError.spaceChanged(
+      throw RunError.spaceChanged(
         saved: info.spaceHash, now: spaceHash,
         help: "resume with the space file the run started from, or start a new run in another --out directory",
         path: url.path)
     }
     let name = type(of: method).name
     guard info.method == name else {
-      throw SearchError(
+      throw RunError(
         "E304", "the checkpoint was written by a \(info.method) search, not \(name)",
         help: "resume with --method \(info.method)", path: url.path)
     }
     let loop = try SearchLoop(method: method, resuming: info.loop)
     let all: [String: Tensor]
     do { all = try Safetensors.read(from: url).tensors } catch {
-      throw SearchError(
+      throw RunError(
         "E303", "cannot read the checkpoint: \(error)", help: "the file is damaged; start a new run", path: url.path)
     }
     do {
@@ -110,7 +110,7 @@ public enum LoopCheckpoint {
         }
       }
     } catch let e as CheckpointError {
-      throw SearchError(
+      throw RunError(
         "E304", "the checkpoint does not fit this run: \(e)",
         help: "resume with the space and method the run started with", path: url.path)
     }

@@ -23,7 +23,7 @@ public enum MethodRegistry {
     let name = context.config.name
     guard let type = method(named: name) else {
       let known = MethodCatalog.method(name) != nil
-      throw SearchError(
+      throw RunError(
         "E310",
         known ? "method '\(name)' is not runnable by `nasc search` yet" : "unknown method '\(name)'",
         help: known

@@ -1,3 +1,4 @@
+import NASCData
 import Foundation
 import NASCSpace
 import NASCTensor
@@ -76,7 +77,7 @@ public struct MethodContext {
       options: CompileOptions(method: config.name, settings: MethodRegistry.settings(of: config), cells: cells))
     guard let deeper = result.ir else {
       let first = result.diagnostics.first { $0.severity == .error }.map { "\($0.code.rawValue): \($0.message)" } ?? "?"
-      throw SearchError(
+      throw RunError(
         "E305", "cannot compile \(ir.name) with \(cells) cells: \(first)",
         help: "check the space's skeleton: P-DARTS adds add_layers cells per stage", path: ir.file)
     }
@@ -86,7 +87,7 @@ public struct MethodContext {
   /// The training images, or `E205` for a method that needs data but got a table.
   public func requireData(_ method: String) throws -> ImageDataset {
     guard let data else {
-      throw SearchError(
+      throw RunError(
         "E205", "\(method) trains a supernet and needs a data set, not a benchmark table",
         help: "drop --benchmark and pass --data (digits is the default)")
     }
@@ -96,7 +97,7 @@ public struct MethodContext {
   /// The evaluator, or `E314` for a method that scores architectures but got none.
   public func requireEvaluator(_ method: String) throws -> any Evaluator {
     guard let evaluator else {
-      throw SearchError(
+      throw RunError(
         "E314", "\(method) scores whole architectures but no evaluator was given",
         help: "pass --benchmark nb201 (a table) or let it train each architecture on --data")
     }
@@ -179,7 +180,7 @@ public enum MethodState {
   /// Decodes a state; `E303` when it does not fit this method.
   public static func decode<S: Decodable>(_: S.Type, from data: Data, method: String) throws -> S {
     do { return try JSONDecoder().decode(S.self, from: data) } catch {
-      throw SearchError(
+      throw RunError(
         "E303", "the checkpoint's \(method) state cannot be read: \(error.localizedDescription)",
         help: "the file is damaged or was written by another version of nasc; start a new run")
     }

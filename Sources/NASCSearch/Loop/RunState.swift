@@ -1,3 +1,5 @@
+import NASCSpace
+import NASCData
 import Foundation
 import NASCTensor
 
@@ -8,11 +10,11 @@ enum RunState {
   static func read<State: Decodable>(_: State.Type, key: String, from url: URL, kind: String) throws -> State {
     let meta: [String: String]
     do { meta = try Safetensors.read(from: url).metadata } catch {
-      throw SearchError(
+      throw RunError(
         "E303", "cannot read the checkpoint: \(error)", help: "the file is damaged; start a new run", path: url.path)
     }
     guard let json = meta[key], let state = try? JSONDecoder().decode(State.self, from: Data(json.utf8)) else {
-      throw SearchError(
+      throw RunError(
         "E303", "the file is not a nasc \(kind) checkpoint", help: "pass a run directory written by `nasc \(kind)`",
         path: url.path)
     }

@@ -1,3 +1,4 @@
+import NASCData
 import Foundation
 import NASCSpace
 import NASCTensor
@@ -121,7 +122,7 @@ public final class TrainRun {
     let dataRNG = root.split()
     rng = root.split()
     do { model = try SupernetModel(ir.network, rng: &initRNG) } catch let e as LoweringError {
-      throw SearchError(
+      throw RunError(
         "E312", "cannot build the network of \(ir.name): \(e.description)",
         help: "nasc train runs cell and layer-wise architectures in this version")
     }
@@ -163,7 +164,7 @@ public final class TrainRun {
       var loss = crossEntropy(logits: logits, labels: labels, labelSmoothing: Float(settings.labelSmoothing))
       let value = loss.scalar
       guard value.isFinite else {
-        throw SearchError(
+        throw RunError(
           "E401",
           "the training loss became \(value.isNaN ? "NaN" : "infinite") at epoch \(epoch + 1), step \(stepInEpoch + 1)",
           help: "lower the learning rate with --lr; the last checkpoint is kept")
@@ -211,7 +212,7 @@ public final class TrainRun {
     do {
       try Checkpoint.save(module: model, optimizers: ["weights": optimizer], metadata: ["nasc.train": meta], to: url)
     } catch {
-      throw SearchError(
+      throw RunError(
         "E301", "cannot write the checkpoint: \(error)", help: "check free disk space and permissions", path: url.path)
     }
   }
@@ -228,14 +229,14 @@ public final class TrainRun {
   public func restore(from url: URL, network: String) throws {
     let state = try Self.readState(url)
     guard state.network == nil || state.network == network else {
-      throw SearchError(
+      throw RunError(
         "E304", "the checkpoint was written for another network (the architecture or its space changed)",
         help: "resume with the --arch and space the run started with, or train into another --out", path: url.path)
     }
     do { try Checkpoint.load(module: model, optimizers: ["weights": optimizer], from: url) } catch let e
       as CheckpointError
     {
-      throw SearchError(
+      throw RunError(
         "E304", "the checkpoint does not fit this network: \(e)",
         help: "resume with the architecture and space the run started with", path: url.path)
     }

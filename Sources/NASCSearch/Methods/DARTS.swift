@@ -15,6 +15,8 @@ public final class DARTS: SupernetMethod {
   public static let name = "darts"
   let ir: SpaceIR
   let net: BilevelSupernet
+  /// Where this run departs from the paper's values.
+  public let notes: [String]
   let secondOrder: Bool
 
   /// Builds the supernet with a softmax mixture on every edge.
@@ -22,8 +24,11 @@ public final class DARTS: SupernetMethod {
     let h = Hyperparameters(c.config)
     ir = c.ir
     secondOrder = try h.string("order") == "second"
+    let settings = try BilevelSettings(h, nesterov: false)
+    let data = try c.requireData(Self.name)
+    notes = BilevelSupernet.notes(settings, data: data)
     net = try BilevelSupernet(
-      ir: c.ir, settings: try BilevelSettings(h, nesterov: false), data: try c.requireData(Self.name),
+      ir: c.ir, settings: settings, data: data,
       augmentation: c.augmentation, seed: c.run.seed, threads: c.run.threads, edgeNormalization: false
     ) { SoftmaxMixture(layout: $0, edgeNormalization: false) }
   }

@@ -17,6 +17,8 @@ public final class GDAS: SupernetMethod {
   public static let name = "gdas"
   let ir: SpaceIR
   let net: BilevelSupernet
+  /// Where this run departs from the paper's values.
+  public let notes: [String]
   let tau: @Sendable (Int) -> Float
 
   /// Builds the supernet with hard Gumbel samples on every edge.
@@ -27,8 +29,10 @@ public final class GDAS: SupernetMethod {
     let tau = GumbelHardSample.linearSchedule(
       max: Float(try h.double("tau_max")), min: Float(try h.double("tau_min")), epochs: settings.epochs)
     self.tau = tau
+    let data = try c.requireData(Self.name)
+    notes = BilevelSupernet.notes(settings, data: data)
     net = try BilevelSupernet(
-      ir: c.ir, settings: settings, data: try c.requireData(Self.name), augmentation: c.augmentation,
+      ir: c.ir, settings: settings, data: data, augmentation: c.augmentation,
       seed: c.run.seed, threads: c.run.threads, edgeNormalization: false
     ) { GumbelHardSample(layout: $0, temperature: tau) }
   }

@@ -34,8 +34,10 @@ public final class PCDARTS: SupernetMethod {
         "warm-up shortened from \(paper) to \(warmup) epochs (⌊0.3 · \(settings.epochs)⌋) for a \(settings.epochs)-epoch run; --set warmup_epochs=N sets it"
       )
     }
+    let data = try c.requireData(Self.name)
+    notes += BilevelSupernet.notes(settings, data: data)
     net = try BilevelSupernet(
-      ir: c.ir, settings: settings, data: try c.requireData(Self.name), augmentation: c.augmentation,
+      ir: c.ir, settings: settings, data: data, augmentation: c.augmentation,
       seed: c.run.seed, threads: c.run.threads, edgeNormalization: true
     ) { SoftmaxMixture(layout: $0, edgeNormalization: true) }
   }

@@ -48,7 +48,7 @@ public final class PDARTS: SupernetMethod {
     addLayers = try h.list("add_layers", count: keep.count).map { Int($0) }
     dropoutRate = try h.list("dropout_rate", count: keep.count)
     guard !keep.isEmpty, keep.allSatisfy({ $0 >= 1 }) else {
-      throw SearchError(
+      throw RunError(
         "E310", "num_to_keep needs one count of at least 1 per stage", help: "the paper's is [5, 3, 1]")
     }
     let paper = try h.int("warmup_epochs")
@@ -61,6 +61,7 @@ public final class PDARTS: SupernetMethod {
     baseCells = c.ir.cells.count
     stageIR = c.ir
     let data = try c.requireData(Self.name)
+    notes += BilevelSupernet.notes(settings, data: data)
     // As the stage's weight sampler counts them: the batches of the weight half (batch ≤ its size).
     let half = data.split(portion: settings.trainPortion).first.count
     stepsPerEpoch = half / max(1, min(settings.batchSize, half))

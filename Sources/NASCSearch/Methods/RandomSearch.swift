@@ -1,3 +1,4 @@
+import NASCSpace
 import Foundation
 import NASCTensor
 
@@ -30,7 +31,7 @@ public final class RandomSearch: SearchMethod {
   public init(_ c: MethodContext) throws {
     let h = Hyperparameters(c.config)
     budget = try h.int("budget")
-    guard budget >= 1 else { throw SearchError("E310", "budget must be at least 1", help: "set budget=1 or more") }
+    guard budget >= 1 else { throw RunError("E310", "budget must be at least 1", help: "set budget=1 or more") }
     evaluator = try c.requireEvaluator(Self.name)
     space = evaluator.space
     state = State(rng: c.run.seed)

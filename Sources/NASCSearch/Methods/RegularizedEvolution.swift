@@ -1,3 +1,4 @@
+import NASCSpace
 import Foundation
 import NASCTensor
 
@@ -38,7 +39,7 @@ public final class RegularizedEvolution: SearchMethod {
     sampleSize = try h.int("sample_size")
     budget = try h.int("budget")
     guard populationSize >= 1, sampleSize >= 1, budget >= 1 else {
-      throw SearchError(
+      throw RunError(
         "E310", "population, sample_size and budget must be at least 1", help: "e.g. --set population=10")
     }
     evaluator = try c.requireEvaluator(Self.name)

@@ -1,3 +1,4 @@
+import NASCSpace
 import Foundation
 
 /// Writes files so that a reader (or a crash) only ever sees the old or the new content.
@@ -8,7 +9,7 @@ public enum AtomicFile {
     let tmp = (dir.isEmpty ? "." : dir) + "/.\((path as NSString).lastPathComponent).tmp-\(getpid())"
     let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     guard fd >= 0 else {
-      throw SearchError(
+      throw RunError(
         "E301", "cannot create \(tmp): \(String(cString: strerror(errno)))",
         help: "check that the run directory is writable", path: path)
     }
@@ -26,7 +27,7 @@ public enum AtomicFile {
     guard ok, rename(tmp, path) == 0 else {
       let why = String(cString: strerror(errno))
       unlink(tmp)
-      throw SearchError(
+      throw RunError(
         "E301", "cannot write \(path): \(why)", help: "check free disk space and permissions", path: path)
     }
   }

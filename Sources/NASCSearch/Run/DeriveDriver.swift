@@ -25,7 +25,7 @@ public enum DeriveDriver {
     let result = Compiler.compile(
       path: spacePath, options: CompileOptions(method: manifest.method, settings: manifest.hyperparameters))
     guard let ir = result.ir else {
-      throw SearchError(
+      throw RunError(
         "E305", "cannot compile the run's space \(spacePath)",
         help: copy == nil
           ? "restore the space file the search started from"
@@ -35,26 +35,26 @@ public enum DeriveDriver {
     let url = URL(fileURLWithPath: dir.checkpoint)
     let info = try LoopCheckpoint.info(at: url)
     guard info.spaceHash == SearchDriver.spaceHash(sources: result.sources) else {
-      throw SearchError.spaceChanged(
+      throw RunError.spaceChanged(
         saved: info.spaceHash, now: SearchDriver.spaceHash(sources: result.sources),
         help: "restore the run's copy of its space (space/ in the run)", path: url.path)
     }
     let logits = try LoopCheckpoint.tensors(of: "arch", at: url)
     guard !logits.isEmpty else {
-      throw SearchError(
+      throw RunError(
         "E311", "a \(manifest.method) run has no architecture weights to re-derive from",
         help: "its arch.yaml already holds the best architecture it evaluated")
     }
     var r = ir.derive
     if let rule {
       guard let kind = DeriveRuleKind(rawValue: rule), Derivation.supported.contains(kind) else {
-        throw SearchError(
+        throw RunError(
           "E311", "unknown or unsupported derivation rule '\(rule)'", help: "use top_k_edges, top_k_pairs or argmax")
       }
       r.kind = kind
     }
     if let k {
-      guard k >= 1 else { throw SearchError("E311", "--k must be at least 1", help: "DARTS keeps 2 inputs per node") }
+      guard k >= 1 else { throw RunError("E311", "--k must be at least 1", help: "DARTS keeps 2 inputs per node") }
       r.k = k
     }
     // β is saved exactly when the method weighted node inputs (PC-DARTS edge normalisation).

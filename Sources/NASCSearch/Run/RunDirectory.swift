@@ -1,3 +1,4 @@
+import NASCSpace
 import Foundation
 
 /// The files of one search run: `space/` (the run's copy of its space), `arch.yaml`, `genotype.txt`,
@@ -30,7 +31,7 @@ public struct RunDirectory: Sendable {
     let exists = fm.fileExists(atPath: path, isDirectory: &isDir)
     if resume {
       guard exists, fm.fileExists(atPath: checkpoint) else {
-        throw SearchError(
+        throw RunError(
           "E302", "no checkpoint to resume in \(path)",
           help: "pass the --out directory of an earlier run, or drop --resume to start a new one", path: path)
       }
@@ -38,7 +39,7 @@ public struct RunDirectory: Sendable {
     }
     if exists {
       guard isDir.boolValue else {
-        throw SearchError("E302", "\(path) exists and is not a directory", help: "choose another --out", path: path)
+        throw RunError("E302", "\(path) exists and is not a directory", help: "choose another --out", path: path)
       }
       var entries = (try? fm.contentsOfDirectory(atPath: path)) ?? []
       if isUnstartedRun(entries) {
@@ -47,7 +48,7 @@ public struct RunDirectory: Sendable {
         entries = (try? fm.contentsOfDirectory(atPath: path)) ?? []
       }
       guard entries.isEmpty else {
-        throw SearchError(
+        throw RunError(
           "E302", "\(path) is not empty",
           help: fm.fileExists(atPath: checkpoint)
             ? "add --resume to continue that run, or choose another --out" : "choose an empty or new --out directory",
@@ -55,7 +56,7 @@ public struct RunDirectory: Sendable {
       }
     } else {
       do { try fm.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
-        throw SearchError(
+        throw RunError(
           "E301", "cannot create \(path): \(error.localizedDescription)", help: "check the path and permissions",
           path: path)
       }

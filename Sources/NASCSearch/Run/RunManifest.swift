@@ -64,11 +64,11 @@ public struct RunManifest: Codable, Sendable {
   /// Reads a manifest.
   public static func read(from path: String) throws -> RunManifest {
     guard let d = FileManager.default.contents(atPath: path) else {
-      throw SearchError(
+      throw RunError(
         "E302", "no manifest.json in the run directory", help: "pass a directory written by `nasc search`", path: path)
     }
     do { return try JSONDecoder().decode(RunManifest.self, from: d) } catch {
-      throw SearchError(
+      throw RunError(
         "E303", "manifest.json is damaged: \(error.localizedDescription)", help: "re-run the search", path: path)
     }
   }

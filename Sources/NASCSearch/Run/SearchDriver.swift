@@ -1,3 +1,4 @@
+import NASCData
 import Foundation
 import NASCSpace
 import NASCTensor
@@ -82,7 +83,7 @@ public enum SearchDriver {
     if let limit { splits.train = splits.train.prefix(limit) }
     if let f = downsample, f > 1 {
       guard splits.train.height % f == 0, splits.train.width % f == 0 else {
-        throw SearchError(
+        throw RunError(
           "E207", "cannot downsample \(splits.train.height)x\(splits.train.width) images by \(f)",
           help: "the factor must divide the image size")
       }
@@ -99,7 +100,7 @@ public enum SearchDriver {
   public static func checkInput(_ data: ImageDataset, fits ir: SpaceIR) throws {
     let s = ir.network.input
     guard data.channels == s.channels, data.height == s.height, data.width == s.width else {
-      throw SearchError(
+      throw RunError(
         "E206", "the data set's images are \(data.channels)x\(data.height)x\(data.width) but \(ir.name) expects \(s)",
         help: "choose a space whose input: matches the data set (spaces/darts-digits.yaml for digits), or --downsample")
     }
@@ -156,7 +157,7 @@ public enum SearchDriver {
   ) throws -> SearchOutcome {
     let spaceHash = Self.spaceHash(sources: sources)
     guard let config = ir.method else {
-      throw SearchError(
+      throw RunError(
         "E310", "the space has no search: block naming a method", help: "add `search: {method: darts}` to the space")
     }
     let dir = RunDirectory(path: request.out)
@@ -167,7 +168,7 @@ public enum SearchDriver {
       let saved = try LoopCheckpoint.info(at: URL(fileURLWithPath: dir.checkpoint))
       // Checked before the data is loaded, with the command that resumes from the run's own copy.
       if saved.spaceHash != spaceHash {
-        throw SearchError.spaceChanged(
+        throw RunError.spaceChanged(
           saved: saved.spaceHash, now: spaceHash,
           help: previous.flatMap { dir.spaceCopy($0) }.map {
             "resume with the run's copy of the space it started from: nasc search \($0) --out \(dir.path) --resume"

@@ -52,7 +52,7 @@ public enum SeedSweep {
     ir: SpaceIR, run: RunSettings, seeds: [UInt64], each: (Row) -> Void = { _ in }
   ) throws -> (rows: [Row], summary: Summary) {
     guard let config = ir.method else {
-      throw SearchError(
+      throw RunError(
         "E310", "the space has no search: block naming a method", help: "add `search: {method: evolution}`")
     }
     let base = try SearchDriver.makeContext(ir: ir, config: config, run: run)

@@ -17,7 +17,7 @@ public enum SpaceSnapshot {
     let files = sources.filter { !$0.key.hasPrefix("<") }.map { (path: standardized($0.key), text: $0.value) }
     let topPath = standardized(top)
     guard !files.isEmpty, files.contains(where: { $0.path == topPath }) else {
-      throw SearchError(
+      throw RunError(
         "E301", "cannot copy the space into the run directory: its file \(top) was not read",
         help: "this is a bug in nasc; please report it", path: top)
     }
@@ -31,10 +31,10 @@ public enum SpaceSnapshot {
         try FileManager.default.createDirectory(
           atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try AtomicFile.write(f.text, to: target)
-      } catch let e as SearchError {
+      } catch let e as RunError {
         throw e
       } catch {
-        throw SearchError(
+        throw RunError(
           "E301", "cannot write \(target): \(error.localizedDescription)", help: "check the path and permissions",
           path: target)
       }

@@ -1,3 +1,4 @@
+import NASCData
 import Foundation
 import NASCSpace
 

@@ -1,3 +1,4 @@
+import NASCData
 import Foundation
 import NASCSpace
 import NASCTensor
@@ -37,10 +38,10 @@ public struct BilevelSettings: Codable, Equatable, Sendable {
     epochs = try h.int("epochs")
     batchSize = try h.int("batch_size")
     guard epochs >= 1 else {
-      throw SearchError("E310", "epochs must be at least 1, not \(epochs)", help: "set epochs=1 or more")
+      throw RunError("E310", "epochs must be at least 1, not \(epochs)", help: "set epochs=1 or more")
     }
     guard batchSize >= 2 else {
-      throw SearchError("E310", "batch_size must be at least 2, not \(batchSize)", help: "set batch_size=2 or more")
+      throw RunError("E310", "batch_size must be at least 2, not \(batchSize)", help: "set batch_size=2 or more")
     }
     trainPortion = try h.double("train_portion")
     weightLR = try h.double("w_lr")
@@ -117,14 +118,14 @@ public final class BilevelSupernet {
     let valRNG = root.split()
     planRNG = root.split()
     do { model = try SupernetModel(ir.network, rng: &initRNG) } catch let e as LoweringError {
-      throw SearchError(
+      throw RunError(
         "E312", "cannot build the supernet of \(ir.name): \(e.description)",
         help: "nasc search runs cell spaces (DARTS, GDAS, PC-DARTS families) in this version")
     }
     arch = ArchitectureParameters(ir: ir, inputs: edgeNormalization, scale: Float(settings.alphaInit), rng: &archRNG)
     let (train, val) = data.split(portion: settings.trainPortion)
     guard train.count >= 2, val.count >= 2 else {
-      throw SearchError(
+      throw RunError(
         "E205", "the data set has too few images (\(data.count)) to split for a search",
         help: "use a larger data set or a larger --limit")
     }
@@ -144,6 +145,15 @@ public final class BilevelSupernet {
     recomputeEdges = ProcessInfo.processInfo.environment["NASC_RECOMPUTE"] != "0"
     recomputeFrom = MixedEdgeModule.defaultRecomputeFrom
     model.setRecompute(recomputeEdges, from: recomputeFrom)
+  }
+
+  /// What a run on `data` changes of `settings`: a batch larger than the weight half is cut to it.
+  public static func notes(_ settings: BilevelSettings, data: ImageDataset) -> [String] {
+    let half = data.split(portion: settings.trainPortion).first.count
+    guard settings.batchSize > half else { return [] }
+    return [
+      "batch_size \(settings.batchSize) is larger than the \(half) images that train the weights: batches of \(half) are used"
+    ]
   }
 
   /// Whether mixed edges are recomputed in backward instead of keeping their candidates'
@@ -256,7 +266,7 @@ public final class BilevelSupernet {
 
   func checkFinite(_ v: Float, what: String, epoch: Int) throws {
     guard v.isFinite else {
-      throw SearchError(
+      throw RunError(
         "E401", "the \(what) loss became \(v.isNaN ? "NaN" : "infinite") in epoch \(epoch + 1)",
         help: "lower the learning rate (--set w_lr=... or --set arch_lr=...); the last checkpoint is kept")
     }

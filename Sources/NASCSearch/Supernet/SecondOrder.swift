@@ -1,3 +1,4 @@
+import NASCData
 import NASCTensor
 
 /// DARTS' second-order architecture gradient (METHODS.md §1.3), with no double backward:

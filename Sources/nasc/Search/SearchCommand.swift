@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NASCExport
+import NASCData
 import NASCSearch
 import NASCSpace
 

@@ -43,7 +43,7 @@ func compileOrExit(_ path: String, _ options: CompileOptions) throws -> (ir: Spa
 func reportingRunErrors(_ body: () throws -> Void) throws {
   do {
     try body()
-  } catch let e as SearchError {
+  } catch let e as RunError {
     Terminal.err(TextRenderer(colour: Terminal.stderrColour).render(e.diagnostic))
     throw ExitCode(1)
   } catch let e as ExitCode {

@@ -60,7 +60,7 @@ struct TrainCommand: ParsableCommand {
     let (ir, _) = try compileOrExit(path, CompileOptions(eval: !searchSkeleton, arch: space == nil ? nil : arch))
     guard ir.mode == .fixed else {
       try reportingRunErrors {
-        throw SearchError(
+        throw RunError(
           "E313", "\(path) still has open choices; train needs a decided architecture",
           help: "pass --arch with an arch file, a genotype or an NB201 string", path: path)
       }

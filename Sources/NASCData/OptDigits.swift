@@ -1,4 +1,5 @@
 import Foundation
+import NASCSpace
 
 /// The UCI optical-recognition handwritten digits (8×8 grey, 10 classes), bundled with nasc.
 ///
@@ -15,13 +16,13 @@ public enum OptDigits {
   static func parse(resource: String) throws -> ImageDataset {
     guard let url = Bundle.module.url(forResource: resource, withExtension: "csv", subdirectory: "optdigits")
     else {
-      throw SearchError(
+      throw RunError(
         "E201", "the bundled digits data set (\(resource).csv) is missing from the nasc build",
         help: "rebuild nasc with `swift build`; the file lives in Sources/NASCSearch/Resources/optdigits/")
     }
     let data: Data
     do { data = try Data(contentsOf: url) } catch {
-      throw SearchError(
+      throw RunError(
         "E201", "cannot read \(url.path): \(error.localizedDescription)",
         help: "check the nasc installation", path: url.path)
     }
@@ -37,8 +38,8 @@ public enum OptDigits {
     var field = 0
     var value = 0
     var digits = 0
-    func fail(_ why: String) -> SearchError {
-      SearchError(
+    func fail(_ why: String) -> RunError {
+      RunError(
         "E202", "\(path):\(line): \(why)", help: "each row must hold 64 pixel values 0…16 and a label 0…9", path: path)
     }
     func endField() throws {

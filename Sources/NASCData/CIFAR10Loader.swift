@@ -1,4 +1,5 @@
 import Foundation
+import NASCSpace
 
 /// Loads the CIFAR-10 binary version: `data_batch_1.bin` … `data_batch_5.bin` and `test_batch.bin`,
 /// each a sequence of records of one label byte followed by 3,072 pixel bytes (R, G, B planes of 32×32).
@@ -12,7 +13,7 @@ public enum CIFAR10Loader {
     let fm = FileManager.default
     trainFiles = trainFiles.filter { fm.fileExists(atPath: (directory as NSString).appendingPathComponent($0)) }
     guard !trainFiles.isEmpty else {
-      throw SearchError(
+      throw RunError(
         "E201", "no CIFAR-10 training batches (data_batch_N.bin) in \(directory)",
         help: "pass the cifar-10-batches-bin directory of the binary CIFAR-10 release", path: directory)
     }
@@ -27,12 +28,12 @@ public enum CIFAR10Loader {
     var labels = [Int32]()
     for path in files {
       guard let data = FileManager.default.contents(atPath: path) else {
-        throw SearchError(
+        throw RunError(
           "E201", "data file not found or unreadable: \(path)",
           help: "pass the cifar-10-batches-bin directory of the binary CIFAR-10 release", path: path)
       }
       guard data.count > 0, data.count % recordSize == 0 else {
-        throw SearchError(
+        throw RunError(
           "E202", "file size \(data.count) is not a multiple of the CIFAR-10 record size \(recordSize)",
           help: "the file is truncated or not a CIFAR-10 binary batch", path: path)
       }
@@ -43,7 +44,7 @@ public enum CIFAR10Loader {
           let base = r * recordSize
           let label = raw[base]
           guard label < 10 else {
-            throw SearchError(
+            throw RunError(
               "E202", "record \(r) has label \(label), not 0…9", help: "the file is corrupt", path: path)
           }
           labels.append(Int32(label))

@@ -1,4 +1,5 @@
 import Foundation
+import NASCSpace
 
 /// Loads image classification data stored as IDX files (the MNIST / Fashion-MNIST format), plain or
 /// gzip-compressed.
@@ -23,17 +24,17 @@ public enum IDXLoader {
     let images = try parse(imageBytes, path: imagesPath)
     let labels = try parse(labelBytes, path: labelsPath)
     guard images.dims.count == 3 else {
-      throw SearchError(
+      throw RunError(
         "E203", "expected a 3-dimensional image file (N×H×W), found \(images.dims.count) dimensions",
         help: "pass the images file of an IDX data set", path: imagesPath)
     }
     guard labels.dims.count == 1 else {
-      throw SearchError(
+      throw RunError(
         "E203", "expected a 1-dimensional label file, found \(labels.dims.count) dimensions",
         help: "pass the labels file of an IDX data set", path: labelsPath)
     }
     guard images.dims[0] == labels.dims[0] else {
-      throw SearchError(
+      throw RunError(
         "E203", "\(images.dims[0]) images but \(labels.dims[0]) labels",
         help: "the images and labels files must come from the same split", path: labelsPath)
     }
@@ -41,7 +42,7 @@ public enum IDXLoader {
     labelValues.reserveCapacity(labels.dims[0])
     for (i, b) in labels.payload.enumerated() {
       guard Int(b) < classes else {
-        throw SearchError(
+        throw RunError(
           "E203", "label \(b) of item \(i) is not below the class count \(classes)",
           help: "check that this is a \(classes)-class data set", path: labelsPath)
       }
@@ -67,15 +68,15 @@ public enum IDXLoader {
         directory == fashionMNISTDirectory
         ? "install it with `apt-get install dataset-fashion-mnist`, or pass fashion-mnist:DIR"
         : "the directory must hold \(base) or \(base).gz"
-      throw SearchError("E201", "data file not found: \(plain)[.gz]", help: hint, path: plain)
+      throw RunError("E201", "data file not found: \(plain)[.gz]", help: hint, path: plain)
     }
     guard let data = fm.contents(atPath: path) else {
-      throw SearchError("E201", "cannot read \(path)", help: "check the file's permissions", path: path)
+      throw RunError("E201", "cannot read \(path)", help: "check the file's permissions", path: path)
     }
     var bytes = [UInt8](data)
     if path.hasSuffix(".gz") {
       do { bytes = try Inflate.gunzip(bytes) } catch {
-        throw SearchError(
+        throw RunError(
           "E202", "cannot decompress: \(error)", help: "the file is corrupt; reinstall or re-download it", path: path)
       }
     }
@@ -85,18 +86,18 @@ public enum IDXLoader {
   /// Parses an IDX file of unsigned bytes: magic `00 00 08 D`, then D big-endian dimension sizes, then data.
   static func parse(_ bytes: [UInt8], path: String) throws -> (dims: [Int], payload: ArraySlice<UInt8>) {
     guard bytes.count >= 4, bytes[0] == 0, bytes[1] == 0 else {
-      throw SearchError(
+      throw RunError(
         "E202", "not an IDX file (bad magic number)", help: "pass an IDX file such as train-images-idx3-ubyte",
         path: path)
     }
     guard bytes[2] == 0x08 else {
-      throw SearchError(
+      throw RunError(
         "E202", "IDX element type 0x\(String(bytes[2], radix: 16)) is not unsigned byte",
         help: "only unsigned-byte IDX files (type 0x08) are supported", path: path)
     }
     let d = Int(bytes[3])
     guard d >= 1, d <= 4, bytes.count >= 4 + 4 * d else {
-      throw SearchError(
+      throw RunError(
         "E202", "IDX header is truncated or has \(d) dimensions", help: "the file is corrupt", path: path)
     }
     var dims = [Int]()
@@ -109,7 +110,7 @@ public enum IDXLoader {
     }
     let start = 4 + 4 * d
     guard dims.allSatisfy({ $0 > 0 }), bytes.count - start == total else {
-      throw SearchError(
+      throw RunError(
         "E202",
         "IDX payload has \(bytes.count - start) bytes, header says \(dims.map(String.init).joined(separator: "×"))",
         help: "the file is truncated or corrupt", path: path)

@@ -1,3 +1,4 @@
+import NASCSpace
 /// Which data set a search or training run uses, as written after `--data`.
 ///
 /// `digits` (the bundled default), `fashion-mnist` or `fashion-mnist:DIR`, `cifar10:DIR`, `idx:DIR`.
@@ -23,7 +24,7 @@ public enum DataSource: Equatable, Sendable, CustomStringConvertible {
     case ("cifar10", let d?) where !d.isEmpty: self = .cifar10(directory: d)
     case ("idx", let d?) where !d.isEmpty: self = .idx(directory: d)
     default:
-      throw SearchError(
+      throw RunError(
         "E204", "unknown data set '\(text)'",
         help: "use digits, fashion-mnist, fashion-mnist:DIR, cifar10:DIR or idx:DIR")
     }

@@ -1,12 +1,10 @@
-import NASCSpace
-
-/// An error from running a search, training or loading data. It is a `Diagnostic` like the
-/// compiler's (one model, one renderer): a stable code, a message, a hint and, where one is
+/// An error at run time (a search, a training, loading data or a table): a `Diagnostic` like the
+/// compiler's (one model, one renderer), with a stable code, a message, a hint and, where one is
 /// involved, the file it concerns.
 ///
 /// Codes: `E2xx` data sets and tables, `E3xx` run directories, checkpoints and methods, `E4xx`
 /// numerical failures (Grammar.md lists them all).
-public struct SearchError: Error, CustomStringConvertible, Equatable, Sendable {
+public struct RunError: Error, CustomStringConvertible, Equatable, Sendable {
   /// The diagnostic.
   public let diagnostic: Diagnostic
 
@@ -33,10 +31,10 @@ public struct SearchError: Error, CustomStringConvertible, Equatable, Sendable {
   }
 }
 
-extension SearchError {
+extension RunError {
   /// `E304`: a checkpoint written for another version of the space (its source hash differs).
-  static func spaceChanged(saved: String, now: String, help: String, path: String) -> SearchError {
-    SearchError(
+  public static func spaceChanged(saved: String, now: String, help: String, path: String) -> RunError {
+    RunError(
       "E304",
       "the checkpoint was written for another version of the space (hash \(saved.prefix(12))…, now \(now.prefix(12))…)",
       help: help, path: path)

@@ -81,6 +81,12 @@ import Testing
     let a = try #require(space.decode(genotype: v2))
     #expect(space.genotype(a) == v2)
     #expect(space.decode(text: space.text(a)) == a)
+    // The arch document round-trips too, pair order included.
+    let dartsDoc = space.archDocument(a, spacePath: "darts-digits.yaml", header: ["a comment"])
+    let back = try #require(space.decode(archDocument: dartsDoc))
+    #expect(back == a && space.genotype(back) == v2)
+    #expect(space.decode(archDocument: "nasc: 1\narch: {choices: {normal.node2: [[sep_conv_3x3, 7]]}}\n") == nil)
+    #expect(space.decode(archDocument: "not: [yaml") == nil)
     let nb = try #require(Compiler.compile(path: Self.nb201).ir)
     let nbSpace = ArchSpace(ir: nb)
     let s = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"
@@ -89,6 +95,10 @@ import Testing
     // The arch document compiles back to the same decided network.
     let doc = nbSpace.archDocument(b, spacePath: Self.nb201, header: [])
     #expect(doc.contains("cell.edge[0→1].op: nor_conv_3x3"))
+    #expect(nbSpace.decode(archDocument: doc) == b)
+    let fixed = try #require(
+      Compiler.compile(path: Self.nb201, options: CompileOptions(arch: s)).ir, "the NB201 string compiles")
+    #expect(fixed.mode == .fixed)
     // A string that does not fit is rejected, not mangled.
     #expect(nbSpace.decode(text: "|nor_conv_3x3~0|+|nor_conv_3x3~0|") == nil)
     #expect(nbSpace.decode(text: s.replacingOccurrences(of: "avg_pool_3x3", with: "sep_conv_3x3")) == nil)

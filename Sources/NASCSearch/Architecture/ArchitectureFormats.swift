@@ -87,6 +87,22 @@ extension ArchSpace {
     }.joined(separator: " ")
   }
 
+  /// The architecture an arch document (as `archDocument` writes it) describes, or nil when it is
+  /// no arch document or does not fit the space.
+  public func decode(archDocument text: String) -> Architecture? {
+    guard let d = Compiler.archChoices(text: text).decisions else { return nil }
+    var out = [String: Architecture.Value]()
+    for u in units {
+      switch u {
+      case .op(let o): if let op = d.ops[o.key] { out[o.key] = .op(op) }
+      case .node(let n):
+        if let p = d.nodes[n.key] { out[n.key] = .pairs(p.map { DerivedInput(op: $0.op, input: $0.from) }) }
+      }
+    }
+    let a = Architecture(decisions: out)
+    return problem(a) == nil ? a : nil
+  }
+
   /// The architecture a DARTS genotype describes (entries 2i, 2i+1 feed node i + 2), or nil when it
   /// does not fit the space.
   public func decode(genotype g: DartsGenotype) -> Architecture? {

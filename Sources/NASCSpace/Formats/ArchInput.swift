@@ -180,3 +180,26 @@ extension Compiler {
     }
   }
 }
+
+extension Compiler {
+  /// The decisions written in an arch document's `choices:` (ops by choice id, node pairs by node
+  /// key), read without compiling its space; nil with diagnostics when the text is no such
+  /// document.
+  public static func archChoices(text: String, path: String = "<arch>") -> (
+    decisions: Decisions?, diagnostics: [Diagnostic]
+  ) {
+    var bag = DiagnosticBag()
+    guard let root = YAMLReader.read(text: text, path: path, maxNodes: 200_000, diags: &bag) else {
+      return (nil, bag.all)
+    }
+    guard let a = root["arch"], let c = a["choices"] else {
+      bag.add(
+        Diagnostic(
+          .missingKey, "not an arch document with 'arch: {choices: ...}'", at: root.location,
+          help: "see Grammar.md, 'Decided architectures'"))
+      return (nil, bag.all)
+    }
+    let d = decisions(.choices(c), skeleton: root, root: root, &bag)
+    return (bag.all.contains { $0.severity == .error } ? nil : d, bag.all)
+  }
+}

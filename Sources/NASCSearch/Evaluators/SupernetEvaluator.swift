@@ -96,7 +96,8 @@ public final class SupernetEvaluator: Evaluator {
       s.batchesTracked = 0
     }
     var sampler = BatchSampler(
-      dataset: calibration, batchSize: batchSize, rng: RNG(seed: seed ^ StandaloneTrainingEvaluator.fingerprint(space.text(a))))
+      dataset: calibration, batchSize: batchSize,
+      rng: RNG(seed: seed ^ StandaloneTrainingEvaluator.fingerprint(space.text(a))))
     model.train()
     withNoGrad {
       for _ in 0..<calibrationBatches {

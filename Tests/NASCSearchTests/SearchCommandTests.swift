@@ -158,6 +158,11 @@ import Testing
     let r4 = try runNasc(["search", Self.tiny, "--out", dir.path + "/c", "--resume"])
     #expect(r4.status == 1)
     #expect(r4.stderr.contains("error[E303]"))
+    // A run that cannot start (the NB201 table does not describe this space) leaves no directory.
+    let r6 = try runNasc(["search", Self.tiny, "--method", "random", "--benchmark", "nb201", "--out", dir.path + "/d"])
+    #expect(r6.status == 1)
+    #expect(r6.stderr.contains("error[E211]") || r6.stderr.contains("error[E209]"))
+    #expect(!FileManager.default.fileExists(atPath: dir.path + "/d"))
     // A non-empty --out without --resume.
     let r5 = try runNasc(["search", Self.tiny, "--out", dir.path + "/c"])
     #expect(r5.status == 1)

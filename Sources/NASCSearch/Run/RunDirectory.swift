@@ -26,6 +26,24 @@ public struct RunDirectory: Sendable {
   /// Makes the directory ready: a new run needs a missing or empty directory; a resumed run needs
   /// an existing checkpoint.
   public func prepare(resume: Bool) throws {
+    try check(resume: resume)
+    try create()
+  }
+
+  /// Creates the directory if it is missing.
+  public func create() throws {
+    let fm = FileManager.default
+    guard !fm.fileExists(atPath: path) else { return }
+    do { try fm.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
+      throw RunError(
+        "E301", "cannot create \(path): \(error.localizedDescription)", help: "check the path and permissions",
+        path: path)
+    }
+  }
+
+  /// Checks what `prepare` needs without creating anything (so a run that fails to start leaves no
+  /// directory behind); an unstarted run's leftovers are cleared.
+  public func check(resume: Bool) throws {
     let fm = FileManager.default
     var isDir: ObjCBool = false
     let exists = fm.fileExists(atPath: path, isDirectory: &isDir)
@@ -52,12 +70,6 @@ public struct RunDirectory: Sendable {
           "E302", "\(path) is not empty",
           help: fm.fileExists(atPath: checkpoint)
             ? "add --resume to continue that run, or choose another --out" : "choose an empty or new --out directory",
-          path: path)
-      }
-    } else {
-      do { try fm.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
-        throw RunError(
-          "E301", "cannot create \(path): \(error.localizedDescription)", help: "check the path and permissions",
           path: path)
       }
     }

@@ -161,7 +161,7 @@ public enum SearchDriver {
         "E310", "the space has no search: block naming a method", help: "add `search: {method: darts}` to the space")
     }
     let dir = RunDirectory(path: request.out)
-    try dir.prepare(resume: request.resume)
+    try dir.check(resume: request.resume)
     let previous = request.resume ? try? RunManifest.read(from: dir.manifest) : nil
     var run = request.runSettings
     if request.resume {
@@ -194,6 +194,7 @@ public enum SearchDriver {
     } else {
       loop = try SearchLoop(method: method)
     }
+    try dir.create()
     // The run's copy of its space: written once, kept by a resumed run.
     var originalSpace = RunDirectory.absolute(request.spacePath)
     let spaceCopy: String

@@ -42,7 +42,7 @@ public enum DeriveDriver {
     let logits = try LoopCheckpoint.tensors(of: "arch", at: url)
     guard !logits.isEmpty else {
       throw RunError(
-        "E311", "a \(manifest.method) run has no architecture weights to re-derive from",
+        "E311", "this \(manifest.method) run has no architecture weights to re-derive from",
         help: "its arch.yaml already holds the best architecture it evaluated")
     }
     var r = ir.derive

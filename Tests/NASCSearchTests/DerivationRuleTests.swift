@@ -125,6 +125,12 @@ import Foundation
     #expect(pruned["e"] == [0, 1, 3, 4, 6])
     let again = PDARTS.prune(alive: pruned, logits: ["e": alpha], keep: 3)
     #expect(again["e"] == [1, 4, 6])
+    // Keeping one op never keeps only `none` (index 0 here, the strongest).
+    let noneFirst = Tensor([5, 2.0, -1, 0.5, 3.0, 0.0, 1.0, -2])
+    #expect(PDARTS.prune(alive: ["e": Array(0..<8)], logits: ["e": noneFirst], keep: 1)["e"] == [0])
+    #expect(
+      PDARTS.prune(alive: ["e": Array(0..<8)], logits: ["e": noneFirst], keep: 1, nonZero: ["e": Array(1..<8)])["e"]
+        == [4])
   }
 
   @Test func skipDropoutFollowsThePaperSchedule() {

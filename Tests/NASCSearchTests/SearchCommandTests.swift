@@ -237,6 +237,11 @@ import Testing
       #expect(try metricsWithoutTimes(full) == metricsWithoutTimes(cut))
       #expect(try finalAlpha(full) == finalAlpha(cut))
     }
+    // Keeping a single op from the first stage on never leaves an edge with only `none`.
+    let one = try runNasc(["search", space, "--out", dir.path + "/one", "--set", "num_to_keep=[1, 1, 1]"] + args)
+    #expect(one.status == 0, "\(one.stderr)")
+    let oneGenotype = try String(contentsOfFile: dir.path + "/one/genotype.txt", encoding: .utf8)
+    #expect(!oneGenotype.contains("'none'"))
     // `nasc derive` reads α and the switches without building the run, and agrees; the result trains.
     let d = try runNasc(["derive", full])
     #expect(d.status == 0, "\(d.stderr)")
@@ -264,6 +269,25 @@ import Testing
         row.seed == UInt64(i + 1) && row.arch.hasPrefix("|") && (row.reported ?? 0) > 80 && (row.signal ?? 0) > 60)
     }
     #expect(lines[3].contains("\"column\": \"analognas_c10_baseline_200ep\""))
+    // Killed right after its last checkpoint, a resumed run still writes every metrics line.
+    let nb = repoRoot + "/spaces/nas-bench-201.yaml"
+    let args = ["--method", "evolution", "--benchmark", "nb201:" + table, "--budget", "12", "--set", "population=4"]
+    let dir = try TempDir()
+    let full = try runNasc(["search", nb, "--out", dir.path + "/full"] + args)
+    #expect(full.status == 0, "\(full.stderr)")
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: nascExecutable)
+    p.arguments = ["search", nb, "--out", dir.path + "/cut"] + args
+    p.environment = ProcessInfo.processInfo.environment.merging(["NASC_TEST_KILL_AFTER_UNIT": "12"]) { $1 }
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    p.waitUntilExit()
+    #expect(p.terminationReason == .uncaughtSignal)
+    let resumed = try runNasc(["search", nb, "--out", dir.path + "/cut", "--resume"])
+    #expect(resumed.status == 0, "\(resumed.stderr)")
+    #expect(try metricsWithoutTimes(dir.path + "/full") == metricsWithoutTimes(dir.path + "/cut"))
+    #expect(try metricsWithoutTimes(dir.path + "/cut").count == 12)
+    #expect(try contents(dir.path + "/full/arch.yaml") == contents(dir.path + "/cut/arch.yaml"))
     // Misspelt names get a did-you-mean on the command line, in --set and for the table.
     let m = try runNasc(["search", repoRoot + "/spaces/nas-bench-201.yaml", "--method", "evolutoin"])
     #expect(m.status == 1 && m.stderr.contains("did you mean 'evolution'?"))

@@ -85,6 +85,11 @@ public enum Derivation {
     let excluded = Set(rule.exclude)
     var d = [String: Architecture.Value]()
     if rule.kind == .argmax {
+      if ir.cells.contains(where: { $0.nodes.contains { $0.inputsChoice != nil } }) {
+        throw RunError(
+          "E311", "the argmax rule keeps every edge, but the cells of \(ir.name) select their inputs",
+          help: "use top_k_edges or top_k_pairs for this space")
+      }
       for u in ArchSpace(ir: ir, rule: rule).units {
         guard case .op(let o) = u, let alpha = logits[o.key], let names = ir.choicePoint(o.key)?.candidates else {
           continue
@@ -94,7 +99,12 @@ public enum Derivation {
       }
       return Architecture(decisions: d)
     }
-    for t in TemplateWeights.all(ir: ir, logits: logits, edgeNormalization: edgeNormalization, alive: alive) {
+    for var t in TemplateWeights.all(ir: ir, logits: logits, edgeNormalization: edgeNormalization, alive: alive) {
+      // Pruned ops (P-DARTS) weigh −2: below every live op, so no rule picks them.
+      for (e, id) in t.choices.enumerated() {
+        guard let live = alive[id] else { continue }
+        for k in t.weights.probabilities[e].indices where !live.contains(k) { t.weights.probabilities[e][k] = -2 }
+      }
       let picked: [Int: [DerivedInput]]
       if rule.kind == .topKPairs {
         picked = DerivationRules.topKPairs(t.weights, k: rule.k, excluded: excluded)

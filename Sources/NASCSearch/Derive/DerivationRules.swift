@@ -32,14 +32,18 @@ public enum DerivationRules {
   }
 
   /// P-DARTS (METHODS.md §4.4): `topKEdges`, then, while more than `cap` kept edges run `op`, the
-  /// kept edge with the smallest weight on `op` loses it (its weight is set below every other) and
-  /// both its op and the kept edges of every node are picked again.
+  /// kept edge with the smallest weight on `op` loses it (its weight is set below every live op's)
+  /// and both its op and the kept edges of every node are picked again. Weights below 0 mark ops
+  /// that are not alive (P-DARTS' pruned ops): they are never picked while a live op remains, so an
+  /// edge whose only live op was `op` drops out of its node's ranking instead of running a pruned op.
+  /// Where the cap cannot be met (a node must keep such an edge), `op` stays.
   public static func topKEdges(
     _ w: EdgeWeights, k: Int, excluded: Set<String> = ["none"], cap: Int, of op: String
   ) -> [Int: [DerivedInput]] {
     guard let column = w.ops.firstIndex(of: op) else { return topKEdges(w, k: k, excluded: excluded) }
     var w = w
-    for _ in 0...w.edges.count {
+    var banned = Set<Int>()
+    while true {
       let picked = topKEdges(w, k: k, excluded: excluded)
       var kept = [(edge: Int, weight: Double)]()
       for (node, inputs) in picked {
@@ -49,11 +53,13 @@ public enum DerivationRules {
           }
         }
       }
-      guard kept.count > cap else { return picked }
-      let weakest = kept.sorted { $0.weight != $1.weight ? $0.weight < $1.weight : $0.edge < $1.edge }[0]
+      let candidates = kept.filter { !banned.contains($0.edge) }
+      guard kept.count > cap, !candidates.isEmpty else { return picked }
+      let weakest = candidates.sorted { $0.weight != $1.weight ? $0.weight < $1.weight : $0.edge < $1.edge }[0]
+      banned.insert(weakest.edge)
+      // Below every live op (≥ 0), above the pruned ones (−2).
       w.probabilities[weakest.edge][column] = -1
     }
-    return topKEdges(w, k: k, excluded: excluded.union([op]))
   }
 
   /// GDAS: per node, rank every (op ≠ excluded, input) pair over all incoming edges by weight and keep
@@ -63,7 +69,7 @@ public enum DerivationRules {
     for node in w.nodes {
       var pairs: [(p: Double, order: Int, pick: DerivedInput)] = []
       for (e, edge) in w.edges.enumerated() where edge.to == node {
-        for (o, name) in w.ops.enumerated() where !excluded.contains(name) {
+        for (o, name) in w.ops.enumerated() where !excluded.contains(name) && w.probabilities[e][o] >= 0 {
           pairs.append((w.probabilities[e][o], pairs.count, DerivedInput(op: name, input: edge.from)))
         }
       }

@@ -10,11 +10,15 @@ public final class TableEvaluator: Evaluator {
   public let space: ArchSpace
   /// Queries answered so far.
   public private(set) var queries = 0
+  /// Every op choice's candidates as declared.
+  let candidates: [String: [String]]
 
   /// Checks that `table` fits the space of `ir` (`E211` otherwise).
   public init(ir: SpaceIR, table: TabularBenchmark) throws {
     self.table = table
     space = ArchSpace(ir: ir)
+    candidates = Dictionary(
+      ir.choicePoints.filter { $0.kind == .op }.map { ($0.id, $0.candidates) }, uniquingKeysWith: { a, _ in a })
     var rng = RNG(seed: 1)
     let probe = space.sample(rng: &rng)
     guard let key = key(probe), table.lookup(key) != nil else {
@@ -41,8 +45,10 @@ public final class TableEvaluator: Evaluator {
     case .nb201: return space.nb201(a)?.description
     case .nasBenchMacro:
       var code = ""
+      // The table's codes index the layer's candidates as the space declares them (0 = identity,
+      // 1 = ir_3x3_t3, 2 = ir_5x5_t6), not the derivation rule's filtered list.
       for case .op(let o) in space.units {
-        guard let op = a.op(o.key), let i = o.candidates.firstIndex(of: op) else { return nil }
+        guard let op = a.op(o.key), let i = candidates[o.key]?.firstIndex(of: op) else { return nil }
         code += String(i)
       }
       return code

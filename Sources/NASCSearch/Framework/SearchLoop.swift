@@ -1,4 +1,5 @@
 import Foundation
+import NASCSpace
 import NASCTensor
 
 /// Drives a method through its phases: position, progress, interruption and metrics. Checkpoints
@@ -39,6 +40,17 @@ public final class SearchLoop {
   init(method: any SearchMethod, resuming state: LoopState) throws {
     self.method = method
     try method.restoreState(state.methodState)
+    let phases = method.phases
+    let p = state.position
+    let fits =
+      p.phase == phases.count && p.unit == 0 && p.step == 0
+      || (0..<phases.count).contains(p.phase) && (0...phases[p.phase].units).contains(p.unit)
+        && (0...phases[p.phase].stepsPerUnit).contains(p.step)
+    guard fits, state.unitSeconds.isFinite else {
+      throw RunError(
+        "E303", "the checkpoint's position (phase \(p.phase), unit \(p.unit), step \(p.step)) does not fit this method",
+        help: "the file was edited or damaged; start a new run")
+    }
     position = state.position
     history = state.history
     unitSeconds = state.unitSeconds

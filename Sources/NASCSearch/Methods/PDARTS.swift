@@ -51,6 +51,15 @@ public final class PDARTS: SupernetMethod {
       throw RunError(
         "E310", "num_to_keep needs one count of at least 1 per stage", help: "the paper's is [5, 3, 1]")
     }
+    guard dropoutRate.allSatisfy({ (0..<1).contains($0) }) else {
+      throw RunError(
+        "E310", "dropout_rate \(dropoutRate) has a rate outside [0, 1)", help: "the paper's rates are [0, 0.4, 0.7]")
+    }
+    guard addLayers.allSatisfy({ c.ir.cells.count + $0 >= 1 }) else {
+      throw RunError(
+        "E310", "add_layers \(addLayers) leaves a stage without cells (the space has \(c.ir.cells.count))",
+        help: "every stage needs at least one cell: cells + add_layers[s] ≥ 1")
+    }
     let paper = try h.int("warmup_epochs")
     warmup = min(paper, Int(0.3 * Double(settings.epochs)))
     if warmup < paper {
@@ -156,21 +165,31 @@ public final class PDARTS: SupernetMethod {
   public func endPhase(_ s: Int) throws {
     guard s < keep.count - 1 else { return }
     let logits = supernet.arch.tensors()
-    state.alive = Self.prune(alive: state.alive, logits: logits, keep: keep[s])
+    state.alive = Self.prune(
+      alive: state.alive, logits: logits, keep: keep[s], nonZero: ChoiceLayout(stageIR).nonZero)
   }
 
   /// Per op choice, the `keep` live candidates of highest softmax over the live ones (ties: the
-  /// earlier candidate).
-  public static func prune(alive: [String: [Int]], logits: [String: Tensor], keep: Int) -> [String: [Int]] {
-    alive.mapValues { $0 }.reduce(into: [:]) { out, entry in
+  /// earlier candidate). At least one of them is an op that computes something (not `none`, per
+  /// `nonZero`), so that every edge still has an op to derive.
+  public static func prune(
+    alive: [String: [Int]], logits: [String: Tensor], keep: Int, nonZero: [String: [Int]] = [:]
+  ) -> [String: [Int]] {
+    alive.reduce(into: [:]) { out, entry in
       let (id, live) = entry
       guard let alpha = logits[id], live.count > keep else {
         out[id] = live
         return
       }
       let p = alpha.gathered(live).softmax().scalars
-      let order = live.indices.sorted { p[$0] != p[$1] ? p[$0] > p[$1] : $0 < $1 }
-      out[id] = order.prefix(keep).map { live[$0] }.sorted()
+      let order = live.indices.sorted { p[$0] != p[$1] ? p[$0] > p[$1] : $0 < $1 }.map { live[$0] }
+      var kept = Array(order.prefix(keep))
+      if let real = nonZero[id], !kept.contains(where: real.contains),
+        let best = order.first(where: real.contains)
+      {
+        kept[kept.count - 1] = best
+      }
+      out[id] = kept.sorted()
     }
   }
 
@@ -179,6 +198,14 @@ public final class PDARTS: SupernetMethod {
   /// Restores it; the stage's network takes the sampler positions when it is built.
   public func restoreState(_ data: Data) throws {
     state = try MethodState.decode(State.self, from: data, method: Self.name)
+    for (id, live) in state.alive {
+      let n = context.ir.choicePoint(id)?.candidates.count ?? 0
+      guard !live.isEmpty, live.allSatisfy({ (0..<n).contains($0) }), Set(live).count == live.count else {
+        throw RunError(
+          "E303", "the checkpoint's P-DARTS switches for \(id) are not a set of its candidates: \(live)",
+          help: "the file was edited or damaged; start a new run")
+      }
+    }
     pendingNet = state.net
   }
 

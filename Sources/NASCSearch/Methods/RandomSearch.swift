@@ -66,6 +66,7 @@ public final class RandomSearch: SearchMethod {
   /// Restores it.
   public func restoreState(_ data: Data) throws {
     state = try MethodState.decode(State.self, from: data, method: Self.name)
+    seen = Set(state.history.map(\.architecture))
   }
 
   /// The best architecture by the search signal.

@@ -67,6 +67,11 @@ public final class RegularizedEvolution: SearchMethod {
       add(ScoredArchitecture(architecture: a, score: try evaluator.score(a)))
       return
     }
+    guard !state.population.isEmpty else {
+      throw RunError(
+        "E303", "the evolution state has no population to draw parents from",
+        help: "the checkpoint was edited or damaged; start a new run")
+    }
     let sample = (0..<sampleSize).map { _ in state.population[rng.nextInt(below: state.population.count)] }
     let parent = sample.dropFirst().reduce(sample[0]) { $1.score.signal > $0.score.signal ? $1 : $0 }
     let child = space.mutate(parent.architecture, rng: &rng)

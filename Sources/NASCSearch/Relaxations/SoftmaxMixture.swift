@@ -35,7 +35,11 @@ public struct SoftmaxMixture: Relaxation {
         // softmax over the live candidates; the none op among them takes weight but never runs.
         let weights = alpha.value.gathered(live).softmax()
         let running = live.indices.filter { active.contains(live[$0]) }
-        plan.ops[id] = .mixture(active: running.map { live[$0] }, weights: weights.gathered(running))
+        if running.isEmpty, let zero = live.first {
+          plan.ops[id] = .single(index: zero, weight: nil)  // only none is left: the edge outputs zeros
+        } else {
+          plan.ops[id] = .mixture(active: running.map { live[$0] }, weights: weights.gathered(running))
+        }
       } else {
         plan.ops[id] = .mixture(active: active, weights: alpha.value.softmax().gathered(active))
       }

@@ -59,8 +59,31 @@ public enum DeriveDriver {
     }
     // β is saved exactly when the method weighted node inputs (PC-DARTS edge normalisation).
     let edgeNormalization = ir.choicePoints.contains { $0.kind == .inputs && logits[$0.id] != nil }
+    // α has one entry per candidate (β one per incoming edge); anything else is not this space's.
+    let edges = ArchitectureParameters.incomingEdges(ir)
+    for cp in ir.choicePoints {
+      guard let t = logits[cp.id] else { continue }
+      let want = cp.kind == .inputs ? edges[cp.id] ?? cp.candidates.count : cp.candidates.count
+      guard t.shape == [want], t.scalars.allSatisfy(\.isFinite) else {
+        throw RunError(
+          "E304", "the checkpoint's weights for \(cp.id) have shape \(t.shape), not [\(want)] finite numbers",
+          help: "the checkpoint belongs to another space or was damaged", path: url.path)
+      }
+    }
     // P-DARTS keeps its switches: the ops still alive on each edge in the last stage.
-    let alive = try LoopCheckpoint.tensors(of: "switches", at: url).mapValues { $0.scalars.map { Int($0) } }
+    var alive = [String: [Int]]()
+    for (id, t) in try LoopCheckpoint.tensors(of: "switches", at: url) {
+      let n = ir.choicePoint(id)?.candidates.count ?? 0
+      let live = t.scalars.compactMap { v -> Int? in
+        v.isFinite && v == v.rounded() && v >= 0 && v < Float(n) ? Int(v) : nil
+      }
+      guard !live.isEmpty, live.count == t.count, Set(live).count == live.count else {
+        throw RunError(
+          "E303", "the checkpoint's switches for \(id) are not a set of its \(n) candidates",
+          help: "the file was edited or damaged; re-run the search", path: url.path)
+      }
+      alive[id] = live
+    }
     let a = try Derivation.derive(
       ir: ir, logits: logits, edgeNormalization: edgeNormalization, rule: r, alive: alive)
     let space = ArchSpace(ir: ir, rule: r)

@@ -239,6 +239,8 @@ public enum SearchDriver {
         "interrupted at \(loop.label), step \(loop.position.step): checkpoint saved; continue with --resume")
       return SearchOutcome(genotype: nil, archPath: nil, interrupted: true, finalValAccuracy: nil)
     }
+    // A run killed right after its last checkpoint resumes with no unit left: write its metrics here.
+    try MetricsFile.write(loop.history, to: dir.metrics)
     var result = try method.result()
     let valAccuracy = loop.history.last?["val_acc"]?.number
     result.valAccuracy = valAccuracy

@@ -61,6 +61,12 @@ public enum SeedSweep {
     for seed in seeds {
       var context = base
       context.run.seed = seed
+      if run.benchmark == nil, seed != run.seed {
+        // Stand-alone training draws from the seed too: each seed gets its own evaluator.
+        var r = run
+        r.seed = seed
+        context = try SearchDriver.makeContext(ir: ir, config: config, run: r)
+      }
       let method = try MethodRegistry.make(context)
       let loop = try SearchLoop(method: method)
       try loop.run()

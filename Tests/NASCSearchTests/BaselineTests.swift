@@ -175,3 +175,36 @@ final class FakeEvaluator: Evaluator {
     #expect(summary.column == "mean_acc")
   }
 }
+
+@Suite struct SettingsThatWouldTrapTests {
+  static func code(_ body: () throws -> Void) -> String? {
+    do { try body() } catch let e as RunError { return e.code } catch { return "other" }
+    return nil
+  }
+
+  @Test func badMethodSettingsAreErrorsNotTraps() throws {
+    let ir = try #require(Compiler.compile(path: repoRoot + "/Tests/NASCSearchTests/Spaces/tiny-digits.yaml").ir)
+    let gdas = try #require(
+      Compiler.compile(
+        path: repoRoot + "/Tests/NASCSearchTests/Spaces/tiny-digits.yaml", options: CompileOptions(method: "gdas")
+      ).ir)
+    // A Gumbel temperature of 0, and Nesterov momentum without momentum.
+    #expect(Self.code { _ = try supernetMethod(gdas, batch: 8, seed: 1, set: ["tau_min": .real(0)]) } == "E310")
+    #expect(Self.code { _ = try supernetMethod(gdas, batch: 8, seed: 1, set: ["w_momentum": .real(0)]) } == "E310")
+    // More classes in the data than the space classifies into.
+    var two = ir
+    two.network.classes = 2
+    let data = SearchBenchmark.syntheticData(shape: ir.network.input, classes: 10, batch: 8, seed: 1)
+    #expect(Self.code { try SearchDriver.checkInput(data, fits: two) } == "E206")
+  }
+
+  @Test func aRuleThatExcludesEveryOpLeavesNothingToSample() throws {
+    let path = repoRoot + "/spaces/nas-bench-201.yaml"
+    let ir = try #require(Compiler.compile(path: path, options: CompileOptions(method: "random")).ir)
+    var rule = ir.derive
+    rule.exclude = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"]
+    let e = FakeEvaluator(space: ArchSpace(ir: ir, rule: rule)) { _ in 0 }
+    let context = MethodContext(ir: ir, config: try #require(ir.method), run: RunSettings(), data: nil, evaluator: e)
+    #expect(Self.code { _ = try RandomSearch(context) } == "E310")
+  }
+}

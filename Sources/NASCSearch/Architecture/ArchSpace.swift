@@ -150,4 +150,21 @@ public struct ArchSpace: Sendable {
 
   /// Whether the space has anything to decide.
   public var isEmpty: Bool { units.isEmpty }
+
+  /// `E310` when some unit leaves nothing to pick (its derivation rule excludes every candidate, or
+  /// a node keeps no input), so that no architecture can be drawn.
+  public func checkSampleable() throws {
+    for u in units {
+      let empty: Bool
+      switch u {
+      case .op(let o): empty = o.candidates.isEmpty
+      case .node(let n): empty = n.ops.isEmpty || n.inputs.isEmpty || n.k < 1
+      }
+      if empty {
+        throw RunError(
+          "E310", "\(u.key) has no candidate left to choose from under the space's derivation rule",
+          help: "remove some ops from derive: {exclude: [...]}")
+      }
+    }
+  }
 }

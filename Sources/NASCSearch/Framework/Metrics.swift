@@ -69,7 +69,7 @@ public typealias Metrics = [String: MetricValue]
 public enum MetricsFile {
   /// Every line, rewritten whole and atomically (so a resumed run's file equals an uninterrupted
   /// one's but for timings).
-  public static func write(_ history: [Metrics], to path: String) throws {
+  public static func write<Line: Encodable>(_ history: [Line], to path: String) throws {
     let enc = JSONEncoder()
     enc.outputFormatting = [.sortedKeys]
     var text = ""

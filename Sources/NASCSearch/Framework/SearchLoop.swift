@@ -42,10 +42,10 @@ public final class SearchLoop {
     try method.restoreState(state.methodState)
     let phases = method.phases
     let p = state.position
+    // Checkpoints are written inside a phase (after its last unit at the latest), never past the end.
     let fits =
-      p.phase == phases.count && p.unit == 0 && p.step == 0
-      || (0..<phases.count).contains(p.phase) && (0...phases[p.phase].units).contains(p.unit)
-        && (0...phases[p.phase].stepsPerUnit).contains(p.step)
+      (0..<phases.count).contains(p.phase) && (0...phases[p.phase].units).contains(p.unit)
+      && (0...phases[p.phase].stepsPerUnit).contains(p.step)
     guard fits, state.unitSeconds.isFinite else {
       throw RunError(
         "E303", "the checkpoint's position (phase \(p.phase), unit \(p.unit), step \(p.step)) does not fit this method",

@@ -26,8 +26,13 @@ public final class GDAS: SupernetMethod {
     let h = Hyperparameters(c.config)
     ir = c.ir
     let settings = try BilevelSettings(h, nesterov: true)
-    let tau = GumbelHardSample.linearSchedule(
-      max: Float(try h.double("tau_max")), min: Float(try h.double("tau_min")), epochs: settings.epochs)
+    let (tauMax, tauMin) = (try h.double("tau_max"), try h.double("tau_min"))
+    guard tauMax > 0, tauMin > 0 else {
+      throw RunError(
+        "E310", "the Gumbel temperatures must be positive (tau_max \(tauMax), tau_min \(tauMin))",
+        help: "the paper decays τ from 10 to 0.1")
+    }
+    let tau = GumbelHardSample.linearSchedule(max: Float(tauMax), min: Float(tauMin), epochs: settings.epochs)
     self.tau = tau
     let data = try c.requireData(Self.name)
     notes = BilevelSupernet.notes(settings, data: data)

@@ -34,6 +34,7 @@ public final class RandomSearch: SearchMethod {
     guard budget >= 1 else { throw RunError("E310", "budget must be at least 1", help: "set budget=1 or more") }
     evaluator = try c.requireEvaluator(Self.name)
     space = evaluator.space
+    try space.checkSampleable()
     state = State(rng: c.run.seed)
   }
 

@@ -44,6 +44,7 @@ public final class RegularizedEvolution: SearchMethod {
     }
     evaluator = try c.requireEvaluator(Self.name)
     space = evaluator.space
+    try space.checkSampleable()
     state = State(rng: c.run.seed)
   }
 

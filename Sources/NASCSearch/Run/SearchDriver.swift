@@ -99,6 +99,11 @@ public enum SearchDriver {
   /// Throws `E206` unless the images have the shape the space's `input:` declares.
   public static func checkInput(_ data: ImageDataset, fits ir: SpaceIR) throws {
     let s = ir.network.input
+    guard data.classes <= ir.network.classes else {
+      throw RunError(
+        "E206", "the data set has \(data.classes) classes but \(ir.name) classifies into \(ir.network.classes)",
+        help: "set input: {classes: \(data.classes)} in the space, or choose a space for this data set")
+    }
     guard data.channels == s.channels, data.height == s.height, data.width == s.width else {
       throw RunError(
         "E206", "the data set's images are \(data.channels)x\(data.height)x\(data.width) but \(ir.name) expects \(s)",

@@ -53,11 +53,7 @@ public enum TrainDriver {
           "interrupted at epoch \(run.epoch + 1), step \(run.stepInEpoch): checkpoint saved; continue with --resume")
         return TrainOutcome(testAccuracy: nil, params: ir.cost.params, interrupted: true)
       }
-      let enc = JSONEncoder()
-      enc.outputFormatting = [.sortedKeys]
-      try AtomicFile.write(
-        run.history.map { String(decoding: try enc.encode($0), as: UTF8.self) }.joined(separator: "\n") + "\n",
-        to: dir.metrics)
+      try MetricsFile.write(run.history, to: dir.metrics)
       if let m = run.history.last {
         reporter.line(
           String(

@@ -47,6 +47,10 @@ public struct BilevelSettings: Codable, Equatable, Sendable {
     weightLR = try h.double("w_lr")
     weightLRMin = try h.double("w_lr_min")
     weightMomentum = try h.double("w_momentum")
+    guard !nesterov || weightMomentum > 0 else {
+      throw RunError(
+        "E310", "Nesterov momentum needs w_momentum > 0, not \(weightMomentum)", help: "the paper uses 0.9")
+    }
     self.nesterov = nesterov
     weightDecay = try h.double("w_weight_decay")
     gradClip = try h.double("grad_clip")

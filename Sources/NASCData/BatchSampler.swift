@@ -8,6 +8,19 @@ public struct Batch: Sendable {
   public var labels: [Int32]
   /// Images in the batch.
   public var count: Int { labels.count }
+
+  /// A batch of `labels.count` images.
+  public init(pixels: [Float], labels: [Int32]) {
+    self.pixels = pixels
+    self.labels = labels
+  }
+
+  /// Images `range` of the batch (a ghost batch).
+  public func slice(_ range: Range<Int>) -> Batch {
+    let plane = count == 0 ? 0 : pixels.count / count
+    return Batch(
+      pixels: Array(pixels[(range.lowerBound * plane)..<(range.upperBound * plane)]), labels: Array(labels[range]))
+  }
 }
 
 /// Where a `BatchSampler` stands: enough to continue with exactly the batches an uninterrupted run

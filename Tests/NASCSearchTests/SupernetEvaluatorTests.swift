@@ -53,15 +53,11 @@ import Testing
         let kept = try #require(a.pairs("\(cell.template).node\(node.index)"))
         for edge in node.edges {
           let id = try #require(edge.choice)
-          guard case .single(let i, nil)? = plan.ops[id] else {
-            Issue.record("edge \(id) is not a single op")
-            continue
-          }
-          let name = edge.candidates[i].name
-          if let pick = kept.first(where: { $0.input == edge.from }) {
-            #expect(name == pick.op)
-          } else {
-            #expect(name == "none")
+          let pick = kept.first { $0.input == edge.from }
+          switch plan.ops[id] {
+          case .single(let i, nil)?: #expect(edge.candidates[i].name == pick?.op)
+          case .off?: #expect(pick == nil, "edge \(id) is off but its node reads it")
+          default: Issue.record("edge \(id) is neither one op nor off")
           }
         }
       }

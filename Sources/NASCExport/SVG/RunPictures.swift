@@ -2,12 +2,15 @@ import NASCSearch
 import NASCSpace
 import NASCTensor
 
-/// The SVG pictures of a finished search: each derived cell, and softmax(α) per edge over the epochs.
+/// The SVG pictures of a finished search: each derived cell, softmax(α) per edge over the epochs,
+/// and for the one-shot methods the supernet's training loss and every scored architecture by MACs.
 public enum RunPictures {
   /// Writes `cell-<template>.svg` for every decided cell and `alpha-<template>.svg` for every cell
   /// template whose α the metrics recorded.
   public static func write(_ outcome: SearchOutcome, ir: SpaceIR, into dir: RunDirectory) throws {
     guard let space = outcome.space, let result = outcome.result else { return }
+    try writeScores(result, ir: ir, into: dir)
+    if !result.scored.isEmpty { try writeSupernetLoss(outcome.history, ir: ir, into: dir) }
     for cell in space.decidedCells(result.architecture) {
       let inputs = ["c_{k-2}", "c_{k-1}"]
       var edges = [SVGCellDiagram.Edge]()
@@ -45,5 +48,31 @@ public enum RunPictures {
         panelWidth: 280, panelHeight: 190, legend: legend)
       try AtomicFile.write(grid, to: dir.file("alpha-\(t.template).svg"))
     }
+  }
+
+  /// `scores.svg`: supernet accuracy against MMACs of every scored architecture, the front (when
+  /// the method has one) joined, the derived architecture marked.
+  static func writeScores(_ result: SearchResult, ir: SpaceIR, into dir: RunDirectory) throws {
+    guard !result.scored.isEmpty else { return }
+    func xy(_ p: ScoredPoint) -> (x: Double, y: Double) { (Double(p.macs) / 1e6, p.signal) }
+    var groups = [SVGScatter.Group(name: "scored", points: result.scored.filter { !$0.onFront }.map(xy))]
+    let front = result.scored.filter(\.onFront)
+    if !front.isEmpty { groups.append(.init(name: "Pareto front", points: front.map(xy), joined: true)) }
+    let chosen = result.scored.filter { $0.signal == result.signal }.prefix(1)
+    groups.append(.init(name: "derived", points: chosen.map(xy)))
+    let plot = SVGScatter(
+      title: "\(ir.name): architectures scored with inherited weights", xLabel: "MMACs",
+      yLabel: "supernet val acc (%)", groups: groups)
+    try AtomicFile.write(plot.render(), to: dir.file("scores.svg"))
+  }
+
+  /// `supernet.svg`: the training loss of the supernet per epoch.
+  static func writeSupernetLoss(_ history: [Metrics], ir: SpaceIR, into dir: RunDirectory) throws {
+    let losses = history.filter { $0["epoch"] != nil }.compactMap { $0["train_loss"]?.number }
+    guard losses.count > 1 else { return }
+    let chart = SVGLineChart(
+      title: "\(ir.name): supernet training", xLabel: "epoch", yLabel: "train loss",
+      x: losses.indices.map { Double($0 + 1) }, series: [.init(name: "train loss", values: losses)])
+    try AtomicFile.write(chart.render(), to: dir.file("supernet.svg"))
   }
 }

@@ -17,6 +17,7 @@ public final class SupernetEvaluator: Evaluator {
   let calibrationBatches: Int
   let batchSize: Int
   let seed: UInt64
+  let planner: ArchitecturePlan
   /// Queries answered so far.
   public private(set) var queries = 0
 
@@ -27,6 +28,7 @@ public final class SupernetEvaluator: Evaluator {
     calibrationBatches: Int = 20, batchSize: Int = 64, seed: UInt64 = 1
   ) {
     self.ir = ir
+    planner = ArchitecturePlan(ir: ir)
     space = ArchSpace(ir: ir)
     self.model = model
     self.calibration = calibration
@@ -36,68 +38,60 @@ public final class SupernetEvaluator: Evaluator {
     self.seed = seed
   }
 
+  /// `E315` unless `batches` calibration batches of `batchSize` fit in `images` training images
+  /// (recalibration draws each image at most once).
+  public static func checkCalibration(batches: Int, batchSize: Int, images: Int) throws {
+    guard batches >= 0, batchSize >= 2, batches * batchSize <= images else {
+      throw RunError(
+        "E315",
+        "BN recalibration asks for \(batches) batches of \(batchSize) images, but the supernet's training split has \(images)",
+        help:
+          "lower bn_recalibration_batches to at most \(images / max(batchSize, 1)) (--set bn_recalibration_batches=N)")
+    }
+  }
+
   /// What it does.
   public var description: String {
-    "inherited supernet weights: BN recalibrated on \(calibrationBatches) batches, accuracy on \(validation.count) held-out images"
+    (calibrationBatches == 0
+      ? "inherited supernet weights and BN statistics"
+      : "inherited supernet weights: BN recalibrated on \(calibrationBatches) batches")
+      + ", accuracy on \(validation.count) held-out images"
   }
 
   /// The figures' names.
   public var columns: (signal: String, reported: String) { ("supernet_val_acc", "supernet_val_acc") }
 
-  /// The forward plan that runs exactly `a`'s ops: on a cell edge the ops its node keeps from that
-  /// input (none of them: the `none` candidate, or the first scaled by 0), on an op unit its op.
-  public func plan(_ a: Architecture) -> ForwardPlan {
-    var plan = ForwardPlan()
-    for cell in ir.cells {
-      for node in cell.nodes {
-        let key = "\(cell.template).node\(node.index)"
-        let kept = a.pairs(key)
-        for e in node.edges {
-          guard let id = e.choice, plan.ops[id] == nil else { continue }
-          let names = e.candidates.map(\.name)
-          let chosen: [Int]
-          if let kept {
-            chosen = kept.filter { $0.input == e.from }.compactMap { names.firstIndex(of: $0.op) }
-          } else {
-            chosen = a.op(id).flatMap { names.firstIndex(of: $0) }.map { [$0] } ?? []
-          }
-          switch chosen.count {
-          case 0:
-            if let zero = e.candidates.firstIndex(where: { $0.graph.isZero }) {
-              plan.ops[id] = .single(index: zero, weight: nil)
-            } else {
-              plan.ops[id] = .mixture(active: [0], weights: Tensor([0]))
-            }
-          case 1: plan.ops[id] = .single(index: chosen[0], weight: nil)
-          default:
-            plan.ops[id] = .mixture(active: chosen, weights: Tensor([Float](repeating: 1, count: chosen.count)))
-          }
-        }
-      }
-    }
-    for layer in ir.layers {
-      guard let id = layer.choice, let op = a.op(id), let i = layer.candidates.firstIndex(where: { $0.name == op })
-      else { continue }
-      plan.ops[id] = .single(index: i, weight: nil)
-    }
-    return plan
-  }
+  /// The forward plan that runs exactly `a`'s ops (see `ArchitecturePlan`).
+  public func plan(_ a: Architecture) -> ForwardPlan { planner.plan(a) }
 
-  /// Recalibrates BN for `a`, measures its accuracy, and restores the supernet's statistics.
+  /// Recalibrates BN for `a` (unless `calibrationBatches` is 0), measures its accuracy, and
+  /// restores the supernet's statistics.
   public func score(_ a: Architecture) throws -> Score {
     queries += 1
     let p = plan(a)
     let stats = model.namedStats().map(\.stats)
     let saved = stats.map { ($0.mean, $0.variance, $0.batchesTracked) }
     defer { for (s, v) in zip(stats, saved) { (s.mean, s.variance, s.batchesTracked) = v } }
-    for s in stats {
-      s.mean = .zeros(s.mean.shape)
-      s.variance = .ones(s.variance.shape)
-      s.batchesTracked = 0
+    if calibrationBatches > 0 { recalibrate(p, seed: seed ^ StandaloneTrainingEvaluator.fingerprint(space.text(a))) }
+    let (_, accuracy) = evaluateClassifier(model, on: validation) { (p, RNG(seed: 0)) }
+    return Score(signal: 100 * accuracy, reported: nil)
+  }
+
+  /// SPOS' BN recalibration: every running statistic reset (mean 0, variance 1), then
+  /// `calibrationBatches` training batches run through `plan` in train mode without gradients,
+  /// with the statistics an equal-weight average over those batches (PyTorch `momentum=None`):
+  /// running mean = mean of the batch means, running variance = mean of the unbiased batch
+  /// variances. Batches are drawn without replacement from `calibration`.
+  func recalibrate(_ plan: ForwardPlan, seed: UInt64) {
+    let norms = model.modules().compactMap { $0 as? BatchNorm2d }
+    for bn in norms {
+      bn.stats.mean = .zeros(bn.stats.mean.shape)
+      bn.stats.variance = .ones(bn.stats.variance.shape)
+      bn.stats.batchesTracked = 0
+      bn.cumulativeAverage = true
     }
-    var sampler = BatchSampler(
-      dataset: calibration, batchSize: batchSize,
-      rng: RNG(seed: seed ^ StandaloneTrainingEvaluator.fingerprint(space.text(a))))
+    defer { for bn in norms { bn.cumulativeAverage = false } }
+    var sampler = BatchSampler(dataset: calibration, batchSize: batchSize, rng: RNG(seed: seed))
     model.train()
     withNoGrad {
       for _ in 0..<calibrationBatches {
@@ -105,10 +99,8 @@ public final class SupernetEvaluator: Evaluator {
         let x = Tensor(
           shape: [b.count, calibration.channels, calibration.height, calibration.width], scalars: b.pixels)
         var ctx = ForwardContext(rng: RNG(seed: 0))
-        _ = model(x, plan: p, context: &ctx)
+        _ = model(x, plan: plan, context: &ctx)
       }
     }
-    let (_, accuracy) = evaluateClassifier(model, on: validation) { (p, RNG(seed: 0)) }
-    return Score(signal: 100 * accuracy, reported: nil)
   }
 }

@@ -115,6 +115,10 @@ public struct SearchResult {
   public var reported: Double?
   /// The supernet's validation accuracy after the last epoch (supernet methods).
   public var valAccuracy: Double?
+  /// Further files for the run directory, by name (FairNAS' `pareto.jsonl`).
+  public var files: [String: String] = [:]
+  /// Every architecture the search scored with its costs (one-shot methods; for pictures).
+  public var scored: [ScoredPoint] = []
 
   /// Creates a result.
   public init(architecture: Architecture, signal: Double? = nil, reported: Double? = nil, valAccuracy: Double? = nil) {
@@ -184,5 +188,28 @@ public enum MethodState {
         "E303", "the checkpoint's \(method) state cannot be read: \(error.localizedDescription)",
         help: "the file is damaged or was written by another version of nasc; start a new run")
     }
+  }
+}
+
+/// One scored architecture as a point of a picture: its score and costs as a whole network.
+public struct ScoredPoint: Codable, Equatable, Sendable {
+  /// The architecture as text.
+  public var arch: String
+  /// The search signal (supernet accuracy, %).
+  public var signal: Double
+  /// Multiply-accumulates per image.
+  public var macs: Int
+  /// Parameters.
+  public var params: Int
+  /// Whether it is on the Pareto front of everything scored (multi-objective methods).
+  public var onFront: Bool
+
+  /// Creates a point.
+  public init(arch: String, signal: Double, macs: Int, params: Int, onFront: Bool = false) {
+    self.arch = arch
+    self.signal = signal
+    self.macs = macs
+    self.params = params
+    self.onFront = onFront
   }
 }

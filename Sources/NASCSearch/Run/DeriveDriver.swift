@@ -19,26 +19,8 @@ public enum DeriveDriver {
   /// with `k`; no network is built and no data is read.
   public static func derive(runDirectory: String, rule: String?, k: Int?, write: Bool) throws -> Outcome {
     let dir = RunDirectory(path: runDirectory)
-    let manifest = try RunManifest.read(from: dir.manifest)
-    let copy = dir.spaceCopy(manifest).flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
-    let spacePath = copy ?? manifest.space
-    let result = Compiler.compile(
-      path: spacePath, options: CompileOptions(method: manifest.method, settings: manifest.hyperparameters))
-    guard let ir = result.ir else {
-      throw RunError(
-        "E305", "cannot compile the run's space \(spacePath)",
-        help: copy == nil
-          ? "restore the space file the search started from"
-          : "restore the run's copy of its space (space/ in the run)",
-        path: spacePath)
-    }
+    let (manifest, result, ir) = try RunSpace.compile(dir)
     let url = URL(fileURLWithPath: dir.checkpoint)
-    let info = try LoopCheckpoint.info(at: url)
-    guard info.spaceHash == SearchDriver.spaceHash(sources: result.sources) else {
-      throw RunError.spaceChanged(
-        saved: info.spaceHash, now: SearchDriver.spaceHash(sources: result.sources),
-        help: "restore the run's copy of its space (space/ in the run)", path: url.path)
-    }
     let logits = try LoopCheckpoint.tensors(of: "arch", at: url)
     guard !logits.isEmpty else {
       throw RunError(

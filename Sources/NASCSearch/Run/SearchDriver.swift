@@ -257,6 +257,7 @@ public enum SearchDriver {
         "Train it with: nasc train --arch arch.yaml",
       ])
     try AtomicFile.write(archText, to: dir.arch)
+    for (name, text) in result.files.sorted(by: { $0.key < $1.key }) { try AtomicFile.write(text, to: dir.file(name)) }
     let genotype = space.nb201(result.architecture)?.description ?? space.genotype(result.architecture)?.description
     if let genotype { try AtomicFile.write(genotype + "\n", to: dir.file("genotype.txt")) }
     manifest.result = .init(

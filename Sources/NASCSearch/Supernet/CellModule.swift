@@ -54,8 +54,10 @@ public final class CellModule: Module {
       for (j, edge) in node.edges.enumerated() {
         let module = edges[n][j]
         let p = module.choice.flatMap { plan.ops[$0] }
+        if case .off? = p { continue }
         outs.append(module(states[edge.from]!, plan: p, context: &context))
       }
+      precondition(!outs.isEmpty, "node \(node.index) of \(cell.template) has every edge off")
       let value: Tensor
       if let id = node.inputsChoice, let w = plan.inputs[id] {
         value = weightedSum(outs, weights: w)

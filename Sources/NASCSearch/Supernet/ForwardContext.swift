@@ -29,6 +29,9 @@ public enum EdgePlan {
   /// `weight · candidates[index](x) + Σ others` where `others` holds the other candidates' hard
   /// weights (0 in value): GDAS on NAS-Bench-201, where every α receives a gradient.
   case singleWithOthers(index: Int, weight: Tensor, others: Tensor)
+  /// Nothing runs and the edge adds nothing to its node (an input the architecture does not read,
+  /// or one whose every op path dropout dropped); its weights get no gradient at all.
+  case off
 }
 
 /// Everything a relaxation decided for one forward pass, keyed by choice point id.

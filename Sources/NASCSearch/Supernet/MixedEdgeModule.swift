@@ -92,6 +92,7 @@ public final class MixedEdgeModule: Module {
     case .single(_, let w?): inputs.append(w)
     case .single(_, nil): break
     case .singleWithOthers(_, let w, let o): inputs += [w, o]
+    case .off: preconditionFailure("an edge that is off is not run")
     }
     return recomputed(inputs, serial: x.count < Self.serialBelow) { [unowned self] ins, again in
       var p = plan
@@ -99,6 +100,7 @@ public final class MixedEdgeModule: Module {
       case .mixture(let active, _): p = .mixture(active: active, weights: ins[1])
       case .single(let index, let w): p = .single(index: index, weight: w == nil ? nil : ins[1])
       case .singleWithOthers(let index, _, _): p = .singleWithOthers(index: index, weight: ins[1], others: ins[2])
+      case .off: break
       }
       var ctx = ForwardContext(rng: RNG(seed: 0))
       guard again else { return self.directMix(ins[0], plan: p, context: &ctx) }
@@ -133,6 +135,8 @@ public final class MixedEdgeModule: Module {
     case .singleWithOthers(let index, let weight, let others)?:
       let y = run(index).scaled(by: weight)
       return y + Tensor.ones(y.shape).scaled(by: others.sum())
+    case .off?:
+      preconditionFailure("edge \(choice ?? "?") is off: its node skips it")
     case .mixture(let active, let weights)?:
       precondition(weights.count == active.count, "mixture weights do not match the active candidates")
       if active.count == 1 { return run(active[0]).scaled(by: weights) }

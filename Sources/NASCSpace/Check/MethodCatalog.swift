@@ -214,34 +214,53 @@ public enum MethodCatalog {
     MethodSpec(
       name: "spos", relaxation: "uniform single-path sampling",
       hyperparameters: [
-        h("iterations", .int(150_000), "supernet training iterations"),
+        h("iterations", .int(150_000), "supernet training iterations (rounded up to whole epochs)"),
         h("batch_size", .int(1024), "minibatch size"),
-        h("w_lr", .real(0.5), "weight SGD learning rate (linear decay)"),
+        h(
+          "train_portion", .real(0.96),
+          "fraction of the training set that trains the supernet (ImageNet: all but 50,000 images); the rest scores architectures"
+        ),
+        h("w_lr", .real(0.5), "weight SGD learning rate, decayed linearly to 0 per iteration"),
         h("w_momentum", .real(0.9), "weight momentum"),
-        h("w_weight_decay", .real(4e-5), "weight decay on conv/linear weights"),
+        h("w_weight_decay", .real(4e-5), "weight decay on conv/linear weights only"),
         h("label_smoothing", .real(0.1), "label smoothing"),
-        h("flops_min", .real(290), "lowest FLOPs bin (M)"),
-        h("flops_max", .real(360), "highest FLOPs bin (M)"),
+        h(
+          "sampler", .string("flops_bins"),
+          "path sampler: uniform, or a uniformly drawn FLOPs bin then uniform paths in it",
+          words: ["uniform", "flops_bins"]),
+        h("flops_min", .real(290), "lowest FLOPs bin edge (MMACs); flops_min = flops_max = 0: the space's own range"),
+        h("flops_max", .real(360), "highest FLOPs bin edge (MMACs)"),
+        h("flops_bins", .int(7), "number of FLOPs bins between flops_min and flops_max"),
         h("population", .int(50), "evolution population"),
         h("select_k", .int(10), "parents kept per iteration"),
         h("generations", .int(20), "evolution iterations"),
         h("mutation_num", .int(25), "mutants per iteration"),
         h("crossover_num", .int(25), "crossovers per iteration"),
         h("mutation_prob", .real(0.1), "per-layer mutation probability"),
-        h("flops_limit", .real(330), "FLOPs limit (M) for legal candidates"),
-        h("bn_recalibration_batches", .int(200), "training batches for BN recalibration"),
+        h("flops_limit", .real(330), "FLOPs limit (MMACs) of legal candidates; 0 = none"),
+        h("bn_recalibration_batches", .int(200), "training batches that recalibrate BN before scoring"),
+        h("bn_batch_size", .int(128), "images per recalibration batch"),
       ], derive: .bestOfPopulation),
     MethodSpec(
       name: "fairnas", relaxation: "strictly fair single-path sampling",
       hyperparameters: [
         h("epochs", .int(150), "supernet epochs (unverified)"),
         h("batch_size", .int(256), "minibatch size (unverified)"),
-        h("w_lr", .real(0.045), "weight SGD learning rate (unverified)"),
+        h(
+          "train_portion", .real(0.96),
+          "fraction of the training set that trains the supernet; the rest scores architectures"),
+        h("w_lr", .real(0.045), "weight SGD learning rate, cosine annealed (unverified)"),
+        h("w_lr_min", .real(0), "final learning rate"),
         h("w_momentum", .real(0.9), "weight momentum"),
         h("w_weight_decay", .real(4e-5), "weight decay (unverified)"),
-        h("fairness", .string("strict"), "strict or expectation fairness", words: ["strict", "expectation"]),
-        h("population", .int(70), "evolution population (unverified)"),
-        h("generations", .int(120), "evolution generations (unverified)"),
+        h(
+          "fairness", .string("strict"), "strict (every candidate once per step) or expectation (uniform paths)",
+          words: ["strict", "expectation"]),
+        h("population", .int(70), "NSGA-II population (unverified)"),
+        h("generations", .int(120), "NSGA-II generations (unverified)"),
+        h("mutation_prob", .real(0.1), "per-layer mutation probability of an offspring (unverified)"),
+        h("bn_recalibration_batches", .int(200), "training batches that recalibrate BN before scoring"),
+        h("bn_batch_size", .int(128), "images per recalibration batch"),
       ], derive: .bestOfPopulation),
     MethodSpec(
       name: "densenas", relaxation: "two-path sampling with path weights",
@@ -285,9 +304,44 @@ public enum MethodCatalog {
       name: "oneshot", relaxation: "path dropout over an always-on one-shot model",
       hyperparameters: [
         h("epochs", .int(100), "epochs (unverified)"),
-        h("path_dropout", .real(0.5), "target path dropout rate (unverified)"),
-        h("ghost_batch", .int(32), "ghost batch size (unverified)"),
+        h("batch_size", .int(64), "minibatch size (unverified)"),
+        h(
+          "train_portion", .real(0.8),
+          "fraction of the training set that trains the one-shot model; the rest ranks architectures"),
+        h("w_lr", .real(0.025), "weight SGD learning rate, cosine annealed (unverified)"),
+        h("w_lr_min", .real(0.001), "final learning rate"),
+        h("w_momentum", .real(0.9), "weight momentum"),
+        h("w_weight_decay", .real(3e-4), "L2 on the ops that ran (unverified)"),
+        h("grad_clip", .real(5), "gradient norm clip"),
+        h(
+          "path_dropout", .real(0.5),
+          "target path dropout rate r: all inputs of a node dropped with probability r (unverified)"),
+        h("ghost_batch", .int(32), "ghost batch size: BN statistics and dropout patterns per ghost batch (unverified)"),
         h("samples", .int(1000), "architectures sampled for ranking"),
+        h("bn_recalibration_batches", .int(10), "training batches that recalibrate BN before scoring (unverified)"),
+        h("bn_batch_size", .int(64), "images per recalibration batch"),
+      ], derive: .bestOfPopulation),
+    MethodSpec(
+      name: "random-ws", relaxation: "uniform random architecture per minibatch on a shared supernet",
+      hyperparameters: [
+        h("epochs", .int(100), "supernet epochs"),
+        h("batch_size", .int(64), "minibatch size"),
+        h(
+          "train_portion", .real(0.5),
+          "fraction of the training set that trains the supernet; the rest scores architectures"),
+        h("w_lr", .real(0.025), "weight SGD learning rate (cosine annealed)"),
+        h("w_lr_min", .real(0.001), "final learning rate"),
+        h("w_momentum", .real(0.9), "weight momentum"),
+        h("w_weight_decay", .real(3e-4), "weight decay"),
+        h("grad_clip", .real(0.25), "gradient norm clip"),
+        h("samples", .int(1000), "random architectures scored per selection round"),
+        h("eval_batches", .int(10), "held-out minibatches of a round's quick score"),
+        h("top", .int(10), "architectures of a round re-scored on all held-out data"),
+        h("round_steps", .int(10_000), "one selection round per this many supernet steps (at least one)"),
+        h(
+          "bn_recalibration_batches", .int(0),
+          "training batches that recalibrate BN before scoring (the paper's option; 0 = none)"),
+        h("bn_batch_size", .int(64), "images per recalibration batch"),
       ], derive: .bestOfPopulation),
     MethodSpec(
       name: "smash", relaxation: "hypernetwork-generated weights",
@@ -334,6 +388,10 @@ public enum MethodCatalog {
     ),
     "fairnas": ("one-shot", "Chu et al.: FairNAS: Rethinking Evaluation Fairness of Weight Sharing NAS (ICCV 2021)"),
     "oneshot": ("one-shot", "Bender et al.: Understanding and Simplifying One-Shot Architecture Search (ICML 2018)"),
+    "random-ws": (
+      "one-shot, baseline",
+      "Li & Talwalkar: Random Search and Reproducibility for Neural Architecture Search (UAI 2019)"
+    ),
     "enas": (
       "controller, REINFORCE", "Pham et al.: Efficient Neural Architecture Search via Parameter Sharing (ICML 2018)"
     ),

@@ -144,6 +144,12 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable {
   case notDecided = "E313"
   /// A method that scores architectures but has no evaluator.
   case noEvaluator = "E314"
+  /// A BN recalibration that asks for more batches than the training split holds.
+  case calibrationTooLarge = "E315"
+  /// A `--target` constraint that no evaluated architecture meets.
+  case targetUnmet = "E316"
+  /// A run whose method kept no shared weights to rank with (`nasc rank`).
+  case nothingToRank = "E317"
   /// A loss that became NaN or infinite.
   case nonFiniteLoss = "E401"
   // Warnings

@@ -57,6 +57,13 @@ public final class BatchNorm2d: Module, UnaryLayer {
   /// When set, training batches are normalised in independent slices of this many samples ("ghost
   /// batches"); each slice updates the running statistics.
   public var ghostBatchSize: Int?
+  /// When true, the running statistics are the plain average of every batch since they were last
+  /// reset (PyTorch's `momentum=None`: factor 1 / batches tracked) instead of an exponential one:
+  /// what BN recalibration of a weight-shared supernet uses.
+  public var cumulativeAverage = false
+
+  /// The running-average factor of the next training batch.
+  var factor: Float { cumulativeAverage ? 1 / Float(stats.batchesTracked + 1) : momentum }
 
   /// `affine: false` is the DARTS search setting.
   public init(
@@ -84,13 +91,13 @@ public final class BatchNorm2d: Module, UnaryLayer {
       let parts = x.split(sizes: sizes, axis: 0).map {
         batchNorm(
           $0, weight: weight?.value, bias: bias?.value, stats: stats, training: true,
-          momentum: momentum, eps: eps)
+          momentum: factor, eps: eps)
       }
       return concat(parts, axis: 0)
     }
     return batchNorm(
       x, weight: weight?.value, bias: bias?.value, stats: stats, training: isTraining,
-      momentum: momentum, eps: eps)
+      momentum: factor, eps: eps)
   }
 }
 

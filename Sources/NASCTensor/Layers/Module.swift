@@ -63,6 +63,11 @@ open class Module {
     }
   }
 
+  /// This module and every module below it, depth first in registration order.
+  public func modules() -> [Module] {
+    [self] + children.flatMap { $0.1.modules() }
+  }
+
   /// Every batch-norm statistic below this module: "<path>.running_mean", "<path>.running_var".
   public func namedStats(prefix: String = "") -> [(name: String, stats: BatchNormStats)] {
     var out = ownStats.map { (name: $0.0.isEmpty ? String(prefix.dropLast()) : prefix + $0.0, stats: $0.1) }

@@ -11,6 +11,9 @@ public final class SGD: Optimizer {
   public var dampening: Float
   /// L2 penalty added to the gradient.
   public var weightDecay: Float
+  /// Per parameter, whether `weightDecay` applies to it (all by default; SPOS decays only
+  /// convolution and linear weights).
+  public let decays: [Bool]
   /// Nesterov momentum.
   public var nesterov: Bool
   var buffers: SlotState
@@ -18,7 +21,7 @@ public final class SGD: Optimizer {
   /// An SGD optimizer over `parameters`.
   public init(
     _ parameters: [Parameter], learningRate: Float, momentum: Float = 0, dampening: Float = 0,
-    weightDecay: Float = 0, nesterov: Bool = false
+    weightDecay: Float = 0, nesterov: Bool = false, decays: ((Parameter) -> Bool)? = nil
   ) {
     precondition(
       !nesterov || (momentum > 0 && dampening == 0), "Nesterov needs momentum > 0 and no dampening")
@@ -28,14 +31,16 @@ public final class SGD: Optimizer {
     self.dampening = dampening
     self.weightDecay = weightDecay
     self.nesterov = nesterov
+    self.decays = parameters.map { decays?($0) ?? true }
     buffers = SlotState(count: parameters.count)
   }
 
   /// Applies one update.
   public func step() {
-    let lr = learningRate, mu = momentum, wd = weightDecay, damp = dampening, nest = nesterov
+    let lr = learningRate, mu = momentum, damp = dampening, nest = nesterov
     for (i, p) in parameters.enumerated() {
       guard let grad = p.grad else { continue }
+      let wd = decays[i] ? weightDecay : 0
       let gp = grad.storage.pointer
       var buf = buffers.slots[i]
       buffers.slots[i] = nil  // keep `buf` uniquely referenced so it is updated in place

@@ -1,0 +1,225 @@
+import Foundation
+import NASCSpace
+import NASCTensor
+
+/// Single Path One-Shot (Guo et al., ECCV 2020; METHODS.md §8).
+///
+/// ```
+/// supernet: for t = 1..T:
+///   a = uniform path; with sampler flops_bins: a bin drawn uniformly, then uniform paths until
+///       one falls in it (at most 500 tries, else any path)
+///   one SGD step (lr · (1 − t/T)) on CE(supernet_a(batch)); only a runs: the other weights get no
+///   gradient, so neither momentum nor weight decay touches them
+/// evolution: candidates = population random legal paths   (legal: unvisited, MACs ≤ limit)
+///   for g = 1..G:
+///     top = the select_k best of everything scored so far
+///     mutants    = mutation_num × (random parent in top, each layer redrawn with p = mutation_prob)
+///     crossovers = crossover_num × (two random parents in top, each layer from either)
+///     fill with random legal paths up to population       (each generator: ≤ 10 × its quota tries)
+///   score(a) = val accuracy with the inherited weights after BN recalibration
+/// return the best path scored
+/// ```
+public final class SPOS: SharedWeightMethod {
+  /// The registry name.
+  public static let name = "spos"
+  let net: SharedWeightSupernet
+  let evaluator: SupernetEvaluator
+  let uniform: Bool
+  let bins: [ClosedRange<Double>]
+  let macsLimit: Double?
+  let population: Int, selectK: Int, generations: Int
+  let mutationNum: Int, crossoverNum: Int, mutationProb: Double
+  /// Where this run departs from the paper's values.
+  public let notes: [String]
+  var state: State
+  /// The architectures of `state.history` (rebuilt on restore).
+  var seen = Set<Architecture>()
+
+  struct State: Codable {
+    var net: SharedWeightSupernet.State
+    var history: [ScoredArchitecture] = []
+  }
+
+  /// Builds the supernet; iterations are rounded up to whole epochs of the training part.
+  public init(_ c: MethodContext) throws {
+    let h = Hyperparameters(c.config)
+    let data = try c.requireData(Self.name)
+    let iterations = try h.int("iterations")
+    guard iterations >= 1 else {
+      throw RunError("E310", "iterations must be at least 1, not \(iterations)", help: "e.g. --set iterations=3000")
+    }
+    let probe = try SharedWeightSettings(h, epochs: 1, schedule: .linear, decayOnlyWeights: true)
+    let perEpoch = SharedWeightSupernet.stepsPerEpoch(data, probe)
+    let epochs = (iterations + perEpoch - 1) / perEpoch
+    net = try SharedWeightSupernet(
+      ir: c.ir, settings: try SharedWeightSettings(h, epochs: epochs, schedule: .linear, decayOnlyWeights: true),
+      data: data, augmentation: c.augmentation, seed: c.run.seed, threads: c.run.threads)
+    try net.space.checkSampleable()
+    evaluator = net.evaluator()
+    uniform = try h.string("sampler") == "uniform"
+    let range = net.space.macsRange
+    var low = try h.double("flops_min"), high = try h.double("flops_max")
+    if high <= low {
+      low = Double(net.fixedCosts.macs + range.lowerBound) / 1e6
+      high = Double(net.fixedCosts.macs + range.upperBound) / 1e6
+    }
+    let count = max(1, try h.int("flops_bins"))
+    bins = (0..<count).map { i in
+      (low + (high - low) * Double(i) / Double(count))...(low + (high - low) * Double(i + 1) / Double(count))
+    }
+    let limit = try h.double("flops_limit")
+    macsLimit = limit > 0 ? limit : nil
+    population = try h.int("population")
+    selectK = try h.int("select_k")
+    generations = try h.int("generations")
+    mutationNum = try h.int("mutation_num")
+    crossoverNum = try h.int("crossover_num")
+    mutationProb = try h.double("mutation_prob")
+    guard population >= 1, selectK >= 1, generations >= 0, mutationNum >= 0, crossoverNum >= 0 else {
+      throw RunError(
+        "E310", "population and select_k must be at least 1; generations, mutation_num, crossover_num at least 0",
+        help: "the paper uses population 50, select_k 10, 20 generations, 25 mutants and 25 crossovers")
+    }
+    var notes = [String]()
+    if epochs * net.stepsPerEpoch != iterations {
+      notes.append(
+        "iterations \(iterations) rounded up to \(epochs) whole epochs of \(net.stepsPerEpoch) steps (\(epochs * net.stepsPerEpoch) iterations)"
+      )
+    }
+    if !uniform && high > low {
+      notes.append(String(format: "FLOPs bins: %d between %.4g and %.4g MMACs", count, low, high))
+    }
+    self.notes = notes
+    state = State(net: net.state)
+  }
+
+  /// Supernet epochs, then the generations of the evolution (the first also scores the random
+  /// initial population).
+  public var phases: [Phase] {
+    [
+      Phase("supernet", units: net.settings.epochs, stepsPerUnit: net.stepsPerEpoch),
+      Phase("evolution", unit: "generation", units: max(1, generations), stepsPerUnit: 1),
+    ]
+  }
+  /// The supernet's weights.
+  public var parameterSets: [ParameterSet] { net.parameterSets }
+  /// The supernet.
+  public var supernet: SharedWeightSupernet { net }
+
+  /// MMACs of `a` as a whole network.
+  func megaMACs(_ a: Architecture) -> Double { Double(net.costs(a).macs) / 1e6 }
+
+  /// A uniform path, or one in a uniformly drawn FLOPs bin.
+  func samplePath() -> Architecture {
+    if uniform { return net.space.sample(rng: &net.rng) }
+    let bin = bins[net.rng.nextInt(below: bins.count)]
+    for _ in 0..<500 {
+      let a = net.space.sample(rng: &net.rng)
+      if bin.contains(megaMACs(a)) { return a }
+    }
+    return net.space.sample(rng: &net.rng)
+  }
+
+  /// One supernet step on one sampled path, or one generation of the evolution.
+  public func step(at p: LoopPosition) throws {
+    if p.phase == 0 {
+      let plan = net.planner.plan(samplePath())
+      try net.step([(plan, net.nextBatch())], epoch: p.unit)
+      return
+    }
+    var candidates = [Architecture]()
+    if p.unit == 0 { try fill(&candidates, to: population) }
+    let top = Array(ranked().prefix(selectK))
+    if !top.isEmpty && p.unit < generations {
+      try generate(&candidates, quota: mutationNum) { [self] in
+        net.space.resample(
+          top[net.rng.nextInt(below: top.count)].architecture, probability: mutationProb, rng: &net.rng)
+      }
+      try generate(&candidates, quota: crossoverNum) { [self] in
+        let a = top[net.rng.nextInt(below: top.count)], b = top[net.rng.nextInt(below: top.count)]
+        return net.space.crossover(a.architecture, b.architecture, rng: &net.rng)
+      }
+      try fill(&candidates, to: population)
+    }
+  }
+
+  /// Everything scored so far, best first (ties: scored earlier first).
+  func ranked() -> [ScoredArchitecture] {
+    state.history.enumerated().sorted { x, y in
+      x.element.score.signal != y.element.score.signal
+        ? x.element.score.signal > y.element.score.signal : x.offset < y.offset
+    }.map(\.element)
+  }
+
+  /// Adds up to `quota` legal candidates made by `make` (at most 10 × quota tries), scoring each.
+  func generate(_ candidates: inout [Architecture], quota: Int, make: () -> Architecture) throws {
+    var made = 0
+    for _ in 0..<(10 * quota) where made < quota {
+      let a = make()
+      if try admit(a, into: &candidates) { made += 1 }
+    }
+  }
+
+  /// Random legal candidates until there are `count`.
+  func fill(_ candidates: inout [Architecture], to count: Int) throws {
+    let need = count - candidates.count
+    guard need > 0 else { return }
+    try generate(&candidates, quota: need) { net.space.sample(rng: &net.rng) }
+  }
+
+  /// Scores `a` and adds it when it is legal: never scored before and within the MACs limit.
+  func admit(_ a: Architecture, into candidates: inout [Architecture]) throws -> Bool {
+    guard !seen.contains(a) else { return false }
+    if let limit = macsLimit, megaMACs(a) > limit { return false }
+    seen.insert(a)
+    state.history.append(ScoredArchitecture(architecture: a, score: try evaluator.score(a)))
+    candidates.append(a)
+    return true
+  }
+
+  /// The supernet epoch's losses, or the generation's best.
+  public func endUnit(at p: LoopPosition) throws -> (metrics: Metrics, summary: String) {
+    if p.phase == 0 {
+      let m = net.finishEpoch(epoch: p.unit)
+      return (m, SharedWeightSupernet.summary(m))
+    }
+    guard let best = ranked().first else {
+      throw RunError(
+        "E316", "no architecture is legal: every one exceeds flops_limit",
+        help: "raise flops_limit (MMACs; 0 = no limit) or choose a space with cheaper candidates")
+    }
+    let top = ranked().prefix(selectK)
+    let m: Metrics = [
+      "generation": .int(p.unit), "scored": .int(state.history.count),
+      "best_arch": .text(net.space.text(best.architecture)),
+      "best_signal": .number(best.score.signal), "best_mmacs": .number(megaMACs(best.architecture)),
+      "top_mean_signal": .number(top.map(\.score.signal).reduce(0, +) / Double(top.count)),
+    ]
+    let summary = String(
+      format: "scored %d  best %.2f%% (%.3g MMACs)  top-%d mean %.2f%%", state.history.count, best.score.signal,
+      megaMACs(best.architecture), top.count, m["top_mean_signal"]?.number ?? .nan)
+    return (m, summary)
+  }
+
+  /// The running loss during supernet training.
+  public var progressDetail: String { net.progress(state.history) }
+
+  /// The state as JSON.
+  public func saveState() throws -> Data {
+    state.net = net.state
+    return try MethodState.encode(state)
+  }
+  /// Restores it.
+  public func restoreState(_ data: Data) throws {
+    state = try MethodState.decode(State.self, from: data, method: Self.name)
+    net.state = state.net
+    seen = Set(state.history.map(\.architecture))
+  }
+
+  /// The best path scored.
+  public func result() throws -> SearchResult {
+    var r = try ScoredArchitecture.best(ranked())
+    r.scored = net.points(state.history)
+    return r
+  }
+}

@@ -1,0 +1,51 @@
+import NASCSpace
+import NASCTensor
+
+/// The forward plan that runs exactly one architecture's ops in a supernet: the single path of
+/// SPOS, FairNAS and random search with weight sharing, and the sub-network an inherited-weight
+/// evaluator scores. Parameters off the path are not run, so they get no gradient at all (an
+/// optimizer then leaves them, their momentum and their weight decay untouched).
+public struct ArchitecturePlan: Sendable {
+  /// The compiled space.
+  public let ir: SpaceIR
+
+  /// A planner for `ir`.
+  public init(ir: SpaceIR) { self.ir = ir }
+
+  /// The plan of `a`: on a cell edge the ops its node keeps from that input (the edge is off when
+  /// it keeps none), on an op unit or a layer its op.
+  public func plan(_ a: Architecture) -> ForwardPlan {
+    var plan = ForwardPlan()
+    for cell in ir.cells {
+      for node in cell.nodes {
+        let kept = a.pairs("\(cell.template).node\(node.index)")
+        for e in node.edges {
+          guard let id = e.choice, plan.ops[id] == nil else { continue }
+          let names = e.candidates.map(\.name)
+          let chosen: [Int]
+          if let kept {
+            chosen = kept.filter { $0.input == e.from }.compactMap { names.firstIndex(of: $0.op) }
+          } else {
+            chosen = a.op(id).flatMap { names.firstIndex(of: $0) }.map { [$0] } ?? []
+          }
+          plan.ops[id] = Self.edgePlan(chosen)
+        }
+      }
+    }
+    for layer in ir.layers {
+      guard let id = layer.choice, let op = a.op(id), let i = layer.candidates.firstIndex(where: { $0.name == op })
+      else { continue }
+      plan.ops[id] = .single(index: i, weight: nil)
+    }
+    return plan
+  }
+
+  /// The edge plan that runs `chosen` candidates summed with weight 1 (off when none is).
+  public static func edgePlan(_ chosen: [Int]) -> EdgePlan {
+    switch chosen.count {
+    case 0: return .off
+    case 1: return .single(index: chosen[0], weight: nil)
+    default: return .mixture(active: chosen, weights: Tensor([Float](repeating: 1, count: chosen.count)))
+    }
+  }
+}

@@ -1,0 +1,310 @@
+import Foundation
+import NASCData
+import NASCSpace
+import NASCTensor
+
+/// The hyperparameters of supernet training by path sampling (SPOS, FairNAS, One-Shot, random
+/// search with weight sharing): SGD on one part of the training split, the rest held out to score
+/// architectures with the inherited weights.
+public struct SharedWeightSettings: Codable, Equatable, Sendable {
+  /// How the learning rate falls.
+  public enum Schedule: String, Codable, Sendable {
+    /// `lr · (1 − t / T)` per step t of T (SPOS).
+    case linear
+    /// Cosine from `w_lr` to `w_lr_min` per epoch (DARTS' schedule; random search with weight sharing).
+    case cosine
+  }
+
+  /// Epochs of supernet training.
+  public var epochs: Int
+  /// Minibatch size.
+  public var batchSize: Int
+  /// Fraction of the training split that trains the supernet; the rest scores architectures.
+  public var trainPortion: Double
+  /// SGD learning rate.
+  public var weightLR: Double
+  /// Final learning rate (cosine).
+  public var weightLRMin: Double
+  /// The schedule.
+  public var schedule: Schedule
+  /// SGD momentum.
+  public var momentum: Double
+  /// Weight decay.
+  public var weightDecay: Double
+  /// Whether weight decay applies only to convolution and linear weights (rank > 1), as in SPOS.
+  public var decayOnlyWeights: Bool
+  /// Gradient-norm clip, or nil.
+  public var gradClip: Double?
+  /// Label smoothing of the cross-entropy.
+  public var labelSmoothing: Double
+  /// Training batches that recalibrate BN before an architecture is scored (0 = none).
+  public var bnBatches: Int
+  /// Images per recalibration batch.
+  public var bnBatchSize: Int
+
+  /// Reads the common keys of `h`: `batch_size`, `train_portion`, `w_lr`, `w_momentum`,
+  /// `w_weight_decay`, `bn_recalibration_batches`, `bn_batch_size`, and where the method has them
+  /// `w_lr_min`, `grad_clip`, `label_smoothing`. `epochs` and the schedule are the method's.
+  public init(_ h: Hyperparameters, epochs: Int, schedule: Schedule, decayOnlyWeights: Bool) throws {
+    self.epochs = epochs
+    self.schedule = schedule
+    self.decayOnlyWeights = decayOnlyWeights
+    batchSize = try h.int("batch_size")
+    guard epochs >= 1 else {
+      throw RunError("E310", "supernet training needs at least 1 epoch, not \(epochs)", help: "set epochs=1 or more")
+    }
+    guard batchSize >= 2 else {
+      throw RunError("E310", "batch_size must be at least 2, not \(batchSize)", help: "set batch_size=2 or more")
+    }
+    trainPortion = try h.double("train_portion")
+    guard trainPortion > 0, trainPortion < 1 else {
+      throw RunError(
+        "E310", "train_portion must lie strictly between 0 and 1, not \(trainPortion)",
+        help: "the rest of the training split scores architectures; e.g. train_portion=0.8")
+    }
+    weightLR = try h.double("w_lr")
+    weightLRMin = h.config["w_lr_min"] == nil ? 0 : try h.double("w_lr_min")
+    momentum = try h.double("w_momentum")
+    weightDecay = try h.double("w_weight_decay")
+    gradClip = h.config["grad_clip"] == nil ? nil : try h.double("grad_clip")
+    labelSmoothing = h.config["label_smoothing"] == nil ? 0 : try h.double("label_smoothing")
+    bnBatches = try h.int("bn_recalibration_batches")
+    bnBatchSize = try h.int("bn_batch_size")
+  }
+}
+
+/// One supernet whose weights every architecture of the space shares, trained by running sampled
+/// paths (or, for One-Shot, dropped-out subsets of every op): the building block of the one-shot
+/// methods. It takes a training step on the plans a method gives it and scores architectures
+/// with the weights they inherit; the method decides which paths run.
+public final class SharedWeightSupernet {
+  /// The compiled space.
+  public let ir: SpaceIR
+  /// Settings.
+  public let settings: SharedWeightSettings
+  /// The supernet.
+  public let model: SupernetModel
+  /// Its SGD.
+  public let optimizer: SGD
+  /// The part of the training split that trains the supernet.
+  public let trainData: ImageDataset
+  /// The held-out part that architectures are scored on.
+  public let valData: ImageDataset
+  /// The space's decisions.
+  public let space: ArchSpace
+  /// Runs exactly one architecture's ops.
+  public let planner: ArchitecturePlan
+  /// MACs and parameters of the network outside the choices (stem, fixed blocks, head), which every
+  /// architecture adds to its decided candidates.
+  public let fixedCosts: ChoiceCosts
+  let seed: UInt64
+  var sampler: BatchSampler
+  /// The method's generator for paths, permutations and architectures (checkpointed here).
+  public var rng: RNG
+  var accumulator = EpochAccumulator()
+  var stepsDone = 0
+  /// The steps of the whole supernet training (the linear schedule's T).
+  public let totalSteps: Int
+
+  /// The state that is not a tensor.
+  public struct State: Codable, Equatable, Sendable {
+    var sampler: SamplerState
+    var rng: UInt64
+    var accumulator: EpochAccumulator
+    var stepsDone: Int
+  }
+
+  /// Builds the supernet, drawing its initial weights, the sampler's and the method's generators
+  /// from `seed`, in that order.
+  public init(
+    ir: SpaceIR, settings: SharedWeightSettings, data: ImageDataset, augmentation: Augmentation, seed: UInt64,
+    threads: Int
+  ) throws {
+    self.ir = ir
+    self.settings = settings
+    self.seed = seed
+    Engine.threads = threads
+    var root = RNG(seed: seed)
+    var initRNG = root.split()
+    let samplerRNG = root.split()
+    rng = root.split()
+    do { model = try SupernetModel(ir.network, rng: &initRNG) } catch let e as LoweringError {
+      throw RunError(
+        "E312", "cannot build the supernet of \(ir.name): \(e.description)",
+        help: "the one-shot methods run cell spaces and layer-wise spaces of choice layers")
+    }
+    let (train, val) = data.split(portion: settings.trainPortion)
+    guard train.count >= 2, val.count >= 1 else {
+      throw RunError(
+        "E205", "the data set has too few images (\(data.count)) to hold some out for scoring architectures",
+        help: "use a larger data set or a larger --limit")
+    }
+    trainData = train
+    valData = val
+    try SupernetEvaluator.checkCalibration(
+      batches: settings.bnBatches, batchSize: settings.bnBatchSize, images: train.count)
+    sampler = BatchSampler(dataset: train, batchSize: settings.batchSize, augmentation: augmentation, rng: samplerRNG)
+    let onlyWeights = settings.decayOnlyWeights
+    optimizer = SGD(
+      model.weights, learningRate: Float(settings.weightLR), momentum: Float(settings.momentum),
+      weightDecay: Float(settings.weightDecay), decays: { onlyWeights ? $0.shape.count > 1 : true })
+    space = ArchSpace(ir: ir)
+    planner = ArchitecturePlan(ir: ir)
+    var fixed = CostModel.cost(ir.network.stem) + CostModel.cost(ir.network.head)
+    for item in ir.network.items {
+      switch item {
+      case .fixed: fixed += CostModel.cost(item)
+      case .layer(let l) where l.choice == nil: fixed += CostModel.cost(item)
+      case .cell(let c):
+        // The inputs' preprocessing; the edges are the architecture's (one instance per template).
+        for input in c.inputs { fixed += CostModel.cost(input.preprocess) }
+        if let p = c.postprocess { fixed += CostModel.cost(p) }
+      default: break
+      }
+    }
+    fixedCosts = ChoiceCosts(params: fixed.params, macs: fixed.macs)
+    totalSteps = settings.epochs * sampler.batchesPerEpoch
+  }
+
+  /// The steps of one epoch over `data`'s training part under `settings` (what `stepsPerEpoch`
+  /// will be), for methods that count iterations rather than epochs.
+  public static func stepsPerEpoch(_ data: ImageDataset, _ settings: SharedWeightSettings) -> Int {
+    let train = data.split(portion: settings.trainPortion).first.count
+    return max(1, train / max(1, min(settings.batchSize, train)))
+  }
+
+  /// The weights, for the loop's checkpoints.
+  public var parameterSets: [ParameterSet] { [.module("weights", model, optimizer: optimizer)] }
+
+  /// Steps per epoch.
+  public var stepsPerEpoch: Int { sampler.batchesPerEpoch }
+
+  /// Mean loss of the current epoch's steps so far.
+  public var runningLoss: Double { accumulator.meanLoss }
+
+  /// The non-tensor state.
+  public var state: State {
+    get { State(sampler: sampler.state, rng: rng.state, accumulator: accumulator, stepsDone: stepsDone) }
+    set {
+      sampler.restore(newValue.sampler)
+      rng = RNG(seed: newValue.rng)
+      accumulator = newValue.accumulator
+      stepsDone = newValue.stepsDone
+    }
+  }
+
+  /// The next training batch.
+  public func nextBatch() -> Batch { sampler.next() }
+
+  /// The learning rate of the next step in `epoch`.
+  public func learningRate(epoch: Int) -> Float {
+    switch settings.schedule {
+    case .linear:
+      return Float(settings.weightLR * (1 - Double(stepsDone) / Double(max(totalSteps, 1))))
+    case .cosine:
+      return CosineAnnealing(
+        base: Float(settings.weightLR), totalEpochs: settings.epochs, minimum: Float(settings.weightLRMin)
+      ).learningRate(at: epoch)
+    }
+  }
+
+  /// A batch as a tensor.
+  func input(_ b: Batch) -> Tensor {
+    Tensor(shape: [b.count, trainData.channels, trainData.height, trainData.width], scalars: b.pixels)
+  }
+
+  /// One optimizer step on the summed gradients of `pieces`: each runs its plan on its batch and
+  /// contributes its mean cross-entropy (FairNAS: m paths on one batch, gradients summed), or with
+  /// `byImageShare` that loss times its share of all the pieces' images (One-Shot: one dropout
+  /// pattern per ghost batch, so the sum is the minibatch mean). Parameters that no piece ran get
+  /// no gradient and are left untouched by SGD (no momentum, no weight decay). Returns the mean
+  /// loss of the pieces.
+  @discardableResult
+  public func step(_ pieces: [(plan: ForwardPlan, batch: Batch)], byImageShare: Bool = false, epoch: Int) throws
+    -> Float
+  {
+    optimizer.learningRate = learningRate(epoch: epoch)
+    model.zeroGrad()
+    var total = 0.0
+    let images = Float(pieces.reduce(0) { $0 + $1.batch.count })
+    for piece in pieces {
+      let scale = byImageShare ? Float(piece.batch.count) / images : 1
+      var ctx = ForwardContext(rng: rng.split())
+      let (logits, _) = model(input(piece.batch), plan: piece.plan, context: &ctx)
+      let loss = crossEntropy(
+        logits: logits, labels: piece.batch.labels.map(Int.init), labelSmoothing: Float(settings.labelSmoothing))
+      let value = loss.scalar
+      guard value.isFinite else {
+        throw RunError(
+          "E401", "the training loss became \(value.isNaN ? "NaN" : "infinite") in epoch \(epoch + 1)",
+          help: "lower the learning rate (--set w_lr=...); the last checkpoint is kept")
+      }
+      (scale == 1 ? loss : loss * scale).backward()
+      total += Double(value)
+      let hits = zip(logits.argmaxRows(), piece.batch.labels).filter { $0 == Int($1) }.count
+      accumulator.add(loss: Double(value), correct: hits, count: piece.batch.count)
+    }
+    if let clip = settings.gradClip { _ = clipGradNorm(model.weights, maxNorm: Float(clip)) }
+    optimizer.step()
+    stepsDone += 1
+    return Float(total / Double(max(pieces.count, 1)))
+  }
+
+  /// The metrics of a supernet epoch (loss and accuracy of the paths it ran, learning rate);
+  /// clears the epoch's sums.
+  public func finishEpoch(epoch: Int, extra: Metrics = [:]) -> Metrics {
+    var m: Metrics = [
+      "epoch": .int(epoch), "lr": .number(Double(learningRate(epoch: epoch))),
+      "train_loss": .number(accumulator.meanLoss), "train_acc": .number(accumulator.accuracy),
+    ]
+    m.merge(extra) { _, b in b }
+    accumulator = EpochAccumulator()
+    return m
+  }
+
+  /// The summary line of a supernet epoch.
+  public static func summary(_ m: Metrics) -> String {
+    String(
+      format: "train loss %.3f acc %.1f%%  lr %.4f", m["train_loss"]?.number ?? .nan,
+      100 * (m["train_acc"]?.number ?? .nan), m["lr"]?.number ?? .nan)
+  }
+
+  /// Scores architectures with the inherited weights after BN recalibration (the settings'
+  /// batches), on the held-out images (the first `validationImages` of them when given).
+  public func evaluator(validationImages: Int? = nil) -> SupernetEvaluator {
+    SupernetEvaluator(
+      ir: ir, model: model, calibration: trainData,
+      validation: validationImages.map { valData.prefix($0) } ?? valData, calibrationBatches: settings.bnBatches,
+      batchSize: settings.bnBatchSize, seed: seed)
+  }
+
+  /// Parameters and MACs of `a` as a whole network (fixed parts plus its decided candidates).
+  public func costs(_ a: Architecture) -> ChoiceCosts {
+    let c = space.costs(a)
+    return ChoiceCosts(params: fixedCosts.params + c.params, macs: fixedCosts.macs + c.macs)
+  }
+}
+
+extension SharedWeightSupernet {
+  /// The progress detail: the running loss while the supernet trains, then the best score so far.
+  public func progress(_ scored: [ScoredArchitecture]) -> String {
+    guard let best = scored.map(\.score.signal).max() else { return String(format: "loss %.3f", runningLoss) }
+    return String(format: "scored %d, best %.2f%%", scored.count, best)
+  }
+
+  /// `scored` as picture points; those in `front` flagged.
+  public func points(_ scored: [ScoredArchitecture], front: Set<Architecture> = []) -> [ScoredPoint] {
+    scored.map { s in
+      let c = costs(s.architecture)
+      return ScoredPoint(
+        arch: space.text(s.architecture), signal: s.score.signal, macs: c.macs, params: c.params,
+        onFront: front.contains(s.architecture))
+    }
+  }
+}
+
+/// A method that trains a `SharedWeightSupernet`.
+public protocol SharedWeightMethod: SearchMethod {
+  /// The supernet.
+  var supernet: SharedWeightSupernet { get }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import NASCExport
+import NASCSearch
+import NASCSpace
+
+/// `nasc rank RUN [--archs N] [--train-epochs E] [--seed S] [--top K]`: does the supernet of a
+/// one-shot run rank architectures as their stand-alone training does?
+struct RankCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "rank",
+    abstract: "Check a one-shot run's supernet: rank architectures by inherited weights and by stand-alone training.",
+    discussion: """
+      Draws N architectures, scores each with the run's shared weights (BN recalibrated as the run's method does) and \
+      by training it on its own for E epochs, and prints Kendall τ, Spearman ρ and the top-k overlap. RUN/rank/ gets \
+      pairs.jsonl (written after every architecture; a second call reuses it, so Ctrl-C loses nothing), summary.json \
+      and rank.svg.
+      """)
+
+  @Argument(
+    help: ArgumentHelp("The run directory of a spos, fairnas, oneshot or random-ws search.", valueName: "run-dir"))
+  var runDirectory: String
+
+  @Option(help: "Architectures to draw.")
+  var archs = 20
+
+  @Option(name: .customLong("train-epochs"), help: "Epochs of stand-alone training per architecture.")
+  var trainEpochs = 5
+
+  @Option(help: "Seed of the draws and of the stand-alone training.")
+  var seed: UInt64 = 1
+
+  @Option(help: "k of the top-k overlap.")
+  var top = 5
+
+  func validate() throws {
+    if archs < 2 { throw ValidationError("--archs must be at least 2") }
+    if trainEpochs < 1 { throw ValidationError("--train-epochs must be at least 1") }
+    if top < 1 { throw ValidationError("--top must be at least 1") }
+  }
+
+  func run() throws {
+    try reportingRunErrors {
+      let reporter = ProgressReporter()
+      let o = try RankDriver.rank(
+        .init(runDirectory: runDirectory, archs: archs, trainEpochs: trainEpochs, seed: seed, top: top),
+        reporter: reporter)
+      let plot = SVGScatter(
+        title: "\(o.spaceName) (\(o.method)): supernet vs stand-alone ranking",
+        xLabel: "stand-alone test acc (%), \(trainEpochs) epochs", yLabel: "supernet val acc (%)",
+        groups: [.init(name: "architectures", points: o.pairs.map { ($0.standalone, $0.supernet) })])
+      try AtomicFile.write(plot.render(), to: (o.directory as NSString).appendingPathComponent("rank.svg"))
+      guard let c = o.correlation else { throw ExitCode(130) }
+      Terminal.out(
+        String(
+          format: "Kendall tau %.3f  Spearman rho %.3f  top-%d overlap %.2f  (%d architectures)\n", c.kendallTau,
+          c.spearmanRho, c.k, c.topKOverlap, c.count))
+      if !o.complete {
+        reporter.line("interrupted: \(o.pairs.count) pairs so far; the same command continues")
+        throw ExitCode(130)
+      }
+      reporter.line("pairs, summary and rank.svg written to \(o.directory)")
+    }
+  }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import NASCSpace
+import Testing
+
+@testable import NASCSearch
+
+@Suite struct OneShotCommandTests {
+  /// Runs `args` killed with SIGKILL right after the checkpoint of unit `unit`, then resumes it.
+  func killAndResume(_ args: [String], out: String, unit: Int) throws -> Int32 {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: nascExecutable)
+    p.arguments = args + ["--out", out]
+    p.environment = ProcessInfo.processInfo.environment.merging(["NASC_TEST_KILL_AFTER_UNIT": "\(unit)"]) { $1 }
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    p.waitUntilExit()
+    #expect(p.terminationReason == .uncaughtSignal && p.terminationStatus == SIGKILL)
+    return try runNasc(args + ["--out", out, "--resume"]).status
+  }
+
+  func text(_ path: String) throws -> String { try String(contentsOfFile: path, encoding: .utf8) }
+
+  func metrics(_ run: String) throws -> [String] {
+    try text(run + "/metrics.jsonl").split(separator: "\n").map {
+      $0.replacingOccurrences(of: #""seconds":[0-9.e+-]+"#, with: "", options: .regularExpression)
+    }
+  }
+
+  @Test func sposAndFairnasResumeBitIdenticallyInBothPhases() throws {
+    let space = repoRoot + "/Tests/NASCSearchTests/Spaces/tiny-layers.yaml"
+    let dir = try TempDir()
+    for (method, extra) in [
+      ("spos", [String]()), ("fairnas", ["--set", "epochs=2", "--set", "population=4", "--set", "generations=2"]),
+    ] {
+      let args = ["search", space, "--method", method, "--limit", "64", "--seed", "5"] + extra
+      let full = dir.path + "/\(method)-full"
+      let a = try runNasc(args + ["--out", full])
+      #expect(a.status == 0, "\(a.stderr)")
+      #expect(a.stderr.contains("supernet: epoch 2/2"), "\(a.stderr)")
+      for file in ["arch.yaml", "scores.svg", "supernet.svg"] {
+        #expect(FileManager.default.fileExists(atPath: full + "/" + file), "\(method): no \(file)")
+      }
+      if method == "fairnas" {
+        let front = try text(full + "/pareto.jsonl").split(separator: "\n")
+        #expect(!front.isEmpty && front.allSatisfy { $0.contains("\"macs\":") && $0.contains("\"supernet_val_acc\":") })
+      }
+      // Killed after a supernet epoch, and after the first generation of the search.
+      for unit in [1, 3] {
+        let cut = dir.path + "/\(method)-cut\(unit)"
+        #expect(try killAndResume(args, out: cut, unit: unit) == 0)
+        #expect(try text(full + "/arch.yaml") == text(cut + "/arch.yaml"), "\(method) after unit \(unit)")
+        #expect(try metrics(full) == metrics(cut), "\(method) after unit \(unit)")
+      }
+    }
+  }
+
+  @Test func oneshotAndRandomWSRunOnACellSpaceAndResume() throws {
+    let space = repoRoot + "/Tests/NASCSearchTests/Spaces/tiny-digits.yaml"
+    let dir = try TempDir()
+    for (method, extra) in [
+      (
+        "oneshot",
+        [
+          "--set", "samples=4", "--set", "ghost_batch=4", "--set", "bn_recalibration_batches=2", "--set",
+          "bn_batch_size=4",
+        ]
+      ),
+      ("random-ws", ["--set", "samples=4", "--set", "top=2", "--set", "eval_batches=1"]),
+    ] {
+      let args = ["search", space, "--method", method, "--limit", "48", "--seed", "2", "--epochs", "2"] + extra
+      let full = dir.path + "/\(method)-full"
+      let a = try runNasc(args + ["--out", full])
+      #expect(a.status == 0, "\(a.stderr)")
+      #expect(try text(full + "/arch.yaml").contains("normal"), "\(method)")
+      #expect(FileManager.default.fileExists(atPath: full + "/genotype.txt"))
+      let cut = dir.path + "/\(method)-cut"
+      #expect(try killAndResume(args, out: cut, unit: 2) == 0)
+      #expect(try text(full + "/arch.yaml") == text(cut + "/arch.yaml"), "\(method)")
+      #expect(try metrics(full) == metrics(cut), "\(method)")
+    }
+  }
+
+  @Test func rankComparesInheritedWeightsWithStandaloneTrainingAndReusesItsPairs() throws {
+    let space = repoRoot + "/Tests/NASCSearchTests/Spaces/tiny-layers.yaml"
+    let dir = try TempDir()
+    let run = dir.path + "/spos"
+    let s = try runNasc(["search", space, "--limit", "64", "--out", run])
+    #expect(s.status == 0, "\(s.stderr)")
+    let rank = ["rank", run, "--archs", "4", "--train-epochs", "1", "--top", "2"]
+    let a = try runNasc(rank)
+    #expect(a.status == 0, "\(a.stderr)")
+    #expect(a.stdout.contains("Kendall tau") && a.stdout.contains("(4 architectures)"), "\(a.stdout)")
+    let pairs = try text(run + "/rank/pairs.jsonl").split(separator: "\n")
+    #expect(pairs.count == 4)
+    for file in ["summary.json", "rank.svg"] {
+      #expect(FileManager.default.fileExists(atPath: run + "/rank/" + file), "no \(file)")
+    }
+    // A second call finds every pair in pairs.jsonl: the same figures, and no training.
+    let b = try runNasc(rank)
+    #expect(b.status == 0 && b.stdout == a.stdout && !b.stderr.contains("rank 1/4"), "\(b.stderr)")
+    // A run without shared weights, and a run directory that is not one.
+    let darts = dir.path + "/darts"
+    let d = try runNasc([
+      "search", repoRoot + "/Tests/NASCSearchTests/Spaces/tiny-digits.yaml", "--epochs", "1", "--limit", "32",
+      "--out", darts,
+    ])
+    #expect(d.status == 0, "\(d.stderr)")
+    let r = try runNasc(["rank", darts])
+    #expect(r.status == 1 && r.stderr.contains("error[E317]") && r.stderr.contains("spos"), "\(r.stderr)")
+    let none = try runNasc(["rank", dir.path + "/nothing"])
+    #expect(none.status == 1 && none.stderr.contains("error[E"), "\(none.stderr)")
+  }
+
+  @Test func badOneShotSettingsAreCodedErrors() throws {
+    let space = repoRoot + "/Tests/NASCSearchTests/Spaces/tiny-layers.yaml"
+    let dir = try TempDir()
+    let big = try runNasc([
+      "search", space, "--limit", "64", "--set", "bn_recalibration_batches=100", "--out", dir.path + "/a",
+    ])
+    #expect(big.status == 1 && big.stderr.contains("error[E315]"), "\(big.stderr)")
+    let limit = try runNasc([
+      "search", space, "--limit", "64", "--set", "flops_limit=0.00001", "--out", dir.path + "/b",
+    ])
+    #expect(limit.status == 1 && limit.stderr.contains("error[E316]"), "\(limit.stderr)")
+  }
+}

@@ -122,5 +122,19 @@ import Testing
       "search", space, "--limit", "64", "--set", "flops_limit=0.00001", "--out", dir.path + "/b",
     ])
     #expect(limit.status == 1 && limit.stderr.contains("error[E316]"), "\(limit.stderr)")
+    // Targets: met ones get their own arch file, impossible ones fail before any training.
+    let fair = ["search", space, "--method", "fairnas", "--limit", "64", "--set", "epochs=1", "--set", "population=4"]
+    let met = try runNasc(fair + ["--target", "params<=1M", "--target", "macs<=60k", "--out", dir.path + "/c"])
+    #expect(met.status == 0, "\(met.stderr)")
+    for name in ["arch-params-le-1M.yaml", "arch-macs-le-60k.yaml"] {
+      #expect(FileManager.default.fileExists(atPath: dir.path + "/c/" + name), "no \(name)")
+    }
+    let never = try runNasc(fair + ["--target", "macs<=10", "--out", dir.path + "/d"])
+    #expect(never.status == 1 && never.stderr.contains("error[E316]") && !never.stderr.contains("epoch 1/"))
+    #expect(!FileManager.default.fileExists(atPath: dir.path + "/d"))
+    let other = try runNasc(["search", space, "--limit", "64", "--target", "macs<=1M", "--out", dir.path + "/e"])
+    #expect(other.status == 1 && other.stderr.contains("error[E310]") && other.stderr.contains("fairnas"))
+    let bad = try runNasc(["search", space, "--target", "flops<300M"])
+    #expect(bad.status == 2 && bad.stderr.contains("macs<=300M"), "\(bad.stderr)")
   }
 }

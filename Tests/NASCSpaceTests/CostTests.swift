@@ -37,6 +37,18 @@ struct CostTests {
     #expect(space.mode == .fixed)
   }
 
+  /// The authors' released one-shot models at 224×224 and 1000 classes (every parameter, BN affine
+  /// included; MACs of conv and linear layers).
+  @Test(arguments: [
+    ("spos-block", 3_558_464, 322_918_720), ("fairnas-a", 4_651_352, 388_122_848),
+    ("fairnas-b", 4_506_272, 345_297_632), ("fairnas-c", 4_397_864, 321_024_992),
+  ])
+  func publishedOneShotArchitectures(_ name: String, _ params: Int, _ macs: Int) throws {
+    let space = try ir("examples/published/\(name).yaml")
+    #expect(space.mode == .fixed)
+    #expect(space.cost.params == params && space.cost.macs == macs, "\(name): \(space.cost)")
+  }
+
   @Test func nb201AllConv3x3() throws {
     let arch = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|"
     #expect(try ir("spaces/nas-bench-201.yaml", CompileOptions(arch: arch)).cost.params == 1_531_546)

@@ -31,6 +31,12 @@ public enum MethodRegistry {
           ? "runnable methods: \(runnable.joined(separator: ", ")); the space file still validates with \(name)"
           : DidYouMean.help(name, in: runnable) ?? "runnable methods: \(runnable.joined(separator: ", "))")
     }
+    if let t = context.run.targets, !t.isEmpty, !type.usesTargets {
+      let users = methods.filter { $0.usesTargets }.map { $0.name }
+      throw RunError(
+        "E310", "--target applies to multi-objective searches (\(users.joined(separator: ", "))), not \(name)",
+        help: name == "spos" ? "SPOS limits MACs with --set flops_limit=MMACS" : "drop --target")
+    }
     return try type.init(context)
   }
 

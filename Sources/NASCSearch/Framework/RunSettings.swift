@@ -12,11 +12,13 @@ public struct RunSettings: Codable, Equatable, Sendable {
   public var downsample: Int?
   /// The tabular benchmark that scores architectures, as given to `--benchmark`, or nil.
   public var benchmark: String?
+  /// Cost targets of a multi-objective search (`--target`), as given; nil = none.
+  public var targets: [String]?
 
   /// Creates settings.
   public init(
     seed: UInt64 = 1, threads: Int = 2, data: String = "digits", trainLimit: Int? = nil, downsample: Int? = nil,
-    benchmark: String? = nil
+    benchmark: String? = nil, targets: [String]? = nil
   ) {
     self.seed = seed
     self.threads = threads
@@ -24,5 +26,9 @@ public struct RunSettings: Codable, Equatable, Sendable {
     self.trainLimit = trainLimit
     self.downsample = downsample
     self.benchmark = benchmark
+    self.targets = targets
   }
+
+  /// The parsed targets (the command line checked them).
+  public var costTargets: [CostTarget] { (targets ?? []).compactMap { CostTarget(parsing: $0) } }
 }

@@ -119,6 +119,8 @@ public struct SearchResult {
   public var files: [String: String] = [:]
   /// Every architecture the search scored with its costs (one-shot methods; for pictures).
   public var scored: [ScoredPoint] = []
+  /// Further architectures by name, each written as `arch-<name>.yaml` (FairNAS: one per `--target`).
+  public var alternatives: [String: Architecture] = [:]
 
   /// Creates a result.
   public init(architecture: Architecture, signal: Double? = nil, reported: Double? = nil, valAccuracy: Double? = nil) {
@@ -138,6 +140,8 @@ public struct SearchResult {
 public protocol SearchMethod: AnyObject {
   /// The registry name (`darts`); it is also the key of the method's row in `MethodCatalog`.
   static var name: String { get }
+  /// Whether the method reports an architecture per `--target` cost constraint.
+  static var usesTargets: Bool { get }
   /// Builds the method for a fresh run (drawing initial weights and generator states from the seed).
   init(_ context: MethodContext) throws
   /// The phases, in order.
@@ -166,6 +170,8 @@ public protocol SearchMethod: AnyObject {
 }
 
 extension SearchMethod {
+  /// No targets by default.
+  public static var usesTargets: Bool { false }
   /// No notes by default.
   public var notes: [String] { [] }
   /// Nothing to do by default.

@@ -18,17 +18,21 @@ import NASCTensor
 ///   per generation: offspring = population × (binary tournament parents → crossover → each layer
 ///     redrawn with p = mutation_prob), unvisited ones only; P = the population best of P ∪
 ///     offspring by front, then crowding distance
-/// return the most accurate path; pareto.jsonl holds the non-dominated front of every path scored
+/// return the most accurate path; pareto.jsonl holds the non-dominated front of every path scored;
+///   per --target (macs<=N, params<=N): the most accurate path scored that meets it
 /// ```
 public final class FairNAS: SharedWeightMethod {
   /// The registry name.
   public static let name = "fairnas"
+  /// Reports one architecture per `--target`.
+  public static let usesTargets = true
   let net: SharedWeightSupernet
   let evaluator: SupernetEvaluator
   let strict: Bool
   let units: [ArchSpace.OpUnit]
   let paths: Int
   let populationSize: Int, generations: Int, mutationProb: Double
+  let targets: [CostTarget]
   /// Where this run departs from the paper's values.
   public let notes: [String]
   var state: State
@@ -63,6 +67,19 @@ public final class FairNAS: SharedWeightMethod {
       return o
     }
     evaluator = net.evaluator()
+    targets = c.run.costTargets
+    for t in targets {
+      let range = net.space.macsRange
+      let cheapest = ChoiceCosts(
+        params: net.fixedCosts.params + units.reduce(0) { $0 + ($1.costs.map(\.params).min() ?? 0) },
+        macs: net.fixedCosts.macs + range.lowerBound)
+      guard t.admits(cheapest) else {
+        throw RunError(
+          "E316",
+          "no architecture of \(c.ir.name) meets --target \(t): the cheapest has \(cheapest.macs) MACs and \(cheapest.params) params",
+          help: "loosen the target")
+      }
+    }
     strict = try h.string("fairness") == "strict"
     populationSize = try h.int("population")
     generations = try h.int("generations")
@@ -224,6 +241,17 @@ public final class FairNAS: SharedWeightMethod {
   public func result() throws -> SearchResult {
     let front = paretoFront
     var r = try ScoredArchitecture.best(front)
+    for t in targets {
+      // The front holds the most accurate architecture under any cost limit.
+      guard let best = front.first(where: { t.admits(net.costs($0.architecture)) }) else {
+        let least = state.history.map { net.costs($0.architecture) }.min { $0.macs < $1.macs }
+        throw RunError(
+          "E316",
+          "none of the \(state.history.count) architectures scored meets --target \(t) (the cheapest scored: \(least?.macs ?? 0) MACs, \(least?.params ?? 0) params)",
+          help: "loosen the target, or search longer (--set generations=N) in a new run")
+      }
+      r.alternatives[t.slug] = best.architecture
+    }
     r.scored = net.points(state.history, front: Set(front.map(\.architecture)))
     r.files["pareto.jsonl"] = front.map { s in
       let c = net.costs(s.architecture)

@@ -10,7 +10,8 @@ import NASCTensor
 ///       one falls in it (at most 500 tries, else any path)
 ///   one SGD step (lr · (1 − t/T)) on CE(supernet_a(batch)); only a runs: the other weights get no
 ///   gradient, so neither momentum nor weight decay touches them
-/// evolution: candidates = population random legal paths   (legal: unvisited, MACs ≤ limit)
+/// evolution: candidates = population random legal paths
+///   (legal: unvisited, MACs ≤ flops_limit, params ≤ params_limit)
 ///   for g = 1..G:
 ///     top = the select_k best of everything scored so far
 ///     mutants    = mutation_num × (random parent in top, each layer redrawn with p = mutation_prob)
@@ -27,6 +28,7 @@ public final class SPOS: SharedWeightMethod {
   let uniform: Bool
   let bins: [ClosedRange<Double>]
   let macsLimit: Double?
+  let paramsLimit: Double?
   let population: Int, selectK: Int, generations: Int
   let mutationNum: Int, crossoverNum: Int, mutationProb: Double
   /// Where this run departs from the paper's values.
@@ -69,6 +71,8 @@ public final class SPOS: SharedWeightMethod {
     }
     let limit = try h.double("flops_limit")
     macsLimit = limit > 0 ? limit : nil
+    let pLimit = try h.double("params_limit")
+    paramsLimit = pLimit > 0 ? pLimit : nil
     population = try h.int("population")
     selectK = try h.int("select_k")
     generations = try h.int("generations")
@@ -167,10 +171,11 @@ public final class SPOS: SharedWeightMethod {
     try generate(&candidates, quota: need) { net.space.sample(rng: &net.rng) }
   }
 
-  /// Scores `a` and adds it when it is legal: never scored before and within the MACs limit.
+  /// Scores `a` and adds it when it is legal: never scored before and within the MACs and params limits.
   func admit(_ a: Architecture, into candidates: inout [Architecture]) throws -> Bool {
     guard !seen.contains(a) else { return false }
     if let limit = macsLimit, megaMACs(a) > limit { return false }
+    if let limit = paramsLimit, Double(net.costs(a).params) / 1e6 > limit { return false }
     seen.insert(a)
     state.history.append(ScoredArchitecture(architecture: a, score: try evaluator.score(a)))
     candidates.append(a)
@@ -185,8 +190,8 @@ public final class SPOS: SharedWeightMethod {
     }
     guard let best = ranked().first else {
       throw RunError(
-        "E316", "no architecture is legal: every one exceeds flops_limit",
-        help: "raise flops_limit (MMACs; 0 = no limit) or choose a space with cheaper candidates")
+        "E316", "no architecture is legal: every one drawn exceeds flops_limit or params_limit",
+        help: "raise flops_limit (MMACs) or params_limit (millions; 0 = no limit)")
     }
     let top = ranked().prefix(selectK)
     let m: Metrics = [

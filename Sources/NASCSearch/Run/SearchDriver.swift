@@ -23,6 +23,8 @@ public struct SearchRequest: Sendable {
   public var downsample: Int?
   /// A tabular benchmark that scores architectures (`nb201`, `nas-bench-macro[:CSV]`), or nil.
   public var benchmark: String?
+  /// Cost targets (`--target macs<=300M`) of a multi-objective search.
+  public var targets: [String] = []
 
   /// Creates a request.
   public init(
@@ -44,7 +46,7 @@ public struct SearchRequest: Sendable {
   public var runSettings: RunSettings {
     RunSettings(
       seed: seed, threads: threads, data: data.description, trainLimit: limit, downsample: downsample,
-      benchmark: benchmark)
+      benchmark: benchmark, targets: targets.isEmpty ? nil : targets)
   }
 }
 
@@ -183,6 +185,7 @@ public enum SearchDriver {
       var ignored = [String]()
       if request.data != .digits && request.data.description != saved.run.data { ignored.append("--data") }
       if request.benchmark != nil && request.benchmark != saved.run.benchmark { ignored.append("--benchmark") }
+      if !request.targets.isEmpty && request.targets != (saved.run.targets ?? []) { ignored.append("--target") }
       if !ignored.isEmpty {
         reporter.line(
           "note: \(ignored.joined(separator: ", ")) ignored: a resumed run keeps the settings it started with")
@@ -258,6 +261,12 @@ public enum SearchDriver {
       ])
     try AtomicFile.write(archText, to: dir.arch)
     for (name, text) in result.files.sorted(by: { $0.key < $1.key }) { try AtomicFile.write(text, to: dir.file(name)) }
+    for (name, a) in result.alternatives.sorted(by: { $0.key < $1.key }) {
+      let doc = space.archDocument(
+        a, spacePath: spaceCopy,
+        header: ["The most accurate architecture of the \(config.name) search that meets --target \(name)."])
+      try AtomicFile.write(doc, to: dir.file("arch-\(name).yaml"))
+    }
     let genotype = space.nb201(result.architecture)?.description ?? space.genotype(result.architecture)?.description
     if let genotype { try AtomicFile.write(genotype + "\n", to: dir.file("genotype.txt")) }
     manifest.result = .init(

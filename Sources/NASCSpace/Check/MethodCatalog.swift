@@ -238,6 +238,7 @@ public enum MethodCatalog {
         h("crossover_num", .int(25), "crossovers per iteration"),
         h("mutation_prob", .real(0.1), "per-layer mutation probability"),
         h("flops_limit", .real(330), "FLOPs limit (MMACs) of legal candidates; 0 = none"),
+        h("params_limit", .real(0), "parameter limit (millions) of legal candidates; 0 = none"),
         h("bn_recalibration_batches", .int(200), "training batches that recalibrate BN before scoring"),
         h("bn_batch_size", .int(128), "images per recalibration batch"),
       ], derive: .bestOfPopulation),

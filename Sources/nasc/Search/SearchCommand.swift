@@ -46,6 +46,12 @@ struct SearchCommand: ParsableCommand {
       valueName: "table"))
   var benchmark: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "A cost target of a multi-objective search (fairnas), repeatable: macs<=300M or params<=4.5M; the most accurate architecture meeting each is written to arch-<target>.yaml.",
+      valueName: "target"))
+  var target: [String] = []
+
   @Option(help: "Run one search per seed in one process (e.g. 1-500) and print mean ± std of the reported figure.")
   var seeds: String?
 
@@ -68,6 +74,9 @@ struct SearchCommand: ParsableCommand {
       if resume || out != nil { throw ValidationError("--seeds runs in memory: it takes neither --out nor --resume") }
     }
     if json && seeds == nil { throw ValidationError("--json goes with --seeds") }
+    for t in target where CostTarget(parsing: t) == nil {
+      throw ValidationError("--target '\(t)' is not a target: write macs<=300M or params<=4.5M (k, M, G allowed)")
+    }
   }
 
   func run() throws {
@@ -86,10 +95,11 @@ struct SearchCommand: ParsableCommand {
         return
       }
       let methodName = ir.method?.name ?? method ?? "search"
-      let request = SearchRequest(
+      var request = SearchRequest(
         spacePath: space, data: data, seed: common.seed, threads: common.threads,
         out: out ?? RunDirectory.fresh("runs/\(ir.name)-\(methodName)-seed\(common.seed)"), resume: resume,
         limit: common.limit, downsample: common.downsample, benchmark: benchmark)
+      request.targets = target
       let reporter = ProgressReporter()
       let outcome = try SearchDriver.run(request, ir: ir, sources: sources, reporter: reporter)
       if outcome.interrupted { throw ExitCode(130) }

@@ -43,6 +43,21 @@ func oneShotMethod(
     for (name, p) in model.namedParameters() where name.hasPrefix("layers") {
       #expect(p.grad != nil, "\(name) got no gradient")
     }
+    // ProxylessNAS' 7 and 6 candidates: lcm 42 is more than twice 7, so 7 paths, every candidate
+    // of a 6-candidate layer once and one of them twice.
+    let proxyless = try #require(
+      try oneShotMethod(
+        "spaces/proxylessnas-digits.yaml", method: "fairnas", images: 64,
+        set: ["bn_batch_size": .int(4), "bn_recalibration_batches": .int(1)])
+        as? FairNAS)
+    #expect(proxyless.paths == 7 && proxyless.notes.contains { $0.contains("lcm 42") })
+    let paths = proxyless.fairPaths()
+    for u in proxyless.units {
+      var counts = [String: Int]()
+      for p in paths { counts[try #require(p.op(u.key)), default: 0] += 1 }
+      #expect(Set(counts.keys) == Set(u.candidates), "\(u.key)")
+      #expect(counts.values.max()! - counts.values.min()! <= (u.candidates.count == 7 ? 0 : 1), "\(u.key)")
+    }
     // FairNAS' own space: 6 candidates everywhere, 6 paths.
     let digits = try #require(
       try oneShotMethod("spaces/fairnas-digits.yaml", images: 64, set: ["bn_batch_size": .int(4)]) as? FairNAS)

@@ -36,4 +36,18 @@ import Testing
     #expect(grid.components(separatedBy: "<svg").count - 1 == 4)
     _ = try XMLDocument(xmlString: grid)
   }
+
+  @Test func scatterDrawsEveryFinitePointAndJoinsAFront() throws {
+    let plot = SVGScatter(
+      title: "acc & MACs", xLabel: "MMACs", yLabel: "acc",
+      groups: [
+        .init(name: "scored", points: [(1, 90), (2, 91), (.nan, 92)]),
+        .init(name: "front", points: [(3, 95), (1.5, 93)], joined: true),
+      ])
+    let svg = plot.render()
+    #expect(svg.components(separatedBy: "<circle").count - 1 == 4)
+    #expect(svg.components(separatedBy: "<polyline").count - 1 == 1)
+    #expect(svg.contains("acc &amp; MACs") && svg.contains("scored (2)") && svg.contains("front (2)"))
+    _ = try XMLDocument(xmlString: svg)
+  }
 }

@@ -3,9 +3,11 @@ import Foundation
 import NASCSpace
 import NASCTensor
 
-/// `nasc bench search`: times first-order search steps (an architecture step on a validation batch
-/// plus a weight step on a training batch) on synthetic data, with the same method step that
-/// `nasc search` runs.
+/// `nasc bench search`: times search steps on synthetic data, with the same method step that
+/// `nasc search` runs: for the DARTS family an architecture step on a validation batch plus a
+/// weight step on a training batch (first order); for the one-shot methods one supernet training
+/// step on one batch (SPOS: one path; FairNAS: its m fair paths; One-Shot: every op, dropped out
+/// per ghost batch).
 public enum SearchBenchmark {
   /// One measurement.
   public struct Result: Sendable {
@@ -19,7 +21,7 @@ public enum SearchBenchmark {
     public var threads: Int
     /// Median milliseconds per step.
     public var msPerStep: Double
-    /// Images per second (2 · batch per step).
+    /// Images per second (2 · batch per step for the DARTS family, batch for the one-shot methods).
     public var imagesPerSecond: Double
     /// Peak resident memory of the process (MB).
     public var peakRSSMB: Double
@@ -64,20 +66,26 @@ public enum SearchBenchmark {
     config.set("train_portion", .real(0.5))
     config.set("warmup_epochs", .int(0))
     config.set("order", .string("first"))
+    config.set("iterations", .int(1000))
+    config.set("bn_recalibration_batches", .int(0))
+    // One-Shot after the warm-up step: r = 0.5^7, so that each op of a 7-candidate layer is dropped
+    // with probability r^(1/7) = 0.5, as in the PyTorch reference (6-candidate layers: 0.45).
+    config.set("path_dropout", .real(0.0078125))
     return config
   }
 
   /// Builds the method of `ir` for a benchmark on synthetic data; `E310` unless it trains a supernet.
-  public static func makeMethod(ir: SpaceIR, batch: Int, threads: Int, seed: UInt64) throws -> any SupernetMethod {
+  public static func makeMethod(ir: SpaceIR, batch: Int, threads: Int, seed: UInt64) throws -> any SearchMethod {
     let data = syntheticData(shape: ir.network.input, classes: ir.network.classes, batch: batch, seed: seed)
     let context = MethodContext(
       ir: ir, config: try config(ir: ir, batch: batch),
       run: RunSettings(seed: seed, threads: threads, data: "synthetic"),
       data: data)
-    guard let m = try MethodRegistry.make(context) as? any SupernetMethod else {
+    let m = try MethodRegistry.make(context)
+    guard m is any SupernetMethod || m is any SharedWeightMethod else {
       throw RunError(
         "E310", "nasc bench search times supernet steps; \(context.config.name) trains no supernet",
-        help: "use --method darts, gdas or pc-darts")
+        help: "use --method darts, gdas, pc-darts, spos, fairnas or oneshot")
     }
     return m
   }
@@ -90,13 +98,14 @@ public enum SearchBenchmark {
     maxSeconds: Double = 120, log: (String) -> Void = { _ in }
   ) throws -> Result {
     let method = try makeMethod(ir: ir, batch: batch, threads: threads, seed: seed)
-    let net = method.supernet
+    let bilevel = (method as? any SupernetMethod)?.supernet
+    let shared = (method as? any SharedWeightMethod)?.supernet
     var first: Float?
     var position = LoopPosition()
     func step() throws -> Float {
       try method.step(at: position)
       position.step += 1
-      return Float(net.lastWeightLoss)
+      return bilevel?.lastWeightLoss ?? shared?.lastLoss ?? .nan
     }
     for i in 0..<warmup {
       let l = try step()
@@ -125,28 +134,31 @@ public enum SearchBenchmark {
     #else
       let rssMB = Double(usage.ru_maxrss) / 1_048_576
     #endif
-    let weights = net.model.weights.reduce(0) { $0 + $1.shape.reduce(1, *) }
+    let model = bilevel?.model ?? shared!.model
+    let weights = model.weights.reduce(0) { $0 + $1.shape.reduce(1, *) }
     let name = type(of: method).name
+    let batches = bilevel == nil ? 1 : 2
+    let paths = (method as? FairNAS).map { Double($0.paths) } ?? 1
     return Result(
       method: name, input: input, batch: batch, threads: threads, msPerStep: 1000 * median,
-      imagesPerSecond: Double(2 * batch) / median, peakRSSMB: rssMB, weightParams: weights,
-      flopsPerStep: 2 * 3 * 2 * Double(batch) * Double(executedMACs(ir, method: name)),
+      imagesPerSecond: Double(batches * batch) / median, peakRSSMB: rssMB, weightParams: weights,
+      flopsPerStep: 2 * 3 * Double(batches) * paths * Double(batch) * executedMACs(ir, method: name),
       firstLoss: first ?? .nan, steps: times.count)
   }
 
-  /// Forward multiply-accumulates per image: the whole supernet for mixtures; for GDAS, one
-  /// candidate per edge (the mean over candidates, its expectation under uniform α).
-  static func executedMACs(_ ir: SpaceIR, method: String) -> Int {
-    guard method == "gdas" else { return ir.cost.macs }
-    var total = ir.cost.macs
-    for cell in ir.cells {
-      for node in cell.nodes {
-        for e in node.edges where e.candidates.count > 1 {
-          let costs = e.candidates.map { CostModel.cost($0.graph).macs }
-          total -= costs.reduce(0, +) - costs.reduce(0, +) / costs.count
-        }
-      }
+  /// Forward multiply-accumulates per image: the whole supernet for mixtures (and One-Shot at the
+  /// start of training, when path dropout is still 0); for GDAS and the single-path methods one
+  /// candidate per edge or layer (the mean over candidates, its expectation under uniform sampling).
+  static func executedMACs(_ ir: SpaceIR, method: String) -> Double {
+    guard ["gdas", "spos", "fairnas"].contains(method) else { return Double(ir.cost.macs) }
+    var total = Double(ir.cost.macs)
+    func single(_ candidates: [Candidate]) {
+      guard candidates.count > 1 else { return }
+      let costs = candidates.map { Double(CostModel.cost($0.graph).macs) }
+      total -= costs.reduce(0, +) - costs.reduce(0, +) / Double(costs.count)
     }
+    for cell in ir.cells { for node in cell.nodes { for e in node.edges { single(e.candidates) } } }
+    if method != "gdas" { for layer in ir.layers { single(layer.candidates) } }
     return total
   }
 }

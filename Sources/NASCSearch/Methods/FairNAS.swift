@@ -6,8 +6,9 @@ import NASCTensor
 ///
 /// ```
 /// supernet, strict fairness: each step, on one batch:
-///   m = lcm of the layers' candidate counts c_l (6 on FairNAS' space)
-///   per layer l: m / c_l random permutations of its candidates, concatenated
+///   m = lcm of the layers' candidate counts c_l (6 on FairNAS' space); when that exceeds twice the
+///   largest count, m = the largest count (each candidate then trains ⌊m/c_l⌋ or ⌈m/c_l⌉ times)
+///   per layer l: random permutations of its candidates, concatenated, cut to m
 ///   for k = 1..m: path k takes the k-th entry at every layer; backprop CE(path_k); accumulate
 ///   one SGD step (cosine lr) on the accumulated gradients
 ///   → within a step every candidate of layer l is trained exactly m / c_l times
@@ -45,8 +46,9 @@ public final class FairNAS: SharedWeightMethod {
     var population: [Int] = []
   }
 
-  /// The largest number of fair paths per step before the strict rule falls back (see `init`).
-  static let maxPaths = 60
+  /// How many times the largest candidate count the lcm of the counts may be before the strict
+  /// rule falls back to m = the largest count (see `init`).
+  static let maxPathFactor = 2
 
   /// Builds the supernet; every decision must be an op choice (layers, or cell edges decided one
   /// by one).
@@ -91,17 +93,18 @@ public final class FairNAS: SharedWeightMethod {
     let counts = units.map(\.candidates.count)
     let lcm = counts.reduce(1) { a, b in a / Self.gcd(a, b) * b }
     var notes = [String]()
-    if strict && lcm > Self.maxPaths {
+    let largest = counts.max() ?? 1
+    if strict && lcm > Self.maxPathFactor * largest {
       // Equal counts per step would need too many paths: m = the largest count, each layer's
       // sequence drawn from fresh permutations (counts per step differ by at most one).
-      paths = counts.max() ?? 1
+      paths = largest
       notes.append(
         "the layers' candidate counts \(Set(counts).sorted()) have lcm \(lcm): \(paths) paths per step instead, fair to within one activation per step"
       )
     } else {
       paths = strict ? lcm : 1
     }
-    if strict && Set(counts).count > 1 && lcm <= Self.maxPaths {
+    if strict && Set(counts).count > 1 && lcm <= Self.maxPathFactor * largest {
       notes.append("layers have \(Set(counts).sorted()) candidates: \(lcm) paths per step (their lcm)")
     }
     self.notes = notes

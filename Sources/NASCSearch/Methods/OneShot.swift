@@ -45,7 +45,7 @@ public final class OneShot: SharedWeightMethod {
     net = try SharedWeightSupernet(
       ir: c.ir,
       settings: try SharedWeightSettings(h, epochs: try h.int("epochs"), schedule: .cosine, decayOnlyWeights: false),
-      data: data, augmentation: c.augmentation, seed: c.run.seed, threads: c.run.threads)
+      data: data, augmentation: c.augmentation, seed: c.run.seed, threads: c.run.threads, recompute: true)
     try net.space.checkSampleable()
     evaluator = net.evaluator()
     dropRate = try h.double("path_dropout")
@@ -92,6 +92,9 @@ public final class OneShot: SharedWeightMethod {
   /// The supernet.
   public var supernet: SharedWeightSupernet { net }
 
+  /// r_t: the target rate times the share of training done (never more than the target).
+  var currentRate: Double { dropRate * min(1, Double(net.stepsDone) / Double(max(net.totalSteps, 1))) }
+
   /// The plan of one ghost batch: every op kept with probability 1 − r^(1/k) at its node.
   func droppedPlan(rate r: Double) -> ForwardPlan {
     var kept = [String: [Int]]()
@@ -111,7 +114,7 @@ public final class OneShot: SharedWeightMethod {
   public func step(at p: LoopPosition) throws {
     if p.phase == 0 {
       let batch = net.nextBatch()
-      let rate = dropRate * Double(net.stepsDone) / Double(max(net.totalSteps, 1))
+      let rate = currentRate
       let pieces = stride(from: 0, to: batch.count, by: ghost).map { start -> (plan: ForwardPlan, batch: Batch) in
         (droppedPlan(rate: rate), batch.slice(start..<min(start + ghost, batch.count)))
       }
@@ -129,7 +132,7 @@ public final class OneShot: SharedWeightMethod {
   public func endUnit(at p: LoopPosition) throws -> (metrics: Metrics, summary: String) {
     if p.phase == 0 {
       let m = net.finishEpoch(
-        epoch: p.unit, extra: ["path_dropout": .number(dropRate * Double(net.stepsDone) / Double(net.totalSteps))])
+        epoch: p.unit, extra: ["path_dropout": .number(currentRate)])
       return (m, SharedWeightSupernet.summary(m) + String(format: "  drop %.2f", m["path_dropout"]?.number ?? 0))
     }
     return ScoredArchitecture.report(state.history, space: net.space)

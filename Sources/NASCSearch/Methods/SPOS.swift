@@ -58,13 +58,22 @@ public final class SPOS: SharedWeightMethod {
       data: data, augmentation: c.augmentation, seed: c.run.seed, threads: c.run.threads)
     try net.space.checkSampleable()
     evaluator = net.evaluator()
-    uniform = try h.string("sampler") == "uniform"
     let range = net.space.macsRange
+    let spaceLow = Double(net.fixedCosts.macs + range.lowerBound) / 1e6
+    let spaceHigh = Double(net.fixedCosts.macs + range.upperBound) / 1e6
     var low = try h.double("flops_min"), high = try h.double("flops_max")
-    if high <= low {
-      low = Double(net.fixedCosts.macs + range.lowerBound) / 1e6
-      high = Double(net.fixedCosts.macs + range.upperBound) / 1e6
+    if high <= low { (low, high) = (spaceLow, spaceHigh) }
+    var notes = [String]()
+    var uniform = try h.string("sampler") == "uniform"
+    if !uniform && (high < spaceLow || low > spaceHigh) {
+      notes.append(
+        String(
+          format:
+            "no path of this space falls in the FLOPs bins [%.4g, %.4g) MMACs (its paths have %.4g–%.4g): paths are sampled uniformly; set flops_min = flops_max = 0 for bins over the space's own range",
+          low, high, spaceLow, spaceHigh))
+      uniform = true
     }
+    self.uniform = uniform
     let count = max(1, try h.int("flops_bins"))
     bins = (0..<count).map { i in
       (low + (high - low) * Double(i) / Double(count))...(low + (high - low) * Double(i + 1) / Double(count))
@@ -84,7 +93,6 @@ public final class SPOS: SharedWeightMethod {
         "E310", "population and select_k must be at least 1; generations, mutation_num, crossover_num at least 0",
         help: "the paper uses population 50, select_k 10, 20 generations, 25 mutants and 25 crossovers")
     }
-    var notes = [String]()
     if epochs * net.stepsPerEpoch != iterations {
       notes.append(
         "iterations \(iterations) rounded up to \(epochs) whole epochs of \(net.stepsPerEpoch) steps (\(epochs * net.stepsPerEpoch) iterations)"

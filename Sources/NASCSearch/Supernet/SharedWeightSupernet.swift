@@ -105,6 +105,8 @@ public final class SharedWeightSupernet {
   var stepsDone = 0
   /// The steps of the whole supernet training (the linear schedule's T).
   public let totalSteps: Int
+  /// The mean loss of the last step's pieces.
+  public private(set) var lastLoss: Float = .nan
 
   /// The state that is not a tensor.
   public struct State: Codable, Equatable, Sendable {
@@ -115,10 +117,11 @@ public final class SharedWeightSupernet {
   }
 
   /// Builds the supernet, drawing its initial weights, the sampler's and the method's generators
-  /// from `seed`, in that order.
+  /// from `seed`, in that order; `recompute` trades a second forward pass of large layers for
+  /// their activations' memory.
   public init(
     ir: SpaceIR, settings: SharedWeightSettings, data: ImageDataset, augmentation: Augmentation, seed: UInt64,
-    threads: Int
+    threads: Int, recompute: Bool = false
   ) throws {
     self.ir = ir
     self.settings = settings
@@ -164,6 +167,14 @@ public final class SharedWeightSupernet {
     }
     fixedCosts = ChoiceCosts(params: fixed.params, macs: fixed.macs)
     totalSteps = settings.epochs * sampler.batchesPerEpoch
+    // With `recompute`, layers and edges with large inputs keep only their input and run again in
+    // backward (from 2^18 elements, 64 × 16 × 32 × 32): what a summed one-shot model needs. A single
+    // path holds little, and rerunning it costs a third more time (SPOS at 3×32×32: 285 → 390 ms for
+    // 826 → 495 MB). `NASC_RECOMPUTE=0|1` overrides, `NASC_RECOMPUTE_FROM` sets the size.
+    let env = ProcessInfo.processInfo.environment
+    model.setRecompute(
+      env["NASC_RECOMPUTE"].map { $0 != "0" } ?? recompute,
+      from: env["NASC_RECOMPUTE_FROM"] == nil ? 1 << 18 : MixedEdgeModule.defaultRecomputeFrom)
   }
 
   /// The steps of one epoch over `data`'s training part under `settings` (what `stepsPerEpoch`
@@ -247,7 +258,8 @@ public final class SharedWeightSupernet {
     if let clip = settings.gradClip { _ = clipGradNorm(model.weights, maxNorm: Float(clip)) }
     optimizer.step()
     stepsDone += 1
-    return Float(total / Double(max(pieces.count, 1)))
+    lastLoss = Float(total / Double(max(pieces.count, 1)))
+    return lastLoss
   }
 
   /// The metrics of a supernet epoch (loss and accuracy of the paths it ran, learning rate);

@@ -7,20 +7,22 @@ import NASCSpace
 struct SearchBenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "search",
-    abstract: "Time search steps of the DARTS supernet on synthetic data (build with -c release).",
+    abstract: "Time search steps of a supernet on synthetic data (build with -c release).",
     discussion: """
-      One step = an architecture step on a validation batch + a weight step on a training batch. \
+      DARTS family: one step = an architecture step on a validation batch + a weight step on a training batch. \
+      spos, fairnas, oneshot: one supernet training step on one batch (use --space spaces/proxylessnas-digits.yaml); \
+      oneshot drops each op of a 7-candidate layer with probability 0.5 (path_dropout 0.5^7), as the PyTorch reference. \
       The last stdout line is one JSON object (method, input, batch, threads, ms_per_step, images_per_s, \
       peak_rss_mb, weight_params, flops_per_step). Run one setting per process for a clean peak RSS.
       """)
 
-  @Option(help: "darts, gdas or pc-darts (K = 4).")
+  @Option(help: "darts, gdas, pc-darts (K = 4), spos, fairnas or oneshot.")
   var method = "darts"
 
   @Option(help: "32 for 3×32×32 inputs, 8 for 1×8×8.")
   var input = 32
 
-  @Option(help: "Images per batch (two batches per step).")
+  @Option(help: "Images per batch (two batches per step in the DARTS family).")
   var batch = 64
 
   @Option(help: "Engine threads.")
@@ -32,15 +34,15 @@ struct SearchBenchCommand: ParsableCommand {
   @Option(help: "Untimed warm-up steps.")
   var warmup = 2
 
-  @Option(help: "The space (8 cells, C = 16, 8 ops).")
+  @Option(help: "The space (default: 8 DARTS cells, C = 16, 8 ops).")
   var space = "spaces/darts-cnn.yaml"
 
   @Flag(help: "Print only the JSON line on stdout.")
   var json = false
 
   func validate() throws {
-    guard ["darts", "gdas", "pc-darts"].contains(method) else {
-      throw ValidationError("--method must be darts, gdas or pc-darts")
+    guard ["darts", "gdas", "pc-darts", "spos", "fairnas", "oneshot"].contains(method) else {
+      throw ValidationError("--method must be darts, gdas, pc-darts, spos, fairnas or oneshot")
     }
     guard input == 32 || input == 8 else { throw ValidationError("--input must be 32 or 8") }
     guard batch >= 2, threads >= 1, steps >= 1, warmup >= 0 else {

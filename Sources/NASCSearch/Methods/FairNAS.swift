@@ -36,12 +36,12 @@ public final class FairNAS: SharedWeightMethod {
   let targets: [CostTarget]
   /// Where this run departs from the paper's values.
   public let notes: [String]
-  var state: State
+  public var state: State
   var seen = Set<Architecture>()
 
-  struct State: Codable {
-    var net: SharedWeightSupernet.State
-    var history: [ScoredArchitecture] = []
+  public struct State: SharedWeightState {
+    public var net: SharedWeightSupernet.State
+    public var history: [ScoredArchitecture] = []
     /// Indices into `history`.
     var population: [Int] = []
   }
@@ -54,12 +54,7 @@ public final class FairNAS: SharedWeightMethod {
   /// by one).
   public init(_ c: MethodContext) throws {
     let h = Hyperparameters(c.config)
-    let data = try c.requireData(Self.name)
-    net = try SharedWeightSupernet(
-      ir: c.ir,
-      settings: try SharedWeightSettings(h, epochs: try h.int("epochs"), schedule: .cosine, decayOnlyWeights: false),
-      data: data, augmentation: c.augmentation, seed: c.run.seed, threads: c.run.threads)
-    try net.space.checkSampleable()
+    net = try Self.supernet(c, h, epochs: try h.int("epochs"), schedule: .cosine)
     units = try net.space.units.map { u in
       guard case .op(let o) = u else {
         throw RunError(
@@ -222,21 +217,11 @@ public final class FairNAS: SharedWeightMethod {
     return (m, summary)
   }
 
-  /// The running loss during supernet training.
-  public var progressDetail: String { net.progress(state.history) }
-
-  /// The state as JSON.
-  public func saveState() throws -> Data {
-    state.net = net.state
-    return try MethodState.encode(state)
-  }
-  /// Restores it.
-  public func restoreState(_ data: Data) throws {
-    state = try MethodState.decode(State.self, from: data, method: Self.name)
+  /// Checks the population and rebuilds the set of scored architectures.
+  public func restored() throws {
     guard state.population.allSatisfy({ state.history.indices.contains($0) }) else {
       throw RunError("E303", "the fairnas population points outside its history", help: "start a new run")
     }
-    net.state = state.net
     seen = Set(state.history.map(\.architecture))
   }
 

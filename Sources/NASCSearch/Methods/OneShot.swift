@@ -30,23 +30,18 @@ public final class OneShot: SharedWeightMethod {
   let groups: [[(id: String, op: Int)]]
   /// Where this run departs from the paper's values.
   public let notes: [String]
-  var state: State
+  public var state: State
   var seen = Set<Architecture>()
 
-  struct State: Codable {
-    var net: SharedWeightSupernet.State
-    var history: [ScoredArchitecture] = []
+  public struct State: SharedWeightState {
+    public var net: SharedWeightSupernet.State
+    public var history: [ScoredArchitecture] = []
   }
 
   /// Builds the one-shot model.
   public init(_ c: MethodContext) throws {
     let h = Hyperparameters(c.config)
-    let data = try c.requireData(Self.name)
-    net = try SharedWeightSupernet(
-      ir: c.ir,
-      settings: try SharedWeightSettings(h, epochs: try h.int("epochs"), schedule: .cosine, decayOnlyWeights: false),
-      data: data, augmentation: c.augmentation, seed: c.run.seed, threads: c.run.threads, recompute: true)
-    try net.space.checkSampleable()
+    net = try Self.supernet(c, h, epochs: try h.int("epochs"), schedule: .cosine, recompute: true)
     evaluator = net.evaluator()
     dropRate = try h.double("path_dropout")
     ghost = try h.int("ghost_batch")
@@ -138,25 +133,15 @@ public final class OneShot: SharedWeightMethod {
     return ScoredArchitecture.report(state.history, space: net.space)
   }
 
-  /// The running loss during training.
-  public var progressDetail: String { net.progress(state.history) }
-
-  /// The state as JSON.
-  public func saveState() throws -> Data {
-    state.net = net.state
-    return try MethodState.encode(state)
-  }
-  /// Restores it.
-  public func restoreState(_ data: Data) throws {
-    state = try MethodState.decode(State.self, from: data, method: Self.name)
-    net.state = state.net
+  /// Rebuilds the set of scored architectures.
+  public func restored() throws {
     seen = Set(state.history.map(\.architecture))
   }
 
   /// The best sampled architecture by its one-shot score.
   public func result() throws -> SearchResult {
     var r = try ScoredArchitecture.best(state.history)
-    r.scored = net.points(state.history)
+    r.scored = scoredPoints()
     return r
   }
 }

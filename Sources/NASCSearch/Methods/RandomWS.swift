@@ -19,14 +19,14 @@ public final class RandomWS: SharedWeightMethod {
   let quick: SupernetEvaluator
   let full: SupernetEvaluator
   let samples: Int, top: Int, rounds: Int
-  var state: State
+  public var state: State
 
-  struct State: Codable {
-    var net: SharedWeightSupernet.State
+  public struct State: SharedWeightState {
+    public var net: SharedWeightSupernet.State
     /// This round's quick scores, in sampling order.
     var round: [ScoredArchitecture] = []
     /// Every full-data score, rounds in order.
-    var history: [ScoredArchitecture] = []
+    public var history: [ScoredArchitecture] = []
     /// Per finished round, the index into `history` of its best.
     var winners: [Int] = []
   }
@@ -34,12 +34,7 @@ public final class RandomWS: SharedWeightMethod {
   /// Builds the supernet.
   public init(_ c: MethodContext) throws {
     let h = Hyperparameters(c.config)
-    let data = try c.requireData(Self.name)
-    net = try SharedWeightSupernet(
-      ir: c.ir,
-      settings: try SharedWeightSettings(h, epochs: try h.int("epochs"), schedule: .cosine, decayOnlyWeights: false),
-      data: data, augmentation: c.augmentation, seed: c.run.seed, threads: c.run.threads)
-    try net.space.checkSampleable()
+    net = try Self.supernet(c, h, epochs: try h.int("epochs"), schedule: .cosine)
     samples = try h.int("samples")
     top = try h.int("top")
     let evalBatches = try h.int("eval_batches"), roundSteps = try h.int("round_steps")
@@ -108,27 +103,20 @@ public final class RandomWS: SharedWeightMethod {
     return (m, String(format: "round winner %.2f%%  best %.2f%%", w.score.signal, m["best_signal"]?.number ?? .nan))
   }
 
-  /// The running loss during training.
+  /// The running loss, then the best score of the round so far.
   public var progressDetail: String { net.progress(state.history + state.round) }
 
-  /// The state as JSON.
-  public func saveState() throws -> Data {
-    state.net = net.state
-    return try MethodState.encode(state)
-  }
-  /// Restores it.
-  public func restoreState(_ data: Data) throws {
-    state = try MethodState.decode(State.self, from: data, method: Self.name)
+  /// Checks that the round winners point into the history.
+  public func restored() throws {
     guard state.winners.allSatisfy({ state.history.indices.contains($0) }) else {
       throw RunError("E303", "the random-ws winners point outside its history", help: "start a new run")
     }
-    net.state = state.net
   }
 
   /// The best round winner by its full held-out score.
   public func result() throws -> SearchResult {
     var r = try ScoredArchitecture.best(state.winners.map { state.history[$0] })
-    r.scored = net.points(state.history)
+    r.scored = scoredPoints()
     return r
   }
 }

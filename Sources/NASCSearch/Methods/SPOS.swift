@@ -33,13 +33,13 @@ public final class SPOS: SharedWeightMethod {
   let mutationNum: Int, crossoverNum: Int, mutationProb: Double
   /// Where this run departs from the paper's values.
   public let notes: [String]
-  var state: State
+  public var state: State
   /// The architectures of `state.history` (rebuilt on restore).
   var seen = Set<Architecture>()
 
-  struct State: Codable {
-    var net: SharedWeightSupernet.State
-    var history: [ScoredArchitecture] = []
+  public struct State: SharedWeightState {
+    public var net: SharedWeightSupernet.State
+    public var history: [ScoredArchitecture] = []
   }
 
   /// Builds the supernet; iterations are rounded up to whole epochs of the training part.
@@ -214,25 +214,15 @@ public final class SPOS: SharedWeightMethod {
     return (m, summary)
   }
 
-  /// The running loss during supernet training.
-  public var progressDetail: String { net.progress(state.history) }
-
-  /// The state as JSON.
-  public func saveState() throws -> Data {
-    state.net = net.state
-    return try MethodState.encode(state)
-  }
-  /// Restores it.
-  public func restoreState(_ data: Data) throws {
-    state = try MethodState.decode(State.self, from: data, method: Self.name)
-    net.state = state.net
+  /// Rebuilds the set of scored architectures.
+  public func restored() throws {
     seen = Set(state.history.map(\.architecture))
   }
 
   /// The best path scored.
   public func result() throws -> SearchResult {
     var r = try ScoredArchitecture.best(ranked())
-    r.scored = net.points(state.history)
+    r.scored = scoredPoints()
     return r
   }
 }

@@ -315,8 +315,58 @@ extension SharedWeightSupernet {
   }
 }
 
-/// A method that trains a `SharedWeightSupernet`.
+/// The non-tensor state of a one-shot method: the supernet's and the architectures it scored.
+public protocol SharedWeightState: Codable {
+  /// The supernet's sampler, generator and sums.
+  var net: SharedWeightSupernet.State { get set }
+  /// Every architecture scored, in order.
+  var history: [ScoredArchitecture] { get }
+}
+
+/// A method that trains a `SharedWeightSupernet`; its whole non-tensor state is one
+/// `SharedWeightState`, which the default `saveState` / `restoreState` keep.
 public protocol SharedWeightMethod: SearchMethod {
+  /// The state's type.
+  associatedtype State: SharedWeightState
   /// The supernet.
   var supernet: SharedWeightSupernet { get }
+  /// The state (the supernet's part is refreshed on save).
+  var state: State { get set }
+  /// Called after a restore: checks the state and rebuilds what derives from it; throws `E303`.
+  func restored() throws
+}
+
+extension SharedWeightMethod {
+  /// The running loss while the supernet trains, then the best score so far.
+  public var progressDetail: String { supernet.progress(state.history) }
+
+  /// The state as JSON.
+  public func saveState() throws -> Data {
+    state.net = supernet.state
+    return try MethodState.encode(state)
+  }
+
+  /// Restores it.
+  public func restoreState(_ data: Data) throws {
+    state = try MethodState.decode(State.self, from: data, method: Self.name)
+    supernet.state = state.net
+    try restored()
+  }
+
+  /// Every scored architecture as picture points.
+  func scoredPoints(front: Set<Architecture> = []) -> [ScoredPoint] { supernet.points(state.history, front: front) }
+
+  /// The supernet of `c`'s space under `h`'s common keys (`SharedWeightSettings`).
+  static func supernet(
+    _ c: MethodContext, _ h: Hyperparameters, epochs: Int, schedule: SharedWeightSettings.Schedule,
+    decayOnlyWeights: Bool = false, recompute: Bool = false
+  ) throws -> SharedWeightSupernet {
+    let net = try SharedWeightSupernet(
+      ir: c.ir,
+      settings: try SharedWeightSettings(h, epochs: epochs, schedule: schedule, decayOnlyWeights: decayOnlyWeights),
+      data: try c.requireData(Self.name), augmentation: c.augmentation, seed: c.run.seed, threads: c.run.threads,
+      recompute: recompute)
+    try net.space.checkSampleable()
+    return net
+  }
 }

@@ -157,6 +157,39 @@ func oneShotMethod(
     for (bn, s) in zip(norms, saved) { #expect(bn.stats.mean.scalars == s.0.scalars && !bn.cumulativeAverage) }
   }
 
+  @Test func wholeNetworkCostsEqualTheCompiledArchitecture() throws {
+    let small: [String: HyperValue] = ["bn_batch_size": .int(4), "bn_recalibration_batches": .int(1)]
+    for (space, method) in [
+      ("Tests/NASCSearchTests/Spaces/tiny-nb201.yaml", "fairnas"),
+      ("Tests/NASCSearchTests/Spaces/tiny-digits.yaml", "spos"),
+      (Self.tinyLayers, "spos"),
+    ] {
+      let net = try oneShotMethod(space, method: method, images: 64, set: small).supernet
+      var rng = RNG(seed: 4)
+      for _ in 0..<3 {
+        let a = net.space.sample(rng: &rng)
+        let text = net.space.nb201(a)?.description ?? net.space.genotype(a)?.description
+        let fixed: SpaceIR
+        if let text {
+          fixed = try #require(Compiler.compile(path: repoRoot + "/" + space, options: CompileOptions(arch: text)).ir)
+        } else {
+          let doc = try TempDir()
+          let path = doc.path + "/arch.yaml"
+          try net.space.archDocument(a, spacePath: repoRoot + "/" + space, header: []).write(
+            toFile: path, atomically: true, encoding: .utf8)
+          fixed = try #require(Compiler.compile(path: path).ir)
+        }
+        let c = net.costs(a)
+        // DARTS' search ops put a BN after pooling that its stand-alone cells do not have: only the
+        // MACs agree there (the params differ by those BNs' 2·C).
+        let darts = space.hasSuffix("tiny-digits.yaml")
+        #expect(
+          c.macs == fixed.cost.macs && (darts || c.params == fixed.cost.params), "\(space): \(c) vs \(fixed.cost)")
+        #expect(net.costRange.least.macs <= c.macs && c.macs <= net.costRange.most.macs)
+      }
+    }
+  }
+
   @Test func recalibrationLargerThanTheDataIsAnError() throws {
     do {
       _ = try oneShotMethod(Self.tinyLayers, images: 32, set: ["bn_recalibration_batches": .int(50)])

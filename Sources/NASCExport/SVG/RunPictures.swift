@@ -9,7 +9,7 @@ public enum RunPictures {
   /// template whose α the metrics recorded.
   public static func write(_ outcome: SearchOutcome, ir: SpaceIR, into dir: RunDirectory) throws {
     guard let space = outcome.space, let result = outcome.result else { return }
-    try writeScores(result, ir: ir, into: dir)
+    try writeScores(result, derived: space.text(result.architecture), ir: ir, into: dir)
     if !result.scored.isEmpty { try writeSupernetLoss(outcome.history, ir: ir, into: dir) }
     for cell in space.decidedCells(result.architecture) {
       let inputs = ["c_{k-2}", "c_{k-1}"]
@@ -52,13 +52,13 @@ public enum RunPictures {
 
   /// `scores.svg`: supernet accuracy against MMACs of every scored architecture, the front (when
   /// the method has one) joined, the derived architecture marked.
-  static func writeScores(_ result: SearchResult, ir: SpaceIR, into dir: RunDirectory) throws {
+  static func writeScores(_ result: SearchResult, derived: String, ir: SpaceIR, into dir: RunDirectory) throws {
     guard !result.scored.isEmpty else { return }
     func xy(_ p: ScoredPoint) -> (x: Double, y: Double) { (Double(p.macs) / 1e6, p.signal) }
     var groups = [SVGScatter.Group(name: "scored", points: result.scored.filter { !$0.onFront }.map(xy))]
     let front = result.scored.filter(\.onFront)
     if !front.isEmpty { groups.append(.init(name: "Pareto front", points: front.map(xy), joined: true)) }
-    let chosen = result.scored.filter { $0.signal == result.signal }.prefix(1)
+    let chosen = result.scored.filter { $0.arch == derived }.prefix(1)
     groups.append(.init(name: "derived", points: chosen.map(xy)))
     let plot = SVGScatter(
       title: "\(ir.name): architectures scored with inherited weights", xLabel: "MMACs",

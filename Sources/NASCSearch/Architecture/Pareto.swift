@@ -11,6 +11,12 @@ public enum Pareto {
     return better
   }
 
+  /// The indices of the points that no other point dominates (the first front), ascending; one
+  /// pass over the pairs without storing who dominates whom.
+  public static func nonDominated(_ points: [[Double]]) -> [Int] {
+    points.indices.filter { i in !points.indices.contains { j in j != i && dominates(points[j], points[i]) } }
+  }
+
   /// The fronts of `points` as indices: the first holds the points nothing dominates, the next
   /// those only the first dominates, and so on. Within a front, indices ascend.
   public static func fronts(_ points: [[Double]]) -> [[Int]] {

@@ -121,6 +121,9 @@ public struct SearchResult {
   public var scored: [ScoredPoint] = []
   /// Further architectures by name, each written as `arch-<name>.yaml` (FairNAS: one per `--target`).
   public var alternatives: [String: Architecture] = [:]
+  /// Requests the result could not meet (FairNAS: a `--target` no scored architecture meets); the
+  /// run writes everything else, then fails with `E316`.
+  public var unmet: [String] = []
 
   /// Creates a result.
   public init(architecture: Architecture, signal: Double? = nil, reported: Double? = nil, valAccuracy: Double? = nil) {

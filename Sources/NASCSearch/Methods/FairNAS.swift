@@ -66,10 +66,7 @@ public final class FairNAS: SharedWeightMethod {
     evaluator = net.evaluator()
     targets = c.run.costTargets
     for t in targets {
-      let range = net.space.macsRange
-      let cheapest = ChoiceCosts(
-        params: net.fixedCosts.params + units.reduce(0) { $0 + ($1.costs.map(\.params).min() ?? 0) },
-        macs: net.fixedCosts.macs + range.lowerBound)
+      let cheapest = net.costRange.least
       guard t.admits(cheapest) else {
         throw RunError(
           "E316",
@@ -86,7 +83,8 @@ public final class FairNAS: SharedWeightMethod {
         "E310", "population must be at least 2 and generations at least 0", help: "e.g. --set population=20")
     }
     let counts = units.map(\.candidates.count)
-    let lcm = counts.reduce(1) { a, b in a / Self.gcd(a, b) * b }
+    // The lcm, stopped once it exceeds every bound that uses it (no overflow).
+    let lcm = counts.reduce(1) { a, b in a > 1 << 20 ? a : a / Self.gcd(a, b) * b }
     var notes = [String]()
     let largest = counts.max() ?? 1
     if strict && lcm > Self.maxPathFactor * largest {
@@ -192,8 +190,7 @@ public final class FairNAS: SharedWeightMethod {
   /// The non-dominated front of every architecture scored, most accurate first.
   public var paretoFront: [ScoredArchitecture] {
     let all = state.history
-    guard let first = Pareto.fronts(all.map(objectives)).first else { return [] }
-    return first.map { all[$0] }.sorted { $0.score.signal > $1.score.signal }
+    return Pareto.nonDominated(all.map(objectives)).map { all[$0] }.sorted { $0.score.signal > $1.score.signal }
   }
 
   /// The supernet epoch's losses, or the generation's front.
@@ -231,14 +228,14 @@ public final class FairNAS: SharedWeightMethod {
     var r = try ScoredArchitecture.best(front)
     for t in targets {
       // The front holds the most accurate architecture under any cost limit.
-      guard let best = front.first(where: { t.admits(net.costs($0.architecture)) }) else {
+      if let best = front.first(where: { t.admits(net.costs($0.architecture)) }) {
+        r.alternatives[t.slug] = best.architecture
+      } else {
         let least = state.history.map { net.costs($0.architecture) }.min { $0.macs < $1.macs }
-        throw RunError(
-          "E316",
-          "none of the \(state.history.count) architectures scored meets --target \(t) (the cheapest scored: \(least?.macs ?? 0) MACs, \(least?.params ?? 0) params)",
-          help: "loosen the target, or search longer (--set generations=N) in a new run")
+        r.unmet.append(
+          "none of the \(state.history.count) architectures scored meets --target \(t) (the cheapest scored: \(least?.macs ?? 0) MACs, \(least?.params ?? 0) params)"
+        )
       }
-      r.alternatives[t.slug] = best.architecture
     }
     r.scored = net.points(state.history, front: Set(front.map(\.architecture)))
     r.files["pareto.jsonl"] = front.map { s in

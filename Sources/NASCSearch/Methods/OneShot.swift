@@ -110,8 +110,12 @@ public final class OneShot: SharedWeightMethod {
     if p.phase == 0 {
       let batch = net.nextBatch()
       let rate = currentRate
-      let pieces = stride(from: 0, to: batch.count, by: ghost).map { start -> (plan: ForwardPlan, batch: Batch) in
-        (droppedPlan(rate: rate), batch.slice(start..<min(start + ghost, batch.count)))
+      // Ghost batches of `ghost` images; a last one of a single image joins the one before.
+      var starts = Array(stride(from: 0, to: batch.count, by: ghost))
+      if starts.count > 1, batch.count - starts[starts.count - 1] < 2 { starts.removeLast() }
+      let pieces = starts.enumerated().map { i, start -> (plan: ForwardPlan, batch: Batch) in
+        let end = i + 1 < starts.count ? starts[i + 1] : batch.count
+        return (droppedPlan(rate: rate), batch.slice(start..<end))
       }
       try net.step(pieces, byImageShare: true, epoch: p.unit)
       return

@@ -58,9 +58,8 @@ public final class SPOS: SharedWeightMethod {
       data: data, augmentation: c.augmentation, seed: c.run.seed, threads: c.run.threads)
     try net.space.checkSampleable()
     evaluator = net.evaluator()
-    let range = net.space.macsRange
-    let spaceLow = Double(net.fixedCosts.macs + range.lowerBound) / 1e6
-    let spaceHigh = Double(net.fixedCosts.macs + range.upperBound) / 1e6
+    let spaceLow = Double(net.costRange.least.macs) / 1e6
+    let spaceHigh = Double(net.costRange.most.macs) / 1e6
     var low = try h.double("flops_min"), high = try h.double("flops_max")
     if high <= low { (low, high) = (spaceLow, spaceHigh) }
     var notes = [String]()
@@ -82,6 +81,21 @@ public final class SPOS: SharedWeightMethod {
     macsLimit = limit > 0 ? limit : nil
     let pLimit = try h.double("params_limit")
     paramsLimit = pLimit > 0 ? pLimit : nil
+    // A limit that even the cheapest path exceeds is an error now, not after the supernet trains.
+    if let l = macsLimit, Double(net.costRange.least.macs) / 1e6 > l {
+      throw RunError(
+        "E316",
+        String(format: "flops_limit %.4g MMACs is below the cheapest path of %@ (%.4g MMACs)", l, c.ir.name, spaceLow),
+        help: "raise flops_limit (MMACs; 0 = no limit)")
+    }
+    if let l = paramsLimit, Double(net.costRange.least.params) / 1e6 > l {
+      throw RunError(
+        "E316",
+        String(
+          format: "params_limit %.4g M is below the cheapest path of %@ (%.4g M params)", l, c.ir.name,
+          Double(net.costRange.least.params) / 1e6),
+        help: "raise params_limit (millions; 0 = no limit)")
+    }
     population = try h.int("population")
     selectK = try h.int("select_k")
     generations = try h.int("generations")

@@ -6,7 +6,7 @@ import NASCTensor
 /// Draws architectures, scores each with the run's inherited weights (after BN recalibration) and
 /// by stand-alone training, and reports Kendall τ, Spearman ρ and the top-k overlap. Every pair is
 /// written to `rank/pairs.jsonl` as it is done; a second call reuses the pairs already there
-/// (same architecture, epochs and seed), so an interrupted ranking continues where it stopped.
+/// (same architecture and epochs), so an interrupted ranking continues where it stopped.
 public enum RankDriver {
   /// What to rank.
   public struct Request: Sendable {
@@ -16,7 +16,8 @@ public enum RankDriver {
     public var archs: Int
     /// Epochs of stand-alone training per architecture.
     public var trainEpochs: Int
-    /// Seed of the draws and of the stand-alone training.
+    /// Seed of the draws (stand-alone training seeds each architecture from the run's seed and
+    /// its text, so the same architecture always trains the same way).
     public var seed: UInt64
     /// k of the top-k overlap.
     public var top: Int
@@ -110,6 +111,11 @@ public enum RankDriver {
       let a = net.space.sample(rng: &rng)
       if seen.insert(a).inserted { drawn.append(a) }
     }
+    guard drawn.count >= 2 else {
+      throw RunError(
+        "E310", "\(ir.name) has \(drawn.count) architecture\(drawn.count == 1 ? "" : "s"): there is nothing to rank",
+        help: "rank a run of a space with at least two architectures")
+    }
     reporter.line(
       "rank \(drawn.count) architectures of \(ir.name) (\(manifest.method) run \(dir.path)): inherited weights vs "
         + "\(request.trainEpochs) epochs of stand-alone training, seed \(request.seed)")
@@ -124,7 +130,7 @@ public enum RankDriver {
         break
       }
       let text = net.space.text(a)
-      if let p = cache[text], p.trainEpochs == request.trainEpochs, p.seed == request.seed {
+      if let p = cache[text], p.trainEpochs == request.trainEpochs {
         pairs.append(p)
         continue
       }
@@ -148,7 +154,11 @@ public enum RankDriver {
       pairs.count >= 2
       ? RankCorrelation(pairs.map(\.supernet), pairs.map(\.standalone), k: request.top) : nil
     if let correlation, complete {
-      let data = try JSONEncoder().encode(correlation)
+      // τ and ρ are undefined (NaN) when one scoring gives every architecture the same figure.
+      let json = JSONEncoder()
+      json.nonConformingFloatEncodingStrategy = .convertToString(
+        positiveInfinity: "inf", negativeInfinity: "-inf", nan: "undefined")
+      let data = try json.encode(correlation)
       try AtomicFile.write(String(decoding: data, as: UTF8.self) + "\n", to: out.file("summary.json"))
     }
     return Outcome(

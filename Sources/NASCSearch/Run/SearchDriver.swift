@@ -269,6 +269,14 @@ public enum SearchDriver {
     }
     let genotype = space.nb201(result.architecture)?.description ?? space.genotype(result.architecture)?.description
     if let genotype { try AtomicFile.write(genotype + "\n", to: dir.file("genotype.txt")) }
+    if !result.unmet.isEmpty {
+      try manifest.write(to: dir.manifest)
+      throw RunError(
+        "E316", result.unmet.joined(separator: "; "),
+        help:
+          "arch.yaml, pareto.jsonl and the met targets' files are written; loosen the target in a new run, or search longer (--set generations=N)",
+        path: dir.path)
+    }
     manifest.result = .init(
       genotype: genotype, arch: "arch.yaml", valAccuracy: valAccuracy, signal: result.signal,
       reported: result.reported, units: loop.history.count)

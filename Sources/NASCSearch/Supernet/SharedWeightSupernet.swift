@@ -94,9 +94,10 @@ public final class SharedWeightSupernet {
   public let space: ArchSpace
   /// Runs exactly one architecture's ops.
   public let planner: ArchitecturePlan
-  /// MACs and parameters of the network outside the choices (stem, fixed blocks, head), which every
-  /// architecture adds to its decided candidates.
-  public let fixedCosts: ChoiceCosts
+  /// The least and the most parameters and MACs a whole network of the space can have (exact for
+  /// spaces of op choices; for cells whose nodes choose inputs, k times the cheapest and dearest
+  /// incoming op per node).
+  public let costRange: (least: ChoiceCosts, most: ChoiceCosts)
   let seed: UInt64
   var sampler: BatchSampler
   /// The method's generator for paths, permutations and architectures (checkpointed here).
@@ -153,19 +154,7 @@ public final class SharedWeightSupernet {
       weightDecay: Float(settings.weightDecay), decays: { onlyWeights ? $0.shape.count > 1 : true })
     space = ArchSpace(ir: ir)
     planner = ArchitecturePlan(ir: ir)
-    var fixed = CostModel.cost(ir.network.stem) + CostModel.cost(ir.network.head)
-    for item in ir.network.items {
-      switch item {
-      case .fixed: fixed += CostModel.cost(item)
-      case .layer(let l) where l.choice == nil: fixed += CostModel.cost(item)
-      case .cell(let c):
-        // The inputs' preprocessing; the edges are the architecture's (one instance per template).
-        for input in c.inputs { fixed += CostModel.cost(input.preprocess) }
-        if let p = c.postprocess { fixed += CostModel.cost(p) }
-      default: break
-      }
-    }
-    fixedCosts = ChoiceCosts(params: fixed.params, macs: fixed.macs)
+    costRange = Self.costRange(ir)
     totalSteps = settings.epochs * sampler.batchesPerEpoch
     // With `recompute`, layers and edges with large inputs keep only their input and run again in
     // backward (from 2^18 elements, 64 × 16 × 32 × 32): what a summed one-shot model needs. A single
@@ -290,10 +279,87 @@ public final class SharedWeightSupernet {
       batchSize: settings.bnBatchSize, seed: seed)
   }
 
-  /// Parameters and MACs of `a` as a whole network (fixed parts plus its decided candidates).
+  /// Parameters and MACs of `a` as a whole network: every cell instance, layer and fixed part with
+  /// the candidates `a`'s plan runs, counted as the stand-alone network that `nasc compile --arch`
+  /// builds (its batch norms affine even where the supernet's are not).
   public func costs(_ a: Architecture) -> ChoiceCosts {
-    let c = space.costs(a)
-    return ChoiceCosts(params: fixedCosts.params + c.params, macs: fixedCosts.macs + c.macs)
+    let plan = planner.plan(a)
+    let cost = Self.standalone
+    func chosen(_ id: String?, _ candidates: [Candidate]) -> Cost {
+      guard let id, candidates.count > 1 else { return candidates.reduce(Cost()) { $0 + cost($1.graph) } }
+      switch plan.ops[id] {
+      case .single(let i, _)?: return cost(candidates[i].graph)
+      case .mixture(let active, _)?: return active.reduce(Cost()) { $0 + cost(candidates[$1].graph) }
+      default: return Cost()
+      }
+    }
+    var total = cost(ir.network.stem) + cost(ir.network.head)
+    for item in ir.network.items {
+      switch item {
+      case .layer(let l): total += chosen(l.choice, l.candidates)
+      case .cell(let c):
+        for input in c.inputs { total += cost(input.preprocess) }
+        if let p = c.postprocess { total += cost(p) }
+        for node in c.nodes { for e in node.edges { total += chosen(e.choice, e.candidates) } }
+      case .fixed(_, let g): total += cost(g)
+      default: total += CostModel.cost(item)
+      }
+    }
+    return ChoiceCosts(params: total.params, macs: total.macs)
+  }
+
+  /// The cost of `g` in a stand-alone network: every batch norm affine.
+  static func standalone(_ g: PrimGraph) -> Cost {
+    var c = CostModel.cost(g)
+    for n in g.nodes { if case .batchNorm(let channels, false) = n.op { c.params += 2 * channels } }
+    return c
+  }
+
+  /// See `costRange`.
+  static func costRange(_ ir: SpaceIR) -> (least: ChoiceCosts, most: ChoiceCosts) {
+    let cost = standalone
+    var low = cost(ir.network.stem) + cost(ir.network.head), high = low
+    func extremes(_ candidates: [Candidate]) -> (Cost, Cost) {
+      let costs = candidates.map { cost($0.graph) }
+      return (
+        Cost(params: costs.map(\.params).min() ?? 0, macs: costs.map(\.macs).min() ?? 0),
+        Cost(params: costs.map(\.params).max() ?? 0, macs: costs.map(\.macs).max() ?? 0)
+      )
+    }
+    for item in ir.network.items {
+      switch item {
+      case .layer(let l):
+        let (a, b) = extremes(l.candidates)
+        low += a
+        high += b
+      case .cell(let c):
+        var fixed = c.inputs.reduce(Cost()) { $0 + cost($1.preprocess) }
+        if let p = c.postprocess { fixed += cost(p) }
+        low += fixed
+        high += fixed
+        for node in c.nodes {
+          if node.inputsChoice != nil {
+            let (a, b) = extremes(node.edges.flatMap(\.candidates))
+            let k = min(ir.derive.k, node.edges.count)
+            low += Cost(params: a.params * k, macs: a.macs * k)
+            high += Cost(params: b.params * k, macs: b.macs * k)
+          } else {
+            for e in node.edges {
+              let (a, b) = extremes(e.candidates)
+              low += a
+              high += b
+            }
+          }
+        }
+      case .fixed(_, let g):
+        low += cost(g)
+        high += cost(g)
+      default:
+        low += CostModel.cost(item)
+        high += CostModel.cost(item)
+      }
+    }
+    return (ChoiceCosts(params: low.params, macs: low.macs), ChoiceCosts(params: high.params, macs: high.macs))
   }
 }
 

@@ -27,7 +27,7 @@ struct RankCommand: ParsableCommand {
   @Option(name: .customLong("train-epochs"), help: "Epochs of stand-alone training per architecture.")
   var trainEpochs = 5
 
-  @Option(help: "Seed of the draws and of the stand-alone training.")
+  @Option(help: "Seed of the draws (each architecture trains with a seed from the run's seed and its text).")
   var seed: UInt64 = 1
 
   @Option(help: "k of the top-k overlap.")
@@ -51,10 +51,13 @@ struct RankCommand: ParsableCommand {
         groups: [.init(name: "architectures", points: o.pairs.map { ($0.standalone, $0.supernet) })])
       try AtomicFile.write(plot.render(), to: (o.directory as NSString).appendingPathComponent("rank.svg"))
       guard let c = o.correlation else { throw ExitCode(130) }
+      let f = { (x: Double) in x.isNaN ? "undefined" : String(format: "%.3f", x) }
       Terminal.out(
-        String(
-          format: "Kendall tau %.3f  Spearman rho %.3f  top-%d overlap %.2f  (%d architectures)\n", c.kendallTau,
-          c.spearmanRho, c.k, c.topKOverlap, c.count))
+        "Kendall tau \(f(c.kendallTau))  Spearman rho \(f(c.spearmanRho))  top-\(c.k) overlap "
+          + String(format: "%.2f", c.topKOverlap) + "  (\(c.count) architectures)\n")
+      if c.kendallTau.isNaN || c.spearmanRho.isNaN {
+        reporter.line("note: one scoring gave every architecture the same figure, so τ and ρ are undefined")
+      }
       if !o.complete {
         reporter.line("interrupted: \(o.pairs.count) pairs so far; the same command continues")
         throw ExitCode(130)

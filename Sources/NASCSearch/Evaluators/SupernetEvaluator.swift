@@ -41,12 +41,21 @@ public final class SupernetEvaluator: Evaluator {
   /// `E315` unless `batches` calibration batches of `batchSize` fit in `images` training images
   /// (recalibration draws each image at most once).
   public static func checkCalibration(batches: Int, batchSize: Int, images: Int) throws {
-    guard batches >= 0, batchSize >= 2, batches * batchSize <= images else {
+    guard batches >= 0 else {
+      throw RunError(
+        "E315", "bn_recalibration_batches must be 0 or more, not \(batches)", help: "0 keeps the supernet's statistics")
+    }
+    guard batches == 0 || (2...max(2, images)).contains(batchSize) else {
+      throw RunError(
+        "E315",
+        "bn_batch_size \(batchSize) must lie between 2 and the \(images) images of the supernet's training split",
+        help: "set bn_batch_size=\(max(2, min(64, images))) (--set bn_batch_size=N)")
+    }
+    guard batches * batchSize <= images else {
       throw RunError(
         "E315",
         "BN recalibration asks for \(batches) batches of \(batchSize) images, but the supernet's training split has \(images)",
-        help:
-          "lower bn_recalibration_batches to at most \(images / max(batchSize, 1)) (--set bn_recalibration_batches=N)")
+        help: "lower bn_recalibration_batches to at most \(images / batchSize) (--set bn_recalibration_batches=N)")
     }
   }
 

@@ -78,9 +78,10 @@ public final class FairNAS: SharedWeightMethod {
     populationSize = try h.int("population")
     generations = try h.int("generations")
     mutationProb = try h.double("mutation_prob")
-    guard populationSize >= 2, generations >= 0 else {
+    guard populationSize >= 2, generations >= 0, (0...1).contains(mutationProb) else {
       throw RunError(
-        "E310", "population must be at least 2 and generations at least 0", help: "e.g. --set population=20")
+        "E310", "population must be at least 2, generations at least 0 and mutation_prob in [0, 1]",
+        help: "e.g. --set population=20")
     }
     let counts = units.map(\.candidates.count)
     // The lcm, stopped once it exceeds every bound that uses it (no overflow).

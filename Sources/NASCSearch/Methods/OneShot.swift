@@ -45,7 +45,8 @@ public final class OneShot: SharedWeightMethod {
     evaluator = net.evaluator()
     dropRate = try h.double("path_dropout")
     ghost = try h.int("ghost_batch")
-    samples = try h.int("samples")
+    let (samples, cut) = net.sampleCount(try h.int("samples"), key: "samples")
+    self.samples = samples
     guard (0..<1).contains(dropRate), ghost >= 2, samples >= 1 else {
       throw RunError(
         "E310", "path_dropout must lie in [0, 1), ghost_batch be at least 2 and samples at least 1",
@@ -71,7 +72,9 @@ public final class OneShot: SharedWeightMethod {
       groups.append(layer.candidates.indices.filter { !layer.candidates[$0].graph.isZero }.map { (id, $0) })
     }
     self.groups = groups
-    notes = net.settings.batchSize > ghost ? [] : ["ghost_batch \(ghost) ≥ batch_size: one ghost batch per step"]
+    notes =
+      (net.settings.batchSize > ghost ? [] : ["ghost_batch \(ghost) ≥ batch_size: one ghost batch per step"])
+      + (cut.map { [$0] } ?? [])
     state = State(net: net.state)
   }
 
@@ -122,7 +125,7 @@ public final class OneShot: SharedWeightMethod {
     }
     // Distinct architectures while the space has new ones (a few tries), else a repeat.
     var a = net.space.sample(rng: &net.rng)
-    for _ in 0..<20 where seen.contains(a) { a = net.space.sample(rng: &net.rng) }
+    for _ in 0..<200 where seen.contains(a) { a = net.space.sample(rng: &net.rng) }
     seen.insert(a)
     state.history.append(ScoredArchitecture(architecture: a, score: try evaluator.score(a)))
   }

@@ -19,6 +19,8 @@ public final class RandomWS: SharedWeightMethod {
   let quick: SupernetEvaluator
   let full: SupernetEvaluator
   let samples: Int, top: Int, rounds: Int
+  /// Where this run departs from the paper's values.
+  public let notes: [String]
   public var state: State
 
   public struct State: SharedWeightState {
@@ -35,7 +37,9 @@ public final class RandomWS: SharedWeightMethod {
   public init(_ c: MethodContext) throws {
     let h = Hyperparameters(c.config)
     net = try Self.supernet(c, h, epochs: try h.int("epochs"), schedule: .cosine)
-    samples = try h.int("samples")
+    let (samples, cut) = net.sampleCount(try h.int("samples"), key: "samples")
+    self.samples = samples
+    notes = cut.map { [$0] } ?? []
     top = try h.int("top")
     let evalBatches = try h.int("eval_batches"), roundSteps = try h.int("round_steps")
     guard samples >= 1, top >= 1, evalBatches >= 1, roundSteps >= 1 else {

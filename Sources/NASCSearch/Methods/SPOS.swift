@@ -61,7 +61,13 @@ public final class SPOS: SharedWeightMethod {
     let spaceLow = Double(net.costRange.least.macs) / 1e6
     let spaceHigh = Double(net.costRange.most.macs) / 1e6
     var low = try h.double("flops_min"), high = try h.double("flops_max")
-    if high <= low { (low, high) = (spaceLow, spaceHigh) }
+    let binCount = try h.int("flops_bins")
+    guard (low == 0 && high == 0) || (low >= 0 && high > low), binCount >= 1 else {
+      throw RunError(
+        "E310", "the FLOPs bins need 0 ≤ flops_min < flops_max and flops_bins ≥ 1 (got \(low), \(high), \(binCount))",
+        help: "flops_min = flops_max = 0 bins the space's own range")
+    }
+    if high == 0 { (low, high) = (spaceLow, spaceHigh) }
     var notes = [String]()
     var uniform = try h.string("sampler") == "uniform"
     if !uniform && (high < spaceLow || low > spaceHigh) {
@@ -73,7 +79,7 @@ public final class SPOS: SharedWeightMethod {
       uniform = true
     }
     self.uniform = uniform
-    let count = max(1, try h.int("flops_bins"))
+    let count = binCount
     bins = (0..<count).map { i in
       (low + (high - low) * Double(i) / Double(count))...(low + (high - low) * Double(i + 1) / Double(count))
     }
@@ -102,9 +108,12 @@ public final class SPOS: SharedWeightMethod {
     mutationNum = try h.int("mutation_num")
     crossoverNum = try h.int("crossover_num")
     mutationProb = try h.double("mutation_prob")
-    guard population >= 1, selectK >= 1, generations >= 0, mutationNum >= 0, crossoverNum >= 0 else {
+    guard population >= 1, (1...population).contains(selectK), generations >= 0, mutationNum >= 0, crossoverNum >= 0,
+      (0...1).contains(mutationProb)
+    else {
       throw RunError(
-        "E310", "population and select_k must be at least 1; generations, mutation_num, crossover_num at least 0",
+        "E310",
+        "population ≥ 1, 1 ≤ select_k ≤ population, generations, mutation_num and crossover_num ≥ 0, 0 ≤ mutation_prob ≤ 1",
         help: "the paper uses population 50, select_k 10, 20 generations, 25 mutants and 25 crossovers")
     }
     if epochs * net.stepsPerEpoch != iterations {

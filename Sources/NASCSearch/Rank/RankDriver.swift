@@ -46,6 +46,8 @@ public enum RankDriver {
     public var trainEpochs: Int
     /// The seed.
     public var seed: UInt64
+    /// SHA-256 of the checkpoint whose weights gave `supernet` (a pair of other weights is redone).
+    public var checkpoint: String?
   }
 
   /// The pairs and their correlation.
@@ -82,6 +84,7 @@ public enum RankDriver {
     }
     let url = URL(fileURLWithPath: dir.checkpoint)
     let info = try LoopCheckpoint.info(at: url)
+    let weightsHash = SHA256.hex(Array((try? Data(contentsOf: url)) ?? Data()))
     guard let config = ir.method else {
       throw RunError("E305", "the run's space has no search block", help: "restore the run's copy of its space")
     }
@@ -95,6 +98,12 @@ public enum RankDriver {
     guard let shared = method as? any SharedWeightMethod else { preconditionFailure("checked above") }
     let net = shared.supernet
     let inherited = net.evaluator()
+    let total = method.phases.reduce(0) { $0 + $1.units }
+    let done = method.phases.prefix(info.loop.position.phase).reduce(0) { $0 + $1.units } + info.loop.position.unit
+    if done < total {
+      reporter.line(
+        "note: the run stopped after \(done) of its \(total) units: these are the weights of an unfinished supernet")
+    }
 
     let out = RunDirectory(path: dir.file("rank"))
     try FileManager.default.createDirectory(atPath: out.path, withIntermediateDirectories: true)
@@ -130,7 +139,7 @@ public enum RankDriver {
         break
       }
       let text = net.space.text(a)
-      if let p = cache[text], p.trainEpochs == request.trainEpochs {
+      if let p = cache[text], p.trainEpochs == request.trainEpochs, p.checkpoint == weightsHash {
         pairs.append(p)
         continue
       }
@@ -139,7 +148,7 @@ public enum RankDriver {
       let t = try standalone.score(a)
       let pair = Pair(
         arch: text, supernet: s.signal, standalone: t.reported ?? t.signal, standaloneHeldOut: t.signal,
-        trainEpochs: request.trainEpochs, seed: request.seed)
+        trainEpochs: request.trainEpochs, seed: request.seed, checkpoint: weightsHash)
       pairs.append(pair)
       cache[text] = pair
       reporter.line(
@@ -156,6 +165,7 @@ public enum RankDriver {
     if let correlation, complete {
       // τ and ρ are undefined (NaN) when one scoring gives every architecture the same figure.
       let json = JSONEncoder()
+      json.outputFormatting = [.sortedKeys]
       json.nonConformingFloatEncodingStrategy = .convertToString(
         positiveInfinity: "inf", negativeInfinity: "-inf", nan: "undefined")
       let data = try json.encode(correlation)

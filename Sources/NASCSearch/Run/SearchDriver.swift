@@ -190,6 +190,11 @@ public enum SearchDriver {
         reporter.line(
           "note: \(ignored.joined(separator: ", ")) ignored: a resumed run keeps the settings it started with")
       }
+      guard saved.run.threads >= 1 else {
+        throw RunError(
+          "E303", "the checkpoint's run settings ask for \(saved.run.threads) threads",
+          help: "the file was edited or damaged; start a new run", path: dir.checkpoint)
+      }
       run = saved.run
     }
     let context = try makeContext(ir: ir, config: config, run: run)

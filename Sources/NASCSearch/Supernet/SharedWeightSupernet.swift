@@ -64,6 +64,11 @@ public struct SharedWeightSettings: Codable, Equatable, Sendable {
     }
     weightLR = try h.double("w_lr")
     weightLRMin = h.config["w_lr_min"] == nil ? 0 : try h.double("w_lr_min")
+    guard weightLR.isFinite, weightLR > 0, weightLRMin.isFinite, (0...weightLR).contains(weightLRMin) else {
+      throw RunError(
+        "E310", "w_lr must be a positive number and w_lr_min lie between 0 and it (got \(weightLR), \(weightLRMin))",
+        help: "e.g. --set w_lr=0.1")
+    }
     momentum = try h.double("w_momentum")
     weightDecay = try h.double("w_weight_decay")
     gradClip = h.config["grad_clip"] == nil ? nil : try h.double("grad_clip")
@@ -181,6 +186,13 @@ public final class SharedWeightSupernet {
 
   /// Mean loss of the current epoch's steps so far.
   public var runningLoss: Double { accumulator.meanLoss }
+
+  /// `requested` architectures to sample, capped at the number the space has (with a note when
+  /// it is cut).
+  public func sampleCount(_ requested: Int, key: String) -> (count: Int, note: String?) {
+    guard let size = Int(ir.architectures.description), size < requested else { return (requested, nil) }
+    return (size, "\(key) \(requested) is more than the \(size) architectures of \(ir.name): \(size) are sampled")
+  }
 
   /// The non-tensor state.
   public var state: State {

@@ -50,7 +50,10 @@ struct RankCommand: ParsableCommand {
         xLabel: "stand-alone test acc (%), \(trainEpochs) epochs", yLabel: "supernet val acc (%)",
         groups: [.init(name: "architectures", points: o.pairs.map { ($0.standalone, $0.supernet) })])
       try AtomicFile.write(plot.render(), to: (o.directory as NSString).appendingPathComponent("rank.svg"))
-      guard let c = o.correlation else { throw ExitCode(130) }
+      guard let c = o.correlation else {
+        reporter.line("interrupted before two pairs were done; the same command continues")
+        throw ExitCode(130)
+      }
       let f = { (x: Double) in x.isNaN ? "undefined" : String(format: "%.3f", x) }
       Terminal.out(
         "Kendall tau \(f(c.kendallTau))  Spearman rho \(f(c.spearmanRho))  top-\(c.k) overlap "

@@ -13,24 +13,6 @@ extension ArchSpace {
     return Architecture(decisions: d)
   }
 
-  /// The least and the most MACs the decided candidates can add up to (for a node unit, k times its
-  /// cheapest and its dearest pair).
-  public var macsRange: ClosedRange<Int> {
-    var low = 0, high = 0
-    for u in units {
-      switch u {
-      case .op(let o):
-        low += o.costs.map(\.macs).min() ?? 0
-        high += o.costs.map(\.macs).max() ?? 0
-      case .node(let n):
-        let all = n.costs.flatMap { $0.map(\.macs) }
-        low += n.k * (all.min() ?? 0)
-        high += n.k * (all.max() ?? 0)
-      }
-    }
-    return low...high
-  }
-
   init(units: [Unit], cells: [CellLayout]) {
     self.units = units
     self.cells = cells

@@ -82,6 +82,11 @@ public final class RandomWS: SharedWeightMethod {
       x.element.score.signal != y.element.score.signal
         ? x.element.score.signal > y.element.score.signal : x.offset < y.offset
     }
+    guard best.indices.contains(p.step - samples) else {
+      throw RunError(
+        "E303", "the random-ws round holds \(best.count) scores at step \(p.step + 1) of its round",
+        help: "the checkpoint was edited or damaged; start a new run")
+    }
     let a = best[p.step - samples].element.architecture
     state.history.append(ScoredArchitecture(architecture: a, score: try full.score(a)))
   }
@@ -93,6 +98,9 @@ public final class RandomWS: SharedWeightMethod {
       return (m, SharedWeightSupernet.summary(m))
     }
     let rescored = Array(state.history.suffix(min(top, samples)))
+    guard !rescored.isEmpty else {
+      throw RunError("E303", "the random-ws round ended without a re-scored architecture", help: "start a new run")
+    }
     let first = state.history.count - rescored.count
     let winner = rescored.indices.dropFirst().reduce(0) {
       rescored[$1].score.signal > rescored[$0].score.signal ? $1 : $0
@@ -110,10 +118,14 @@ public final class RandomWS: SharedWeightMethod {
   /// The running loss, then the best score of the round so far.
   public var progressDetail: String { net.progress(state.history + state.round) }
 
-  /// Checks that the round winners point into the history.
+  /// Checks that the round winners point into the history and the round's architectures are legal.
   public func restored() throws {
     guard state.winners.allSatisfy({ state.history.indices.contains($0) }) else {
       throw RunError("E303", "the random-ws winners point outside its history", help: "start a new run")
+    }
+    if let bad = state.round.lazy.compactMap({ self.net.space.problem($0.architecture) }).first {
+      throw RunError(
+        "E303", "the random-ws round holds an architecture not of this space: \(bad)", help: "start a new run")
     }
   }
 

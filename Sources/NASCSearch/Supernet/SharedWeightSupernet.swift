@@ -426,7 +426,17 @@ extension SharedWeightMethod {
 
   /// Restores it.
   public func restoreState(_ data: Data) throws {
-    state = try MethodState.decode(State.self, from: data, method: Self.name)
+    let decoded = try MethodState.decode(State.self, from: data, method: Self.name)
+    // An architecture that does not decide every unit would plan an edge or layer with nothing to
+    // run (a trap in the engine), so an edited state is refused here.
+    for s in decoded.history {
+      if let problem = supernet.space.problem(s.architecture) {
+        throw RunError(
+          "E303", "the checkpoint's \(Self.name) state holds an architecture that is not of this space: \(problem)",
+          help: "the file was edited or damaged; start a new run")
+      }
+    }
+    state = decoded
     supernet.state = state.net
     try restored()
   }

@@ -233,7 +233,8 @@ public enum Compiler {
       setUp(ex)
       net = ex.expandNetwork(sk, input: Shape(channels, h, w), evalSkeleton: eval)
     }
-    if let d = ex.decisions {
+    // Ids are only unknown when the whole network was expanded (an earlier error stops it).
+    if let d = ex.decisions, net != nil {
       for id in d.ids.sorted() where !ex.usedDecisions.contains(id) && !ex.allChoiceIds.contains(id) {
         ex.diags.append(
           Diagnostic(

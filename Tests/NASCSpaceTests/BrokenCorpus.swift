@@ -31,6 +31,10 @@ let baseSpace = """
 
 func edited(_ a: String, _ b: String) -> String { baseSpace.replacingAll(a, b) }
 
+/// A small layer-wise space with value choices in its candidate list (line 11 is its only layer).
+let valueChoiceSpace =
+  "nasc: 1\ninput: {channels: 1, size: 8, classes: 10}\ncandidates:\n  blocks:\n    - {op: mbconv, with: {k: 3, e: {choice: [3, 6]}}, name: a}\n    - {op: mbconv, with: {k: 5, e: {choice: [3, 4]}}, name: b}\n  scales: [0.5, 1.0]\nnetwork:\n  stem: [{conv: {out: 16, kernel: 3}}, bn]\n  body:\n    - {layer: {choice: blocks}, out: 16}\n"
+
 /// The corpus: at least one case per diagnostic code the checker reports.
 let brokenCases: [BrokenCase] = [
   BrokenCase(name: "empty", text: "", code: "E001", line: 1, col: 1),
@@ -209,4 +213,15 @@ let brokenCases: [BrokenCase] = [
       "    op: {choice: ops}\n  reduce: {reduction: true, preprocess: [relu_conv_bn, relu_conv_bn], nodes: 2, select: {choice: all, k: 2}, op: {choice: ops}}\n"
     ).replacingAll("reductions: []", "reductions: [1]") + "search: {method: pc-darts, k: 2}\n", code: "E043", line: 11,
     col: 114),
+  BrokenCase(
+    name: "value choice with other values for another candidate", text: valueChoiceSpace, code: "E032", line: 6,
+    col: 7),
+  BrokenCase(
+    name: "list of values used as ops",
+    text: valueChoiceSpace.replacingAll("{layer: {choice: blocks}", "{layer: {choice: scales}"), code: "E011", line: 11,
+    col: 24),
+  BrokenCase(
+    name: "choice argument no candidate takes",
+    text: valueChoiceSpace.replacingAll("{layer: {choice: blocks}", "{layer: {choice: [mbconv], with: {width: 2}}"),
+    code: "E026", line: 11, col: 41),
 ]

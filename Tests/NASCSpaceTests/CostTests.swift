@@ -40,7 +40,8 @@ struct CostTests {
   /// The authors' released one-shot models at 224×224 and 1000 classes (every parameter, BN affine
   /// included; MACs of conv and linear layers).
   @Test(arguments: [
-    ("spos-block", 3_558_464, 322_918_720), ("fairnas-a", 4_651_352, 388_122_848),
+    ("spos-block", 3_558_464, 322_918_720), ("spos-block-channel", 3_432_579, 327_857_920),
+    ("fairnas-a", 4_651_352, 388_122_848),
     ("fairnas-b", 4_506_272, 345_297_632), ("fairnas-c", 4_397_864, 321_024_992),
   ])
   func publishedOneShotArchitectures(_ name: String, _ params: Int, _ macs: Int) throws {

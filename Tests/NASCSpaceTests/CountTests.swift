@@ -16,7 +16,12 @@ struct CountTests {
   @Test func proxylessNAS() throws {
     #expect(try count("spaces/proxylessnas.yaml") == (BigUInt.power(7, 15) * BigUInt.power(6, 6)).description)
   }
-  @Test func spos() throws { #expect(try count("spaces/spos.yaml") == BigUInt.power(4, 20).description) }
+  @Test func spos() throws {
+    // 4 blocks × 8 channel scales per layer (SPOS block + channel).
+    #expect(try count("spaces/spos.yaml") == BigUInt.power(32, 20).description)
+    #expect(try count("spaces/spos-digits.yaml") == BigUInt.power(4, 4).description)
+    #expect(try count("spaces/spos-channels-digits.yaml") == BigUInt.power(32, 4).description)
+  }
   @Test func fairNAS() throws { #expect(try count("spaces/fairnas.yaml") == BigUInt.power(6, 19).description) }
   @Test func fbnet() throws { #expect(try count("spaces/fbnet.yaml") == BigUInt.power(9, 22).description) }
   @Test func singlePathNAS() throws {

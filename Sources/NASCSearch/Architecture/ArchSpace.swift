@@ -38,6 +38,9 @@ public struct ArchSpace: Sendable {
     public var candidates: [String]
     /// Per candidate, its costs.
     public var costs: [ChoiceCosts]
+    /// For a composite layer choice (an op combined with value choices), per candidate name the
+    /// decisions of the user-facing choice points it stands for (what arch files write); else empty.
+    public var decisions: [String: [ChoiceDecision]] = [:]
   }
 
   /// A cell node's inputs decision.
@@ -121,8 +124,10 @@ public struct ArchSpace: Sendable {
     for layer in ir.layers {
       guard let id = layer.choice, !seen.contains(id) else { continue }
       seen.insert(id)
-      let kept = layer.candidates.filter { !excluded.contains($0.name) }
-      units.append(.op(OpUnit(key: id, candidates: kept.map(\.name), costs: kept.map { Self.cost($0) })))
+      let kept = layer.candidates.filter { !excluded.contains($0.opName) }
+      var unit = OpUnit(key: id, candidates: kept.map(\.name), costs: kept.map { Self.cost($0) })
+      for c in kept where !c.decisions.isEmpty { unit.decisions[c.name] = c.decisions }
+      units.append(.op(unit))
     }
     self.units = units
     self.cells = cells

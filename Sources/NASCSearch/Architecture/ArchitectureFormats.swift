@@ -37,7 +37,14 @@ extension ArchSpace {
     var s = header.map { "# " + $0 }.joined(separator: "\n")
     if !s.isEmpty { s += "\n" }
     s += "nasc: 1\narch:\n  space: \(spacePath)\n  choices:\n"
-    for case .op(let o) in units { if let op = a.op(o.key) { s += "    \(o.key): \(op)\n" } }
+    for case .op(let o) in units {
+      guard let op = a.op(o.key) else { continue }
+      if let parts = o.decisions[op] {
+        for p in parts { s += "    \(p.id): \(p.value)\n" }
+      } else {
+        s += "    \(o.key): \(op)\n"
+      }
+    }
     for case .node(let n) in units {
       let list = (a.pairs(n.key) ?? []).map { "[\($0.op), \($0.input)]" }.joined(separator: ", ")
       s += "    \(n.key): [\(list)]\n"
@@ -94,7 +101,18 @@ extension ArchSpace {
     var out = [String: Architecture.Value]()
     for u in units {
       switch u {
-      case .op(let o): if let op = d.ops[o.key] { out[o.key] = .op(op) }
+      case .op(let o):
+        if let op = d.ops[o.key], o.decisions.isEmpty || o.candidates.contains(op) {
+          out[o.key] = .op(op)
+        } else if !o.decisions.isEmpty {
+          // A composite layer written as its parts: the candidate whose decisions the document makes.
+          let match = o.candidates.first { name in
+            (o.decisions[name] ?? []).allSatisfy { p in
+              d.ops[p.id].map { $0 == p.value || (Double($0) != nil && Double($0) == Double(p.value)) } ?? false
+            }
+          }
+          if let match { out[o.key] = .op(match) }
+        }
       case .node(let n):
         if let p = d.nodes[n.key] { out[n.key] = .pairs(p.map { DerivedInput(op: $0.op, input: $0.from) }) }
       }

@@ -9,8 +9,10 @@ public final class MixedEdgeModule: Module {
   public let choice: String?
   /// Candidate names, in α column order.
   public let names: [String]
-  /// The candidate modules.
+  /// The candidate modules (candidates of one weight-shared width family are the same module).
   public let candidates: [PrimGraphModule]
+  /// Per candidate, its own graph when it runs as a narrower slice of a shared module, else nil.
+  let narrower: [PrimGraph?]
   /// PC-DARTS K (candidates run on the first C/K channels), or nil.
   public let partialChannels: Int?
   /// Stride of the edge (the bypass of a partial-channel edge is max-pooled when 2).
@@ -22,11 +24,24 @@ public final class MixedEdgeModule: Module {
     self.names = candidates.map(\.name)
     self.stride = stride
     self.partialChannels = partialChannels.flatMap { $0 > 1 ? $0 : nil }
-    var mods = [PrimGraphModule]()
-    for c in candidates { mods.append(try PrimGraphModule(c.graph, rng: &rng)) }
-    self.candidates = mods
+    // Candidates expanded from one entry by value choices whose graphs differ only in widths share
+    // one module at the largest widths (registered under the first one's name).
+    var mods = [PrimGraphModule?](repeating: nil, count: candidates.count)
+    var narrower = [PrimGraph?](repeating: nil, count: candidates.count)
+    var registered = [(String, PrimGraphModule)]()
+    for group in Candidate.sharingGroups(candidates) {
+      let m = try PrimGraphModule(group.widest, rng: &rng)
+      for i in group.members {
+        mods[i] = m
+        if candidates[i].graph != group.widest { narrower[i] = candidates[i].graph }
+      }
+      // Module names have no dots: a value such as `scale0.2` becomes `scale0p2`.
+      registered.append((candidates[group.members[0]].name.replacingOccurrences(of: ".", with: "p"), m))
+    }
+    self.candidates = mods.map { $0! }
+    self.narrower = narrower
     super.init()
-    for (name, m) in zip(names, mods) { register(name, m) }
+    for (name, m) in registered { register(name, m) }
   }
 
   /// The indices of candidates that are not the `none` op (a mixture never needs to run those).
@@ -116,7 +131,8 @@ public final class MixedEdgeModule: Module {
     let drop = context.dropPath
     var shared: Tensor?
     func run(_ i: Int) -> Tensor {
-      let y = candidates[i](x, context: &context, inputReLU: candidates[i].readsInputReLU ? shared : nil)
+      let y = candidates[i](
+        x, context: &context, inputReLU: candidates[i].readsInputReLU ? shared : nil, narrower: narrower[i])
       if drop > 0 && isTraining && !candidates[i].isIdentity {
         return y.dropPath(drop, training: true, rng: &context.rng)
       }

@@ -55,8 +55,13 @@ public final class PrimGraphModule: Module {
   }
 
   /// Runs the graph on `x` (NCHW). `inputReLU`, when given, must be `x.relu()`; it then serves
-  /// every ReLU of the input instead of a fresh one.
-  public func callAsFunction(_ x: Tensor, context: inout ForwardContext, inputReLU: Tensor? = nil) -> Tensor {
+  /// every ReLU of the input instead of a fresh one. `narrower`, when given, is a graph of the same
+  /// `widthSignature` with smaller widths: it then runs on the leading slices of this module's
+  /// weights (a weight-shared width choice).
+  public func callAsFunction(
+    _ x: Tensor, context: inout ForwardContext, inputReLU: Tensor? = nil, narrower: PrimGraph? = nil
+  ) -> Tensor {
+    let graph = narrower ?? self.graph
     if graph.output == 0 { return x }
     var values = [Tensor?](repeating: nil, count: graph.nodes.count + 1)
     values[0] = x
@@ -67,11 +72,16 @@ public final class PrimGraphModule: Module {
       let ins = node.inputs.map { values[$0]! }
       let y: Tensor
       switch node.op {
-      case .conv: y = (layers[k] as! NASCTensor.Conv2d)(ins[0])
-      case .batchNorm: y = (layers[k] as! BatchNorm2d)(ins[0])
-      case .linear:
+      case .conv(let c):
+        let conv = layers[k] as! NASCTensor.Conv2d
+        y = narrower == nil ? conv(ins[0]) : conv(ins[0], outChannels: c.cout)
+      case .batchNorm:
+        let bn = layers[k] as! BatchNorm2d
+        y = narrower == nil ? bn(ins[0]) : bn(sliced: ins[0])
+      case .linear(_, let o, _):
         let v = ins[0].rank == 2 ? ins[0] : ins[0].flattened()
-        y = (layers[k] as! Linear)(v)
+        let lin = layers[k] as! Linear
+        y = narrower == nil ? lin(v) : lin(v, outFeatures: o)
       case .relu: y = node.inputs == [0] ? (inputReLU ?? ins[0].relu()) : ins[0].relu()
       case .relu6: y = ins[0].relu6()
       case .tanh: y = ins[0].tanh()

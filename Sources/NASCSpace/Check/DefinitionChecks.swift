@@ -61,8 +61,10 @@ extension Compiler {
   }
 
   static func checkCandidateLists(_ ex: Expander, root: SyntaxNode) {
-    for (k, _) in root["candidates"]?.pairs ?? [] {
+    for (k, v) in root["candidates"]?.pairs ?? [] {
       guard let name = k.scalar else { continue }
+      // A list of numbers is a list of values for value choices (`{choice: scales}`).
+      if let items = v.items, !items.isEmpty, items.allSatisfy({ $0.double != nil }) { continue }
       _ = ex.entries(ofList: k.located(.scalar(name, quoted: false)))
     }
   }

@@ -1,22 +1,31 @@
 /// Op references, candidate lists and their `when:` filters.
 extension Expander {
   func candidateName(_ op: String, _ args: SyntaxNode?) -> String {
-    guard let pairs = args?.pairs, !pairs.isEmpty else { return op }
+    // Value choices (`{choice: [...]}`) are named by the candidates they expand into, not here.
+    guard let pairs = args?.pairs?.filter({ $0.value["choice"] == nil }), !pairs.isEmpty else { return op }
     return op + "_" + pairs.map { "\($0.key.scalar ?? "")\($0.value.scalar ?? "")" }.joined(separator: "_")
   }
 
-  func entries(ofList node: SyntaxNode) -> [CandidateEntry]? {
-    var list = node
-    if let name = node.scalar, !node.isNull {
-      guard let l = candidateLists[name] else {
-        error(
-          .unknownCandidates, "unknown candidate list '\(name)'", node,
-          help: DidYouMean.help(name, in: Array(candidateLists.keys)) ?? "define it under 'candidates:'")
-        return nil
-      }
-      list = l
+  /// The list `node` names under `candidates:` (or `node` itself when it is an inline list).
+  func candidateList(_ node: SyntaxNode) -> SyntaxNode? {
+    guard let name = node.scalar, !node.isNull else { return node }
+    guard let l = candidateLists[name] else {
+      error(
+        .unknownCandidates, "unknown candidate list '\(name)'", node,
+        help: DidYouMean.help(name, in: Array(candidateLists.keys)) ?? "define it under 'candidates:'")
+      return nil
     }
-    guard let items = list.items else { return nil }
+    return l
+  }
+
+  func entries(ofList node: SyntaxNode) -> [CandidateEntry]? {
+    guard let list = candidateList(node), let items = list.items else { return nil }
+    if !items.isEmpty, items.allSatisfy({ $0.double != nil }) {
+      error(
+        .wrongType, "'\(node.scalar ?? "this list")' is a list of values, not of ops", node,
+        help: "a list of numbers serves value choices, e.g. with: {scale: {choice: \(node.scalar ?? "[...]")}}")
+      return nil
+    }
     var out: [CandidateEntry] = []
     var seen = Set<String>()
     var firstOp: [String: String] = [:]

@@ -273,72 +273,84 @@ extension Expander {
     e["W"] = .int(input.width)
     var entries: [CandidateEntry]
     var isChoice = false
-    var valueChoices: [ValueChoice] = []
     switch ref {
     case .fixed(let entry):
       entries = [entry]
-      if let args = entry.args, let pairs = args.pairs, pairs.contains(where: { $0.value["choice"] != nil }) {
-        let prefix = id.hasSuffix(".op") ? String(id.dropLast(3)) : id
-        guard let v = valueCombinations(entry, prefix: prefix, index: index, pairs: pairs, args: args) else {
-          return nil
-        }
-        (entries, valueChoices) = v
-      }
     case .choice(let list, _, let n):
       guard let app = applicable(list, e, site: n) else { return nil }
       entries = app
       isChoice = true
+      if let shared = refNode["with"] {
+        guard let merged = sharedArguments(shared, into: entries) else { return nil }
+        entries = merged
+      }
     }
-    if !valueChoices.isEmpty {
+    // Value choices (`{choice: [...]}` arguments) expand an entry into one candidate per combination.
+    let prefix = id.hasSuffix(".op") ? String(id.dropLast(3)) : id
+    var valueChoices: [ValueChoice] = []
+    var expanded: [CandidateEntry] = []
+    for entry in entries {
+      guard let args = entry.args, let pairs = args.pairs, pairs.contains(where: { $0.value["choice"] != nil }) else {
+        var plain = entry
+        if isChoice { plain.decisions = [ChoiceDecision(id: id, value: entry.name)] }
+        expanded.append(plain)
+        continue
+      }
+      guard
+        let (combos, vcs) = valueCombinations(
+          entry, prefix: prefix, index: index, pairs: pairs, args: args, opChoice: isChoice ? id : nil)
+      else { return nil }
+      for vc in vcs {
+        if let old = valueChoices.first(where: { $0.id == vc.id }) {
+          if !Self.sameValues(old.values, vc.values) {
+            error(
+              .badValue,
+              "the value choice \(vc.id) lists [\(vc.values.joined(separator: ", "))] here but [\(old.values.joined(separator: ", "))] for another candidate",
+              entry.node, help: "one choice point has one list of values; give every candidate the same list")
+            return nil
+          }
+        } else {
+          valueChoices.append(vc)
+        }
+      }
+      expanded += combos
+      if expanded.count > 10_000 {
+        error(.tooLarge, "the candidates of layer \(index) combine to more than 10,000", refNode)
+        return nil
+      }
+    }
+    let composite = !valueChoices.isEmpty
+    if composite, !isChoice {
+      // A fixed op with value choices still makes the layer a choice (of its combinations).
+      isChoice = true
+    }
+    if composite {
       for vc in valueChoices { allChoiceIds.insert(vc.id) }
-      if let d = decisions {
-        var picked: [String] = []
-        for vc in valueChoices {
-          guard let v = d.ops[vc.id] else {
-            diags.append(Diagnostic(.archIncomplete, "the architecture does not decide '\(vc.id)'", at: d.location))
-            return nil
-          }
-          usedDecisions.insert(vc.id)
-          guard vc.values.contains(v) else {
-            diags.append(
-              Diagnostic(
-                .archMismatch, "\(v) is not a candidate value of \(vc.id) (\(vc.values.joined(separator: ", ")))",
-                at: d.location))
-            return nil
-          }
-          picked.append("\(vc.parameter)\(v)")
-        }
-        let suffix = "_" + picked.joined(separator: "_")
-        entries = entries.filter { $0.name.hasSuffix(suffix) }
-        valueChoices = []
-      } else {
-        for vc in valueChoices {
-          register(ChoicePoint(id: vc.id, kind: .value, candidates: vc.values, k: 1, location: refNode.location))
-        }
-        if counted { layerCounts.append(entries.count) }
-      }
     }
-    if isChoice, let d = decisions {
-      guard let op = d.ops[id] else {
-        diags.append(Diagnostic(.archIncomplete, "the architecture does not decide '\(id)'", at: d.location))
-        return nil
-      }
-      usedDecisions.insert(id)
-      guard let entry = entries.first(where: { $0.name == op }) else {
-        diags.append(
-          Diagnostic(
-            .archMismatch, "'\(op)' is not a candidate of \(id)", at: d.location,
-            help: DidYouMean.help(op, in: entries.map(\.name))
-              ?? "candidates: \(entries.map(\.name).joined(separator: ", "))"))
-        return nil
-      }
-      entries = [entry]
+    if let d = decisions, isChoice {
+      guard
+        let pool = decide(
+          expanded, id: id, opChoice: !composite || expanded.contains { $0.decisions.first?.id == id },
+          valueChoices: valueChoices, d)
+      else { return nil }
+      expanded = [pool]
       isChoice = false
+      valueChoices = []
+    } else if composite {
+      for vc in valueChoices {
+        register(ChoicePoint(id: vc.id, kind: .value, candidates: vc.values, k: 1, location: refNode.location))
+      }
     }
+    entries = expanded
     var cands: [Candidate] = []
     for entry in entries {
       guard let g = build(entry, input: input, e) else { return nil }
-      cands.append(Candidate(name: entry.name, graph: g))
+      var cand = Candidate(name: entry.name, graph: g)
+      if composite, isChoice {
+        cand.decisions = entry.decisions
+        cand.family = entry.family ?? entry.name
+      }
+      cands.append(cand)
     }
     guard let firstCand = cands.first else { return nil }
     let outShape = firstCand.graph.outputShape
@@ -363,8 +375,13 @@ extension Expander {
       residual = true
     }
     if isChoice {
-      register(ChoicePoint(id: id, kind: .op, candidates: cands.map(\.name), k: 1, location: refNode.location))
-      if counted { layerCounts.append(cands.filter { !deriveExclude.contains($0.name) }.count) }
+      var cp = ChoicePoint(id: id, kind: .op, candidates: cands.map(\.name), k: 1, location: refNode.location)
+      if composite {
+        let opPart = cands.contains { $0.decisions.first?.id == id }
+        cp.parts = (opPart ? [id] : []) + valueChoices.map(\.id)
+      }
+      register(cp)
+      if counted { layerCounts.append(cands.filter { !deriveExclude.contains($0.opName) }.count) }
     }
     var layer = LayerIR(
       layerIndex: index, choice: isChoice ? id : nil, candidates: cands, stride: stride, residual: residual,
@@ -373,16 +390,21 @@ extension Expander {
     return layer
   }
 
-  /// Expands the value choices of a fixed op's arguments into one candidate per combination.
+  /// Expands the value choices of an entry's arguments into one candidate per combination (row-major,
+  /// the last argument varying fastest), each named `entry_<param><value>…` and carrying its
+  /// decisions: the op (`opChoice`, when the layer chooses among ops) and one value per choice.
   func valueCombinations(
-    _ entry: CandidateEntry, prefix: String, index: Int, pairs: [(key: SyntaxNode, value: SyntaxNode)], args: SyntaxNode
+    _ entry: CandidateEntry, prefix: String, index: Int, pairs: [(key: SyntaxNode, value: SyntaxNode)],
+    args: SyntaxNode, opChoice: String?
   )
     -> ([CandidateEntry], [ValueChoice])?
   {
     var dims: [(name: String, values: [SyntaxNode])] = []
     var choices: [ValueChoice] = []
     for (k, v) in pairs {
-      guard let c = v["choice"], let name = k.scalar else { continue }
+      guard let written = v["choice"], let name = k.scalar else { continue }
+      // An inline list, or a named list of values under `candidates:`.
+      guard let c = candidateList(written) else { return nil }
       guard let items = c.items, !items.isEmpty else {
         error(.emptyCandidates, "a value choice needs a non-empty list of values", c)
         return nil
@@ -391,8 +413,15 @@ extension Expander {
         error(.wrongType, "value candidates are numbers or expressions", it)
         return nil
       }
+      let values = items.map { $0.scalar ?? "" }
+      for (i, value) in values.enumerated() where values[..<i].contains(where: { Self.sameValues([$0], [value]) }) {
+        error(
+          .badValue, "the value \(value) appears twice in the choice of '\(name)'", items[i],
+          help: "each value is one candidate; remove the duplicate")
+        return nil
+      }
       dims.append((name, items))
-      choices.append(ValueChoice(id: "\(prefix).\(name)", parameter: name, values: items.map { $0.scalar ?? "" }))
+      choices.append(ValueChoice(id: "\(prefix).\(name)", parameter: name, values: values))
     }
     var combos: [[(String, SyntaxNode)]] = [[]]
     for d in dims {
@@ -402,15 +431,111 @@ extension Expander {
         return nil
       }
     }
+    let base = opChoice == nil ? entry.op : entry.name
     let entries = combos.map { combo -> CandidateEntry in
       let newPairs = pairs.map { p -> (key: SyntaxNode, value: SyntaxNode) in
         if let sel = combo.first(where: { $0.0 == p.key.scalar }) { return (p.key, sel.1) }
         return p
       }
-      let name = entry.op + "_" + combo.map { "\($0.0)\($0.1.scalar ?? "")" }.joined(separator: "_")
-      return CandidateEntry(
+      let name = base + "_" + combo.map { "\($0.0)\($0.1.scalar ?? "")" }.joined(separator: "_")
+      var c = CandidateEntry(
         name: name, op: entry.op, args: args.located(.mapping(newPairs)), when: nil, node: entry.node)
+      c.family = opChoice == nil ? entry.op : entry.name
+      c.decisions =
+        (opChoice.map { [ChoiceDecision(id: $0, value: entry.name)] } ?? [])
+        + combo.map { ChoiceDecision(id: "\(prefix).\($0.0)", value: $0.1.scalar ?? "") }
+      return c
     }
     return (entries, choices)
+  }
+
+  /// Whether two lists of values as written are the same numbers (`1` and `1.0` are).
+  static func sameValues(_ a: [String], _ b: [String]) -> Bool {
+    a.count == b.count
+      && zip(a, b).allSatisfy { x, y in x == y || (Double(x) != nil && Double(x) == Double(y)) }
+  }
+
+  /// The choice's shared `with:` arguments given to every entry whose op takes them (an entry's own
+  /// argument of the same name wins); an argument no entry takes is an error.
+  func sharedArguments(_ shared: SyntaxNode, into entries: [CandidateEntry]) -> [CandidateEntry]? {
+    guard let pairs = shared.pairs else {
+      error(.wrongType, "a choice's 'with:' is a mapping of arguments, found \(shared.typeName)", shared)
+      return nil
+    }
+    func takes(_ op: String, _ key: String) -> Bool {
+      ["out", "C_out", "stride"].contains(key) || ops[op]?["params"]?[key] != nil
+    }
+    for (k, _) in pairs {
+      guard let key = k.scalar else { continue }
+      if !entries.contains(where: { takes($0.op, key) }) {
+        error(
+          .unknownArgument, "no candidate of this choice has a parameter '\(key)'", k,
+          help: "the choice's 'with:' is passed to every candidate whose op declares the parameter")
+        return nil
+      }
+    }
+    return entries.map { entry in
+      let own = entry.args?.pairs ?? []
+      let extra = pairs.filter { p in
+        guard let key = p.key.scalar else { return false }
+        return takes(entry.op, key) && !own.contains { $0.key.scalar == key }
+      }
+      if extra.isEmpty { return entry }
+      var e = entry
+      e.args = (entry.args ?? shared).located(.mapping(own + extra))
+      return e
+    }
+  }
+
+  /// The one entry an arch file's decisions pick among a layer's (expanded) entries: the op of
+  /// `id` (an entry or, for a composite layer, a combination name) and each value its entry has.
+  func decide(
+    _ entries: [CandidateEntry], id: String, opChoice: Bool, valueChoices: [ValueChoice], _ d: Decisions
+  ) -> CandidateEntry? {
+    var pool = entries
+    if opChoice || valueChoices.isEmpty || d.ops[id] != nil {
+      guard let op = d.ops[id] else {
+        diags.append(Diagnostic(.archIncomplete, "the architecture does not decide '\(id)'", at: d.location))
+        return nil
+      }
+      usedDecisions.insert(id)
+      if let exact = pool.first(where: { $0.name == op }) {
+        for vc in valueChoices where d.ops[vc.id] != nil { usedDecisions.insert(vc.id) }
+        return exact
+      }
+      pool = pool.filter { ($0.family ?? $0.name) == op && opChoice }
+      if pool.isEmpty {
+        let names = entries.reduce(into: [String]()) { n, e in
+          let f = opChoice ? (e.family ?? e.name) : e.name
+          if !n.contains(f) { n.append(f) }
+        }
+        diags.append(
+          Diagnostic(
+            .archMismatch, "'\(op)' is not a candidate of \(id)", at: d.location,
+            help: DidYouMean.help(op, in: names) ?? "candidates: \(names.joined(separator: ", "))"))
+        return nil
+      }
+    }
+    for vc in valueChoices {
+      guard pool.contains(where: { $0.decisions.contains { $0.id == vc.id } }) else {
+        if d.ops[vc.id] != nil { usedDecisions.insert(vc.id) }
+        continue
+      }
+      guard let v = d.ops[vc.id] else {
+        diags.append(Diagnostic(.archIncomplete, "the architecture does not decide '\(vc.id)'", at: d.location))
+        return nil
+      }
+      usedDecisions.insert(vc.id)
+      guard let written = vc.values.first(where: { Self.sameValues([$0], [v]) }) else {
+        diags.append(
+          Diagnostic(
+            .archMismatch, "\(v) is not a candidate value of \(vc.id) (\(vc.values.joined(separator: ", ")))",
+            at: d.location))
+        return nil
+      }
+      pool = pool.filter { e in e.decisions.contains { $0.id == vc.id && $0.value == written } }
+    }
+    guard pool.count == 1 else { preconditionFailure("decisions leave \(pool.count) candidates of \(id)") }
+    return pool[0]
   }
 }

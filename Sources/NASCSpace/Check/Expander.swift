@@ -32,6 +32,10 @@ struct CandidateEntry {
   var args: SyntaxNode?
   var when: SyntaxNode?
   var node: SyntaxNode
+  /// The entry it was expanded from by value choices (its name), or nil.
+  var family: String? = nil
+  /// The decisions it stands for in a composite layer choice.
+  var decisions: [ChoiceDecision] = []
 }
 
 enum OpRef {

@@ -77,7 +77,9 @@ public enum CostModel {
   public static func cost(_ item: NetworkItem) -> Cost {
     switch item {
     case .cell(let c): return cost(c)
-    case .layer(let l): return l.candidates.reduce(Cost()) { $0 + cost($1.graph) }
+    case .layer(let l):
+      // Weight-shared widths count once, at their widest.
+      return Candidate.sharingGroups(l.candidates).reduce(Cost()) { $0 + cost($1.widest) }
     case .fixed(_, let g): return cost(g)
     case .memory(let m):
       return m.layers.reduce(Cost()) { $0 + cost(.layer($1.layer)) }

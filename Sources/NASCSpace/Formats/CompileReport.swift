@@ -1,7 +1,8 @@
 /// The summary of a compilation: the `nasc compile --json` object (a contract: later tooling reads
 /// these keys) and the human summary.
 public enum CompileReport {
-  /// The JSON object: name, architectures, log10_architectures, choice_points, params, flops,
+  /// The JSON object: name, architectures, log10_architectures, choice_points (with `parts` for a
+  /// layer's op combined with value choices), params, flops,
   /// params_auxiliary (when an auxiliary head exists), and more.
   public static func json(_ ir: SpaceIR) -> JSONValue {
     var o: [(String, JSONValue)] = [
@@ -14,11 +15,13 @@ public enum CompileReport {
         "choice_points",
         .array(
           ir.choicePoints.map { cp in
-            .object([
+            var fields: [(String, JSONValue)] = [
               ("id", .string(cp.id)), ("kind", .string(cp.kind.rawValue)),
               ("candidates", .array(cp.candidates.map(JSONValue.string))), ("k", .int(cp.k)),
               ("line", .int(cp.location.line)), ("col", .int(cp.location.column)), ("file", .string(cp.location.file)),
-            ])
+            ]
+            if !cp.parts.isEmpty { fields.append(("parts", .array(cp.parts.map(JSONValue.string)))) }
+            return .object(fields)
           })
       ),
       ("params", .int(ir.cost.params)),

@@ -27,6 +27,36 @@ public enum IRDump {
   }
 
   /// A primitive graph on one line per node.
+
+  /// A layer's candidates; with weight-shared widths, each group's widest graph once (what the
+  /// supernet holds), then the decisions of every member and the widths it slices.
+  static func layerCandidates(_ cands: [Candidate]) -> String {
+    var out = ""
+    for group in Candidate.sharingGroups(cands) {
+      guard group.members.count > 1 else {
+        let c = cands[group.members[0]]
+        let d =
+          c.decisions.isEmpty ? "" : "  (" + c.decisions.map { "\($0.id)=\($0.value)" }.joined(separator: ", ") + ")"
+        out += "    \(c.name):\(d)\n" + graph(c.graph, indent: "      ")
+        continue
+      }
+      let family = cands[group.members[0]].family ?? ""
+      out += "    \(family): \(group.members.count) widths share one set of weights, built at:\n"
+      out += graph(group.widest, indent: "      ")
+      for i in group.members {
+        let c = cands[i]
+        let widths = c.graph.nodes.enumerated().compactMap { k, n -> String? in
+          guard n.shape.channels != group.widest.nodes[k].shape.channels else { return nil }
+          return "%\(k + 1)→\(n.shape.channels)"
+        }
+        out +=
+          "      \(c.name)  (" + c.decisions.map { "\($0.id)=\($0.value)" }.joined(separator: ", ") + ")"
+          + (widths.isEmpty ? "  widest\n" : "  slices " + widths.joined(separator: " ") + "\n")
+      }
+    }
+    return out
+  }
+
   public static func graph(_ g: PrimGraph, indent: String) -> String {
     if g.nodes.isEmpty { return "\(indent)identity  -> \(g.input)\n" }
     var out = ""
@@ -72,7 +102,7 @@ public enum IRDump {
       case .layer(let l):
         out +=
           "item \(i): layer \(l.layerIndex) \(l.inputShape) -> \(l.shape) stride \(l.stride)\(l.residual ? " +residual" : "")\(l.choice.map { "  [\($0)]" } ?? "")\n"
-        for cand in l.candidates { out += "    \(cand.name):\n" + graph(cand.graph, indent: "      ") }
+        out += layerCandidates(l.candidates)
       case .fixed(let name, let g):
         out += "item \(i): \(name) -> \(g.outputShape)\n" + graph(g, indent: "  ")
       case .memory(let m):

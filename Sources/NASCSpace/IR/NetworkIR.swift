@@ -23,6 +23,24 @@ public struct ChoicePoint: Sendable, Hashable {
   public var k: Int
   /// Where it was declared.
   public var location: SourceLocation
+  /// For a layer whose op is combined with value choices (a composite point, id `layer[i].op`): the
+  /// ids of the user-facing choice points it combines (`layer[i].op` when the layer chooses its op,
+  /// then `layer[i].scale`, …); its candidates are their combinations. Empty for other points.
+  public var parts: [String] = []
+}
+
+/// One decision of an arch file: a choice point id and the value it takes.
+public struct ChoiceDecision: Sendable, Hashable, Codable {
+  /// The choice point id (`layer[3].op`, `layer[3].scale`).
+  public var id: String
+  /// The op name or value as arch files write it.
+  public var value: String
+
+  /// A decision.
+  public init(id: String, value: String) {
+    self.id = id
+    self.value = value
+  }
 }
 
 /// One candidate op of an edge or a layer, instantiated.
@@ -31,6 +49,16 @@ public struct Candidate: Sendable, Hashable {
   public var name: String
   /// The primitives it runs.
   public var graph: PrimGraph
+  /// For a candidate of a composite layer choice (an op combined with value choices): the
+  /// decisions of the user-facing choice points it stands for; empty otherwise.
+  public var decisions: [ChoiceDecision] = []
+  /// The candidate it was expanded from by value choices (its name in the candidate list or the
+  /// layer's fixed op), or nil. Candidates of one family whose graphs differ only in channel counts
+  /// share one set of weights at the largest width (see `PrimGraph.widthSignature`).
+  public var family: String? = nil
+
+  /// The name of the op it runs as a derivation rule's `exclude:` names it (its family, else its name).
+  public var opName: String { family ?? name }
 }
 
 /// An edge of a cell instance: `from` → `to` with a stride and its candidates.

@@ -167,6 +167,7 @@ public enum DSLSchema {
             p("k", i("how many to keep (default 1)", min: 1)),
             p("exact", b("keep exactly k (default true) or at most k")),
             p("repeats", b("the same candidate may be kept more than once (default false)")),
+            p("with", .ref("args")),
           ])
       ),
       (

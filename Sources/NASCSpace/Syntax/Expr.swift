@@ -27,8 +27,9 @@ public enum ExprValue: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// An expression of the DSL: integers, reals, booleans, variables, `+ - * / // %`, comparisons,
-/// `and or not`, parentheses and the functions `min`, `max`, `round8` (round to a multiple of 8,
-/// MobileNet's `make_divisible`). Channel counts, strides, `when:` conditions and positions use it.
+/// `and or not`, parentheses and the functions `min`, `max`, `floor` (the integer at or below: a
+/// width multiplier's truncation, Python's `int()` of a positive number), `round8` (round to a
+/// multiple of 8, MobileNet's `make_divisible`). Channel counts, strides, `when:` conditions and positions use it.
 public indirect enum Expr: Sendable, CustomStringConvertible {
   /// A literal.
   case literal(ExprValue)
@@ -120,6 +121,12 @@ public indirect enum Expr: Sendable, CustomStringConvertible {
       switch f {
       case "min": return Self.normalise(nums.min()!)
       case "max": return Self.normalise(nums.max()!)
+      case "floor":
+        let v = nums[0]
+        guard v.isFinite, abs(v) < 9e15 else {
+          throw Failure(code: .outOfRange, message: "floor() of \(v) is out of range")
+        }
+        return .int(Int(v.rounded(.down)))
       case "round8":
         let v = nums[0]
         guard v.isFinite, abs(v) < 1e15 else {
@@ -129,7 +136,8 @@ public indirect enum Expr: Sendable, CustomStringConvertible {
         if Double(r) < 0.9 * v { r += 8 }
         return .int(r)
       default:
-        throw Failure(code: .expressionSyntax, message: "unknown function '\(f)'", help: "functions: min, max, round8")
+        throw Failure(
+          code: .expressionSyntax, message: "unknown function '\(f)'", help: "functions: min, max, floor, round8")
       }
     case .binary(let op, let a, let b):
       if op == "and" || op == "or" {

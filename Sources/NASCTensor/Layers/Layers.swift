@@ -62,9 +62,6 @@ public final class BatchNorm2d: Module, UnaryLayer {
   /// what BN recalibration of a weight-shared supernet uses.
   public var cumulativeAverage = false
 
-  /// The running-average factor of the next training batch.
-  var factor: Float { cumulativeAverage ? 1 / Float(stats.batchesTracked + 1) : momentum }
-
   /// `affine: false` is the DARTS search setting.
   public init(
     _ channels: Int, affine: Bool = true, momentum: Float = 0.1, eps: Float = 1e-5,
@@ -85,19 +82,24 @@ public final class BatchNorm2d: Module, UnaryLayer {
 
   /// Normalises `x` (batch statistics in training mode, running statistics in eval mode).
   public func callAsFunction(_ x: Tensor) -> Tensor {
+    normalise(x, weight: weight?.value, bias: bias?.value, stats: stats)
+  }
+
+  /// Normalises `x` with the given affine parameters and statistics (ghost batches in training).
+  func normalise(_ x: Tensor, weight: Tensor?, bias: Tensor?, stats: BatchNormStats) -> Tensor {
     if isTraining, let ghost = ghostBatchSize, x.shape[0] > ghost {
       let n = x.shape[0]
       let sizes = stride(from: 0, to: n, by: ghost).map { min(ghost, n - $0) }
       let parts = x.split(sizes: sizes, axis: 0).map {
         batchNorm(
-          $0, weight: weight?.value, bias: bias?.value, stats: stats, training: true,
-          momentum: factor, eps: eps)
+          $0, weight: weight, bias: bias, stats: stats, training: true,
+          momentum: cumulativeAverage ? 1 / Float(stats.batchesTracked + 1) : momentum, eps: eps)
       }
       return concat(parts, axis: 0)
     }
     return batchNorm(
-      x, weight: weight?.value, bias: bias?.value, stats: stats, training: isTraining,
-      momentum: factor, eps: eps)
+      x, weight: weight, bias: bias, stats: stats, training: isTraining,
+      momentum: cumulativeAverage ? 1 / Float(stats.batchesTracked + 1) : momentum, eps: eps)
   }
 }
 

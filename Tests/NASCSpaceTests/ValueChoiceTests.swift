@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+
+@testable import NASCSpace
+
+/// Value choices combined with candidate lists (SPOS' block × channel scale, Single-Path NAS'
+/// kernel × expansion plus skip) and their decisions in arch files.
+@Suite("Value choices combined with candidate lists")
+struct ValueChoiceTests {
+  static let space = """
+    nasc: 1
+    input: {channels: 1, size: 8, classes: 10}
+    candidates:
+      blocks:
+        - {op: mbconv, with: {k: {choice: [3, 5]}, e: {choice: [3, 6]}}, name: mb}
+        - {op: none, name: zero, when: stride == 1 and C_in == C_out}
+    network:
+      stem: [{conv: {out: 16, kernel: 3}}, bn]
+      body:
+        - {layer: {choice: blocks}, out: 16, repeat: 2}
+    search: {method: spos}
+    derive: {rule: best_of_population}
+
+    """
+
+  @Test func kernelTimesExpansionPlusZero() throws {
+    let r = compileText(Self.space)
+    #expect(!r.hasErrors, "\(r.diagnostics.map(\.message))")
+    let ir = try #require(r.ir)
+    // (2 × 2 + zero) per layer.
+    #expect(ir.architectures == BigUInt(25))
+    let layer = ir.layers[0]
+    #expect(layer.candidates.map(\.name) == ["mb_k3_e3", "mb_k3_e6", "mb_k5_e3", "mb_k5_e6", "zero"])
+    let op = try #require(ir.choicePoint("layer[0].op"))
+    #expect(op.parts == ["layer[0].op", "layer[0].k", "layer[0].e"])
+    #expect(ir.choicePoint("layer[0].k")?.kind == .value)
+    #expect(
+      layer.candidates[1].decisions == [
+        ChoiceDecision(id: "layer[0].op", value: "mb"), ChoiceDecision(id: "layer[0].k", value: "3"),
+        ChoiceDecision(id: "layer[0].e", value: "6"),
+      ])
+    // Kernels differ, so only the expansions of one kernel share weights: 2 groups + zero.
+    #expect(Candidate.sharingGroups(layer.candidates).map(\.members) == [[0, 1], [2, 3], [4]])
+  }
+
+  /// Arch files decide the op and each value the chosen candidate has; the combined name works too.
+  @Test func decisions() throws {
+    func fixed(_ choices: String) -> CompileResult {
+      let dir = tempProject()
+      let space = write(Self.space, "space.yaml", in: dir)
+      let arch = write("nasc: 1\narch:\n  space: space.yaml\n  choices:\n" + choices, "arch.yaml", in: dir)
+      var o = CompileOptions()
+      o.arch = arch
+      return Compiler.compile(path: space, options: o)
+    }
+    let a = fixed("    layer[0].op: mb\n    layer[0].k: 5\n    layer[0].e: 6.0\n    layer[1].op: zero\n")
+    #expect(!a.hasErrors, "\(a.diagnostics.map(\.message))")
+    let layers = try #require(a.ir).layers
+    #expect(layers.map { $0.candidates.map(\.name) } == [["mb_k5_e6"], ["zero"]])
+    let b = fixed("    layer[0].op: mb_k5_e6\n    layer[1].op: zero\n")
+    #expect(b.ir?.layers.first?.candidates.first?.graph == layers[0].candidates[0].graph)
+    // A missing value, a value not listed, an op not listed.
+    let missing = fixed("    layer[0].op: mb\n    layer[0].k: 5\n    layer[1].op: zero\n")
+    #expect(missing.diagnostics.first { $0.severity == .error }?.code == .archIncomplete)
+    #expect(missing.diagnostics.first?.message.contains("layer[0].e") == true)
+    let wrong = fixed("    layer[0].op: mb\n    layer[0].k: 7\n    layer[0].e: 6\n    layer[1].op: zero\n")
+    #expect(wrong.diagnostics.first?.code == .archMismatch)
+    #expect(wrong.diagnostics.first?.message.contains("7 is not a candidate value of layer[0].k") == true)
+    let badOp = fixed("    layer[0].op: mbb\n    layer[1].op: zero\n")
+    #expect(badOp.diagnostics.first?.help?.contains("did you mean 'mb'") == true)
+    // Once an error stops the expansion, later ids are not reported as unknown.
+    #expect(badOp.diagnostics.filter { $0.severity == .error }.count == 1)
+  }
+
+  /// A choice's `with:` goes to every candidate whose op takes the argument.
+  @Test func sharedArguments() throws {
+    let text = Self.space.replacingOccurrences(
+      of: "    - {layer: {choice: blocks}, out: 16, repeat: 2}",
+      with: "    - {layer: {choice: [mbconv, none], with: {e: {choice: [2, 4]}, k: 3}}, out: 16}")
+    let r = compileText(text)
+    #expect(!r.hasErrors, "\(r.diagnostics.map(\.message))")
+    #expect(r.ir?.layers[0].candidates.map(\.name) == ["mbconv_e2", "mbconv_e4", "none"])
+    #expect(r.ir?.architectures == BigUInt(3))
+  }
+
+  @Test(arguments: [
+    // (replacement of the candidate list, code, message fragment)
+    (
+      "    - {op: mbconv, with: {k: 3, e: {choice: [3, 6]}}, name: a}\n    - {op: mbconv, with: {k: 5, e: {choice: [3, 4]}}, name: b}",
+      "E032", "lists [3, 4] here but [3, 6]"
+    ),
+    ("    - {op: mbconv, with: {e: {choice: [3, 3.0]}}}", "E032", "appears twice"),
+    ("    - {op: mbconv, with: {e: {choice: []}}}", "E013", "needs at least 1 entry"),
+  ])
+  func badValueChoices(_ c: (String, String, String)) {
+    let text = Self.space.replacingOccurrences(
+      of:
+        "    - {op: mbconv, with: {k: {choice: [3, 5]}, e: {choice: [3, 6]}}, name: mb}\n    - {op: none, name: zero, when: stride == 1 and C_in == C_out}",
+      with: c.0)
+    let d = compileText(text).diagnostics.first { $0.severity == .error }
+    #expect(d?.code.rawValue == c.1, "\(String(describing: d?.message))")
+    #expect(d?.message.contains(c.2) == true, "\(String(describing: d?.message))")
+  }
+
+  @Test func sharedArgumentNoCandidateTakes() {
+    let text = Self.space.replacingOccurrences(
+      of: "{layer: {choice: blocks}, out: 16, repeat: 2}", with: "{layer: {choice: blocks, with: {width: 2}}, out: 16}")
+    let d = compileText(text).diagnostics.first { $0.severity == .error }
+    #expect(d?.code == .unknownArgument)
+    #expect(d?.message == "no candidate of this choice has a parameter 'width'")
+  }
+
+  @Test func listOfValuesIsNotAnOpList() {
+    let text = Self.space.replacingOccurrences(of: "candidates:\n", with: "candidates:\n  scales: [0.5, 1.0]\n")
+      .replacingOccurrences(of: "{layer: {choice: blocks}", with: "{layer: {choice: scales}")
+    let d = compileText(text).diagnostics.first { $0.severity == .error }
+    #expect(d?.code == .wrongType)
+    #expect(d?.message == "'scales' is a list of values, not of ops")
+  }
+
+  /// SPOS' multiplier rule: `floor((C_out // 2) * scale)`, Python's `int(base_mid * scale)`.
+  @Test func floorOfAMultiplier() throws {
+    let e = try Expr.parse("floor((C_out // 2) * scale)")
+    #expect(try e.evaluate(["C_out": .int(320), "scale": .real(0.6)]) == .int(96))
+    #expect(try e.evaluate(["C_out": .int(64), "scale": .real(0.6)]) == .int(19))
+    #expect(try e.evaluate(["C_out": .int(160), "scale": .real(1.4)]) == .int(112))
+  }
+}

@@ -72,6 +72,25 @@ struct ValueChoiceTests {
     #expect(badOp.diagnostics.filter { $0.severity == .error }.count == 1)
   }
 
+  /// One value written `3` by one candidate and `3.0` by another is one value (it used to trap).
+  @Test func valuesWrittenDifferentlyDecide() throws {
+    let text = Self.space.replacingOccurrences(
+      of: "{op: mbconv, with: {k: {choice: [3, 5]}, e: {choice: [3, 6]}}, name: mb}",
+      with:
+        "{op: mbconv, with: {k: 3, e: {choice: [3, 6]}}, name: mb}\n    - {op: mbconv, with: {k: 5, e: {choice: [3.0, 6]}}, name: mc}"
+    )
+    let dir = tempProject()
+    let space = write(text, "space.yaml", in: dir)
+    let arch = write(
+      "nasc: 1\narch:\n  space: space.yaml\n  choices:\n    layer[0].op: mc\n    layer[0].e: 3\n    layer[1].op: zero\n",
+      "arch.yaml", in: dir)
+    var o = CompileOptions()
+    o.arch = arch
+    let r = Compiler.compile(path: space, options: o)
+    #expect(!r.hasErrors, "\(r.diagnostics.map(\.message))")
+    #expect(r.ir?.layers.first?.candidates.map(\.name) == ["mc_e3.0"])
+  }
+
   /// A choice's `with:` goes to every candidate whose op takes the argument.
   @Test func sharedArguments() throws {
     let text = Self.space.replacingOccurrences(

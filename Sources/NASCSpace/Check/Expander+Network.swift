@@ -533,9 +533,14 @@ extension Expander {
             at: d.location))
         return nil
       }
-      pool = pool.filter { e in e.decisions.contains { $0.id == vc.id && $0.value == written } }
+      // Candidates may write one value differently (`3` and `3.0`): compare as numbers.
+      pool = pool.filter { e in e.decisions.contains { $0.id == vc.id && Self.sameValues([$0.value], [written]) } }
     }
-    guard pool.count == 1 else { preconditionFailure("decisions leave \(pool.count) candidates of \(id)") }
+    guard pool.count == 1 else {
+      diags.append(
+        Diagnostic(.archMismatch, "the decisions leave \(pool.count) candidates of \(id), not one", at: d.location))
+      return nil
+    }
     return pool[0]
   }
 }

@@ -32,6 +32,9 @@ let baseSpace = """
 func edited(_ a: String, _ b: String) -> String { baseSpace.replacingAll(a, b) }
 
 /// A small layer-wise space with value choices in its candidate list (line 11 is its only layer).
+let widthChoiceSpace =
+  "nasc: 1\ninput: {channels: 1, size: 8, classes: 10}\ntied:\n  mult: [0.5, 1.0]\nnetwork:\n  stem: [{conv: {out: 16, kernel: 3}}, bn]\n  body:\n    - {layer: mbconv, out: {choice: mult, of: 16}}\n"
+
 let valueChoiceSpace =
   "nasc: 1\ninput: {channels: 1, size: 8, classes: 10}\ncandidates:\n  blocks:\n    - {op: mbconv, with: {k: 3, e: {choice: [3, 6]}}, name: a}\n    - {op: mbconv, with: {k: 5, e: {choice: [3, 4]}}, name: b}\n  scales: [0.5, 1.0]\nnetwork:\n  stem: [{conv: {out: 16, kernel: 3}}, bn]\n  body:\n    - {layer: {choice: blocks}, out: 16}\n"
 
@@ -224,4 +227,31 @@ let brokenCases: [BrokenCase] = [
     name: "choice argument no candidate takes",
     text: valueChoiceSpace.replacingAll("{layer: {choice: blocks}", "{layer: {choice: [mbconv], with: {width: 2}}"),
     code: "E026", line: 11, col: 41),
+  BrokenCase(
+    name: "width multipliers that round to one width",
+    text: widthChoiceSpace.replacingAll("{choice: mult, of: 16}", "{choice: [0.5, 0.55], of: 16}"), code: "E032",
+    line: 8,
+    col: 43),
+  BrokenCase(
+    name: "fractional absolute width",
+    text: widthChoiceSpace.replacingAll("{choice: mult, of: 16}", "{choice: [8, 12.5]}"), code: "E032", line: 8, col: 41
+  ),
+  BrokenCase(
+    name: "tied multipliers read as widths",
+    text: widthChoiceSpace.replacingAll("{choice: mult, of: 16}", "{choice: mult}"), code: "E032", line: 4, col: 10),
+  BrokenCase(
+    name: "unknown list of widths",
+    text: widthChoiceSpace.replacingAll("{choice: mult, of: 16}", "{choice: mults, of: 16}"), code: "E021", line: 8,
+    col: 37),
+  BrokenCase(
+    name: "grouped conv after a width choice",
+    text: widthChoiceSpace + "    - {steps: [{conv: {out: 16, kernel: 1, groups: 2}}]}\n", code: "E049", line: 9, col: 7
+  ),
+  BrokenCase(
+    name: "route after a width choice", text: widthChoiceSpace + "    - {route: {blocks: []}}\n", code: "E049", line: 9,
+    col: 15),
+  BrokenCase(
+    name: "residual across a width choice",
+    text: widthChoiceSpace + "    - {layer: {op: conv_bn_relu, with: {k: 3}}, out: 16, residual: true}\n", code: "E044",
+    line: 9, col: 68),
 ]

@@ -122,6 +122,13 @@ public struct ArchSpace: Sendable {
       }
     }
     for layer in ir.layers {
+      // A width decision (a layer's, a stage's or a tied one) is a unit of its own, before the
+      // first layer that follows it; its candidates are the values as written.
+      if let w = layer.widthChoice, !seen.contains(w), let cp = ir.choicePoint(w) {
+        seen.insert(w)
+        let zero = ChoiceCosts(params: 0, macs: 0)
+        units.append(.op(OpUnit(key: w, candidates: cp.candidates, costs: cp.candidates.map { _ in zero })))
+      }
       guard let id = layer.choice, !seen.contains(id) else { continue }
       seen.insert(id)
       let kept = layer.candidates.filter { !excluded.contains($0.opName) }

@@ -103,7 +103,9 @@ extension ArchSpace {
       switch u {
       case .op(let o):
         if let op = d.ops[o.key], o.decisions.isEmpty || o.candidates.contains(op) {
-          out[o.key] = .op(op)
+          // A value (a width) may be written 24 or 24.0.
+          let numeric = Double(op).flatMap { v in o.candidates.first { Double($0) == v } }
+          out[o.key] = .op(o.candidates.contains(op) ? op : numeric ?? op)
         } else if !o.decisions.isEmpty {
           // A composite layer written as its parts: the candidate whose decisions the document makes.
           let match = o.candidates.first { name in

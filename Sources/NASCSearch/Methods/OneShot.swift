@@ -41,6 +41,11 @@ public final class OneShot: SharedWeightMethod {
   /// Builds the one-shot model.
   public init(_ c: MethodContext) throws {
     let h = Hyperparameters(c.config)
+    if c.ir.network.hasWidthChoices {
+      throw RunError(
+        "E310", "oneshot runs every candidate of a layer at once, and a width choice has one width per pass",
+        help: "search width choices with spos, fairnas or random-ws")
+    }
     net = try Self.supernet(c, h, epochs: try h.int("epochs"), schedule: .cosine, recompute: true)
     evaluator = net.evaluator()
     dropRate = try h.double("path_dropout")

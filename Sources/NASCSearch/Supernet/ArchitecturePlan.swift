@@ -33,6 +33,11 @@ public struct ArchitecturePlan: Sendable {
       }
     }
     for layer in ir.layers {
+      if let w = layer.widthChoice, plan.widths[w] == nil, let v = a.op(w),
+        let i = ir.choicePoint(w)?.candidates.firstIndex(of: v)
+      {
+        plan.widths[w] = i
+      }
       guard let id = layer.choice, let op = a.op(id), let i = layer.candidates.firstIndex(where: { $0.name == op })
       else { continue }
       plan.ops[id] = .single(index: i, weight: nil)

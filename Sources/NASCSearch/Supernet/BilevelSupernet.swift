@@ -109,6 +109,11 @@ public final class BilevelSupernet {
     ir: SpaceIR, settings: BilevelSettings, data: ImageDataset, augmentation: Augmentation, seed: UInt64,
     threads: Int, edgeNormalization: Bool, relaxation: (ChoiceLayout) -> any Relaxation
   ) throws {
+    if ir.network.hasWidthChoices {
+      throw RunError(
+        "E310", "\(ir.name) has width choices, which a gradient method cannot relax (one width runs per pass)",
+        help: "search width choices with a single-path method: spos, fairnas or random-ws")
+    }
     self.ir = ir
     self.settings = settings
     self.seed = seed

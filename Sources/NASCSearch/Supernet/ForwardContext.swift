@@ -41,6 +41,8 @@ public struct ForwardPlan {
   /// Per-node edge weights for inputs choices (PC-DARTS edge normalisation), one entry per
   /// incoming edge in the node's edge order. Nodes without an entry sum their edges.
   public var inputs: [String: Tensor] = [:]
+  /// Width decisions: per decision id, the index of the chosen value (the widest when absent).
+  public var widths: [String: Int] = [:]
   /// Dropout after identity candidates (P-DARTS), copied into the forward context.
   public var skipDropout: Float = 0
 

@@ -48,11 +48,15 @@ public final class MixedEdgeModule: Module {
   public lazy var nonZero: [Int] = candidates.indices.filter { !candidates[$0].isZero }
 
   /// Runs the edge on `x` as `plan` says (a fixed edge ignores the plan and runs its only candidate).
-  public func callAsFunction(_ x: Tensor, plan: EdgePlan?, context: inout ForwardContext) -> Tensor {
-    guard let k = partialChannels else { return mix(x, plan: plan, context: &context) }
+  /// `widths`, for a layer after or with a width choice, holds each candidate's graph at the widths
+  /// this pass runs (a `WidthVariant`'s graphs): they run on slices of the shared weights.
+  public func callAsFunction(
+    _ x: Tensor, plan: EdgePlan?, context: inout ForwardContext, widths: [PrimGraph]? = nil
+  ) -> Tensor {
+    guard let k = partialChannels else { return mix(x, plan: plan, context: &context, widths: widths) }
     let c = x.shape[1]
     let part = c / k
-    let y = mix(x.channels(0..<part), plan: plan, context: &context)
+    let y = mix(x.channels(0..<part), plan: plan, context: &context, widths: widths)
     var rest = x.channels(part..<c)
     if stride == 2 { rest = maxPool2d(rest, Pool2DConfig(kernel: 2, stride: 2)) }
     return concat([y, rest], axis: 1).channelShuffle(groups: k)
@@ -72,12 +76,12 @@ public final class MixedEdgeModule: Module {
   /// The running statistics of every batch norm of the candidates.
   private lazy var allStats: [BatchNormStats] = namedStats().map(\.stats)
 
-  private func mix(_ x: Tensor, plan: EdgePlan?, context: inout ForwardContext) -> Tensor {
+  private func mix(_ x: Tensor, plan: EdgePlan?, context: inout ForwardContext, widths: [PrimGraph]?) -> Tensor {
     if recompute, plan != nil, context.dropPath == 0, context.skipDropout == 0, !isStochastic, x.count >= recomputeFrom
     {
-      return recomputedMix(x, plan: plan!)
+      return recomputedMix(x, plan: plan!, widths: widths)
     }
-    return directMix(x, plan: plan, context: &context)
+    return directMix(x, plan: plan, context: &context, widths: widths)
   }
 
   /// Recomputed edges whose input has fewer elements than this run on one thread (waking a second
@@ -100,7 +104,7 @@ public final class MixedEdgeModule: Module {
 
   /// `directMix` as a recomputed block; the second run leaves the BN running statistics as the
   /// first one set them.
-  private func recomputedMix(_ x: Tensor, plan: EdgePlan) -> Tensor {
+  private func recomputedMix(_ x: Tensor, plan: EdgePlan, widths: [PrimGraph]?) -> Tensor {
     var inputs = [x]
     switch plan {
     case .mixture(_, let w): inputs.append(w)
@@ -118,21 +122,22 @@ public final class MixedEdgeModule: Module {
       case .off: break
       }
       var ctx = ForwardContext(rng: RNG(seed: 0))
-      guard again else { return self.directMix(ins[0], plan: p, context: &ctx) }
+      guard again else { return self.directMix(ins[0], plan: p, context: &ctx, widths: widths) }
       let saved = self.allStats.map { ($0.mean, $0.variance, $0.batchesTracked) }
       defer {
         for (s, v) in zip(self.allStats, saved) { (s.mean, s.variance, s.batchesTracked) = v }
       }
-      return self.directMix(ins[0], plan: p, context: &ctx)
+      return self.directMix(ins[0], plan: p, context: &ctx, widths: widths)
     }
   }
 
-  private func directMix(_ x: Tensor, plan: EdgePlan?, context: inout ForwardContext) -> Tensor {
+  private func directMix(_ x: Tensor, plan: EdgePlan?, context: inout ForwardContext, widths: [PrimGraph]?) -> Tensor {
     let drop = context.dropPath
     var shared: Tensor?
     func run(_ i: Int) -> Tensor {
       let y = candidates[i](
-        x, context: &context, inputReLU: candidates[i].readsInputReLU ? shared : nil, narrower: narrower[i])
+        x, context: &context, inputReLU: candidates[i].readsInputReLU ? shared : nil,
+        narrower: widths.map { $0[i] } ?? narrower[i])
       if drop > 0 && isTraining && !candidates[i].isIdentity {
         return y.dropPath(drop, training: true, rng: &context.rng)
       }

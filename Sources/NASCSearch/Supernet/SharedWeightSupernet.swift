@@ -305,18 +305,39 @@ public final class SharedWeightSupernet {
       default: return Cost()
       }
     }
-    var total = cost(ir.network.stem) + cost(ir.network.head)
-    for item in ir.network.items {
+    var total = cost(ir.network.stem)
+    // The running width: a width choice's layers and the blocks after them run at the widths `a` decides.
+    var channels = ir.network.stem.outputShape.channels
+    func fixedGraph(_ item: Int, _ g: PrimGraph) -> PrimGraph {
+      ir.network.widthVariants[item]?.first { $0.inputChannels == channels }?.graphs[0] ?? g
+    }
+    for (index, item) in ir.network.items.enumerated() {
       switch item {
+      case .layer(let l) where !l.variants.isEmpty:
+        let v = SupernetModel.variant(l, input: channels, plan: plan)
+        let atWidth = l.candidates.indices.map { i -> Candidate in
+          var c = l.candidates[i]
+          c.graph = v.graphs[i]
+          return c
+        }
+        total += chosen(l.choice, atWidth)
       case .layer(let l): total += chosen(l.choice, l.candidates)
       case .cell(let c):
         for input in c.inputs { total += cost(input.preprocess) }
         if let p = c.postprocess { total += cost(p) }
         for node in c.nodes { for e in node.edges { total += chosen(e.choice, e.candidates) } }
-      case .fixed(_, let g): total += cost(g)
+      case .fixed(_, let g): total += cost(fixedGraph(index, g))
       default: total += CostModel.cost(item)
       }
+      if case .layer(let l) = item, !l.variants.isEmpty {
+        channels = SupernetModel.variant(l, input: channels, plan: plan).outputChannels
+      } else if case .fixed(_, let g) = item {
+        channels = fixedGraph(index, g).outputShape.channels
+      } else {
+        channels = item.shape.channels
+      }
     }
+    total += cost(fixedGraph(ir.network.items.count, ir.network.head))
     return ChoiceCosts(params: total.params, macs: total.macs)
   }
 
@@ -330,18 +351,22 @@ public final class SharedWeightSupernet {
   /// See `costRange`.
   static func costRange(_ ir: SpaceIR) -> (least: ChoiceCosts, most: ChoiceCosts) {
     let cost = standalone
-    var low = cost(ir.network.stem) + cost(ir.network.head), high = low
-    func extremes(_ candidates: [Candidate]) -> (Cost, Cost) {
-      let costs = candidates.map { cost($0.graph) }
+    func extremes(_ graphs: [PrimGraph]) -> (Cost, Cost) {
+      let costs = graphs.map { cost($0) }
       return (
         Cost(params: costs.map(\.params).min() ?? 0, macs: costs.map(\.macs).min() ?? 0),
         Cost(params: costs.map(\.params).max() ?? 0, macs: costs.map(\.macs).max() ?? 0)
       )
     }
-    for item in ir.network.items {
+    let n = ir.network
+    let (headLow, headHigh) = extremes(n.widthVariants[n.items.count]?.map(\.graphs[0]) ?? [n.head])
+    var low = cost(n.stem) + headLow, high = cost(n.stem) + headHigh
+    for (index, item) in ir.network.items.enumerated() {
       switch item {
       case .layer(let l):
-        let (a, b) = extremes(l.candidates)
+        // With width variants, the extremes over every width (bounds: a width pair's cheapest
+        // candidate and the cheapest width need not meet in one architecture).
+        let (a, b) = extremes(l.variants.isEmpty ? l.candidates.map(\.graph) : l.variants.flatMap(\.graphs))
         low += a
         high += b
       case .cell(let c):
@@ -351,21 +376,22 @@ public final class SharedWeightSupernet {
         high += fixed
         for node in c.nodes {
           if node.inputsChoice != nil {
-            let (a, b) = extremes(node.edges.flatMap(\.candidates))
+            let (a, b) = extremes(node.edges.flatMap(\.candidates).map(\.graph))
             let k = min(ir.derive.k, node.edges.count)
             low += Cost(params: a.params * k, macs: a.macs * k)
             high += Cost(params: b.params * k, macs: b.macs * k)
           } else {
             for e in node.edges {
-              let (a, b) = extremes(e.candidates)
+              let (a, b) = extremes(e.candidates.map(\.graph))
               low += a
               high += b
             }
           }
         }
       case .fixed(_, let g):
-        low += cost(g)
-        high += cost(g)
+        let (a, b) = extremes(ir.network.widthVariants[index]?.map(\.graphs[0]) ?? [g])
+        low += a
+        high += b
       default:
         low += CostModel.cost(item)
         high += CostModel.cost(item)

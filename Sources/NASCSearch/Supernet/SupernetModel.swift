@@ -8,8 +8,8 @@ public final class SupernetModel: Module {
   /// One lowered body item.
   enum Item {
     case cell(CellModule)
-    case layer(MixedEdgeModule, residual: Bool)
-    case fixed(PrimGraphModule)
+    case layer(MixedEdgeModule, LayerIR)
+    case fixed(PrimGraphModule, variants: [WidthVariant])
   }
 
   /// The IR it was built from.
@@ -32,8 +32,9 @@ public final class SupernetModel: Module {
       case .layer(let l):
         let m = try MixedEdgeModule(
           choice: l.choice, candidates: l.candidates, stride: l.stride, partialChannels: nil, rng: &rng)
-        items.append(.layer(m, residual: l.residual))
-      case .fixed(_, let g): items.append(.fixed(try PrimGraphModule(g, rng: &rng)))
+        items.append(.layer(m, l))
+      case .fixed(_, let g):
+        items.append(.fixed(try PrimGraphModule(g, rng: &rng), variants: network.widthVariants[items.count] ?? []))
       case .route: throw LoweringError(description: "DenseNAS routing blocks are not lowered to the engine yet")
       case .memory: throw LoweringError(description: "SMASH memory-bank blocks are not lowered to the engine yet")
       }
@@ -54,7 +55,7 @@ public final class SupernetModel: Module {
       switch item {
       case .cell(let c): register("cells\(i)", c)
       case .layer(let l, _): register("layers\(i)", l)
-      case .fixed(let f): register("blocks\(i)", f)
+      case .fixed(let f, _): register("blocks\(i)", f)
       }
     }
     register("head", head)
@@ -99,12 +100,19 @@ public final class SupernetModel: Module {
       case .cell(let c):
         let ins = c.cell.inputs.map { $0.source < 0 ? s : outputs[$0.source]! }
         y = c(ins, plan: plan, context: &context)
-      case .layer(let m, let residual):
+      case .layer(let m, let l):
         let p = m.choice.flatMap { plan.ops[$0] }
-        let out = m(previous, plan: p, context: &context)
-        y = residual ? out + previous : out
-      case .fixed(let f):
-        y = f(previous, context: &context)
+        if l.variants.isEmpty {
+          let out = m(previous, plan: p, context: &context)
+          y = l.residual ? out + previous : out
+        } else {
+          let v = Self.variant(l, input: previous.shape[1], plan: plan)
+          let out = m(previous, plan: p, context: &context, widths: v.graphs)
+          y = v.residual ? out + previous : out
+        }
+      case .fixed(let f, let variants):
+        y = f(
+          previous, context: &context, narrower: variants.first { $0.inputChannels == previous.shape[1] }?.graphs[0])
       }
       outputs[i] = y
       for j in 0..<i where outputs[j] != nil && lastReader[j] <= i { outputs[j] = nil }
@@ -113,6 +121,21 @@ public final class SupernetModel: Module {
         aux = a(y, context: &context)
       }
     }
-    return (head(previous, context: &context), aux)
+    let headVariant = network.widthVariants[items.count]?.first { $0.inputChannels == previous.shape[1] }
+    return (head(previous, context: &context, narrower: headVariant?.graphs[0]), aux)
+  }
+
+  /// The width variant layer `l` runs at: the one reading `input` channels and writing the width
+  /// `plan` chose for the layer's width decision (the widest when the plan has none).
+  static func variant(_ l: LayerIR, input: Int, plan: ForwardPlan) -> WidthVariant {
+    var output: Int? = nil
+    if let w = l.widthChoice {
+      let i = plan.widths[w] ?? l.widthChannels.indices.max { l.widthChannels[$0] < l.widthChannels[$1] }!
+      output = l.widthChannels[i]
+    }
+    guard
+      let v = l.variants.first(where: { $0.inputChannels == input && (output == nil || $0.outputChannels == output) })
+    else { preconditionFailure("layer \(l.layerIndex) has no variant \(input) -> \(output.map(String.init) ?? "?")") }
+    return v
   }
 }

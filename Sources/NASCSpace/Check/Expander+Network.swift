@@ -88,6 +88,8 @@ extension Expander {
     var layerIndex = 0
     var memoryIndex = 0
     var cellItem: [Int: Int] = [:]
+    var widths = WidthState.fixed(stem.outputShape.channels)
+    fixedWidthVariants = [:]
     for it in body {
       let kinds = ["cell", "op", "layer", "steps", "route", "memory"].filter { it[$0] != nil }
       guard kinds.count == 1 else {
@@ -105,6 +107,7 @@ extension Expander {
       switch kinds[0] {
       case "cell":
         guard let nameNode = it["cell"], let name = nameNode.scalar else { continue }
+        guard notAfterWidthChoice(widths, "cell '\(name)'", at: nameNode) else { return nil }
         for _ in 0..<repeatN {
           let red = cells[name]?["reduction"]?.bool ?? false
           if let cn = it["C"] {
@@ -139,6 +142,7 @@ extension Expander {
           p = CellSource(item: items.count - 1, shape: inst.shape)
           prevRed = red
           cellIndex += 1
+          widths = .fixed(inst.shape.channels)
         }
       case "op", "steps":
         for _ in 0..<repeatN {
@@ -148,20 +152,24 @@ extension Expander {
           else { return nil }
           e["C_out"] = .int(out)
           e["stride"] = .int(stride)
-          let g: PrimGraph?
-          let label: String
-          if let opNode = it["op"], let op = opNode.scalar {
-            g = build(CandidateEntry(name: op, op: op, args: it["with"], when: nil, node: opNode), input: p.shape, e)
-            label = op
-          } else {
-            var b = GraphBuilder(input: p.shape)
-            e["C_in"] = .int(p.shape.channels)
-            e["H"] = .int(p.shape.height)
-            e["W"] = .int(p.shape.width)
-            g = applySteps(it["steps"], &b, 0, e).map { b.finish($0) }
-            label = it["name"]?.scalar ?? "steps"
+          let label = it["op"]?.scalar ?? it["name"]?.scalar ?? "steps"
+          func buildFixed(_ input: Shape) -> PrimGraph? {
+            var e = e
+            if it["out"] == nil { e["C_out"] = .int(input.channels) }
+            if let opNode = it["op"], let op = opNode.scalar {
+              return build(CandidateEntry(name: op, op: op, args: it["with"], when: nil, node: opNode), input: input, e)
+            }
+            var b = GraphBuilder(input: input)
+            e["C_in"] = .int(input.channels)
+            e["H"] = .int(input.height)
+            e["W"] = .int(input.width)
+            return applySteps(it["steps"], &b, 0, e).map { b.finish($0) }
           }
-          guard let g else { return nil }
+          guard
+            let (g, next) = followWidths(
+              widths, shape: p.shape, item: items.count, what: "'\(label)'", at: it, buildFixed)
+          else { return nil }
+          widths = next
           items.append(.fixed(name: label, graph: g))
           pp = p
           p = CellSource(item: items.count - 1, shape: g.outputShape)
@@ -169,50 +177,84 @@ extension Expander {
           c = g.outputShape.channels
         }
       case "memory":
-        guard let m = it["memory"], let block = expandMemory(m, index: memoryIndex, input: p.shape, env: env) else {
+        guard let m = it["memory"], notAfterWidthChoice(widths, "a memory block", at: m),
+          let block = expandMemory(m, index: memoryIndex, input: p.shape, env: env)
+        else {
           return nil
         }
+        widths = .fixed(block.shape.channels)
         memoryIndex += 1
         items.append(.memory(block))
         pp = p
         p = CellSource(item: items.count - 1, shape: block.shape)
         c = block.shape.channels
       case "route":
-        guard let r = it["route"], let route = expandRoute(r, input: p.shape, networkInput: input, env: env) else {
+        guard let r = it["route"], notAfterWidthChoice(widths, "a routing block", at: r),
+          let route = expandRoute(r, input: p.shape, networkInput: input, env: env)
+        else {
           return nil
         }
+        widths = .fixed(route.shape.channels)
         items.append(.route(route))
         pp = p
         p = CellSource(item: items.count - 1, shape: route.shape)
         c = route.shape.channels
       default:  // layer
-        guard let out = int(it["out"], env, default: p.shape.channels, what: "out"),
-          let stride0 = int(it["stride"], env, default: 1, what: "stride")
-        else { return nil }
-        for r in 0..<repeatN {
+        let outNode = it["out"]
+        var outChoice: WidthChoice? = nil
+        var out = p.shape.channels
+        if let outNode, outNode.pairs != nil {
           guard
-            let l = expandLayer(it, index: layerIndex, input: p.shape, out: out, stride: r == 0 ? stride0 : 1, env: env)
+            let w = widthChoice(
+              outNode, id: widthChoiceID(it, firstLayer: layerIndex, count: repeatN), env: env)
           else { return nil }
-          items.append(.layer(l))
+          outChoice = w
+        } else {
+          guard let o = int(outNode, env, default: p.shape.channels, what: "out") else { return nil }
+          out = o
+        }
+        guard let stride0 = int(it["stride"], env, default: 1, what: "stride") else { return nil }
+        for r in 0..<repeatN {
+          let output: WidthState =
+            outChoice.map { WidthState(decision: $0.channels.count > 1 ? $0.id : nil, channels: $0.channels) }
+            ?? (outNode == nil ? widths : .fixed(out))
+          guard
+            let l = expandLayer(
+              it, index: layerIndex, input: p.shape, widths: Self.widthPairs(input: widths, output: output),
+              stride: r == 0 ? stride0 : 1, env: env)
+          else { return nil }
+          var layer = l
+          if let d = output.decision, output.varies {
+            layer.widthChoice = d
+            layer.widthChannels = output.channels
+          }
+          items.append(.layer(layer))
           layerIndex += 1
           pp = p
-          p = CellSource(item: items.count - 1, shape: l.shape)
-          c = out
+          p = CellSource(item: items.count - 1, shape: layer.shape)
+          c = layer.shape.channels
+          widths = output
         }
       }
     }
     if items.isEmpty { return nil }
     // Head.
-    var hb = GraphBuilder(input: p.shape)
-    var henv = env
-    henv["C_in"] = .int(p.shape.channels)
-    henv["C_out"] = .int(classes)
-    henv["stride"] = .int(1)
     let headSteps = sk["head"]
-    guard let headOut = (headSteps == nil ? defaultHead(&hb, henv) : applySteps(headSteps, &hb, 0, henv)) else {
-      return nil
+    func buildHead(_ input: Shape) -> PrimGraph? {
+      var hb = GraphBuilder(input: input)
+      var henv = env
+      henv["C_in"] = .int(input.channels)
+      henv["C_out"] = .int(classes)
+      henv["stride"] = .int(1)
+      guard let headOut = (headSteps == nil ? defaultHead(&hb, henv) : applySteps(headSteps, &hb, 0, henv)) else {
+        return nil
+      }
+      return hb.finish(headOut)
     }
-    let head = hb.finish(headOut)
+    guard
+      let (head, _) = followWidths(
+        widths, shape: p.shape, item: items.count, what: "the head", at: headSteps ?? sk, buildHead)
+    else { return nil }
     if head.outputShape.elements != classes {
       error(
         .channelMismatch,
@@ -243,6 +285,7 @@ extension Expander {
       input: input, classes: classes, stem: stem, items: items, head: head, auxiliary: aux,
       dropPath: sk["drop_path"]?.double ?? 0)
     net.tokens = tokens
+    net.widthVariants = fixedWidthVariants
     return net
   }
 
@@ -251,11 +294,56 @@ extension Expander {
     return b.add(.linear(inFeatures: b.shape(g).channels, outFeatures: classes, bias: true), [g], Shape(classes, 1, 1))
   }
 
-  func expandLayer(_ it: SyntaxNode, index: Int, input: Shape, out: Int, stride: Int, env: Env) -> LayerIR? {
+  /// The layer of body item `it` at every (input, output) width pair it can see: one build per pair,
+  /// merged into one layer whose candidates hold the widest graphs and whose variants hold each pair's.
+  func expandLayer(
+    _ it: SyntaxNode, index: Int, input: Shape, widths pairs: [(input: Int, output: Int)], stride: Int, env: Env
+  ) -> LayerIR? {
     guard let refNode = it["layer"] else { return nil }
-    return buildLayer(
-      refNode, id: "layer[\(index)].op", index: index, input: input, out: out, stride: stride, env: env,
-      residualNode: it["residual"], counted: true)
+    var built: [LayerIR] = []
+    for (k, pair) in pairs.enumerated() {
+      guard
+        let l = buildLayer(
+          refNode, id: "layer[\(index)].op", index: index, input: Shape(pair.input, input.height, input.width),
+          out: pair.output, stride: stride, env: env, residualNode: it["residual"], counted: k == 0)
+      else { return nil }
+      if pairs.count > 1, l.shape.channels != pair.output {
+        error(
+          .channelMismatch,
+          "layer \(index) gives \(l.shape.channels) channels where its width is \(pair.output): its op does not use C_out",
+          refNode, help: "a layer after or with a width choice must write C_out channels")
+        return nil
+      }
+      built.append(l)
+    }
+    guard pairs.count > 1 else { return built.first }
+    var layer = built[0]
+    let names = layer.candidates.map(\.name)
+    if let other = built.first(where: { $0.candidates.map(\.name) != names }) {
+      error(
+        .widthNotShared,
+        "layer \(index) has candidates [\(names.joined(separator: ", "))] at one width and [\(other.candidates.map(\.name).joined(separator: ", "))] at another",
+        refNode,
+        help: "a candidate's 'when:' reads a width that a width choice changes; make it independent of C_in and C_out")
+      return nil
+    }
+    for j in layer.candidates.indices {
+      guard
+        let g = widestGraph(
+          built.map { $0.candidates[j].graph }, what: "candidate '\(names[j])' of layer \(index)", at: refNode)
+      else { return nil }
+      layer.candidates[j].graph = g
+    }
+    let widest = built.max { $0.shape.channels < $1.shape.channels }!
+    layer.inputShape = Shape(built.map(\.inputShape.channels).max()!, input.height, input.width)
+    layer.shape = widest.shape
+    layer.residual = built.first { $0.inputShape == layer.inputShape && $0.shape == layer.shape }?.residual ?? false
+    layer.variants = built.map {
+      WidthVariant(
+        inputChannels: $0.inputShape.channels, outputChannels: $0.shape.channels, graphs: $0.candidates.map(\.graph),
+        residual: $0.residual)
+    }
+    return layer
   }
 
   /// One layer: a fixed op (possibly with value choices) or an op choice, on `input` → `out` channels.

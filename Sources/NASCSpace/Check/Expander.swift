@@ -50,6 +50,10 @@ final class Expander {
   let root: SyntaxNode
   var ops: [String: SyntaxNode] = [:]
   var candidateLists: [String: SyntaxNode] = [:]
+  /// Fixed blocks' (and the head's) graphs per input width, while the network is expanded.
+  var fixedWidthVariants: [Int: [WidthVariant]] = [:]
+  /// Named decisions under `tied:` (one decision for every reference).
+  var tiedChoices: [String: SyntaxNode] = [:]
   var cells: [String: SyntaxNode] = [:]
   /// The key nodes of cell templates (where template-level problems are reported).
   var cellKeys: [String: SyntaxNode] = [:]
@@ -87,6 +91,7 @@ final class Expander {
     if let b = builtin?["ops"]?.pairs { for (k, v) in b { if let n = k.scalar { ops[n] = v } } }
     if let u = root["ops"]?.pairs { for (k, v) in u { if let n = k.scalar { ops[n] = v } } }
     if let c = root["candidates"]?.pairs { for (k, v) in c { if let n = k.scalar { candidateLists[n] = v } } }
+    if let t = root["tied"]?.pairs { for (k, v) in t { if let n = k.scalar { tiedChoices[n] = v } } }
     if let c = root["cells"]?.pairs { for (k, v) in c { if let n = k.scalar { cells[n] = v; cellKeys[n] = k } } }
   }
 

@@ -74,6 +74,9 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable {
   case tooLarge = "E047"
   /// The network has no body.
   case emptyNetwork = "E048"
+  /// An item after a width choice cannot share one set of weights across the widths it may see
+  /// (a cell, a routing block, or an op whose structure changes with the width).
+  case widthNotShared = "E049"
   // Methods
   /// `search.method` names no known method.
   case unknownMethod = "E050"

@@ -102,9 +102,19 @@ public enum IRDump {
       case .layer(let l):
         out +=
           "item \(i): layer \(l.layerIndex) \(l.inputShape) -> \(l.shape) stride \(l.stride)\(l.residual ? " +residual" : "")\(l.choice.map { "  [\($0)]" } ?? "")\n"
+        if !l.variants.isEmpty {
+          let pairs = l.variants.map { "\($0.inputChannels)->\($0.outputChannels)\($0.residual ? "+residual" : "")" }
+          out +=
+            "  widths (weights at the widest, shared)\(l.widthChoice.map { " [\($0): \(l.widthChannels.map(String.init).joined(separator: "|"))]" } ?? ""): \(pairs.joined(separator: ", "))\n"
+        }
         out += layerCandidates(l.candidates)
       case .fixed(let name, let g):
-        out += "item \(i): \(name) -> \(g.outputShape)\n" + graph(g, indent: "  ")
+        out += "item \(i): \(name) -> \(g.outputShape)\n"
+        if let v = n.widthVariants[i] {
+          out +=
+            "  input widths (weights at the widest, shared): \(v.map { "\($0.inputChannels)" }.joined(separator: ", "))\n"
+        }
+        out += graph(g, indent: "  ")
       case .memory(let m):
         out += "item \(i): memory \(m.banks) banks x \(m.width) channels \(m.inputShape) -> \(m.shape)\n"
         for l in m.layers {
@@ -127,7 +137,12 @@ public enum IRDump {
         }
       }
     }
-    out += "head:\n" + graph(n.head, indent: "  ")
+    out += "head:\n"
+    if let v = n.widthVariants[n.items.count] {
+      out +=
+        "  input widths (weights at the widest, shared): \(v.map { "\($0.inputChannels)" }.joined(separator: ", "))\n"
+    }
+    out += graph(n.head, indent: "  ")
     if let a = n.auxiliary {
       out += "auxiliary (after item \(a.after), weight \(a.weight)):\n" + graph(a.graph, indent: "  ")
     }

@@ -173,6 +173,41 @@ public struct LayerIR: Sendable, Hashable {
   public var inputShape: Shape
   /// Output shape.
   public var shape: Shape
+  /// The width decision its output width follows (its own `out:` choice, a stage's or a `tied:`
+  /// one), or nil when the output width is fixed or follows the input.
+  public var widthChoice: String? = nil
+  /// With `widthChoice`: the output channels each of the decision's values gives.
+  public var widthChannels: [Int] = []
+  /// When the layer's input or output width varies: every (input, output) width pair it can run
+  /// at, each with its candidates' graphs at those widths. `candidates` then hold the widest
+  /// graphs, the shape the shared weights are built at; `inputShape` and `shape` are the widest.
+  public var variants: [WidthVariant] = []
+
+  /// The variant that reads `inputChannels` and writes `outputChannels`, if the layer has variants.
+  public func variant(input inputChannels: Int, output outputChannels: Int) -> WidthVariant? {
+    variants.first { $0.inputChannels == inputChannels && $0.outputChannels == outputChannels }
+  }
+}
+
+/// An item or layer rebuilt at one width pair an earlier width choice leads to: its graphs (per
+/// candidate of a layer; one for a fixed block or the head) share the widest graph's weights.
+public struct WidthVariant: Sendable, Hashable {
+  /// Input channels.
+  public var inputChannels: Int
+  /// Output channels.
+  public var outputChannels: Int
+  /// The graphs at these widths (a layer: one per candidate, in candidate order).
+  public var graphs: [PrimGraph]
+  /// Whether the identity shortcut applies at these widths (a layer whose residual is `auto`).
+  public var residual: Bool
+
+  /// A variant.
+  public init(inputChannels: Int, outputChannels: Int, graphs: [PrimGraph], residual: Bool) {
+    self.inputChannels = inputChannels
+    self.outputChannels = outputChannels
+    self.graphs = graphs
+    self.residual = residual
+  }
 }
 
 /// A value choice of a layer: one op argument chosen among numbers.
@@ -238,4 +273,13 @@ public struct NetworkIR: Sendable, Hashable {
   public var dropPath: Double
   /// The vocabulary of a token-sequence input (the input shape is then a token id, 1×1×1), or nil.
   public var tokens: Int? = nil
+  /// Fixed blocks whose input width follows a width choice: per body item index (the head at
+  /// `items.count`), the graphs at each input width it can see. The item's own graph is the
+  /// widest, the shape its weights are built at.
+  public var widthVariants: [Int: [WidthVariant]] = [:]
+
+  /// Whether some width choice changes the widths the network runs at.
+  public var hasWidthChoices: Bool {
+    !widthVariants.isEmpty || items.contains { if case .layer(let l) = $0 { !l.variants.isEmpty } else { false } }
+  }
 }

@@ -46,6 +46,25 @@ public enum DSLSchema {
           description: "one value for both axes or [height, width]")
       ),
       (
+        "widthchoice",
+        obj(
+          "a width choice: the layer's output channels chosen among widths or multipliers of a base width",
+          [
+            p(
+              "choice",
+              .anyOf(
+                [
+                  s(
+                    "a list of numbers under candidates: (one decision here) or a name under tied: (one decision everywhere)"
+                  ),
+                  .array(.ref("expr"), minItems: 1, description: "widths, or multipliers with of:"),
+                ],
+                description: "the widths or multipliers"), required: true),
+            p("of", e("the base width the values multiply (then rounded: see divisor)")),
+            p("divisor", e("multiplied widths round to a multiple of this (default 8; 1 = nearest integer)")),
+          ])
+      ),
+      (
         "args",
         .map(
           keyPattern: namePattern,
@@ -292,7 +311,11 @@ public enum DSLSchema {
             p("op", s("a fixed op template")),
             p("with", .ref("args")),
             p("layer", .ref("opref")),
-            p("out", e("output channels")),
+            p(
+              "out",
+              .anyOf(
+                [.ref("expr"), .ref("widthchoice")],
+                description: "output channels, or a width choice (one decision for all of a repeated item's layers)")),
             p("stride", e("stride of the first repetition (default 1)")),
             p(
               "residual",
@@ -437,6 +460,12 @@ public enum DSLSchema {
           .map(
             keyPattern: namePattern, value: .array(.ref("candidate"), minItems: 0, description: "candidates"),
             description: "named candidate lists")),
+        p(
+          "tied",
+          .map(
+            keyPattern: namePattern,
+            value: .array(.ref("expr"), minItems: 1, description: "widths or multipliers"),
+            description: "named width decisions: every out: {choice: NAME} takes the same one")),
         p("cells", .map(keyPattern: namePattern, value: .ref("cell"), description: "cell templates")),
         p("network", .ref("skeleton")),
         p("eval", .ref("skeleton")),

@@ -145,3 +145,59 @@ struct ValueChoiceTests {
     #expect(try e.evaluate(["C_out": .int(160), "scale": .real(1.4)]) == .int(112))
   }
 }
+
+/// Width choices in arch files: each width decision is decided once (a stage's, a tied one), by
+/// value as written, and a missing or unlisted width is a coded error.
+@Suite("Width decisions in arch files")
+struct WidthDecisionTests {
+  static let space = """
+    nasc: 1
+    input: {channels: 1, size: 8, classes: 10}
+    tied:
+      mult: [0.5, 1.0]
+    network:
+      stem: [{conv: {out: 16, kernel: 3}}, bn]
+      body:
+        - {layer: mbconv, out: {choice: [8, 16]}, repeat: 2}
+        - {layer: mbconv, out: {choice: mult, of: 32}, stride: 2}
+        - {layer: mbconv, out: {choice: mult, of: 48}}
+    search: {method: spos}
+
+    """
+
+  func fixed(_ choices: String) -> CompileResult {
+    let dir = tempProject()
+    let space = write(Self.space, "space.yaml", in: dir)
+    let arch = write("nasc: 1\narch:\n  space: space.yaml\n  choices:\n" + choices, "arch.yaml", in: dir)
+    var o = CompileOptions()
+    o.arch = arch
+    return Compiler.compile(path: space, options: o)
+  }
+
+  @Test func countsAndDecisions() throws {
+    let ir = try #require(compileText(Self.space).ir)
+    #expect(ir.architectures == BigUInt(4))
+    #expect(ir.choicePoints.map(\.id) == ["layers[0-1].out", "mult"])
+    // The multiplier 0.5 of 32 and of 48 rounds to 16 and 24 (multiples of 8).
+    let a = fixed("    layers[0-1].out: 8\n    mult: 0.5\n")
+    #expect(!a.hasErrors, "\(a.diagnostics.map(\.message))")
+    #expect(try #require(a.ir).layers.map(\.shape.channels) == [8, 8, 16, 24])
+    let b = fixed("    layers[0-1].out: 16.0\n    mult: 1\n")
+    #expect(try #require(b.ir).layers.map(\.shape.channels) == [16, 16, 32, 48])
+    let missing = fixed("    layers[0-1].out: 8\n")
+    #expect(missing.diagnostics.first { $0.severity == .error }?.code == .archIncomplete)
+    #expect(missing.diagnostics.first?.message.contains("'mult'") == true)
+    let wrong = fixed("    layers[0-1].out: 12\n    mult: 0.5\n")
+    #expect(wrong.diagnostics.first?.code == .archMismatch)
+    #expect(wrong.diagnostics.first?.message.contains("12 is not a candidate value of layers[0-1].out (8, 16)") == true)
+  }
+
+  @Test func roundingRule() {
+    // MobileNet's _make_divisible: nearest multiple, at least the divisor, never 10 % below.
+    #expect(Expander.roundedWidth(0.35 * 32, divisor: 8) == 16)  // 11.2 → 8 would lose 29 %
+    #expect(Expander.roundedWidth(0.75 * 32, divisor: 8) == 24)
+    #expect(Expander.roundedWidth(0.1 * 32, divisor: 8) == 8)
+    #expect(Expander.roundedWidth(1.3 * 10, divisor: 1) == 13)
+    #expect(Expander.roundedWidth(0.5 * 36, divisor: 8) == 24)  // 18 → 16 keeps 89 % < 90 %
+  }
+}

@@ -254,4 +254,9 @@ let brokenCases: [BrokenCase] = [
     name: "residual across a width choice",
     text: widthChoiceSpace + "    - {layer: {op: conv_bn_relu, with: {k: 3}}, out: 16, residual: true}\n", code: "E044",
     line: 9, col: 68),
+  BrokenCase(
+    name: "tied decision as an op argument",
+    text: widthChoiceSpace.replacingAll(
+      "{layer: mbconv, out: {choice: mult, of: 16}}", "{layer: {op: mbconv, with: {e: {choice: mult}}}}"),
+    code: "E011", line: 8, col: 47),
 ]

@@ -14,7 +14,7 @@ extension Compiler {
     }
   }
 
-  /// W003 for ops, candidate lists and cells defined in this file whose name is never referenced.
+  /// W003 for ops, candidate lists, cells and tied decisions defined in this file whose name is never referenced.
   static func unusedDefinitions(_ root: SyntaxNode, path: String) -> [Diagnostic] {
     var refs = Set<String>()
     var stack: [SyntaxNode] = [root]
@@ -30,7 +30,9 @@ extension Compiler {
       refs.insert(root["network"]?["reduce"]?.scalar ?? "reduce")
     }
     var out: [Diagnostic] = []
-    for (section, what) in [("ops", "op"), ("candidates", "candidate list"), ("cells", "cell template")] {
+    for (section, what) in [
+      ("ops", "op"), ("candidates", "candidate list"), ("cells", "cell template"), ("tied", "tied decision"),
+    ] {
       for (k, _) in root[section]?.pairs ?? [] where k.location.file == path {
         guard let name = k.scalar, !refs.contains(name) else { continue }
         if section == "ops", BuiltinOps.names.contains(name) { continue }  // overrides of built-ins are used by name elsewhere

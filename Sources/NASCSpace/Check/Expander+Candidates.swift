@@ -9,6 +9,14 @@ extension Expander {
   /// The list `node` names under `candidates:` (or `node` itself when it is an inline list).
   func candidateList(_ node: SyntaxNode) -> SyntaxNode? {
     guard let name = node.scalar, !node.isNull else { return node }
+    if candidateLists[name] == nil, tiedChoices[name] != nil {
+      error(
+        .wrongType, "'\(name)' is a tied width decision; tied decisions serve a layer's out: widths", node,
+        help:
+          "write out: {choice: \(name)} on the layers that share it, or list values under candidates: for one decision per layer"
+      )
+      return nil
+    }
     guard let l = candidateLists[name] else {
       error(
         .unknownCandidates, "unknown candidate list '\(name)'", node,

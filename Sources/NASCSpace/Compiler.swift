@@ -238,7 +238,7 @@ public enum Compiler {
       for id in d.ids.sorted() where !ex.usedDecisions.contains(id) && !ex.allChoiceIds.contains(id) {
         ex.diags.append(
           Diagnostic(
-            .archMismatch, "the space has no choice point '\(id)'", at: d.location,
+            .archMismatch, "the space has no choice point '\(id)'", at: d.location(of: id),
             help: DidYouMean.help(id, in: Array(ex.allChoiceIds))
               ?? "see 'nasc compile --json' for the choice point ids"))
       }

@@ -190,6 +190,10 @@ struct WidthDecisionTests {
     let wrong = fixed("    layers[0-1].out: 12\n    mult: 0.5\n")
     #expect(wrong.diagnostics.first?.code == .archMismatch)
     #expect(wrong.diagnostics.first?.message.contains("12 is not a candidate value of layers[0-1].out (8, 16)") == true)
+    // The diagnostic points at the decision's own line, not the start of `choices:`.
+    #expect(wrong.diagnostics.first?.location.line == 5)
+    let wrongTied = fixed("    layers[0-1].out: 8\n    mult: 0.7\n")
+    #expect(wrongTied.diagnostics.first?.location.line == 6)
   }
 
   @Test func roundingRule() {

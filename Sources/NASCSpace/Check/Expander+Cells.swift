@@ -248,14 +248,14 @@ extension Expander {
                 Diagnostic(
                   .archMismatch,
                   "node \(idx) of cell '\(name)' cannot read node \(j) (it reads \(from.map(String.init).joined(separator: ", ")))",
-                  at: d.location))
+                  at: d.location(of: nodeKey)))
               return nil
             }
             guard let entry = es.entries.first(where: { $0.name == op }) else {
               diags.append(
                 Diagnostic(
                   .archMismatch, "'\(op)' is not a candidate of edge \(j)→\(idx) in cell '\(name)'",
-                  at: d.location,
+                  at: d.location(of: nodeKey),
                   help: DidYouMean.help(op, in: es.entries.map(\.name))
                     ?? "candidates: \(es.entries.map(\.name).joined(separator: ", "))"))
               return nil
@@ -284,7 +284,7 @@ extension Expander {
               guard let entry = es.entries.first(where: { $0.name == op }) else {
                 diags.append(
                   Diagnostic(
-                    .archMismatch, "'\(op)' is not a candidate of \(id)", at: d.location,
+                    .archMismatch, "'\(op)' is not a candidate of \(id)", at: d.location(of: id),
                     help: DidYouMean.help(op, in: es.entries.map(\.name))
                       ?? "candidates: \(es.entries.map(\.name).joined(separator: ", "))"))
                 return nil

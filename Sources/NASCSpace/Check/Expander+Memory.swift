@@ -47,7 +47,7 @@ extension Expander {
               Diagnostic(
                 .archMismatch,
                 "\(id) must name \(exact ? "" : "at most ")\(k) distinct banks of 0..\(banks - 1), got \(v)",
-                at: d.location))
+                at: d.location(of: id)))
             return nil
           }
           if isRead { reads = v.sorted() } else { writes = v.sorted() }

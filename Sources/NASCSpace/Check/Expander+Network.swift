@@ -599,7 +599,7 @@ extension Expander {
         }
         diags.append(
           Diagnostic(
-            .archMismatch, "'\(op)' is not a candidate of \(id)", at: d.location,
+            .archMismatch, "'\(op)' is not a candidate of \(id)", at: d.location(of: id),
             help: DidYouMean.help(op, in: names) ?? "candidates: \(names.joined(separator: ", "))"))
         return nil
       }
@@ -618,7 +618,7 @@ extension Expander {
         diags.append(
           Diagnostic(
             .archMismatch, "\(v) is not a candidate value of \(vc.id) (\(vc.values.joined(separator: ", ")))",
-            at: d.location))
+            at: d.location(of: vc.id)))
         return nil
       }
       // Candidates may write one value differently (`3` and `3.0`): compare as numbers.
@@ -626,7 +626,8 @@ extension Expander {
     }
     guard pool.count == 1 else {
       diags.append(
-        Diagnostic(.archMismatch, "the decisions leave \(pool.count) candidates of \(id), not one", at: d.location))
+        Diagnostic(
+          .archMismatch, "the decisions leave \(pool.count) candidates of \(id), not one", at: d.location(of: id)))
       return nil
     }
     return pool[0]

@@ -80,7 +80,8 @@ extension Expander {
       if !ok {
         diags.append(
           Diagnostic(
-            .archMismatch, "route.path \(path) is not a route from block 0 to block \(final)", at: d.location,
+            .archMismatch, "route.path \(path) is not a route from block 0 to block \(final)",
+            at: d.location(of: pathId),
             help: "consecutive blocks must be connected by the connection rule"))
         return nil
       }

@@ -132,7 +132,7 @@ extension Expander {
         diags.append(
           Diagnostic(
             .archMismatch, "\(v) is not a candidate value of \(id) (\(values.joined(separator: ", ")))",
-            at: d.location))
+            at: d.location(of: id)))
         return nil
       }
       return WidthChoice(id: id, values: [values[i]], channels: [channels[i]])

@@ -15,6 +15,11 @@ public struct Decisions: Sendable {
   public var subsets: [String: [Int]] = [:]
   /// Where the decisions came from (for diagnostics).
   public var location: SourceLocation
+  /// Where each decision's value is written (arch documents' `choices:`), for diagnostics.
+  public var valueLocations: [String: SourceLocation] = [:]
+
+  /// Where decision `id` is written, else where the decisions came from.
+  public func location(of id: String) -> SourceLocation { valueLocations[id] ?? location }
 
   /// Creates empty decisions.
   public init(location: SourceLocation) { self.location = location }

@@ -146,6 +146,7 @@ extension Compiler {
       var d = Decisions(location: c.location)
       for (k, v) in c.pairs ?? [] {
         guard let id = k.scalar else { continue }
+        d.valueLocations[id] = v.location
         if let op = v.scalar, !v.isNull {
           d.ops[id] = op
         } else if let items = v.items {

@@ -60,11 +60,18 @@ public final class SearchLoop {
   /// Whether every phase has run.
   public var isFinished: Bool { position.phase >= method.phases.count }
 
+  /// Whether no unit is left to run (every phase has run, or the last one has run its last unit).
+  public var nothingLeft: Bool {
+    let phases = method.phases
+    return isFinished || (position.phase == phases.count - 1 && position.unit >= phases[position.phase].units)
+  }
+
   /// The label of the current unit: `epoch 3/20`, or `stage 2: epoch 3/25` with several phases.
   public var label: String {
     let phases = method.phases
     guard position.phase < phases.count else { return "done" }
     let p = phases[position.phase]
+    if position.unit >= p.units { return phases.count == 1 ? "done" : "\(p.name): done" }
     let unit = "\(p.unit) \(position.unit + 1)/\(p.units)"
     return phases.count == 1 ? unit : "\(p.name): \(unit)"
   }

@@ -186,9 +186,14 @@ public enum SearchDriver {
       if request.data != .digits && request.data.description != saved.run.data { ignored.append("--data") }
       if request.benchmark != nil && request.benchmark != saved.run.benchmark { ignored.append("--benchmark") }
       if !request.targets.isEmpty && request.targets != (saved.run.targets ?? []) { ignored.append("--target") }
+      if request.limit != nil && request.limit != saved.run.trainLimit { ignored.append("--limit") }
+      if request.downsample != nil && request.downsample != saved.run.downsample { ignored.append("--downsample") }
       if !ignored.isEmpty {
         reporter.line(
           "note: \(ignored.joined(separator: ", ")) ignored: a resumed run keeps the settings it started with")
+      }
+      if request.seed != saved.run.seed {
+        reporter.line("note: the run continues with its own seed \(saved.run.seed) (this command's is \(request.seed))")
       }
       guard saved.run.threads >= 1 else {
         throw RunError(
@@ -203,7 +208,10 @@ public enum SearchDriver {
     let loop: SearchLoop
     if request.resume {
       loop = try LoopCheckpoint.resume(method, from: checkpointURL, spaceHash: spaceHash)
-      reporter.line("resuming \(dir.path) at \(loop.label), step \(loop.position.step)")
+      reporter.line(
+        loop.nothingLeft
+          ? "\(dir.path) is complete: writing its results again"
+          : "resuming \(dir.path) at \(loop.label), step \(loop.position.step)")
     } else {
       loop = try SearchLoop(method: method)
     }

@@ -13,7 +13,7 @@ public struct CompileOptions: Sendable {
   /// at several resolutions).
   public var input: Shape?
   /// Hyperparameters set on the command line (`nasc search --set KEY=VALUE`), as `KEY=VALUE` texts;
-  /// they win over the space's `search:` block. Diagnostics point into the file `<--set>`, one
+  /// they win over the space's `search:` block. Diagnostics point into the file `<command line>`, one
   /// line per setting.
   public var settings: [String] = []
   /// A cell count that replaces the skeleton's `cells:` (P-DARTS' deeper stages); reductions then

@@ -127,7 +127,7 @@ func supernetMethod(
     #expect(bad.ir == nil)
     let d = try #require(bad.diagnostics.first)
     #expect(d.code == .unknownHyperparameter)
-    #expect(d.location.file == "<--set>" && d.location.line == 2)
+    #expect(d.location.file == "<command line>" && d.location.line == 2)
     // With another method, its own hyperparameters are accepted.
     let gdas = Compiler.compile(path: path, options: CompileOptions(method: "gdas", settings: ["tau_max=2"]))
     #expect(gdas.ir?.method?["tau_max"] == .real(2))

@@ -64,8 +64,7 @@ public enum LoopCheckpoint {
   public static func tensors(of set: String, at url: URL) throws -> [String: Tensor] {
     let all: [String: Tensor]
     do { all = try Safetensors.read(from: url).tensors } catch {
-      throw RunError(
-        "E303", "cannot read the checkpoint: \(error)", help: "the file is damaged; start a new run", path: url.path)
+      throw RunState.unreadable(url, error)
     }
     let prefix = set + "/"
     var out = [String: Tensor]()
@@ -93,8 +92,7 @@ public enum LoopCheckpoint {
     let loop = try SearchLoop(method: method, resuming: info.loop)
     let all: [String: Tensor]
     do { all = try Safetensors.read(from: url).tensors } catch {
-      throw RunError(
-        "E303", "cannot read the checkpoint: \(error)", help: "the file is damaged; start a new run", path: url.path)
+      throw RunState.unreadable(url, error)
     }
     do {
       for set in method.parameterSets {

@@ -6,12 +6,22 @@ import NASCTensor
 /// The non-tensor state of a run (generator states, position, metrics), stored as JSON under one
 /// key of a checkpoint's safetensors metadata.
 enum RunState {
+  /// The error for a checkpoint that cannot be read: `E302` when there is none, else `E303`.
+  static func unreadable(_ url: URL, _ error: any Error) -> RunError {
+    guard FileManager.default.fileExists(atPath: url.path) else {
+      return RunError(
+        "E302", "the run directory has no checkpoint (\(url.lastPathComponent))",
+        help: "the run ended before its first checkpoint, or the file was removed: start a new run", path: url.path)
+    }
+    return RunError(
+      "E303", "cannot read the checkpoint: \(error)", help: "the file is damaged; start a new run", path: url.path)
+  }
+
   /// Decodes the state stored under `key`; `E303` when the file is damaged or of another kind.
   static func read<State: Decodable>(_: State.Type, key: String, from url: URL, kind: String) throws -> State {
     let meta: [String: String]
     do { meta = try Safetensors.read(from: url).metadata } catch {
-      throw RunError(
-        "E303", "cannot read the checkpoint: \(error)", help: "the file is damaged; start a new run", path: url.path)
+      throw RunState.unreadable(url, error)
     }
     guard let json = meta[key], let state = try? JSONDecoder().decode(State.self, from: Data(json.utf8)) else {
       throw RunError(

@@ -27,7 +27,10 @@ extension Compiler {
           Diagnostic(
             .unknownHyperparameter, "method '\(name)' has no hyperparameter '\(k.scalar ?? "")'",
             at: k.location, length: k.length,
-            help: DidYouMean.help(k.scalar ?? "", in: spec.hyperparameters.map(\.name))
+            help: (k.scalar == "epochs" && spec.hyperparameters.contains { $0.name == "iterations" }
+              ? "\(name) counts its supernet training in steps: --set iterations=N (--epochs and --set epochs= do not apply)"
+              : nil)
+              ?? DidYouMean.help(k.scalar ?? "", in: spec.hyperparameters.map(\.name))
               ?? "its hyperparameters: \(spec.hyperparameters.map(\.name).joined(separator: ", "))"))
       }
       let known = settings.filter { k, _ in spec.hyperparameters.contains { $0.name == k.scalar } }
@@ -159,12 +162,13 @@ extension Compiler {
 }
 
 extension Compiler {
-  /// Parses `--set KEY=VALUE` texts as the YAML mapping `KEY: VALUE` of a virtual file `<--set>`
-  /// (one line per setting), so values are typed like the space's own `search:` entries.
+  /// Parses `--set KEY=VALUE` texts (and `--epochs`, `--batch-size`, `--budget`, which the command
+  /// passes as settings) as the YAML mapping `KEY: VALUE` of a virtual file `<command line>` (one
+  /// line per setting), so values are typed like the space's own `search:` entries.
   static func commandLineSettings(
     _ settings: [String], _ bag: inout DiagnosticBag, sources: inout [String: String]
   ) -> [(key: SyntaxNode, value: SyntaxNode)] {
-    let file = "<--set>"
+    let file = "<command line>"
     var lines = [String]()
     for (i, text) in settings.enumerated() {
       guard let eq = text.firstIndex(of: "="), eq != text.startIndex else {

@@ -11,7 +11,7 @@ struct NascCommand: ParsableCommand {
     version: nascVersion,
     subcommands: [
       CompileCommand.self, ValidateCommand.self, SchemaCommand.self, SearchCommand.self, DeriveCommand.self,
-      TrainCommand.self, RankCommand.self, BenchCommand.self, MethodsCommand.self,
+      TrainCommand.self, RankCommand.self, LatencyCommand.self, BenchCommand.self, MethodsCommand.self,
     ]
   )
 

@@ -153,6 +153,12 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable {
   case targetUnmet = "E316"
   /// A run whose method kept no shared weights to rank with (`nasc rank`).
   case nothingToRank = "E317"
+  /// A latency table that cannot be read or is not a table of this layout.
+  case latencyTableUnreadable = "E318"
+  /// A latency table without an entry for a block the network runs.
+  case latencyTableIncomplete = "E319"
+  /// A latency table measured under other conditions (threads, batch, processor).
+  case latencyConditionsDiffer = "E320"
   /// A loss that became NaN or infinite.
   case nonFiniteLoss = "E401"
   // Warnings

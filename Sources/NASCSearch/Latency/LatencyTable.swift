@@ -1,0 +1,151 @@
+import Foundation
+import NASCSpace
+
+/// A latency lookup table: per block (keyed by `PrimGraph.latencyKey`), its measured forward time
+/// under recorded conditions, plus its parameters and MACs. The file format is documented in
+/// LUT.md, so that tables measured elsewhere can be brought in.
+public struct LatencyTable: Codable, Sendable, Equatable {
+  /// Where and how the table was measured.
+  public struct Conditions: Codable, Sendable, Equatable {
+    /// Engine threads.
+    public var threads: Int
+    /// Images per forward pass.
+    public var batch: Int
+    /// The processor (`model name` of /proc/cpuinfo, or `unknown`).
+    public var cpu: String
+    /// The nasc version that measured it.
+    public var nascVersion: String
+    /// When (ISO 8601, UTC).
+    public var date: String
+
+    /// Conditions as given.
+    public init(threads: Int, batch: Int, cpu: String, nascVersion: String, date: String) {
+      (self.threads, self.batch, self.cpu, self.nascVersion, self.date) = (threads, batch, cpu, nascVersion, date)
+    }
+
+    enum CodingKeys: String, CodingKey {
+      case threads, batch, cpu, date
+      case nascVersion = "nasc_version"
+    }
+
+    /// What differs from `other` in what the timings depend on (threads, batch, processor).
+    public func differences(from other: Conditions) -> [String] {
+      var d = [String]()
+      if threads != other.threads { d.append("threads \(threads) vs \(other.threads)") }
+      if batch != other.batch { d.append("batch \(batch) vs \(other.batch)") }
+      if cpu != other.cpu { d.append("cpu '\(cpu)' vs '\(other.cpu)'") }
+      return d
+    }
+  }
+
+  /// One timed block.
+  public struct Entry: Codable, Sendable, Equatable {
+    /// The block's key.
+    public var key: String
+    /// A readable name where it was first measured (informational).
+    public var name: String
+    /// Median forward time of one batch, in milliseconds.
+    public var ms: Double
+    /// Fastest and slowest measured run, in milliseconds (the spread).
+    public var minMs: Double
+    /// Slowest measured run, in milliseconds.
+    public var maxMs: Double
+    /// Timed runs.
+    public var runs: Int
+    /// Parameters of the block (every batch norm affine, as a stand-alone network counts them).
+    public var params: Int
+    /// Multiply-accumulates per image.
+    public var macs: Int
+
+    enum CodingKeys: String, CodingKey {
+      case key, name, ms, runs, params, macs
+      case minMs = "min_ms"
+      case maxMs = "max_ms"
+    }
+  }
+
+  /// The layout version of the file.
+  public static let format = 1
+  /// `format` as read.
+  public var format: Int
+  /// Measurement conditions.
+  public var conditions: Conditions
+  /// The blocks, sorted by key.
+  public var entries: [Entry]
+
+  /// A table.
+  public init(conditions: Conditions, entries: [Entry]) {
+    format = Self.format
+    self.conditions = conditions
+    self.entries = entries.sorted { $0.key < $1.key }
+  }
+
+  /// The entry of `key`, if measured.
+  public func entry(_ key: String) -> Entry? {
+    // Sorted by key: binary search.
+    var lo = 0, hi = entries.count
+    while lo < hi {
+      let mid = (lo + hi) / 2
+      if entries[mid].key < key { lo = mid + 1 } else { hi = mid }
+    }
+    return lo < entries.count && entries[lo].key == key ? entries[lo] : nil
+  }
+
+  /// The table as JSON (keys sorted, one stable layout).
+  public func encoded() throws -> Data {
+    let e = JSONEncoder()
+    e.outputFormatting = [.sortedKeys, .prettyPrinted]
+    return try e.encode(self)
+  }
+
+  /// Reads a table; `E318` when the file cannot be read or is not a table of this layout.
+  public static func read(from path: String) throws -> LatencyTable {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw RunError(
+        "E318", "cannot read the latency table \(path)", help: "measure one with: nasc latency SPACE --out \(path)",
+        path: path)
+    }
+    let t: LatencyTable
+    do { t = try JSONDecoder().decode(LatencyTable.self, from: data) } catch {
+      throw RunError(
+        "E318", "\(path) is not a latency table: \(Self.describe(error))",
+        help: "LUT.md describes the format; nasc latency SPACE --out FILE writes one", path: path)
+    }
+    guard t.format == Self.format else {
+      throw RunError(
+        "E318", "the latency table has layout \(t.format); this nasc reads layout \(Self.format)",
+        help: "measure it again with this nasc: nasc latency SPACE --out \(path)", path: path)
+    }
+    for e in t.entries where !(e.ms.isFinite && e.ms >= 0) {
+      throw RunError(
+        "E318", "the latency table gives '\(e.name)' a time of \(e.ms) ms", help: "times are milliseconds ≥ 0",
+        path: path)
+    }
+    return LatencyTable(conditions: t.conditions, entries: t.entries)
+  }
+
+  static func describe(_ error: any Error) -> String {
+    switch error {
+    case DecodingError.keyNotFound(let k, _): return "no '\(k.stringValue)'"
+    case DecodingError.typeMismatch(_, let c), DecodingError.valueNotFound(_, let c):
+      return "wrong type at \(c.codingPath.map(\.stringValue).joined(separator: "."))"
+    case DecodingError.dataCorrupted: return "not valid JSON"
+    default: return "\(error)"
+    }
+  }
+
+  /// The predicted forward time of `blocks` (a decided network's): the sum of their entries; `E319`
+  /// naming the first block the table lacks.
+  public func predict(_ blocks: [LatencyBlock], path: String) throws -> Double {
+    var total = 0.0
+    for b in blocks where !b.graph.isZero {
+      guard let e = entry(b.key) else {
+        throw RunError(
+          "E319", "the latency table has no entry for \(b.name) (\(b.key))",
+          help: "measure the space this architecture comes from: nasc latency SPACE --out \(path)", path: path)
+      }
+      total += e.ms
+    }
+    return total
+  }
+}

@@ -50,6 +50,18 @@ struct CostTests {
     #expect(space.cost.params == params && space.cost.macs == macs, "\(name): \(space.cost)")
   }
 
+  /// ProxylessNAS' released GPU, CPU and mobile models (whose widths are not the search space's):
+  /// fixed networks at the authors' counts.
+  @Test(arguments: [
+    ("proxylessnas-gpu", 7_119_848, 465_260_160), ("proxylessnas-cpu", 4_361_648, 439_243_864),
+    ("proxylessnas-mobile", 4_080_512, 320_427_584),
+  ])
+  func publishedProxylessNAS(_ name: String, _ params: Int, _ macs: Int) throws {
+    let space = try ir("examples/published/\(name).yaml")
+    #expect(space.choicePoints.isEmpty && space.architectures == BigUInt(1))
+    #expect(space.cost.params == params && space.cost.macs == macs, "\(name): \(space.cost)")
+  }
+
   @Test func nb201AllConv3x3() throws {
     let arch = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|"
     #expect(try ir("spaces/nas-bench-201.yaml", CompileOptions(arch: arch)).cost.params == 1_531_546)

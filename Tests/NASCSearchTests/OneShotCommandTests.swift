@@ -54,6 +54,37 @@ import Testing
     }
   }
 
+  /// ProxylessNAS on a layer-wise space: warm-up then joint steps, both latency-loss forms, a
+  /// derived arch, and a run killed after the warm-up and after a joint epoch resumes bit-identically.
+  @Test func proxylessnasRunsAndResumes() throws {
+    let space = repoRoot + "/Tests/NASCSearchTests/Spaces/tiny-layers.yaml"
+    let dir = try TempDir()
+    for form in ["add#linear", "mul#log"] {
+      let args = [
+        "search", space, "--method", "proxylessnas", "--limit", "64", "--seed", "3", "--set", "warmup_epochs=1",
+        "--set", "epochs=3", "--set", "batch_size=8", "--set", "arch_update_every=2", "--set", "train_portion=0.75",
+        "--set", "latency_loss=\(form)", "--set", "latency_ref=\(form == "mul#log" ? 2 : 0.1)",
+      ]
+      let full = dir.path + "/px-\(form)-full"
+      let a = try runNasc(args + ["--out", full])
+      if form == "mul#log" {
+        // The tiny space costs well under 1 MMAC: mul#log's log would be negative.
+        #expect(a.status == 1 && a.stderr.contains("E310") && a.stderr.contains("cheapest path"), "\(a.stderr)")
+        continue
+      }
+      #expect(a.status == 0, "\(a.stderr)")
+      #expect(a.stderr.contains("warmup: epoch 1/1") && a.stderr.contains("search: epoch 3/3"), "\(a.stderr)")
+      #expect(try text(full + "/arch.yaml").contains("layer[1].op:"))
+      #expect(try metrics(full).last?.contains("\"expected_mmacs\":") == true)
+      for unit in [1, 2] {
+        let cut = dir.path + "/px-cut\(unit)"
+        #expect(try killAndResume(args, out: cut, unit: unit) == 0)
+        #expect(try text(full + "/arch.yaml") == text(cut + "/arch.yaml"), "after unit \(unit)")
+        #expect(try metrics(full) == metrics(cut), "after unit \(unit)")
+      }
+    }
+  }
+
   @Test func oneshotAndRandomWSRunOnACellSpaceAndResume() throws {
     let space = repoRoot + "/Tests/NASCSearchTests/Spaces/tiny-digits.yaml"
     let dir = try TempDir()

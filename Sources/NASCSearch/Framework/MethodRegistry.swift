@@ -6,7 +6,8 @@ import NASCSpace
 public enum MethodRegistry {
   /// The implementations, one file each under `Methods/`.
   public static let methods: [any SearchMethod.Type] = [
-    DARTS.self, GDAS.self, PCDARTS.self, PDARTS.self, RandomSearch.self, RegularizedEvolution.self, SPOS.self,
+    DARTS.self, GDAS.self, PCDARTS.self, PDARTS.self, ProxylessNAS.self, RandomSearch.self, RegularizedEvolution.self,
+    SPOS.self,
     FairNAS.self, OneShot.self, RandomWS.self,
   ]
 
@@ -43,7 +44,13 @@ public enum MethodRegistry {
   /// The hyperparameters of `config` as `KEY=VALUE` texts (what a checkpoint stores to rebuild
   /// the same method on resume).
   public static func settings(of config: MethodConfig) -> [String] {
-    config.hyperparameters.map { "\($0.name)=\($0.value)" }
+    config.hyperparameters.map { h in
+      // Strings are written as YAML double-quoted scalars, so an empty one (or a path with ': ')
+      // reads back as the same string.
+      guard case .string(let s) = h.value else { return "\(h.name)=\(h.value)" }
+      let escaped = s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+      return "\(h.name)=\"\(escaped)\""
+    }
   }
 }
 

@@ -238,14 +238,20 @@ public final class BilevelSupernet {
 
   /// One architecture step on `val`: the first-order gradient (weights frozen), or DARTS'
   /// second-order estimate with the iteration's `train` batch in the virtual step.
-  public func archStep(_ val: Batch, train: Batch, epoch: Int, secondOrder: Bool, gradClip: Double? = nil) throws {
+  /// `objective`, when given, turns the validation cross-entropy into the loss (first order only;
+  /// ProxylessNAS' latency loss).
+  public func archStep(
+    _ val: Batch, train: Batch, epoch: Int, secondOrder: Bool, gradClip: Double? = nil,
+    objective: ((Tensor) -> Tensor)? = nil
+  ) throws {
     for p in arch.parameters { p.zeroGrad() }
     if secondOrder {
       try SecondOrder.architectureGradient(self, train: train, val: val, epoch: epoch)
     } else {
       // The first-order α gradient needs no weight gradients: freezing the weights skips their GEMMs.
       try frozen(model.weights) {
-        let (loss, _) = forward(val, epoch: epoch)
+        let (ce, _) = forward(val, epoch: epoch)
+        let loss = objective.map { $0(ce) } ?? ce
         try checkFinite(loss.scalar, what: "architecture", epoch: epoch)
         loss.backward()
       }

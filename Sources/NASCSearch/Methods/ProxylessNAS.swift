@@ -1,0 +1,227 @@
+import Foundation
+import NASCSpace
+import NASCTensor
+
+/// ProxylessNAS, gradient form (Cai, Zhu & Han, ICLR 2019; METHODS.md §6).
+///
+/// ```
+/// warm-up (warmup_epochs): update w on one uniformly sampled path per step
+/// joint training (epochs), per step:
+///   1. update w on one path drawn from p = softmax(α) per layer         (SGD, nesterov)
+///   2. every arch_update_every steps (not in the first joint epoch), on a validation batch:
+///      per layer draw a pair ~ p, q = softmax(α_pair), active ~ q, gates g = one_hot(active)
+///      (mode two; full: every op, q = p); y = Σ g_j o_j(x), ∂L/∂α_i = Σ_j ∂L/∂g_j q_j (δ_ij − q_i)
+///      L = a · CE · (log E[LAT] / log ref)^b   (mul#log)   or   CE + λ (E[LAT] − ref) / ref   (add#linear)
+///      E[LAT] = fixed parts + Σ_layers Σ_j q_j LAT(op_j), LAT(zero) = 0   (the latency table)
+///      Adam step on α; then shift the pair: α_k −= log(Σ_pair e^α_new / Σ_pair e^α_old)
+/// derive: argmax_j softmax(α) per layer (zero drops the layer)
+/// ```
+public final class ProxylessNAS: SupernetMethod {
+  /// The registry name.
+  public static let name = "proxylessnas"
+  let ir: SpaceIR
+  let net: BilevelSupernet
+  let gates: BinaryGates
+  /// Where this run departs from the paper's values.
+  public let notes: [String]
+  let warmupEpochs: Int
+  let archEvery: Int
+  let lossForm: String
+  /// a and b of mul#log (a is λ in add#linear), and the reference.
+  let a: Double, b: Double, ref: Double
+  /// Per layer choice, in declaration order: each candidate's latency (ms; MMACs without a
+  /// table), 0 for zero. An array, so that sums run in one order (same seed, same bits).
+  let candidateCost: [(id: String, costs: [Double])]
+  /// Stem, fixed blocks, fixed layers and head.
+  let fixedCost: Double
+  /// "ms" with a latency table, "MMACs" without.
+  let costUnit: String
+  /// Expected cost of the last architecture step, for the epoch's metrics.
+  var lastExpected = Double.nan
+
+  /// Builds the supernet with binary gates, and the per-candidate costs of the latency loss.
+  public init(_ c: MethodContext) throws {
+    let h = Hyperparameters(c.config)
+    ir = c.ir
+    let settings = try BilevelSettings(h, nesterov: true)
+    warmupEpochs = try h.int("warmup_epochs")
+    archEvery = try h.int("arch_update_every")
+    lossForm = try h.string("latency_loss")
+    a = try h.double("latency_alpha")
+    b = try h.double("latency_beta")
+    ref = try h.double("latency_ref")
+    guard warmupEpochs >= 0, archEvery >= 1, ref > 0 else {
+      throw RunError(
+        "E310", "warmup_epochs must be ≥ 0, arch_update_every ≥ 1 and latency_ref > 0",
+        help: "the paper: warmup_epochs=40 arch_update_every=5 latency_ref=80")
+    }
+    let mode = try h.string("mode")
+    let data = try c.requireData(Self.name)
+    let gates = BinaryGates(layout: ChoiceLayout(c.ir), twoPath: mode == "two")
+    self.gates = gates
+    net = try BilevelSupernet(
+      ir: c.ir, settings: settings, data: data, augmentation: c.augmentation, seed: c.run.seed,
+      threads: c.run.threads, edgeNormalization: false
+    ) { _ in gates }
+    // The cost of each block: the latency table's median, or (without one) the block's MMACs.
+    let tablePath = try h.string("latency_table")
+    let table = tablePath.isEmpty ? nil : try LatencyTable.read(from: tablePath)
+    costUnit = table == nil ? "MMACs" : "ms"
+    func cost(_ g: PrimGraph, residual: Bool, name: String) throws -> Double {
+      if g.isZero { return 0 }
+      guard let table else { return Double(SharedWeightSupernet.standalone(g).macs) / 1e6 }
+      let key = g.latencyKey(residual: residual)
+      guard let e = table.entry(key) else {
+        throw RunError(
+          "E319", "the latency table has no entry for \(name) (\(key))",
+          help: "measure this space: nasc latency SPACE --out \(tablePath)", path: tablePath)
+      }
+      return e.ms
+    }
+    guard c.ir.cells.isEmpty else {
+      throw RunError(
+        "E310", "proxylessnas searches layer-wise spaces; \(c.ir.name) has cells",
+        help: "use spaces/proxylessnas-digits.yaml or another layer-wise space")
+    }
+    var fixed = try cost(c.ir.network.stem, residual: false, name: "stem")
+    fixed += try cost(c.ir.network.head, residual: false, name: "head")
+    var perLayer = [(id: String, costs: [Double])]()
+    for item in c.ir.network.items {
+      switch item {
+      case .layer(let l):
+        let costs = try l.candidates.map {
+          try cost($0.graph, residual: l.residual, name: "\(l.choice ?? "layer") = \($0.name)")
+        }
+        if let id = l.choice {
+          if !perLayer.contains(where: { $0.id == id }) { perLayer.append((id, costs)) }
+        } else {
+          fixed += costs.first ?? 0
+        }
+      case .fixed(let name, let g): fixed += try cost(g, residual: false, name: name)
+      default:
+        throw RunError("E310", "proxylessnas searches layer-wise spaces of layers and fixed blocks", help: "")
+      }
+    }
+    candidateCost = perLayer
+    fixedCost = fixed
+    var notes = BilevelSupernet.notes(settings, data: data)
+    if table == nil && lossForm != "none" {
+      notes.append(
+        "no latency_table: the latency loss uses expected MMACs in place of milliseconds (latency_ref \(ref) MMACs); measure one with nasc latency"
+      )
+    }
+    let cheapest = fixed + perLayer.reduce(0) { $0 + ($1.costs.min() ?? 0) }
+    if lossForm == "mul#log" && cheapest <= 1 {
+      throw RunError(
+        "E310",
+        String(
+          format:
+            "mul#log takes the log of the expected %@, which must stay above 1; this space's cheapest path costs %.4g",
+          table == nil ? "MMACs" : "latency in ms", cheapest),
+        help: "use latency_loss=add#linear, or a latency table measured at a larger batch")
+    }
+    if lossForm == "mul#log" && ref <= 1 {
+      throw RunError(
+        "E310", "mul#log divides by log(latency_ref), which needs latency_ref > 1 (got \(ref))",
+        help: "use latency_loss=add#linear for references at or below 1")
+    }
+    if mode == "full_v2" {
+      notes.append("mode full_v2 computes the same gradient as full here (all ops kept in the graph)")
+    }
+    notes.append(
+      "the weight learning rate follows a cosine per epoch (the paper: per iteration) and is constant during warm-up; no label smoothing (the paper: 0.1)"
+    )
+    self.notes = notes
+  }
+
+  /// Warm-up (when any), then joint training.
+  public var phases: [Phase] {
+    let steps = net.stepsPerEpoch
+    return (warmupEpochs > 0 ? [Phase("warmup", units: warmupEpochs, stepsPerUnit: steps)] : [])
+      + [Phase("search", units: net.settings.epochs, stepsPerUnit: steps)]
+  }
+  /// Weights and α.
+  public var parameterSets: [ParameterSet] { net.parameterSets }
+
+  /// A weight step on a path (uniform in the warm-up, from p after it), and every
+  /// `arch_update_every` steps an architecture step with the latency loss.
+  public func step(at p: LoopPosition) throws {
+    let warm = warmupEpochs > 0 && p.phase == 0
+    let epoch = warm ? 0 : p.unit
+    net.setLearningRate(epoch: epoch)
+    let (train, val) = net.nextBatches()
+    gates.pass = warm ? .uniform : .sampled
+    try net.weightStep(train, epoch: epoch)
+    guard !warm, p.unit > 0 || net.settings.epochs == 1, (p.step + 1) % archEvery == 0 else { return }
+    gates.pass = .gates
+    let before = net.arch.tensors().mapValues(\.scalars)
+    try net.archStep(val, train: train, epoch: epoch, secondOrder: false) { [unowned self] ce in self.objective(ce) }
+    // Shift each gated pair so that its total probability mass is what it was.
+    for (id, g) in gates.lastGates where gates.twoPath {
+      guard let alpha = net.arch[id], let old = before[id] else { continue }
+      alpha.value = Tensor(BinaryGates.rescale(alpha.value.scalars, old: old, pair: g.candidates))
+    }
+    gates.pass = .sampled
+  }
+
+  /// The expected cost of the last gated pass (with gradient into its q's) and the loss.
+  func objective(_ ce: Tensor) -> Tensor {
+    guard lossForm != "none" else { return ce }
+    var constant = fixedCost
+    var terms = [Tensor]()
+    for (id, costs) in candidateCost {
+      if let g = gates.lastGates[id] {
+        terms.append((g.q * Tensor(g.candidates.map { Float(costs[$0]) })).sum())
+      } else if let alpha = net.arch[id] {
+        let p = alpha.value.detached().softmax().scalars
+        constant += zip(p, costs).reduce(0) { $0 + Double($1.0) * $1.1 }
+      }
+    }
+    let expected = (terms.isEmpty ? Tensor([0]) : sum(terms)).adding(Float(constant))
+    lastExpected = Double(expected.scalars[0])
+    switch lossForm {
+    case "add#linear":
+      return ce + (expected.adding(Float(-ref)) * Float(a / ref))
+    default:  // mul#log
+      // a · CE · (log E / log ref)^b, the power as exp(b · log(·)).
+      let ratio = expected.log() * Float(1 / Foundation.log(ref))
+      let power = (ratio.log() * Float(b)).exp()
+      return ce.scaled(by: power) * Float(a)
+    }
+  }
+
+  /// Losses, accuracies, α statistics and the expected latency of the epoch.
+  public func endUnit(at p: LoopPosition) throws -> (metrics: Metrics, summary: String) {
+    let warm = warmupEpochs > 0 && p.phase == 0
+    gates.pass = warm ? .uniform : .sampled
+    var extra: Metrics = ["warmup": .bool(warm)]
+    extra["expected_\(costUnit == "ms" ? "latency_ms" : "mmacs")"] = .number(expectedCost())
+    let m = net.finishEpoch(epoch: warm ? 0 : p.unit, archSteps: !warm, extra: extra)
+    return (m, BilevelSupernet.summary(m) + String(format: "  E[cost] %.4g %@", expectedCost(), costUnit))
+  }
+
+  /// Σ_layers Σ_j p_j · cost_j + the fixed parts, under the current α.
+  func expectedCost() -> Double {
+    var total = fixedCost
+    for (id, costs) in candidateCost {
+      guard let alpha = net.arch[id] else { continue }
+      let p = alpha.value.detached().softmax().scalars
+      total += zip(p, costs).reduce(0) { $0 + Double($1.0) * $1.1 }
+    }
+    return total
+  }
+
+  /// argmax softmax(α) per layer (the paper's rule, whatever rule the space names for other methods).
+  public func result() throws -> SearchResult {
+    var rule = ir.derive
+    if rule.kind != .argmax {
+      rule.kind = .argmax
+      rule.exclude = []
+    }
+    let a = try Derivation.derive(ir: ir, logits: net.arch.tensors(), edgeNormalization: false, rule: rule)
+    return SearchResult(architecture: a)
+  }
+
+  /// The supernet (for benchmarks and tests).
+  public var supernet: BilevelSupernet { net }
+}

@@ -3,6 +3,16 @@ import Testing
 
 @testable import NASCSpace
 
+/// `space` compiled with the decisions `choices` (lines of an arch document's `choices:` block).
+func compileDecided(_ space: String, choices: String) -> CompileResult {
+  let dir = tempProject()
+  let spacePath = write(space, "space.yaml", in: dir)
+  let arch = write("nasc: 1\narch:\n  space: space.yaml\n  choices:\n" + choices, "arch.yaml", in: dir)
+  var o = CompileOptions()
+  o.arch = arch
+  return Compiler.compile(path: spacePath, options: o)
+}
+
 /// Value choices combined with candidate lists (SPOS' block × channel scale, Single-Path NAS'
 /// kernel × expansion plus skip) and their decisions in arch files.
 @Suite("Value choices combined with candidate lists")
@@ -45,14 +55,7 @@ struct ValueChoiceTests {
 
   /// Arch files decide the op and each value the chosen candidate has; the combined name works too.
   @Test func decisions() throws {
-    func fixed(_ choices: String) -> CompileResult {
-      let dir = tempProject()
-      let space = write(Self.space, "space.yaml", in: dir)
-      let arch = write("nasc: 1\narch:\n  space: space.yaml\n  choices:\n" + choices, "arch.yaml", in: dir)
-      var o = CompileOptions()
-      o.arch = arch
-      return Compiler.compile(path: space, options: o)
-    }
+    func fixed(_ choices: String) -> CompileResult { compileDecided(Self.space, choices: choices) }
     let a = fixed("    layer[0].op: mb\n    layer[0].k: 5\n    layer[0].e: 6.0\n    layer[1].op: zero\n")
     #expect(!a.hasErrors, "\(a.diagnostics.map(\.message))")
     let layers = try #require(a.ir).layers
@@ -165,14 +168,7 @@ struct WidthDecisionTests {
 
     """
 
-  func fixed(_ choices: String) -> CompileResult {
-    let dir = tempProject()
-    let space = write(Self.space, "space.yaml", in: dir)
-    let arch = write("nasc: 1\narch:\n  space: space.yaml\n  choices:\n" + choices, "arch.yaml", in: dir)
-    var o = CompileOptions()
-    o.arch = arch
-    return Compiler.compile(path: space, options: o)
-  }
+  func fixed(_ choices: String) -> CompileResult { compileDecided(Self.space, choices: choices) }
 
   @Test func countsAndDecisions() throws {
     let ir = try #require(compileText(Self.space).ir)

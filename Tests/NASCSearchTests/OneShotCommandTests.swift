@@ -76,6 +76,9 @@ import Testing
       #expect(a.stderr.contains("warmup: epoch 1/1") && a.stderr.contains("search: epoch 3/3"), "\(a.stderr)")
       #expect(try text(full + "/arch.yaml").contains("layer[1].op:"))
       #expect(try metrics(full).last?.contains("\"expected_mmacs\":") == true)
+      // softmax(α) per layer over the epochs: one panel per choice layer, one line per candidate.
+      let picture = try text(full + "/alpha-layers.svg")
+      #expect(picture.components(separatedBy: "<polyline").count - 1 == 2 + 3 + 2, "\(picture.prefix(200))")
       for unit in [1, 2] {
         let cut = dir.path + "/px-cut\(unit)"
         #expect(try killAndResume(args, out: cut, unit: unit) == 0)

@@ -27,6 +27,7 @@ public enum RunPictures {
     }
     guard alphaByEpoch.contains(where: { !$0.isEmpty }) else { return }
     let epochs = outcome.history.indices.map { Double($0 + 1) }
+    try writeLayerAlphas(alphaByEpoch, epochs: epochs, ir: ir, into: dir)
     let uniform = Dictionary(
       uniqueKeysWithValues: ir.choicePoints.map { ($0.id, Tensor([Float](repeating: 0, count: $0.candidates.count))) })
     for t in TemplateWeights.all(ir: ir, logits: uniform, edgeNormalization: false) {
@@ -48,6 +49,36 @@ public enum RunPictures {
         panelWidth: 280, panelHeight: 190, legend: legend)
       try AtomicFile.write(grid, to: dir.file("alpha-\(t.template).svg"))
     }
+  }
+
+  /// `alpha-layers.svg`: per choice layer, softmax(α) of each candidate over the epochs (the
+  /// highest line is the candidate the derivation would pick at that epoch).
+  static func writeLayerAlphas(
+    _ alphaByEpoch: [[String: [Double]]], epochs: [Double], ir: SpaceIR, into dir: RunDirectory
+  ) throws {
+    let layers = ir.layers.filter { l in l.choice.map { id in alphaByEpoch.contains { $0[id] != nil } } ?? false }
+    var seen = Set<String>()
+    let shown = layers.filter { seen.insert($0.choice!).inserted }
+    guard let first = shown.first else { return }
+    // One legend for the picture when every layer has the same candidates, else one per panel.
+    let shared = shown.allSatisfy { $0.candidates.map(\.name) == first.candidates.map(\.name) }
+    let panels = shown.map { layer -> String in
+      let id = layer.choice!
+      let series = layer.candidates.enumerated().map { k, c in
+        SVGLineChart.Series(name: c.name, values: alphaByEpoch.map { $0[id]?[k] ?? .nan })
+      }
+      let chart = SVGLineChart(title: id, xLabel: "epoch", yLabel: "softmax(α)", x: epochs, series: series)
+      return chart.render(width: 280, height: 190, legend: !shared)
+    }
+    let legend =
+      shared
+      ? first.candidates.enumerated().map { k, c in
+        (name: c.name, colour: SVGLineChart.palette[k % SVGLineChart.palette.count])
+      } : []
+    let grid = SVGGrid.render(
+      title: "\(ir.name): softmax(α) per layer", panels: panels, columns: 4, panelWidth: 280, panelHeight: 190,
+      legend: legend)
+    try AtomicFile.write(grid, to: dir.file("alpha-layers.svg"))
   }
 
   /// `scores.svg`: supernet accuracy against MMACs of every scored architecture, the front (when

@@ -59,13 +59,15 @@ import Testing
   @Test func proxylessnasRunsAndResumes() throws {
     let space = repoRoot + "/Tests/NASCSearchTests/Spaces/tiny-layers.yaml"
     let dir = try TempDir()
-    for form in ["add#linear", "mul#log"] {
-      let args = [
-        "search", space, "--method", "proxylessnas", "--limit", "64", "--seed", "3", "--set", "warmup_epochs=1",
-        "--set", "epochs=3", "--set", "batch_size=8", "--set", "arch_update_every=2", "--set", "train_portion=0.75",
-        "--set", "latency_loss=\(form)", "--set", "latency_ref=\(form == "mul#log" ? 2 : 0.1)",
-      ]
-      let full = dir.path + "/px-\(form)-full"
+    for form in ["add#linear", "mul#log", "reinforce"] {
+      let args =
+        [
+          "search", space, "--method", "proxylessnas", "--limit", "64", "--seed", "3", "--set", "warmup_epochs=1",
+          "--set", "epochs=3", "--set", "batch_size=8", "--set", "arch_update_every=2", "--set", "train_portion=0.75",
+          "--set", "latency_loss=\(form == "reinforce" ? "add#linear" : form)",
+          "--set", "latency_ref=\(form == "mul#log" ? 2 : 0.1)",
+        ] + (form == "reinforce" ? ["--set", "gradient=reinforce", "--set", "rl_samples=3"] : [])
+      let full = dir.path + "/px-\(form.replacingOccurrences(of: "#", with: "-"))-full"
       let a = try runNasc(args + ["--out", full])
       if form == "mul#log" {
         // The tiny space costs well under 1 MMAC: mul#log's log would be negative.
@@ -80,7 +82,7 @@ import Testing
       let picture = try text(full + "/alpha-layers.svg")
       #expect(picture.components(separatedBy: "<polyline").count - 1 == 2 + 3 + 2, "\(picture.prefix(200))")
       for unit in [1, 2] {
-        let cut = dir.path + "/px-cut\(unit)"
+        let cut = dir.path + "/px-\(form.replacingOccurrences(of: "#", with: "-"))-cut\(unit)"
         #expect(try killAndResume(args, out: cut, unit: unit) == 0)
         #expect(try text(full + "/arch.yaml") == text(cut + "/arch.yaml"), "after unit \(unit)")
         #expect(try metrics(full) == metrics(cut), "after unit \(unit)")

@@ -1,4 +1,5 @@
 import Foundation
+import NASCData
 import NASCSpace
 import NASCTensor
 
@@ -14,6 +15,11 @@ import NASCTensor
 ///      L = a · CE · (log E[LAT] / log ref)^b   (mul#log)   or   CE + λ (E[LAT] − ref) / ref   (add#linear)
 ///      E[LAT] = fixed parts + Σ_layers Σ_j q_j LAT(op_j), LAT(zero) = 0   (the latency table)
 ///      Adam step on α; then shift the pair: α_k −= log(Σ_pair e^α_new / Σ_pair e^α_old)
+/// REINFORCE form (gradient=reinforce, §6.5), in place of step 2:
+///      draw rl_samples architectures from p, score each on the validation batch:
+///      R = acc · (ref / LAT)^0.1 (acc alone with latency_loss=none)
+///      b = mean R at the first update, then b ← b + 0.99 (mean R − b)
+///      ∇_α = (1/N) Σ_n (R_n − b) ∇_α Σ_layers log p(choice_n);  Adam step (ascent)
 /// derive: argmax_j softmax(α) per layer (zero drops the layer)
 /// ```
 public final class ProxylessNAS: SupernetMethod {
@@ -38,6 +44,12 @@ public final class ProxylessNAS: SupernetMethod {
   let costUnit: String
   /// Expected cost of the last architecture step, for the epoch's metrics.
   var lastExpected = Double.nan
+  /// Whether the architecture step is REINFORCE instead of the gate gradient.
+  let reinforce: Bool
+  /// Architectures per REINFORCE update.
+  let rlSamples: Int
+  /// REINFORCE's moving baseline (nil before the first update); part of the checkpoint.
+  var baseline: Double? = nil
 
   /// Builds the supernet with binary gates, and the per-candidate costs of the latency loss.
   public init(_ c: MethodContext) throws {
@@ -56,6 +68,11 @@ public final class ProxylessNAS: SupernetMethod {
         help: "the paper: warmup_epochs=40 arch_update_every=5 latency_ref=80")
     }
     let mode = try h.string("mode")
+    reinforce = try h.string("gradient") == "reinforce"
+    rlSamples = try h.int("rl_samples")
+    guard rlSamples >= 1 else {
+      throw RunError("E310", "rl_samples must be at least 1, not \(rlSamples)", help: "the paper samples 10")
+    }
     let data = try c.requireData(Self.name)
     let gates = BinaryGates(layout: ChoiceLayout(c.ir), twoPath: mode == "two")
     self.gates = gates
@@ -153,6 +170,10 @@ public final class ProxylessNAS: SupernetMethod {
     gates.pass = warm ? .uniform : .sampled
     try net.weightStep(train, epoch: epoch)
     guard !warm, p.unit > 0 || net.settings.epochs == 1, (p.step + 1) % archEvery == 0 else { return }
+    if reinforce {
+      try reinforceStep(val)
+      return
+    }
     gates.pass = .gates
     let before = net.arch.tensors().mapValues(\.scalars)
     try net.archStep(val, train: train, epoch: epoch, secondOrder: false) { [unowned self] ce in self.objective(ce) }
@@ -188,6 +209,67 @@ public final class ProxylessNAS: SupernetMethod {
       let power = (ratio.log() * Float(b)).exp()
       return ce.scaled(by: power) * Float(a)
     }
+  }
+
+  /// One REINFORCE update (§6.5) on the validation batch `val`.
+  func reinforceStep(_ val: Batch) throws {
+    let ids = candidateCost.map(\.id)
+    let logits = ids.map { net.arch[$0]!.value }
+    let x = Tensor(
+      shape: [val.count, net.trainData.channels, net.trainData.height, net.trainData.width], scalars: val.pixels)
+    var choices = [[Int]](), rewards = [Double]()
+    net.model.eval()
+    defer { net.model.train() }
+    for _ in 0..<rlSamples {
+      var plan = ForwardPlan()
+      var pick = [Int]()
+      var cost = fixedCost
+      for (k, id) in ids.enumerated() {
+        let c = BinaryGates.draw(logits[k].detached().softmax().scalars, rng: &net.planRNG)
+        pick.append(c)
+        plan.ops[id] = .single(index: c, weight: nil)
+        cost += candidateCost[k].costs[c]
+      }
+      var ctx = ForwardContext(rng: net.planRNG.split())
+      let out = withNoGrad { net.model(x, plan: plan, context: &ctx).logits }
+      let acc = Double(net.correct(out, val)) / Double(val.count)
+      choices.append(pick)
+      rewards.append(lossForm == "none" || cost <= 0 ? acc : acc * pow(ref / cost, 0.1))
+    }
+    let mean = rewards.reduce(0, +) / Double(rewards.count)
+    let b = baseline.map { $0 + 0.99 * (mean - $0) } ?? mean
+    baseline = b
+    for p in net.arch.parameters { p.zeroGrad() }
+    Self.reinforceLoss(logits: logits, choices: choices, advantages: rewards.map { $0 - b }).backward()
+    net.archOptimizer.step()
+  }
+
+  /// −(1/N) Σ_n A_n Σ_layers log softmax(logits_l)[choices_n,l]: its gradient descended is
+  /// REINFORCE's ascent on the expected reward.
+  public static func reinforceLoss(logits: [Tensor], choices: [[Int]], advantages: [Double]) -> Tensor {
+    let logp = logits.map { $0.softmax().log() }
+    var terms = [Tensor]()
+    for (n, pick) in choices.enumerated() {
+      let s = sum(pick.enumerated().map { l, c in logp[l].slice(axis: 0, start: c, end: c + 1) })
+      terms.append(s * Float(-advantages[n] / Double(choices.count)))
+    }
+    return sum(terms)
+  }
+
+  /// The method's state: the supernet's, and REINFORCE's baseline.
+  struct State: Codable {
+    var net: BilevelSupernet.State
+    var baseline: Double?
+  }
+
+  /// The supernet's sampler and generator positions, and the baseline.
+  public func saveState() throws -> Data { try MethodState.encode(State(net: net.state, baseline: baseline)) }
+
+  /// Restores them.
+  public func restoreState(_ data: Data) throws {
+    let s = try MethodState.decode(State.self, from: data, method: Self.name)
+    net.state = s.net
+    baseline = s.baseline
   }
 
   /// Losses, accuracies, α statistics and the expected latency of the epoch.

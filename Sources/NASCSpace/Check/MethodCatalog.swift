@@ -194,6 +194,10 @@ public enum MethodCatalog {
         h("arch_weight_decay", .real(0), "architecture weight decay"),
         h("arch_update_every", .int(5), "weight steps between architecture steps"),
         h("mode", .string("two"), "gate gradient mode", words: ["two", "full", "full_v2"]),
+        h(
+          "gradient", .string("gates"), "architecture gradient: binary gates or REINFORCE (§6.5)",
+          words: ["gates", "reinforce"]),
+        h("rl_samples", .int(10), "architectures sampled per REINFORCE update"),
         h("latency_loss", .string("mul#log"), "latency loss form", words: ["mul#log", "add#linear", "none"]),
         h("latency_table", .string(""), "a latency table (nasc latency); empty: expected MMACs stand in for ms"),
         h("latency_alpha", .real(0.2), "a in a * CE * (log LAT / log ref)^b; lambda in add#linear"),

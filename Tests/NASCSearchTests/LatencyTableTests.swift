@@ -101,6 +101,15 @@ struct LatencyTableTests {
     } catch let e as RunError {
       #expect(e.code == "E320" && e.message.contains("Another CPU"))
     }
+    // A table measured by another build of nasc (the tests run a debug one).
+    var otherBuild = Self.table(blocks.map { ($0.key, 1) })
+    otherBuild.conditions.build = LatencyMeter.buildKind == "debug" ? "release" : "debug"
+    do {
+      _ = try LatencyDriver.check(ir, table: otherBuild, tablePath: "t")
+      Issue.record("a table of another build was accepted")
+    } catch let e as RunError {
+      #expect(e.code == "E320" && e.message.contains("build"))
+    }
     // A search space is not a decided network.
     do {
       _ = try LatencyDriver.check(try compileSpace("proxylessnas-digits.yaml"), table: full, tablePath: "t")

@@ -29,7 +29,17 @@ public enum LatencyMeter {
     let f = ISO8601DateFormatter()
     f.timeZone = TimeZone(identifier: "UTC")
     return LatencyTable.Conditions(
-      threads: threads, batch: batch, cpu: cpuModel(), nascVersion: NASCSpace.nascVersion, date: f.string(from: Date()))
+      threads: threads, batch: batch, cpu: cpuModel(), nascVersion: NASCSpace.nascVersion, date: f.string(from: Date()),
+      build: buildKind)
+  }
+
+  /// How this nasc was built: a debug build's timings say little about a release build's.
+  public static var buildKind: String {
+    #if DEBUG
+      return "debug"
+    #else
+      return "release"
+    #endif
   }
 
   /// The processor's model name (Linux `/proc/cpuinfo`; `sysctl` names are not read), or `unknown`.

@@ -17,14 +17,17 @@ public struct LatencyTable: Codable, Sendable, Equatable {
     public var nascVersion: String
     /// When (ISO 8601, UTC).
     public var date: String
+    /// `release` or `debug`: how the nasc that measured was built (nil in tables from elsewhere).
+    public var build: String?
 
     /// Conditions as given.
-    public init(threads: Int, batch: Int, cpu: String, nascVersion: String, date: String) {
+    public init(threads: Int, batch: Int, cpu: String, nascVersion: String, date: String, build: String? = nil) {
       (self.threads, self.batch, self.cpu, self.nascVersion, self.date) = (threads, batch, cpu, nascVersion, date)
+      self.build = build
     }
 
     enum CodingKeys: String, CodingKey {
-      case threads, batch, cpu, date
+      case threads, batch, cpu, date, build
       case nascVersion = "nasc_version"
     }
 
@@ -34,6 +37,7 @@ public struct LatencyTable: Codable, Sendable, Equatable {
       if threads != other.threads { d.append("threads \(threads) vs \(other.threads)") }
       if batch != other.batch { d.append("batch \(batch) vs \(other.batch)") }
       if cpu != other.cpu { d.append("cpu '\(cpu)' vs '\(other.cpu)'") }
+      if let a = build, let b = other.build, a != b { d.append("a \(a) build of nasc vs a \(b) build") }
       return d
     }
   }

@@ -69,6 +69,12 @@ import Testing
         ] + (form == "reinforce" ? ["--set", "gradient=reinforce", "--set", "rl_samples=3"] : [])
       let full = dir.path + "/px-\(form.replacingOccurrences(of: "#", with: "-"))-full"
       let a = try runNasc(args + ["--out", full])
+      if form == "add#linear" {
+        // A reference no architecture can reach (the tiny space's cheapest costs more than 0.001 MMACs).
+        let low = try runNasc(
+          args.map { $0 == "latency_ref=0.1" ? "latency_ref=0.001" : $0 } + ["--out", full + "-low"])
+        #expect(low.status == 1 && low.stderr.contains("E316") && low.stderr.contains("cheapest"), "\(low.stderr)")
+      }
       if form == "mul#log" {
         // The tiny space costs well under 1 MMAC: mul#log's log would be negative.
         #expect(a.status == 1 && a.stderr.contains("E310") && a.stderr.contains("cheapest path"), "\(a.stderr)")

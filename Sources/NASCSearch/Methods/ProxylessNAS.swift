@@ -137,6 +137,15 @@ public final class ProxylessNAS: SupernetMethod {
           table == nil ? "MMACs" : "latency in ms", cheapest),
         help: "use latency_loss=add#linear, or a latency table measured at a larger batch")
     }
+    if lossForm != "none" && ref < cheapest {
+      throw RunError(
+        "E316",
+        String(
+          format:
+            "latency_ref %.4g %@ is below this space's cheapest architecture (%.4g %@): no architecture can meet it",
+          ref, table == nil ? "MMACs" : "ms", cheapest, table == nil ? "MMACs" : "ms"),
+        help: String(format: "set latency_ref to at least %.4g", cheapest))
+    }
     if lossForm == "mul#log" && ref <= 1 {
       throw RunError(
         "E310", "mul#log divides by log(latency_ref), which needs latency_ref > 1 (got \(ref))",

@@ -176,6 +176,8 @@ extension ArchSpace {
 
   /// Parameters and MACs of the decided candidates, summed over units (one cell instance per
   /// template; the fixed parts of the network are not included).
+  /// Width choices are not priced here (their units cost 0, and a layer's cost is at its widest
+  /// input); `SharedWeightSupernet.costs` is the exact whole-network count.
   public func costs(_ a: Architecture) -> ChoiceCosts {
     var c = ChoiceCosts(params: 0, macs: 0)
     for u in units {

@@ -138,18 +138,22 @@ public struct LatencyTable: Codable, Sendable, Equatable {
     }
   }
 
+  /// The time of `graph` (with its shortcut when `residual`) named `name`: 0 for the zero op, else
+  /// its entry's median; `E319` naming the block when the table (read from `path`) lacks it.
+  public func ms(of graph: PrimGraph, residual: Bool, name: String, path: String) throws -> Double {
+    if graph.isZero { return 0 }
+    let key = graph.latencyKey(residual: residual)
+    guard let e = entry(key) else {
+      throw RunError(
+        "E319", "the latency table has no entry for \(name) (\(key))",
+        help: "measure the space it comes from: nasc latency SPACE --out \(path)", path: path)
+    }
+    return e.ms
+  }
+
   /// The predicted forward time of `blocks` (a decided network's): the sum of their entries; `E319`
   /// naming the first block the table lacks.
   public func predict(_ blocks: [LatencyBlock], path: String) throws -> Double {
-    var total = 0.0
-    for b in blocks where !b.graph.isZero {
-      guard let e = entry(b.key) else {
-        throw RunError(
-          "E319", "the latency table has no entry for \(b.name) (\(b.key))",
-          help: "measure the space this architecture comes from: nasc latency SPACE --out \(path)", path: path)
-      }
-      total += e.ms
-    }
-    return total
+    try blocks.reduce(0) { $0 + (try ms(of: $1.graph, residual: $1.residual, name: $1.name, path: path)) }
   }
 }

@@ -42,8 +42,6 @@ public final class ProxylessNAS: SupernetMethod {
   let fixedCost: Double
   /// "ms" with a latency table, "MMACs" without.
   let costUnit: String
-  /// Expected cost of the last architecture step, for the epoch's metrics.
-  var lastExpected = Double.nan
   /// Whether the architecture step is REINFORCE instead of the gate gradient.
   let reinforce: Bool
   /// Architectures per REINFORCE update.
@@ -85,15 +83,8 @@ public final class ProxylessNAS: SupernetMethod {
     let table = tablePath.isEmpty ? nil : try LatencyTable.read(from: tablePath)
     costUnit = table == nil ? "MMACs" : "ms"
     func cost(_ g: PrimGraph, residual: Bool, name: String) throws -> Double {
-      if g.isZero { return 0 }
-      guard let table else { return Double(SharedWeightSupernet.standalone(g).macs) / 1e6 }
-      let key = g.latencyKey(residual: residual)
-      guard let e = table.entry(key) else {
-        throw RunError(
-          "E319", "the latency table has no entry for \(name) (\(key))",
-          help: "measure this space: nasc latency SPACE --out \(tablePath)", path: tablePath)
-      }
-      return e.ms
+      guard let table else { return g.isZero ? 0 : Double(SharedWeightSupernet.standalone(g).macs) / 1e6 }
+      return try table.ms(of: g, residual: residual, name: name, path: tablePath)
     }
     guard c.ir.cells.isEmpty else {
       throw RunError(
@@ -202,13 +193,11 @@ public final class ProxylessNAS: SupernetMethod {
     for (id, costs) in candidateCost {
       if let g = gates.lastGates[id] {
         terms.append((g.q * Tensor(g.candidates.map { Float(costs[$0]) })).sum())
-      } else if let alpha = net.arch[id] {
-        let p = alpha.value.detached().softmax().scalars
-        constant += zip(p, costs).reduce(0) { $0 + Double($1.0) * $1.1 }
+      } else {
+        constant += expectedCost(id, costs)
       }
     }
     let expected = (terms.isEmpty ? Tensor([0]) : sum(terms)).adding(Float(constant))
-    lastExpected = Double(expected.scalars[0])
     switch lossForm {
     case "add#linear":
       return ce + (expected.adding(Float(-ref)) * Float(a / ref))
@@ -229,12 +218,13 @@ public final class ProxylessNAS: SupernetMethod {
     var choices = [[Int]](), rewards = [Double]()
     net.model.eval()
     defer { net.model.train() }
+    let probabilities = logits.map { $0.detached().softmax().scalars }
     for _ in 0..<rlSamples {
       var plan = ForwardPlan()
       var pick = [Int]()
       var cost = fixedCost
       for (k, id) in ids.enumerated() {
-        let c = BinaryGates.draw(logits[k].detached().softmax().scalars, rng: &net.planRNG)
+        let c = BinaryGates.draw(probabilities[k], rng: &net.planRNG)
         pick.append(c)
         plan.ops[id] = .single(index: c, weight: nil)
         cost += candidateCost[k].costs[c]
@@ -292,14 +282,12 @@ public final class ProxylessNAS: SupernetMethod {
   }
 
   /// Σ_layers Σ_j p_j · cost_j + the fixed parts, under the current α.
-  func expectedCost() -> Double {
-    var total = fixedCost
-    for (id, costs) in candidateCost {
-      guard let alpha = net.arch[id] else { continue }
-      let p = alpha.value.detached().softmax().scalars
-      total += zip(p, costs).reduce(0) { $0 + Double($1.0) * $1.1 }
-    }
-    return total
+  func expectedCost() -> Double { candidateCost.reduce(fixedCost) { $0 + expectedCost($1.id, $1.costs) } }
+
+  /// Σ_j p_j · cost_j of one layer, p = softmax(α) (no gradient).
+  func expectedCost(_ id: String, _ costs: [Double]) -> Double {
+    guard let alpha = net.arch[id] else { return 0 }
+    return zip(alpha.value.detached().softmax().scalars, costs).reduce(0) { $0 + Double($1.0) * $1.1 }
   }
 
   /// argmax softmax(α) per layer (the paper's rule, whatever rule the space names for other methods).

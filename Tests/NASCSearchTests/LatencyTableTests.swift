@@ -117,6 +117,41 @@ struct LatencyTableTests {
     } catch let e as RunError { #expect(e.code == "E313") }
   }
 
+  /// A search reads its layers' costs from a table: the entries per candidate (0 for zero) and the
+  /// fixed parts; a table of another processor is E320 unless `latency_conditions=any`; a block the
+  /// table lacks is E319.
+  @Test func searchCostsFromATable() throws {
+    let ir = try compileSpace("proxylessnas-digits.yaml")
+    let blocks = ir.network.latencyBlocks().blocks
+    let dir = try TempDir()
+    let path = dir.path + "/lut.json"
+    func costs(_ t: LatencyTable, any: Bool = false) throws -> LayerCosts {
+      try t.encoded().write(to: URL(fileURLWithPath: path))
+      return try LayerCosts(ir: ir, tablePath: path, anyConditions: any, macUnit: ("MMACs", 1e6), method: "m")
+    }
+    let c = try costs(Self.table(blocks.map { ($0.key, 2) }))
+    #expect(c.measured && c.unit == "ms" && c.layers.count == 6)
+    for l in c.layers {
+      let names = try #require(ir.choicePoint(l.id)?.candidates)
+      #expect(zip(names, l.costs).allSatisfy { $0.0 == "zero" ? $0.1 == 0 : $0.1 == 2 }, "\(l.id)")
+    }
+    // Stem, feature mix and head: three fixed blocks of 2 ms.
+    #expect(c.fixed == 6 && c.cheapest == 6 + 2 * 2 && c.largest == 6 + 6 * 2)
+    do {
+      _ = try costs(Self.table(blocks.map { ($0.key, 2) }, cpu: "Another CPU"))
+      Issue.record("a table of another processor was searched against")
+    } catch let e as RunError {
+      #expect(e.code == "E320" && e.message.contains("Another CPU") && e.help.contains("latency_conditions=any"))
+    }
+    #expect(try costs(Self.table(blocks.map { ($0.key, 2) }, cpu: "Another CPU"), any: true).fixed == 6)
+    do {
+      _ = try costs(Self.table(blocks.dropLast().map { ($0.key, 2) }))
+      Issue.record("a missing block was not reported")
+    } catch let e as RunError {
+      #expect(e.code == "E319" && e.help.contains("nasc latency"))
+    }
+  }
+
   @Test func timingIsTheMedianOfTheRuns() {
     var n = 0
     let t = LatencyMeter.time(warmup: 2, minRuns: 5, minSeconds: 0, maxRuns: 5) { n += 1 }

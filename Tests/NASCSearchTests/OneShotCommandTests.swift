@@ -5,27 +5,6 @@ import Testing
 @testable import NASCSearch
 
 @Suite struct OneShotCommandTests {
-  /// Runs `args` killed with SIGKILL right after the checkpoint of unit `unit`, then resumes it.
-  func killAndResume(_ args: [String], out: String, unit: Int) throws -> Int32 {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: nascExecutable)
-    p.arguments = args + ["--out", out]
-    p.environment = ProcessInfo.processInfo.environment.merging(["NASC_TEST_KILL_AFTER_UNIT": "\(unit)"]) { $1 }
-    p.standardError = FileHandle.nullDevice
-    try p.run()
-    p.waitUntilExit()
-    #expect(p.terminationReason == .uncaughtSignal && p.terminationStatus == SIGKILL)
-    return try runNasc(args + ["--out", out, "--resume"]).status
-  }
-
-  func text(_ path: String) throws -> String { try String(contentsOfFile: path, encoding: .utf8) }
-
-  func metrics(_ run: String) throws -> [String] {
-    try text(run + "/metrics.jsonl").split(separator: "\n").map {
-      $0.replacingOccurrences(of: #""seconds":[0-9.e+-]+"#, with: "", options: .regularExpression)
-    }
-  }
-
   @Test func sposAndFairnasResumeBitIdenticallyInBothPhases() throws {
     let space = repoRoot + "/Tests/NASCSearchTests/Spaces/tiny-layers.yaml"
     let dir = try TempDir()

@@ -68,6 +68,8 @@ public enum SearchBenchmark {
     config.set("order", .string("first"))
     config.set("iterations", .int(1000))
     config.set("bn_recalibration_batches", .int(0))
+    // ProxylessNAS: an architecture step after every weight step, as the reference times them.
+    config.set("arch_update_every", .int(1))
     // One-Shot after the warm-up step: r = 0.5^7, so that each op of a 7-candidate layer is dropped
     // with probability r^(1/7) = 0.5, as in the PyTorch reference (6-candidate layers: 0.45).
     config.set("path_dropout", .real(0.0078125))
@@ -85,7 +87,7 @@ public enum SearchBenchmark {
     guard m is any SupernetMethod || m is any SharedWeightMethod else {
       throw RunError(
         "E310", "nasc bench search times supernet steps; \(context.config.name) trains no supernet",
-        help: "use --method darts, gdas, pc-darts, spos, fairnas or oneshot")
+        help: "use --method darts, gdas, pc-darts, proxylessnas, fbnet, spos, fairnas or oneshot")
     }
     return m
   }
@@ -103,6 +105,14 @@ public enum SearchBenchmark {
     var first: Float?
     var position = LoopPosition()
     func step() throws -> Float {
+      if let fbnet = method as? FBNet {
+        // FBNet trains θ after the epoch's weight steps: one timed step is one of each.
+        try fbnet.step(at: LoopPosition())
+        var arch = LoopPosition()
+        arch.step = fbnet.supernet.stepsPerEpoch
+        try fbnet.step(at: arch)
+        return fbnet.supernet.lastWeightLoss
+      }
       try method.step(at: position)
       position.step += 1
       return bilevel?.lastWeightLoss ?? shared?.lastLoss ?? .nan

@@ -6,7 +6,8 @@ import NASCSpace
 public enum MethodRegistry {
   /// The implementations, one file each under `Methods/`.
   public static let methods: [any SearchMethod.Type] = [
-    DARTS.self, GDAS.self, PCDARTS.self, PDARTS.self, ProxylessNAS.self, RandomSearch.self, RegularizedEvolution.self,
+    DARTS.self, FBNet.self, GDAS.self, PCDARTS.self, PDARTS.self, ProxylessNAS.self, RandomSearch.self,
+    RegularizedEvolution.self,
     SPOS.self,
     FairNAS.self, OneShot.self, RandomWS.self,
   ]

@@ -35,13 +35,8 @@ public final class ProxylessNAS: SupernetMethod {
   let lossForm: String
   /// a and b of mul#log (a is λ in add#linear), and the reference.
   let a: Double, b: Double, ref: Double
-  /// Per layer choice, in declaration order: each candidate's latency (ms; MMACs without a
-  /// table), 0 for zero. An array, so that sums run in one order (same seed, same bits).
-  let candidateCost: [(id: String, costs: [Double])]
-  /// Stem, fixed blocks, fixed layers and head.
-  let fixedCost: Double
-  /// "ms" with a latency table, "MMACs" without.
-  let costUnit: String
+  /// Each candidate's latency (ms; MMACs without a table) and the fixed parts'.
+  let costs: LayerCosts
   /// Whether the architecture step is REINFORCE instead of the gate gradient.
   let reinforce: Bool
   /// Architectures per REINFORCE update.
@@ -78,54 +73,24 @@ public final class ProxylessNAS: SupernetMethod {
       ir: c.ir, settings: settings, data: data, augmentation: c.augmentation, seed: c.run.seed,
       threads: c.run.threads, edgeNormalization: false
     ) { _ in gates }
-    // The cost of each block: the latency table's median, or (without one) the block's MMACs.
-    let tablePath = try h.string("latency_table")
-    let table = tablePath.isEmpty ? nil : try LatencyTable.read(from: tablePath)
-    costUnit = table == nil ? "MMACs" : "ms"
-    func cost(_ g: PrimGraph, residual: Bool, name: String) throws -> Double {
-      guard let table else { return g.isZero ? 0 : Double(SharedWeightSupernet.standalone(g).macs) / 1e6 }
-      return try table.ms(of: g, residual: residual, name: name, path: tablePath)
-    }
-    guard c.ir.cells.isEmpty else {
-      throw RunError(
-        "E310", "proxylessnas searches layer-wise spaces; \(c.ir.name) has cells",
-        help: "use spaces/proxylessnas-digits.yaml or another layer-wise space")
-    }
-    var fixed = try cost(c.ir.network.stem, residual: false, name: "stem")
-    fixed += try cost(c.ir.network.head, residual: false, name: "head")
-    var perLayer = [(id: String, costs: [Double])]()
-    for item in c.ir.network.items {
-      switch item {
-      case .layer(let l):
-        let costs = try l.candidates.map {
-          try cost($0.graph, residual: l.residual, name: "\(l.choice ?? "layer") = \($0.name)")
-        }
-        if let id = l.choice {
-          if !perLayer.contains(where: { $0.id == id }) { perLayer.append((id, costs)) }
-        } else {
-          fixed += costs.first ?? 0
-        }
-      case .fixed(let name, let g): fixed += try cost(g, residual: false, name: name)
-      default:
-        throw RunError("E310", "proxylessnas searches layer-wise spaces of layers and fixed blocks", help: "")
-      }
-    }
-    candidateCost = perLayer
-    fixedCost = fixed
+    let costs = try LayerCosts(
+      ir: c.ir, tablePath: try h.string("latency_table"), anyConditions: try h.string("latency_conditions") == "any",
+      macUnit: ("MMACs", 1e6), method: Self.name)
+    self.costs = costs
     var notes = BilevelSupernet.notes(settings, data: data)
-    if table == nil && lossForm != "none" {
+    if !costs.measured && lossForm != "none" {
       notes.append(
         "no latency_table: the latency loss uses expected MMACs in place of milliseconds (latency_ref \(ref) MMACs); measure one with nasc latency"
       )
     }
-    let cheapest = fixed + perLayer.reduce(0) { $0 + ($1.costs.min() ?? 0) }
+    let cheapest = costs.cheapest
     if lossForm == "mul#log" && cheapest <= 1 {
       throw RunError(
         "E310",
         String(
           format:
             "mul#log takes the log of the expected %@, which must stay above 1; this space's cheapest path costs %.4g",
-          table == nil ? "MMACs" : "latency in ms", cheapest),
+          costs.measured ? "latency in ms" : "MMACs", cheapest),
         help: "use latency_loss=add#linear, or a latency table measured at a larger batch")
     }
     if lossForm != "none" && ref < cheapest {
@@ -134,7 +99,7 @@ public final class ProxylessNAS: SupernetMethod {
         String(
           format:
             "latency_ref %.4g %@ is below this space's cheapest architecture (%.4g %@): no architecture can meet it",
-          ref, table == nil ? "MMACs" : "ms", cheapest, table == nil ? "MMACs" : "ms"),
+          ref, costs.unit, cheapest, costs.unit),
         help: String(format: "set latency_ref to at least %.4g", cheapest))
     }
     if lossForm == "mul#log" && ref <= 1 {
@@ -188,9 +153,9 @@ public final class ProxylessNAS: SupernetMethod {
   /// The expected cost of the last gated pass (with gradient into its q's) and the loss.
   func objective(_ ce: Tensor) -> Tensor {
     guard lossForm != "none" else { return ce }
-    var constant = fixedCost
+    var constant = costs.fixed
     var terms = [Tensor]()
-    for (id, costs) in candidateCost {
+    for (id, costs) in costs.layers {
       if let g = gates.lastGates[id] {
         terms.append((g.q * Tensor(g.candidates.map { Float(costs[$0]) })).sum())
       } else {
@@ -211,7 +176,7 @@ public final class ProxylessNAS: SupernetMethod {
 
   /// One REINFORCE update (§6.5) on the validation batch `val`.
   func reinforceStep(_ val: Batch) throws {
-    let ids = candidateCost.map(\.id)
+    let ids = costs.layers.map(\.id)
     let logits = ids.map { net.arch[$0]!.value }
     let x = Tensor(
       shape: [val.count, net.trainData.channels, net.trainData.height, net.trainData.width], scalars: val.pixels)
@@ -222,13 +187,12 @@ public final class ProxylessNAS: SupernetMethod {
     for _ in 0..<rlSamples {
       var plan = ForwardPlan()
       var pick = [Int]()
-      var cost = fixedCost
       for (k, id) in ids.enumerated() {
         let c = BinaryGates.draw(probabilities[k], rng: &net.planRNG)
         pick.append(c)
         plan.ops[id] = .single(index: c, weight: nil)
-        cost += candidateCost[k].costs[c]
       }
+      let cost = costs.cost(of: pick)
       var ctx = ForwardContext(rng: net.planRNG.split())
       let out = withNoGrad { net.model(x, plan: plan, context: &ctx).logits }
       let acc = Double(net.correct(out, val)) / Double(val.count)
@@ -276,13 +240,13 @@ public final class ProxylessNAS: SupernetMethod {
     let warm = warmupEpochs > 0 && p.phase == 0
     gates.pass = warm ? .uniform : .sampled
     var extra: Metrics = ["warmup": .bool(warm)]
-    extra["expected_\(costUnit == "ms" ? "latency_ms" : "mmacs")"] = .number(expectedCost())
+    extra["expected_\(costs.measured ? "latency_ms" : "mmacs")"] = .number(expectedCost())
     let m = net.finishEpoch(epoch: warm ? 0 : p.unit, archSteps: !warm, extra: extra)
-    return (m, BilevelSupernet.summary(m) + String(format: "  E[cost] %.4g %@", expectedCost(), costUnit))
+    return (m, BilevelSupernet.summary(m) + String(format: "  E[cost] %.4g %@", expectedCost(), costs.unit))
   }
 
   /// Σ_layers Σ_j p_j · cost_j + the fixed parts, under the current α.
-  func expectedCost() -> Double { candidateCost.reduce(fixedCost) { $0 + expectedCost($1.id, $1.costs) } }
+  func expectedCost() -> Double { costs.layers.reduce(costs.fixed) { $0 + expectedCost($1.id, $1.costs) } }
 
   /// Σ_j p_j · cost_j of one layer, p = softmax(α) (no gradient).
   func expectedCost(_ id: String, _ costs: [Double]) -> Double {

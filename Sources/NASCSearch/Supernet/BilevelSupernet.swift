@@ -213,6 +213,15 @@ public final class BilevelSupernet {
     return (t, v)
   }
 
+  /// The next batch of the weight split alone (FBNet trains the two splits in turn).
+  public func nextTrainBatch() -> Batch { trainSampler.next() }
+
+  /// The next batch of the architecture split alone.
+  public func nextValBatch() -> Batch { valSampler.next() }
+
+  /// Batches per epoch of the architecture split.
+  public var archStepsPerEpoch: Int { valSampler.batchesPerEpoch }
+
   /// Sets the weight learning rate of `epoch` on the cosine schedule and returns it.
   @discardableResult
   public func setLearningRate(epoch: Int) -> Float {

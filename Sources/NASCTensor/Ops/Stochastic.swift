@@ -60,6 +60,17 @@ extension Tensor {
     return y
   }
 
+  /// A soft Gumbel sample of 1-D logits (FBNet): softmax((self + g) / τ), g ~ Gumbel(0, 1), with
+  /// gradient into `self`; resampled while g or the sample is not finite.
+  public func gumbelSoftSample(tau: Float, rng: inout RNG) -> Tensor {
+    precondition(tau > 0, "Gumbel temperature must be positive")
+    while true {
+      let g = Tensor.gumbel(shape, rng: &rng)
+      let m = ((self + g) * (1 / tau)).softmax()
+      if m.scalars.allSatisfy({ $0.isFinite }) && g.scalars.allSatisfy({ $0.isFinite }) { return m }
+    }
+  }
+
   /// GDAS sampling of one edge's logits `alpha` (1-D): p = softmax((log_softmax(α) + g)/τ), resampled
   /// while g or p is not finite; returns the hard one-hot `h` (straight-through), `p` and the index.
   public func gumbelHardSample(tau: Float, rng: inout RNG) -> (hard: Tensor, soft: Tensor, index: Int) {

@@ -74,6 +74,15 @@ struct LatencyCommand: ParsableCommand {
         String(
           format: "%d blocks timed in %.1f s (%d threads, batch %d) -> %@", table.entries.count,
           Date().timeIntervalSince(start), threads, batch, out))
+      // Layer-wise spaces: the range a latency target can take.
+      if let costs = try? LayerCosts(ir: ir, tablePath: out, anyConditions: true, macUnit: ("MMACs", 1e6), method: ""),
+        !costs.layers.isEmpty
+      {
+        reporter.line(
+          String(
+            format: "by this table the architectures of %@ take %.3f ms (the cheapest) to %.3f ms (the largest path)",
+            ir.name, costs.cheapest, costs.largest))
+      }
     }
   }
 }

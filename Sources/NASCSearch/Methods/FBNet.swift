@@ -1,0 +1,184 @@
+import Foundation
+import NASCData
+import NASCSpace
+import NASCTensor
+
+/// FBNet (Wu et al., CVPR 2019; METHODS.md §7).
+///
+/// ```
+/// per layer l and forward pass: m_l = softmax((θ_l + g_l) / τ),  g ~ Gumbel(0, 1)
+///   x_{l+1} = Σ_i m_{l,i} · b_{l,i}(x_l)                     (every candidate runs)
+/// LAT = fixed parts + Σ_l Σ_i m_{l,i} · LAT(b_{l,i})           (the table, in ms or µs; kMACs without one)
+/// L = CE · a · (log LAT)^b
+/// τ = tau · tau_decay^epoch                                   (epochs counted from the warm-up's start)
+/// warm-up (warmup_epochs): w only, on every batch of the weight split
+/// per search epoch:
+///   1. update w on every batch of the weight split (train_portion)      (SGD, cosine)
+///   2. update θ on every batch of the θ split (the rest) by ∇_θ L       (Adam)
+/// derive: argmax_i θ_{l,i} per layer; with latency_target T, the most probable architecture under
+///   softmax(θ) whose LAT is at most T (a multiple-choice knapsack over the layers)
+/// ```
+public final class FBNet: SupernetMethod {
+  /// The registry name.
+  public static let name = "fbnet"
+  let ir: SpaceIR
+  let net: BilevelSupernet
+  let mixture: SoftGumbelMixture
+  /// Where this run departs from the paper's values.
+  public let notes: [String]
+  let warmupEpochs: Int
+  /// a and b of CE · a · (log LAT)^b.
+  let a: Double, b: Double
+  /// The latency target of the derivation (0: none), in the costs' unit.
+  let target: Double
+  /// Each candidate's latency (ms or µs, `latency_unit`; kMACs without a table) and the fixed parts'.
+  let costs: LayerCosts
+  let tau: @Sendable (Int) -> Float
+
+  /// Builds the supernet with soft Gumbel mixtures, and the per-candidate costs of the loss.
+  public init(_ c: MethodContext) throws {
+    let h = Hyperparameters(c.config)
+    ir = c.ir
+    let settings = try BilevelSettings(h, nesterov: false)
+    warmupEpochs = try h.int("warmup_epochs")
+    a = try h.double("latency_alpha")
+    b = try h.double("latency_beta")
+    target = try h.double("latency_target")
+    let (tau0, decay) = (try h.double("tau"), try h.double("tau_decay"))
+    guard warmupEpochs >= 0, tau0 > 0, decay > 0, a > 0, b >= 0, target >= 0 else {
+      throw RunError(
+        "E310",
+        "FBNet needs warmup_epochs ≥ 0, tau > 0, tau_decay > 0, latency_alpha > 0, latency_beta ≥ 0 and latency_target ≥ 0",
+        help: "the paper: tau=5 tau_decay=0.956 latency_alpha=0.2 latency_beta=0.6")
+    }
+    let tau = SoftGumbelMixture.exponentialSchedule(initial: Float(tau0), decay: Float(decay))
+    self.tau = tau
+    let data = try c.requireData(Self.name)
+    let read = try LayerCosts(
+      ir: c.ir, tablePath: try h.string("latency_table"), anyConditions: try h.string("latency_conditions") == "any",
+      macUnit: ("kMACs", 1e3), method: Self.name)
+    let micro = try h.string("latency_unit") == "us"
+    costs = read.measured && micro ? read.scaled(by: 1000, unit: "us") : read
+    guard costs.cheapest > 1 else {
+      throw RunError(
+        "E310",
+        String(
+          format: "FBNet's loss takes log LAT, which must stay above 1; this space's cheapest path costs %.4g %@",
+          costs.cheapest, costs.unit),
+        help: costs.measured && costs.unit == "ms"
+          ? "take LAT in microseconds (--set latency_unit=us), or measure the table at a larger batch"
+          : "use a latency table measured at a larger batch")
+    }
+    if target > 0 && target < costs.cheapest {
+      throw RunError(
+        "E316",
+        String(
+          format:
+            "latency_target %.4g %@ is below this space's cheapest architecture (%.4g %@): no architecture can meet it",
+          target, costs.unit, costs.cheapest, costs.unit),
+        help: String(format: "set latency_target to at least %.4g, or 0 for none", costs.cheapest))
+    }
+    let mixture = SoftGumbelMixture(layout: ChoiceLayout(c.ir), temperature: tau)
+    self.mixture = mixture
+    net = try BilevelSupernet(
+      ir: c.ir, settings: settings, data: data, augmentation: c.augmentation, seed: c.run.seed,
+      threads: c.run.threads, edgeNormalization: false
+    ) { _ in mixture }
+    var notes = BilevelSupernet.notes(settings, data: data)
+    if !costs.measured {
+      notes.append(
+        "no latency_table: LAT is the expected MACs in thousands (kMACs) in place of milliseconds; measure one with nasc latency"
+      )
+    }
+    notes.append(
+      "the weight learning rate follows a cosine per search epoch and is constant during warm-up; derivation by argmax, or with latency_target the most probable architecture within it (the paper samples architectures from P_θ and trains each)"
+    )
+    self.notes = notes
+  }
+
+  /// Warm-up (when any), then search epochs of weight steps followed by θ steps.
+  public var phases: [Phase] {
+    (warmupEpochs > 0 ? [Phase("warmup", units: warmupEpochs, stepsPerUnit: net.stepsPerEpoch)] : [])
+      + [Phase("search", units: net.settings.epochs, stepsPerUnit: net.stepsPerEpoch + net.archStepsPerEpoch)]
+  }
+  /// Weights and θ.
+  public var parameterSets: [ParameterSet] { net.parameterSets }
+
+  /// Whether phase `phase` is the warm-up.
+  func warm(_ phase: Int) -> Bool { warmupEpochs > 0 && phase == 0 }
+
+  /// The epoch counted from the start of the warm-up (the temperature's clock).
+  func epoch(_ p: LoopPosition) -> Int { warm(p.phase) ? p.unit : warmupEpochs + p.unit }
+
+  /// Step 1 on the weight split's batches, then step 2 on the θ split's.
+  public func step(at p: LoopPosition) throws {
+    let e = epoch(p)
+    net.setLearningRate(epoch: warm(p.phase) ? 0 : p.unit)
+    if p.step < net.stepsPerEpoch {
+      try net.weightStep(net.nextTrainBatch(), epoch: e)
+    } else {
+      let val = net.nextValBatch()
+      try net.archStep(val, train: val, epoch: e, secondOrder: false) { [unowned self] ce in self.objective(ce) }
+    }
+  }
+
+  /// CE · a · (log LAT)^b with LAT under the last pass's soft samples.
+  func objective(_ ce: Tensor) -> Tensor {
+    let present = costs.layers.filter { mixture.lastWeights[$0.id] != nil }
+    return Self.latencyLoss(
+      ce: ce, weights: present.map { mixture.lastWeights[$0.id]! }, costs: present.map(\.costs), fixed: costs.fixed,
+      a: a, b: b)
+  }
+
+  /// CE · a · (log LAT)^b, LAT = `fixed` + Σ_l Σ_i weights_{l,i} · costs_{l,i}, with gradient into
+  /// the weights (and CE).
+  public static func latencyLoss(
+    ce: Tensor, weights: [Tensor], costs: [[Double]], fixed: Double, a: Double, b: Double
+  ) -> Tensor {
+    let terms = zip(weights, costs).map { m, c in (m * Tensor(c.map(Float.init))).sum() }
+    let lat = (terms.isEmpty ? Tensor([0]) : sum(terms)).adding(Float(fixed))
+    // (log LAT)^b as exp(b · log log LAT).
+    return ce.scaled(by: (lat.log().log() * Float(b)).exp()) * Float(a)
+  }
+
+  /// Σ_l Σ_i softmax(θ_l)_i · LAT_{l,i} + the fixed parts.
+  func expectedCost() -> Double {
+    costs.expected(costs.layers.map { l in net.arch[l.id].map { $0.value.detached().softmax().scalars } ?? [] })
+  }
+
+  /// Losses, accuracies, τ, θ statistics and the expected latency of the epoch.
+  public func endUnit(at p: LoopPosition) throws -> (metrics: Metrics, summary: String) {
+    let e = epoch(p)
+    var extra: Metrics = ["warmup": .bool(warm(p.phase)), "tau": .number(Double(tau(e)))]
+    extra["expected_\(costs.measured ? "latency_\(costs.unit)" : "kmacs")"] = .number(expectedCost())
+    let m = net.finishEpoch(epoch: e, archSteps: !warm(p.phase), extra: extra)
+    return (
+      m,
+      BilevelSupernet.summary(m) + String(format: "  E[LAT] %.4g %@", expectedCost(), costs.unit)
+    )
+  }
+
+  /// argmax θ per layer, or the most probable architecture within `latency_target`.
+  public func result() throws -> SearchResult {
+    let logp = costs.layers.map { l in
+      (net.arch[l.id]?.value.detached().logSoftmax().scalars ?? []).map(Double.init)
+    }
+    var choices = logp.map { row in row.indices.max { row[$0] < row[$1] } ?? 0 }
+    if target > 0, costs.cost(of: choices) > target {
+      guard let within = costs.mostProbable(logp, within: target) else {
+        throw RunError(
+          "E316", String(format: "no architecture meets latency_target %.4g %@", target, costs.unit),
+          help: String(format: "the cheapest costs %.4g %@", costs.cheapest, costs.unit))
+      }
+      choices = within
+    }
+    var d = [String: Architecture.Value]()
+    for (l, c) in zip(costs.layers, choices) {
+      if let names = ir.choicePoint(l.id)?.candidates { d[l.id] = .op(names[c]) }
+    }
+    return SearchResult(architecture: Architecture(decisions: d))
+  }
+
+  /// The supernet (for benchmarks and tests).
+  public var supernet: BilevelSupernet { net }
+}

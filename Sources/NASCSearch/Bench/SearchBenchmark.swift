@@ -70,6 +70,10 @@ public enum SearchBenchmark {
     config.set("bn_recalibration_batches", .int(0))
     // ProxylessNAS: an architecture step after every weight step, as the reference times them.
     config.set("arch_update_every", .int(1))
+    // ... and a latency loss whose reference every path of any input size exceeds (it does not
+    // change the cost of a step).
+    config.set("latency_loss", .string("add#linear"))
+    config.set("latency_ref", .real(1e9))
     // One-Shot after the warm-up step: r = 0.5^7, so that each op of a 7-candidate layer is dropped
     // with probability r^(1/7) = 0.5, as in the PyTorch reference (6-candidate layers: 0.45).
     config.set("path_dropout", .real(0.0078125))

@@ -7,7 +7,7 @@ public enum MethodRegistry {
   /// The implementations, one file each under `Methods/`.
   public static let methods: [any SearchMethod.Type] = [
     DARTS.self, FBNet.self, GDAS.self, PCDARTS.self, PDARTS.self, ProxylessNAS.self, RandomSearch.self,
-    RegularizedEvolution.self,
+    RegularizedEvolution.self, SinglePathNAS.self,
     SPOS.self,
     FairNAS.self, OneShot.self, RandomWS.self,
   ]

@@ -9,6 +9,7 @@ public final class SupernetModel: Module {
   enum Item {
     case cell(CellModule)
     case layer(MixedEdgeModule, LayerIR)
+    case superkernel(SuperkernelModule, LayerIR)
     case fixed(PrimGraphModule, variants: [WidthVariant])
   }
 
@@ -21,14 +22,24 @@ public final class SupernetModel: Module {
   /// For each body item, the last item that reads its output (so it can be released after that).
   let lastReader: [Int]
 
-  /// Builds every module of `network`, drawing initial weights from `rng` in network order.
-  public init(_ network: NetworkIR, rng: inout RNG) throws {
+  /// Builds every module of `network`, drawing initial weights from `rng` in network order. With
+  /// `superkernels`, every searchable layer is one Single-Path NAS superkernel (its candidates must
+  /// be MBConvs over two kernel sizes × two expansions, plus optionally `none`).
+  public init(_ network: NetworkIR, rng: inout RNG, superkernels: Bool = false) throws {
     self.network = network
     stem = try PrimGraphModule(network.stem, rng: &rng)
     var items = [Item]()
     for item in network.items {
       switch item {
       case .cell(let c): items.append(.cell(try CellModule(c, rng: &rng)))
+      case .layer(let l) where superkernels && l.choice != nil:
+        guard let grid = SuperkernelModule.grid(l.candidates), l.variants.isEmpty else {
+          throw LoweringError(
+            description:
+              "layer \(l.layerIndex)'s candidates (\(l.candidates.map(\.name).joined(separator: ", "))) are not MBConvs over two kernel sizes × two expansions (plus none), which one superkernel covers"
+          )
+        }
+        items.append(.superkernel(SuperkernelModule(choice: l.choice!, grid: grid, rng: &rng), l))
       case .layer(let l):
         let m = try MixedEdgeModule(
           choice: l.choice, candidates: l.candidates, stride: l.stride, partialChannels: nil, rng: &rng)
@@ -55,11 +66,17 @@ public final class SupernetModel: Module {
       switch item {
       case .cell(let c): register("cells\(i)", c)
       case .layer(let l, _): register("layers\(i)", l)
+      case .superkernel(let k, _): register("layers\(i)", k)
       case .fixed(let f, _): register("blocks\(i)", f)
       }
     }
     register("head", head)
     if let auxiliary { register("auxiliary", auxiliary) }
+  }
+
+  /// The superkernel layers, in network order.
+  public var superkernels: [SuperkernelModule] {
+    items.compactMap { if case .superkernel(let k, _) = $0 { k } else { nil } }
   }
 
   /// Every mixed edge (cell edges and layer-wise choices).
@@ -68,7 +85,7 @@ public final class SupernetModel: Module {
       switch item {
       case .cell(let c): return c.edges.flatMap { $0 }
       case .layer(let m, _): return [m]
-      case .fixed: return []
+      case .fixed, .superkernel: return []
       }
     }
   }
@@ -110,6 +127,9 @@ public final class SupernetModel: Module {
           let out = m(previous, plan: p, context: &context, widths: v.graphs)
           y = v.residual ? out + previous : out
         }
+      case .superkernel(let k, let l):
+        let out = k(previous, context: &context)
+        y = l.residual ? out + previous : out
       case .fixed(let f, let variants):
         y = f(
           previous, context: &context, narrower: variants.first { $0.inputChannels == previous.shape[1] }?.graphs[0])

@@ -311,11 +311,25 @@ public enum MethodCatalog {
     MethodSpec(
       name: "single-path-nas", relaxation: "superkernel thresholds",
       hyperparameters: [
-        h("steps", .int(10_008), "training steps"),
+        h("steps", .int(10_008), "training steps (rounded up to whole epochs)"),
+        h("warmup_steps", .int(6255), "steps without the runtime loss and with dropout on the indicators"),
         h("batch_size", .int(1024), "minibatch size"),
+        h("train_portion", .real(0.9), "fraction of the data that trains; the rest reports accuracy"),
         h("lr", .real(0.064), "RMSProp learning rate (0.016 * batch / 256)"),
-        h("runtime_lambda", .real(0.02), "runtime loss weight"),
-        h("warmup_steps", .int(6255), "steps before the runtime loss and without indicator dropout"),
+        h("lr_decay", .real(0.97), "learning-rate factor every lr_decay_epochs (staircase)"),
+        h("lr_decay_epochs", .real(2.4), "epochs between learning-rate decays"),
+        h("rms_decay", .real(0.9), "RMSProp decay of the squared gradients"),
+        h("rms_momentum", .real(0.9), "RMSProp momentum"),
+        h("rms_eps", .real(1e-3), "RMSProp epsilon"),
+        h("w_weight_decay", .real(1e-5), "L2 factor on conv and linear weights, in the loss"),
+        h("label_smoothing", .real(0.1), "label smoothing"),
+        h("runtime_lambda", .real(0.02), "runtime loss weight: lambda * 1e3 * log(R)"),
+        h("indicator_keep", .real(0.6), "keep probability of the indicator dropout during the warm-up"),
+        h("latency_table", .string(""), "a latency table (nasc latency); empty: MMACs stand in for ms"),
+        h(
+          "latency_conditions", .string("same"),
+          "search against a table measured on another processor or build (any) or refuse it (same)",
+          words: ["same", "any"]),
       ], derive: .threshold),
     MethodSpec(
       name: "enas", relaxation: "controller sampling with REINFORCE",

@@ -11,12 +11,13 @@ struct SearchBenchCommand: ParsableCommand {
     discussion: """
       DARTS family: one step = an architecture step on a validation batch + a weight step on a training batch. \
       spos, fairnas, oneshot: one supernet training step on one batch (use --space spaces/proxylessnas-digits.yaml); \
-      oneshot drops each op of a 7-candidate layer with probability 0.5 (path_dropout 0.5^7), as the PyTorch reference. \
+      oneshot drops each op of a 7-candidate layer with probability 0.5 (path_dropout 0.5^7), as the PyTorch reference; \
+      proxylessnas, fbnet: a weight step and an architecture step (binary gates; soft Gumbel mixture). \
       The last stdout line is one JSON object (method, input, batch, threads, ms_per_step, images_per_s, \
       peak_rss_mb, weight_params, flops_per_step). Run one setting per process for a clean peak RSS.
       """)
 
-  @Option(help: "darts, gdas, pc-darts (K = 4), spos, fairnas or oneshot.")
+  @Option(help: "darts, gdas, pc-darts (K = 4), spos, fairnas, oneshot, proxylessnas or fbnet.")
   var method = "darts"
 
   @Option(help: "32 for 3×32×32 inputs, 8 for 1×8×8.")
@@ -41,8 +42,8 @@ struct SearchBenchCommand: ParsableCommand {
   var json = false
 
   func validate() throws {
-    guard ["darts", "gdas", "pc-darts", "spos", "fairnas", "oneshot"].contains(method) else {
-      throw ValidationError("--method must be darts, gdas, pc-darts, spos, fairnas or oneshot")
+    guard ["darts", "gdas", "pc-darts", "spos", "fairnas", "oneshot", "proxylessnas", "fbnet"].contains(method) else {
+      throw ValidationError("--method must be darts, gdas, pc-darts, spos, fairnas, oneshot, proxylessnas or fbnet")
     }
     guard input == 32 || input == 8 else { throw ValidationError("--input must be 32 or 8") }
     guard batch >= 2, threads >= 1, steps >= 1, warmup >= 0 else {

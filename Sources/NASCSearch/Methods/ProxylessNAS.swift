@@ -133,7 +133,14 @@ public final class ProxylessNAS: SupernetMethod {
     net.setLearningRate(epoch: epoch)
     let (train, val) = net.nextBatches()
     gates.pass = warm ? .uniform : .sampled
-    try net.weightStep(train, epoch: epoch)
+    // A weight step runs one path, which keeps what one network keeps: recomputing its layers in
+    // backward would cost a forward pass and save little.
+    do {
+      let recompute = net.recomputeEdges
+      net.recomputeEdges = false
+      defer { net.recomputeEdges = recompute }
+      try net.weightStep(train, epoch: epoch)
+    }
     guard !warm, p.unit > 0 || net.settings.epochs == 1, (p.step + 1) % archEvery == 0 else { return }
     if reinforce {
       try reinforceStep(val)

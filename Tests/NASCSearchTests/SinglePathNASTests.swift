@@ -213,6 +213,9 @@ struct SinglePathNASTests {
     #expect(try killAndResume(args, out: cut, unit: 1) == 0)
     #expect(try text(full + "/arch.yaml") == text(cut + "/arch.yaml"))
     #expect(try metrics(full) == metrics(cut))
+    // A target below the cheapest network (skips and k3 e3 layers, some 0.6 MMACs) is E316 at the start.
+    let low = try runNasc(args + ["--set", "latency_target=0.001", "--out", dir.path + "/sp-low"])
+    #expect(low.status == 1 && low.stderr.contains("E316") && low.stderr.contains("cheapest"), "\(low.stderr)")
     let other = try runNasc([
       "search", repoRoot + "/spaces/proxylessnas-digits.yaml", "--method", "single-path-nas", "--limit", "32",
       "--out", dir.path + "/sp-bad",

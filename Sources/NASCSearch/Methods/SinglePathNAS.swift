@@ -11,6 +11,7 @@ import NASCTensor
 /// per layer: Rch = d50 · (R50 + d100 · (R100 − R50));  R_l = Rch · R3/R5 + Rch · (1 − R3/R5) · d5
 ///   R3 = LAT(k_s, e_l), R50 = LAT(k_l, e_s), R100 = R5 = LAT(k_l, e_l)   (the latency table; MMACs without)
 /// L = CE_labelsmooth + wd · Σ ‖w‖² (conv and linear weights) + λ · 1e3 · log Σ_l R_l
+///   (with latency_target T: the last term only while fixed parts + Σ_l R_l > T)
 /// for each step t (single level: weights and thresholds together, RMSProp):
 ///   t < warmup_steps: λ = 0 and dropout (keep indicator_keep) on the indicators
 ///   lr = lr_0 · lr_decay^⌊epoch / lr_decay_epochs⌋
@@ -31,6 +32,8 @@ public final class SinglePathNAS: SearchMethod {
   let steps: Int, warmupSteps: Int, stepsPerEpoch: Int, epochs: Int
   let lr: Double, lrDecay: Double, lrDecayEpochs: Double
   let lambda: Double, weightDecay: Double, labelSmoothing: Double, keep: Double
+  /// The runtime the whole network may take (0: none), in the costs' unit.
+  let target: Double
   /// Per superkernel: R3, R50 and R100 (ms, or MMACs without a table).
   let runtimes: [(r3: Double, r50: Double, r100: Double)]
   /// Stem, fixed blocks and layers, head (reported, not in the loss).
@@ -50,16 +53,17 @@ public final class SinglePathNAS: SearchMethod {
     lrDecay = try h.double("lr_decay")
     lrDecayEpochs = try h.double("lr_decay_epochs")
     lambda = try h.double("runtime_lambda")
+    target = try h.double("latency_target")
     weightDecay = try h.double("w_weight_decay")
     labelSmoothing = try h.double("label_smoothing")
     keep = try h.double("indicator_keep")
     let portion = try h.double("train_portion")
-    guard steps >= 1, warmupSteps >= 0, batch >= 2, lr > 0, lrDecay > 0, lrDecayEpochs > 0, lambda >= 0,
+    guard steps >= 1, warmupSteps >= 0, batch >= 2, lr > 0, lrDecay > 0, lrDecayEpochs > 0, lambda >= 0, target >= 0,
       keep > 0, keep <= 1, portion > 0, portion < 1
     else {
       throw RunError(
         "E310",
-        "single-path-nas needs steps ≥ 1, warmup_steps ≥ 0, batch_size ≥ 2, lr, lr_decay and lr_decay_epochs > 0, runtime_lambda ≥ 0, 0 < indicator_keep ≤ 1 and 0 < train_portion < 1",
+        "single-path-nas needs steps ≥ 1, warmup_steps ≥ 0, batch_size ≥ 2, lr, lr_decay and lr_decay_epochs > 0, runtime_lambda ≥ 0, latency_target ≥ 0, 0 < indicator_keep ≤ 1 and 0 < train_portion < 1",
         help: "the paper: steps=10008 warmup_steps=6255 lr=0.064 runtime_lambda=0.02 indicator_keep=0.6")
     }
     var seen = Set<String>()
@@ -104,6 +108,19 @@ public final class SinglePathNAS: SearchMethod {
     }
     self.runtimes = runtimes
     fixedCost = costs.fixed
+    // The cheapest network of the runtime model: per layer skip (where allowed) or k_s e_s.
+    let cheapest = zip(model.superkernels, runtimes).reduce(costs.fixed) { acc, kr in
+      acc + (kr.0.grid.skippable ? 0 : kr.1.r50 * kr.1.r3 / kr.1.r100)
+    }
+    if target > 0 && target < cheapest {
+      throw RunError(
+        "E316",
+        String(
+          format:
+            "latency_target %.4g %@ is below this space's cheapest architecture (%.4g %@ by the runtime model): no architecture can meet it",
+          target, costs.unit, cheapest, costs.unit),
+        help: String(format: "set latency_target to at least %.4g, or 0 for none", cheapest))
+    }
     costUnit = costs.unit
     (train, val) = data.split(portion: portion)
     guard train.count >= 2, val.count >= 1 else {
@@ -169,7 +186,11 @@ public final class SinglePathNAS: SearchMethod {
     let labels = b.labels.map(Int.init)
     let ce = crossEntropy(logits: logits, labels: labels, labelSmoothing: Float(labelSmoothing))
     var loss = ce + sum(decayed.map { ($0.value * $0.value).sum() }) * Float(weightDecay)
-    if !warm && lambda > 0 { loss = loss + runtime().log() * Float(lambda * 1e3) }
+    if !warm && lambda > 0 {
+      // With a target, the runtime loss acts only while the network takes longer.
+      let r = runtime()
+      if target == 0 || r.scalar + Float(fixedCost) > Float(target) { loss = loss + r.log() * Float(lambda * 1e3) }
+    }
     guard loss.scalar.isFinite else {
       throw RunError(
         "E401", "the training loss became \(loss.scalar.isNaN ? "NaN" : "infinite") in epoch \(p.unit + 1)",
@@ -257,6 +278,14 @@ public final class SinglePathNAS: SearchMethod {
     for (id, i) in decisions() {
       if let names = ir.choicePoint(id)?.candidates { d[id] = .op(names[i]) }
     }
-    return SearchResult(architecture: Architecture(decisions: d))
+    var result = SearchResult(architecture: Architecture(decisions: d))
+    let cost = decidedCost()
+    if target > 0 && cost > target {
+      result.unmet.append(
+        String(
+          format: "the decided network takes %.4g %@ by the runtime model, above latency_target %.4g", cost, costUnit,
+          target))
+    }
+    return result
   }
 }

@@ -287,7 +287,7 @@ public enum SearchDriver {
       throw RunError(
         "E316", result.unmet.joined(separator: "; "),
         help:
-          "arch.yaml, pareto.jsonl and the met targets' files are written; loosen the target in a new run, or search longer (--set generations=N)",
+          "arch.yaml (with a --target search, pareto.jsonl and the met targets' files) is written; loosen the target in a new run, or search longer",
         path: dir.path)
     }
     manifest.result = .init(

@@ -325,6 +325,8 @@ public enum MethodCatalog {
         h("label_smoothing", .real(0.1), "label smoothing"),
         h("runtime_lambda", .real(0.02), "runtime loss weight: lambda * 1e3 * log(R)"),
         h("indicator_keep", .real(0.6), "keep probability of the indicator dropout during the warm-up"),
+        h(
+          "latency_target", .real(0), "the runtime loss acts only while the network takes longer than this (0: always)"),
         h("latency_table", .string(""), "a latency table (nasc latency); empty: MMACs stand in for ms"),
         h(
           "latency_conditions", .string("same"),

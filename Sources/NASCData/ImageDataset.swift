@@ -53,7 +53,7 @@ public struct ImageDataset: Sendable {
 
   /// Splits by index as the DARTS papers do: the first `portion` of the images and the rest.
   public func split(portion: Double) -> (first: ImageDataset, second: ImageDataset) {
-    let cut = Int((Double(count) * portion).rounded(.down))
+    let cut = portion.isFinite ? min(max(Int((Double(count) * portion).rounded(.down)), 0), count) : 0
     return (subset(0..<cut), subset(cut..<count))
   }
 

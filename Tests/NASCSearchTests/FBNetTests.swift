@@ -129,6 +129,13 @@ struct FBNetTests {
     #expect(t.status == 0, "\(t.stderr)")
     let arch = try text(tight + "/arch.yaml")
     #expect(arch.contains("layer[0].op: k3") && arch.contains("layer[1].op: k3_e1"), "\(arch)")
+    // A split that leaves one side empty is E310, not a crash (any method with two splits).
+    for (method, portion) in [("fbnet", "1"), ("fbnet", "0"), ("proxylessnas", "1.5")] {
+      let bad = try runNasc(
+        args.map { $0 == "fbnet" ? method : $0 == "train_portion=0.75" ? "train_portion=\(portion)" : $0 }
+          + ["--out", dir.path + "/fb-split-\(method)-\(portion)"])
+      #expect(bad.status == 1 && bad.stderr.contains("E310") && bad.stderr.contains("train_portion"), "\(bad.stderr)")
+    }
     let low = try runNasc(args + ["--set", "latency_target=\(costs.cheapest * 0.5)", "--out", dir.path + "/fb-low"])
     #expect(low.status == 1 && low.stderr.contains("E316") && low.stderr.contains("cheapest"), "\(low.stderr)")
   }

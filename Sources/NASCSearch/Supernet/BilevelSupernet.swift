@@ -44,6 +44,11 @@ public struct BilevelSettings: Codable, Equatable, Sendable {
       throw RunError("E310", "batch_size must be at least 2, not \(batchSize)", help: "set batch_size=2 or more")
     }
     trainPortion = try h.double("train_portion")
+    guard trainPortion.isFinite, trainPortion > 0, trainPortion < 1 else {
+      throw RunError(
+        "E310", "train_portion must lie strictly between 0 and 1, not \(trainPortion)",
+        help: "it splits the training data between the weights and the architecture parameters; e.g. train_portion=0.5")
+    }
     weightLR = try h.double("w_lr")
     weightLRMin = try h.double("w_lr_min")
     weightMomentum = try h.double("w_momentum")

@@ -21,6 +21,10 @@ struct FBNetTests {
     #expect(m1.scalars.max()! < 0.5)
     var r3 = RNG(seed: 9)
     #expect(theta.gumbelSoftSample(tau: 0.01, rng: &r3).scalars.max()! > 0.999)
+    // Logits that are not finite give up after a bounded number of draws instead of hanging.
+    var r4 = RNG(seed: 1)
+    let broken = Tensor([.nan, 0]).gumbelSoftSample(tau: 1, rng: &r4).scalars
+    #expect(broken.contains { !$0.isFinite })
     // The schedule: τ_0 · 0.956^e.
     let tau = SoftGumbelMixture.exponentialSchedule(initial: 5, decay: 0.956)
     #expect(tau(0) == 5 && abs(tau(10) - 5 * Float(pow(0.956, 10.0))) < 1e-5)
@@ -130,6 +134,8 @@ struct FBNetTests {
     let arch = try text(tight + "/arch.yaml")
     #expect(arch.contains("layer[0].op: k3") && arch.contains("layer[1].op: k3_e1"), "\(arch)")
     // A split that leaves one side empty is E310, not a crash (any method with two splits).
+    let nan = try runNasc(args + ["--set", "arch_lr=nan", "--out", dir.path + "/fb-nan"])
+    #expect(nan.status == 1 && nan.stderr.contains("E310") && nan.stderr.contains("arch_lr"), "\(nan.stderr)")
     for (method, portion) in [("fbnet", "1"), ("fbnet", "0"), ("proxylessnas", "1.5")] {
       let bad = try runNasc(
         args.map { $0 == "fbnet" ? method : $0 == "train_portion=0.75" ? "train_portion=\(portion)" : $0 }

@@ -72,6 +72,7 @@ struct LatencyTableTests {
     for text in [
       "{", "{\"format\": 1}",
       String(decoding: try t.encoded(), as: UTF8.self).replacingOccurrences(of: "\"ms\" : 2", with: "\"ms\" : -2"),
+      String(decoding: try t.encoded(), as: UTF8.self).replacingOccurrences(of: "\"batch\" : 1", with: "\"batch\" : 0"),
     ] {
       try text.write(toFile: path, atomically: true, encoding: .utf8)
       #expect(throws: RunError.self) { try LatencyTable.read(from: path) }

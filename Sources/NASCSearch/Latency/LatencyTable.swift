@@ -120,6 +120,11 @@ public struct LatencyTable: Codable, Sendable, Equatable {
         "E318", "the latency table has layout \(t.format); this nasc reads layout \(Self.format)",
         help: "measure it again with this nasc: nasc latency SPACE --out \(path)", path: path)
     }
+    guard t.conditions.batch >= 1, t.conditions.threads >= 1 else {
+      throw RunError(
+        "E318", "the latency table's conditions give batch \(t.conditions.batch) and threads \(t.conditions.threads)",
+        help: "both must be at least 1; measure one with nasc latency SPACE --out \(path)", path: path)
+    }
     for e in t.entries where !(e.ms.isFinite && e.ms >= 0) {
       throw RunError(
         "E318", "the latency table gives '\(e.name)' a time of \(e.ms) ms", help: "times are milliseconds ≥ 0",

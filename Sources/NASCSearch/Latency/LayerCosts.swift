@@ -64,7 +64,9 @@ public struct LayerCosts: Sendable {
         }
       case .fixed(let name, let g): fixed += try cost(g, residual: false, name: name)
       default:
-        throw RunError("E310", "\(method) searches layer-wise spaces of layers and fixed blocks", help: "")
+        throw RunError(
+          "E310", "\(method) searches layer-wise spaces of layers and fixed blocks",
+          help: "routing blocks (DenseNAS) and memory banks (SMASH) are searched by their own methods")
       }
     }
     self.layers = layers

@@ -45,10 +45,13 @@ public final class FBNet: SupernetMethod {
     b = try h.double("latency_beta")
     target = try h.double("latency_target")
     let (tau0, decay) = (try h.double("tau"), try h.double("tau_decay"))
-    guard warmupEpochs >= 0, tau0 > 0, decay > 0, a > 0, b >= 0, target >= 0 else {
+    let lrs = [try h.double("w_lr"), try h.double("arch_lr")]
+    guard warmupEpochs >= 0, tau0.isFinite, tau0 >= 1e-3, decay.isFinite, decay > 0, a.isFinite, a > 0, b.isFinite,
+      b >= 0, target.isFinite, target >= 0, lrs.allSatisfy({ $0.isFinite && $0 > 0 })
+    else {
       throw RunError(
         "E310",
-        "FBNet needs warmup_epochs ≥ 0, tau > 0, tau_decay > 0, latency_alpha > 0, latency_beta ≥ 0 and latency_target ≥ 0",
+        "FBNet needs warmup_epochs ≥ 0, tau ≥ 0.001, tau_decay > 0, latency_alpha > 0, latency_beta ≥ 0, latency_target ≥ 0 and positive w_lr and arch_lr, all finite",
         help: "the paper: tau=5 tau_decay=0.956 latency_alpha=0.2 latency_beta=0.6")
     }
     let tau = SoftGumbelMixture.exponentialSchedule(initial: Float(tau0), decay: Float(decay))
@@ -149,6 +152,11 @@ public final class FBNet: SupernetMethod {
   /// Losses, accuracies, τ, θ statistics and the expected latency of the epoch.
   public func endUnit(at p: LoopPosition) throws -> (metrics: Metrics, summary: String) {
     let e = epoch(p)
+    guard expectedCost().isFinite else {
+      throw RunError(
+        "E401", "θ became NaN or infinite in epoch \(p.unit + 1)",
+        help: "lower the learning rates (--set w_lr=... or --set arch_lr=...); the last checkpoint is kept")
+    }
     var extra: Metrics = ["warmup": .bool(warm(p.phase)), "tau": .number(Double(tau(e)))]
     extra["expected_\(costs.measured ? "latency_\(costs.unit)" : "kmacs")"] = .number(expectedCost())
     let m = net.finishEpoch(epoch: e, archSteps: !warm(p.phase), extra: extra)

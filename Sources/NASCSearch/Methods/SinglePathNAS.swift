@@ -58,6 +58,17 @@ public final class SinglePathNAS: SearchMethod {
     labelSmoothing = try h.double("label_smoothing")
     keep = try h.double("indicator_keep")
     let portion = try h.double("train_portion")
+    let (rmsDecay, rmsMomentum, rmsEps) = (
+      try h.double("rms_decay"), try h.double("rms_momentum"), try h.double("rms_eps")
+    )
+    guard (0..<1).contains(rmsDecay), (0..<1).contains(rmsMomentum), rmsEps.isFinite, rmsEps > 0,
+      (0..<1).contains(labelSmoothing), lr.isFinite, weightDecay.isFinite, weightDecay >= 0, lambda.isFinite
+    else {
+      throw RunError(
+        "E310",
+        "single-path-nas needs 0 ≤ rms_decay < 1, 0 ≤ rms_momentum < 1, rms_eps > 0, 0 ≤ label_smoothing < 1, w_weight_decay ≥ 0 and finite lr and runtime_lambda",
+        help: "the paper: rms_decay=0.9 rms_momentum=0.9 rms_eps=0.001 label_smoothing=0.1")
+    }
     guard steps >= 1, warmupSteps >= 0, batch >= 2, lr > 0, lrDecay > 0, lrDecayEpochs > 0, lambda >= 0, target >= 0,
       keep > 0, keep <= 1, portion > 0, portion < 1
     else {
@@ -106,6 +117,11 @@ public final class SinglePathNAS: SearchMethod {
           r(g.kernels.large, g.expansions.large)
         ))
     }
+    guard runtimes.allSatisfy({ [$0.r3, $0.r50, $0.r100].allSatisfy { $0.isFinite && $0 > 0 && $0 < 1e12 } }) else {
+      throw RunError(
+        "E318", "the runtime model needs positive, finite times for every layer's k3/k5 × e3/e6 blocks",
+        help: "measure the table again: nasc latency SPACE --out FILE")
+    }
     self.runtimes = runtimes
     fixedCost = costs.fixed
     // The cheapest network of the runtime model: per layer skip (where allowed) or k_s e_s.
@@ -131,10 +147,13 @@ public final class SinglePathNAS: SearchMethod {
     stepsPerEpoch = max(sampler.batchesPerEpoch, 1)
     epochs = (steps + stepsPerEpoch - 1) / stepsPerEpoch
     optimizer = RMSProp(
-      model.parameters(), learningRate: Float(lr), alpha: Float(try h.double("rms_decay")),
-      eps: Float(try h.double("rms_eps")), momentum: Float(try h.double("rms_momentum")))
+      model.parameters(), learningRate: Float(lr), alpha: Float(rmsDecay), eps: Float(rmsEps),
+      momentum: Float(rmsMomentum))
     decayed = model.parameters(in: .weights).filter { $0.value.rank > 1 }
     var notes = [String]()
+    if warmupSteps >= epochs * stepsPerEpoch && lambda > 0 {
+      notes.append("warmup_steps \(warmupSteps) covers every step: the runtime loss never acts")
+    }
     if epochs * stepsPerEpoch != steps {
       notes.append("steps \(steps) rounded up to \(epochs) whole epochs of \(stepsPerEpoch) steps")
     }

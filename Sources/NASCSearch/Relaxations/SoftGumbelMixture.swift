@@ -33,8 +33,8 @@ public final class SoftGumbelMixture: Relaxation {
     return plan
   }
 
-  /// FBNet's schedule: τ_0 · decay^epoch.
+  /// FBNet's schedule: τ_0 · decay^epoch (never below 1e-6, where 1/τ would overflow the logits).
   public static func exponentialSchedule(initial: Float, decay: Float) -> @Sendable (Int) -> Float {
-    { epoch in initial * Float(pow(Double(decay), Double(epoch))) }
+    { epoch in max(initial * Float(pow(Double(decay), Double(epoch))), 1e-6) }
   }
 }

@@ -61,14 +61,17 @@ extension Tensor {
   }
 
   /// A soft Gumbel sample of 1-D logits (FBNet): softmax((self + g) / τ), g ~ Gumbel(0, 1), with
-  /// gradient into `self`; resampled while g or the sample is not finite.
+  /// gradient into `self`; resampled while g or the sample is not finite, at most 100 times (logits
+  /// that are not finite give a sample that is not: the caller's loss check reports it).
   public func gumbelSoftSample(tau: Float, rng: inout RNG) -> Tensor {
     precondition(tau > 0, "Gumbel temperature must be positive")
-    while true {
+    var m = self
+    for _ in 0..<100 {
       let g = Tensor.gumbel(shape, rng: &rng)
-      let m = ((self + g) * (1 / tau)).softmax()
+      m = ((self + g) * (1 / tau)).softmax()
       if m.scalars.allSatisfy({ $0.isFinite }) && g.scalars.allSatisfy({ $0.isFinite }) { return m }
     }
+    return m
   }
 
   /// GDAS sampling of one edge's logits `alpha` (1-D): p = softmax((log_softmax(α) + g)/τ), resampled

@@ -72,7 +72,8 @@ public struct BatchSampler {
       order = []
     }
     permutationFrom = s.permutationFrom
-    cursor = s.cursor
+    // A cursor outside the data (a damaged checkpoint) starts a new epoch instead of trapping.
+    cursor = (0...dataset.count).contains(s.cursor) ? s.cursor : dataset.count
     rng = SeededGenerator(RNG(seed: s.rng))
   }
 

@@ -129,6 +129,14 @@ import Testing
     var d = BatchSampler(dataset: digits, batchSize: 16, augmentation: aug, rng: RNG(seed: 99))
     d.restore(saved)
     for _ in 0..<8 { #expect(d.next().pixels == a.next().pixels) }
+    // A damaged state (a cursor outside the data) starts a new epoch instead of trapping.
+    for cursor in [-5, 10_000, Int.max] {
+      var bad = saved
+      bad.cursor = cursor
+      var e = BatchSampler(dataset: digits, batchSize: 16, augmentation: aug, rng: RNG(seed: 99))
+      e.restore(bad)
+      #expect(e.next().pixels.count == 16 * 64)
+    }
   }
 
   @Test func splitAndPoolingAndNormalisation() throws {

@@ -97,6 +97,12 @@ public struct LayerCosts: Sendable {
     zip(layers, p).reduce(fixed) { acc, lp in acc + zip(lp.0.costs, lp.1).reduce(0) { $0 + $1.0 * Double($1.1) } }
   }
 
+  /// The expected cost under softmax(α) of each layer's architecture parameters in `arch` (no
+  /// gradient; a layer without parameters adds nothing).
+  public func expected(_ arch: ArchitectureParameters) -> Double {
+    expected(layers.map { l in arch[l.id].map { $0.value.detached().softmax().scalars } ?? [] })
+  }
+
   /// The most probable architecture under independent per-layer log-probabilities `logp` whose
   /// cost is at most `budget`: a multiple-choice knapsack solved by dynamic programming over the
   /// budget cut into `bins` steps, each cost rounded up (so what it returns meets the budget).

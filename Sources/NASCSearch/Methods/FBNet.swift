@@ -144,25 +144,21 @@ public final class FBNet: SupernetMethod {
     return ce.scaled(by: (lat.log().log() * Float(b)).exp()) * Float(a)
   }
 
-  /// Σ_l Σ_i softmax(θ_l)_i · LAT_{l,i} + the fixed parts.
-  func expectedCost() -> Double {
-    costs.expected(costs.layers.map { l in net.arch[l.id].map { $0.value.detached().softmax().scalars } ?? [] })
-  }
-
   /// Losses, accuracies, τ, θ statistics and the expected latency of the epoch.
   public func endUnit(at p: LoopPosition) throws -> (metrics: Metrics, summary: String) {
     let e = epoch(p)
-    guard expectedCost().isFinite else {
+    let expected = costs.expected(net.arch)  // Σ_l Σ_i softmax(θ_l)_i · LAT_{l,i} + the fixed parts
+    guard expected.isFinite else {
       throw RunError(
         "E401", "θ became NaN or infinite in epoch \(p.unit + 1)",
         help: "lower the learning rates (--set w_lr=... or --set arch_lr=...); the last checkpoint is kept")
     }
     var extra: Metrics = ["warmup": .bool(warm(p.phase)), "tau": .number(Double(tau(e)))]
-    extra["expected_\(costs.measured ? "latency_\(costs.unit)" : "kmacs")"] = .number(expectedCost())
+    extra["expected_\(costs.measured ? "latency_\(costs.unit)" : "kmacs")"] = .number(expected)
     let m = net.finishEpoch(epoch: e, archSteps: !warm(p.phase), extra: extra)
     return (
       m,
-      BilevelSupernet.summary(m) + String(format: "  E[LAT] %.4g %@", expectedCost(), costs.unit)
+      BilevelSupernet.summary(m) + String(format: "  E[LAT] %.4g %@", expected, costs.unit)
     )
   }
 

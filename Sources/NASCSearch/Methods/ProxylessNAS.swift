@@ -247,13 +247,11 @@ public final class ProxylessNAS: SupernetMethod {
     let warm = warmupEpochs > 0 && p.phase == 0
     gates.pass = warm ? .uniform : .sampled
     var extra: Metrics = ["warmup": .bool(warm)]
-    extra["expected_\(costs.measured ? "latency_ms" : "mmacs")"] = .number(expectedCost())
+    let expected = costs.expected(net.arch)  // Σ_layers Σ_j p_j · cost_j + the fixed parts
+    extra["expected_\(costs.measured ? "latency_ms" : "mmacs")"] = .number(expected)
     let m = net.finishEpoch(epoch: warm ? 0 : p.unit, archSteps: !warm, extra: extra)
-    return (m, BilevelSupernet.summary(m) + String(format: "  E[cost] %.4g %@", expectedCost(), costs.unit))
+    return (m, BilevelSupernet.summary(m) + String(format: "  E[cost] %.4g %@", expected, costs.unit))
   }
-
-  /// Σ_layers Σ_j p_j · cost_j + the fixed parts, under the current α.
-  func expectedCost() -> Double { costs.layers.reduce(costs.fixed) { $0 + expectedCost($1.id, $1.costs) } }
 
   /// Σ_j p_j · cost_j of one layer, p = softmax(α) (no gradient).
   func expectedCost(_ id: String, _ costs: [Double]) -> Double {

@@ -229,11 +229,10 @@ public final class SinglePathNAS: SearchMethod {
   func decisions() -> [(id: String, index: Int)] { model.superkernels.map { ($0.choice, $0.decision()) } }
 
   /// The runtime of the decided network: Σ R_l at the indicators' values plus the fixed parts.
-  func decidedCost() -> Double {
-    zip(model.superkernels, runtimes).reduce(fixedCost) { acc, kr in
-      let (k, r) = kr
-      let i = k.decision()
-      guard let cell = k.grid.cells[i] else { return acc }
+  func decidedCost(_ picks: [(id: String, index: Int)]) -> Double {
+    zip(zip(model.superkernels, runtimes), picks).reduce(fixedCost) { acc, x in
+      let ((k, r), pick) = x
+      guard let cell = k.grid.cells[pick.index] else { return acc }
       let d5: Float = cell.k == k.grid.kernels.large ? 1 : 0, d100: Float = cell.e == k.grid.expansions.large ? 1 : 0
       return acc
         + Double(
@@ -249,7 +248,8 @@ public final class SinglePathNAS: SearchMethod {
     var evalRNG = RNG(seed: 7)
     let (vl, va) = evaluateClassifier(model, on: val) { (ForwardPlan(), evalRNG.split()) }
     var alpha = [String: MetricValue](), thresholds = [String: MetricValue]()
-    for (id, i) in decisions() {
+    let picks = decisions()
+    for (id, i) in picks {
       let n = ir.choicePoint(id)?.candidates.count ?? 0
       alpha[id] = .numbers((0..<n).map { $0 == i ? 1 : 0 })
     }
@@ -257,7 +257,7 @@ public final class SinglePathNAS: SearchMethod {
       thresholds[k.choice] = .numbers([k.t5, k.t100, k.t50].map { Double($0.value.scalars[0]) })
     }
     let t = (p.unit + 1) * stepsPerEpoch
-    let cost = decidedCost()
+    let cost = decidedCost(picks)
     let m: Metrics = [
       "epoch": .int(p.unit), "lr": .number(Double(optimizer.learningRate)),
       "train_loss": .number(accumulator.meanLoss), "train_acc": .number(accumulator.accuracy),
@@ -294,11 +294,12 @@ public final class SinglePathNAS: SearchMethod {
   /// The candidate the indicators pick, per layer.
   public func result() throws -> SearchResult {
     var d = [String: Architecture.Value]()
-    for (id, i) in decisions() {
+    let picks = decisions()
+    for (id, i) in picks {
       if let names = ir.choicePoint(id)?.candidates { d[id] = .op(names[i]) }
     }
     var result = SearchResult(architecture: Architecture(decisions: d))
-    let cost = decidedCost()
+    let cost = decidedCost(picks)
     if target > 0 && cost > target {
       result.unmet.append(
         String(

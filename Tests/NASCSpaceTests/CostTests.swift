@@ -62,6 +62,19 @@ struct CostTests {
     #expect(space.cost.params == params && space.cost.macs == macs, "\(name): \(space.cost)")
   }
 
+  /// FBNet-A/B/C as the authors' released definitions build them (conv biases, no expansion at
+  /// e = 1, grouped pointwise convs in the `_g2` blocks), and the Single-Path NAS Pixel 1 network:
+  /// the counts an independent count of each definition gives (for Single-Path NAS, a PyTorch build).
+  @Test(arguments: [
+    ("fbnet-a", 4_321_232, 244_452_664), ("fbnet-b", 4_818_216, 291_004_424),
+    ("fbnet-c", 5_592_784, 378_136_224), ("single-path-nas", 4_421_616, 333_467_072),
+  ])
+  func publishedFBNetAndSinglePathNAS(_ name: String, _ params: Int, _ macs: Int) throws {
+    let space = try ir("examples/published/\(name).yaml")
+    #expect(space.mode == .fixed && space.architectures == BigUInt(1))
+    #expect(space.cost.params == params && space.cost.macs == macs, "\(name): \(space.cost)")
+  }
+
   @Test func nb201AllConv3x3() throws {
     let arch = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|"
     #expect(try ir("spaces/nas-bench-201.yaml", CompileOptions(arch: arch)).cost.params == 1_531_546)

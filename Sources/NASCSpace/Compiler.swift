@@ -12,6 +12,8 @@ public struct CompileOptions: Sendable {
   /// An input shape that replaces the space's `input:` channels and size (benchmarks run one space
   /// at several resolutions).
   public var input: Shape?
+  /// A class count that replaces the space's `input: classes` (`nasc train --fit-data`).
+  public var classes: Int?
   /// Hyperparameters set on the command line (`nasc search --set KEY=VALUE`), as `KEY=VALUE` texts;
   /// they win over the space's `search:` block. Diagnostics point into the file `<command line>`, one
   /// line per setting.
@@ -31,6 +33,12 @@ public struct CompileOptions: Sendable {
     self.input = input
     self.settings = settings
     self.cells = cells
+  }
+
+  /// Creates options that build the network at another input shape and class count.
+  public init(eval: Bool = false, arch: String? = nil, input: Shape, classes: Int) {
+    self.init(eval: eval, arch: arch, input: input)
+    self.classes = classes
   }
 }
 
@@ -109,7 +117,7 @@ public enum Compiler {
     }
     let ir = compile(
       root: root, path: spacePath, eval: options.eval, arch: arch, method: options.method, input: options.input,
-      settings: extra, cells: options.cells, &bag)
+      classes: options.classes, settings: extra, cells: options.cells, &bag)
     let all = bag.all
     return CompileResult(ir: all.contains { $0.severity == .error } ? nil : ir, diagnostics: all, sources: sources)
   }
@@ -175,7 +183,8 @@ public enum Compiler {
   /// Compiles an already loaded (and schema-checked) root.
   static func compile(
     root: SyntaxNode, path: String, eval: Bool, arch: ArchSpec?, method override: String? = nil,
-    input inputOverride: Shape? = nil, settings: [(key: SyntaxNode, value: SyntaxNode)] = [], cells: Int? = nil,
+    input inputOverride: Shape? = nil, classes classesOverride: Int? = nil,
+    settings: [(key: SyntaxNode, value: SyntaxNode)] = [], cells: Int? = nil,
     _ bag: inout DiagnosticBag
   ) -> SpaceIR? {
     let method = methodConfig(root, override: override, settings: settings, &bag)
@@ -201,7 +210,7 @@ public enum Compiler {
     let tokens = inputNode?["tokens"]?.int
     if tokens != nil { (h, w) = (1, 1) }
     if let o = inputOverride { (channels, h, w) = (o.channels, o.height, o.width) }
-    let classes = inputNode?["classes"]?.int ?? tokens ?? 10
+    let classes = classesOverride ?? inputNode?["classes"]?.int ?? tokens ?? 10
     guard (1...65536).contains(channels), (1...65536).contains(h), (1...65536).contains(w),
       (1...10_000_000).contains(classes)
     else { return nil }  // reported by the schema check

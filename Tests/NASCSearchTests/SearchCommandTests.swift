@@ -87,6 +87,35 @@ import Testing
     #expect(c.stderr.contains("error[E304]") && c.stderr.contains("another network"))
   }
 
+  /// A fixed network declared for another input (32×32 RGB, 100 classes, convs with bias as in
+  /// FBNet's blocks) is refused on digits with a hint, and trains there with `--fit-data`.
+  @Test func trainFitsAFixedNetworkToTheDataSet() throws {
+    let dir = try TempDir()
+    let space = dir.path + "/net.yaml"
+    try """
+    nasc: 1
+    name: biased
+    input: {channels: 3, size: 32, classes: 100}
+    network:
+      stem: [{conv: {out: 8, kernel: 3, stride: 2, bias: true}}, bn, relu]
+      body:
+        - {layer: {op: mbconv, with: {k: 3, e: 3}}, out: 8}
+        - {name: last, steps: [{conv: {out: 16, kernel: 1, bias: true}}, bn, relu]}
+      head: [global_avg_pool, linear]
+    """.write(toFile: space, atomically: true, encoding: .utf8)
+    let args = ["train", "--arch", space, "--limit", "64", "--epochs", "1", "--batch-size", "16"]
+    let refused = try runNasc(args + ["--out", dir.path + "/a"])
+    #expect(refused.status == 1)
+    #expect(refused.stderr.contains("error[E206]") && refused.stderr.contains("--fit-data"))
+    let fitted = try runNasc(args + ["--out", dir.path + "/b", "--fit-data"])
+    #expect(fitted.status == 0, "\(fitted.stderr)")
+    #expect(fitted.stderr.contains("1x8x8 images and 10 classes"))
+    // 3·3·1·8 + 8 (stem, bias) + 16 (BN) + mbconv 8→24→8 (192 + 48 + 216 + 48 + 192 + 16) + 8·16 + 16 + 32
+    // + linear 16·10 + 10
+    #expect(
+      fitted.stdout.hasPrefix("test accuracy ") && fitted.stdout.contains("(1154 parameters)"), "\(fitted.stdout)")
+  }
+
   @Test func runDirectoryIsSelfContainedAndArchFileIndependentOfItsPlace() throws {
     let dir = try TempDir()
     // A project of its own: a space that extends a library file.

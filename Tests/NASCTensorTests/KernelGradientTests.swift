@@ -50,6 +50,27 @@ struct KernelGradientTests {
     }
   }
 
+  /// A convolution's per-channel bias (FBNet's blocks): x + b[c] and its two gradients, alone and
+  /// after a grouped convolution, against finite differences; the bias layer adds exactly b.
+  @Test func channelBiasGradients() {
+    let x = randn([2, 4, 3, 5], seed: 61)
+    let b = randn([4], seed: 62)
+    checkGradients([x, b]) { $0[0].addingChannelBias($0[1]) }
+    let w = randn([6, 2, 3, 3], seed: 63, scale: 0.5)
+    let b6 = randn([6], seed: 64)
+    checkGradients([x, w, b6]) {
+      conv2d($0[0], weight: $0[1], stride: 1, padding: 1, groups: 2).addingChannelBias($0[2])
+    }
+    var rng = RNG(seed: 65)
+    let layer = Conv2d(4, 6, kernelH: 1, kernelW: 1, config: Conv2DConfig(groups: 2), bias: true, rng: &rng)
+    let bias = try! #require(layer.bias).value
+    let y = layer(x), y0 = conv2d(x, weight: layer.weight.value, config: layer.config)
+    for i in 0..<y.count {
+      let c = (i / 15) % 6
+      #expect(y.storage.pointer[i] == y0.storage.pointer[i] + bias.storage.pointer[c])
+    }
+  }
+
   @Test(arguments: [(3, 1, 1), (3, 2, 1), (2, 2, 0), (3, 3, 0)])
   func maxPoolGradients(_ c: (Int, Int, Int)) {
     let x = distinct([2, 3, 7, 8], seed: 31)

@@ -98,18 +98,19 @@ public enum SearchDriver {
     return (splits.train, splits.test, mean, std)
   }
 
-  /// Throws `E206` unless the images have the shape the space's `input:` declares.
-  public static func checkInput(_ data: ImageDataset, fits ir: SpaceIR) throws {
+  /// Throws `E206` unless the images have the shape the space's `input:` declares; `otherwise` is
+  /// the command's own way round it, named in the hint.
+  public static func checkInput(_ data: ImageDataset, fits ir: SpaceIR, otherwise: String = "--downsample") throws {
     let s = ir.network.input
     guard data.classes <= ir.network.classes else {
       throw RunError(
         "E206", "the data set has \(data.classes) classes but \(ir.name) classifies into \(ir.network.classes)",
-        help: "set input: {classes: \(data.classes)} in the space, or choose a space for this data set")
+        help: "set input: {classes: \(data.classes)} in the space, choose a space for this data set, or \(otherwise)")
     }
     guard data.channels == s.channels, data.height == s.height, data.width == s.width else {
       throw RunError(
         "E206", "the data set's images are \(data.channels)x\(data.height)x\(data.width) but \(ir.name) expects \(s)",
-        help: "choose a space whose input: matches the data set (spaces/darts-digits.yaml for digits), or --downsample")
+        help: "choose a space whose input: matches the data set (spaces/darts-digits.yaml for digits), or \(otherwise)")
     }
   }
 

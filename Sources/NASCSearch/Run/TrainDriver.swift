@@ -18,6 +18,14 @@ public enum TrainDriver {
   /// (comments, formatting) keep it and any change of the network does not.
   public static func fingerprint(_ ir: SpaceIR) -> String { SHA256.hex(Array(IRDump.dump(ir).utf8)) }
 
+  /// The image shape and class count of the training data `settings` name (after `downsample`):
+  /// what `nasc train --fit-data` builds the network for.
+  public static func dataShape(of settings: TrainSettings) throws -> (input: Shape, classes: Int) {
+    let source = try DataSource(parsing: settings.data)
+    let data = try SearchDriver.loadData(source, limit: settings.trainLimit, downsample: settings.downsample)
+    return (Shape(data.train.channels, data.train.height, data.train.width), data.train.classes)
+  }
+
   /// Trains the fixed architecture `ir` with `settings`, writing into `out`; with `resume`, continues
   /// the run in `out` with its saved settings.
   public static func run(
@@ -30,7 +38,8 @@ public enum TrainDriver {
     let settings = resume ? try TrainRun.checkpointSettings(at: URL(fileURLWithPath: dir.checkpoint)) : requested
     let source = try DataSource(parsing: settings.data)
     let data = try SearchDriver.loadData(source, limit: settings.trainLimit, downsample: settings.downsample)
-    try SearchDriver.checkInput(data.train, fits: ir)
+    try SearchDriver.checkInput(
+      data.train, fits: ir, otherwise: "--downsample, or --fit-data to build the network at the data set's shape")
     let run = try TrainRun(
       ir: ir, settings: settings, train: data.train, test: data.test,
       augmentation: SearchDriver.augmentation(for: source))

@@ -22,10 +22,10 @@ public final class PrimGraphModule: Module {
     for (k, node) in graph.nodes.enumerated() {
       switch node.op {
       case .conv(let c):
-        guard !c.bias else { throw LoweringError(description: "convolutions with bias are not supported yet") }
         let cfg = Conv2DConfig(
           strideH: c.sh, strideW: c.sw, padH: c.ph, padW: c.pw, dilationH: c.dh, dilationW: c.dw, groups: c.groups)
-        let layer = NASCTensor.Conv2d(c.cin, c.cout, kernelH: c.kh, kernelW: c.kw, config: cfg, rng: &rng)
+        let layer = NASCTensor.Conv2d(
+          c.cin, c.cout, kernelH: c.kh, kernelW: c.kw, config: cfg, bias: c.bias, rng: &rng)
         layers.append(register("\(k)_conv", layer))
       case .batchNorm(let channels, let affine):
         layers.append(register("\(k)_bn", BatchNorm2d(channels, affine: affine)))

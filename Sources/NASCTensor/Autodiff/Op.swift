@@ -14,6 +14,7 @@ enum Op {
   case slice(inShape: [Int], axis: Int, start: Int, step: Int)
   case concat(axis: Int, sizes: [Int])
   case channelShuffle(groups: Int)
+  case channelBias(channels: Int)
   case transpose2d
   case conv2d(Tensor, Tensor, Conv2DConfig)
   case maxPool(indices: TensorStorage, inShape: [Int])
@@ -74,6 +75,8 @@ func backwardRule(_ node: Node, grad g: Tensor) -> [Tensor?] {
     return ShapeGrad.concat(g, axis: axis, sizes: sizes)
   case .channelShuffle(let groups):
     return [ShapeGrad.channelShuffle(g, groups: groups)]
+  case .channelBias(let c):
+    return [g, need[1] ? ChannelBiasGrad.bias(g, channels: c) : nil]
   case .transpose2d:
     let t = Tensor(uninitializedShape: [g.shape[1], g.shape[0]])
     Tensor.transpose(g.storage.pointer, rows: g.shape[0], cols: g.shape[1], into: t.storage.pointer)

@@ -4,11 +4,13 @@ public protocol UnaryLayer: Module {
   func callAsFunction(_ x: Tensor) -> Tensor
 }
 
-/// A bias-free 2-D convolution layer (PyTorch `nn.Conv2d(bias=False)` default initialisation:
-/// uniform in ±1/√fan_in).
+/// A 2-D convolution layer, bias-free unless asked (PyTorch `nn.Conv2d` default initialisation:
+/// weight and bias uniform in ±1/√fan_in).
 public final class Conv2d: Module, UnaryLayer {
   /// The `[Cout, Cin/groups, kh, kw]` weight.
   public let weight: Parameter
+  /// The `[Cout]` bias, if any.
+  public let bias: Parameter?
   /// Stride, padding, dilation, groups.
   public let config: Conv2DConfig
 
@@ -23,23 +25,34 @@ public final class Conv2d: Module, UnaryLayer {
     let fanIn = cin / groups * kernel * kernel
     let bound = 1 / Float(fanIn).squareRoot()
     weight = Parameter(.uniform([cout, cin / groups, kernel, kernel], low: -bound, high: bound, rng: &rng))
+    bias = nil
     super.init()
     register("weight", weight)
   }
 
-  /// A convolution with an explicit kernel shape and configuration (e.g. 1×7 / 7×1).
-  public init(_ cin: Int, _ cout: Int, kernelH: Int, kernelW: Int, config: Conv2DConfig, rng: inout RNG) {
+  /// A convolution with an explicit kernel shape and configuration (e.g. 1×7 / 7×1), with a bias
+  /// when `bias` is set (its initial values are drawn after the weight's).
+  public init(
+    _ cin: Int, _ cout: Int, kernelH: Int, kernelW: Int, config: Conv2DConfig, bias hasBias: Bool = false,
+    rng: inout RNG
+  ) {
     self.config = config
     let fanIn = cin / config.groups * kernelH * kernelW
     let bound = 1 / Float(fanIn).squareRoot()
     weight = Parameter(
       .uniform([cout, cin / config.groups, kernelH, kernelW], low: -bound, high: bound, rng: &rng))
+    bias = hasBias ? Parameter(.uniform([cout], low: -bound, high: bound, rng: &rng)) : nil
     super.init()
     register("weight", weight)
+    if let bias { register("bias", bias) }
   }
 
-  /// Convolves `x`.
-  public func callAsFunction(_ x: Tensor) -> Tensor { conv2d(x, weight: weight.value, config: config) }
+  /// Convolves `x` (and adds the bias).
+  public func callAsFunction(_ x: Tensor) -> Tensor {
+    let y = conv2d(x, weight: weight.value, config: config)
+    guard let bias else { return y }
+    return y.addingChannelBias(bias.value)
+  }
 }
 
 /// Batch normalisation over channels of NCHW (or [N, C]) tensors, with running statistics.

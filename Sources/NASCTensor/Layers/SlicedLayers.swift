@@ -20,7 +20,9 @@ extension Conv2d {
     if cin / groups < cinPerGroup { w = w.slice(axis: 1, start: 0, end: cin / groups) }
     var cfg = config
     cfg.groups = groups
-    return conv2d(x, weight: w, config: cfg)
+    let y = conv2d(x, weight: w, config: cfg)
+    guard let bias else { return y }
+    return y.addingChannelBias(outChannels < cout ? bias.value.slice(axis: 0, start: 0, end: outChannels) : bias.value)
   }
 }
 

@@ -41,6 +41,13 @@ struct TrainCommand: ParsableCommand {
   @Flag(help: "Use the search skeleton instead of the evaluation skeleton.")
   var searchSkeleton = false
 
+  @Flag(
+    name: .customLong("fit-data"),
+    help:
+      "Build the network at the data set's image shape and class count instead of the space's input: (a 224x224 ImageNet network on digits or CIFAR-10)."
+  )
+  var fitData = false
+
   @Option(help: "The run directory (default: a new runs/train-<space>-seed<S>[-N]); new or empty unless --resume.")
   var out: String?
 
@@ -57,7 +64,18 @@ struct TrainCommand: ParsableCommand {
 
   func run() throws {
     let path = space ?? arch
-    let (ir, _) = try compileOrExit(path, CompileOptions(eval: !searchSkeleton, arch: space == nil ? nil : arch))
+    let settings = TrainSettings(
+      epochs: epochs, batchSize: batchSize, lr: lr, dropPath: dropPath, cutout: cutout, seed: common.seed,
+      threads: common.threads, data: common.data, trainLimit: common.limit, downsample: common.downsample)
+    var options = CompileOptions(eval: !searchSkeleton, arch: space == nil ? nil : arch)
+    if fitData {
+      var shape: (input: Shape, classes: Int)?
+      try reportingRunErrors { shape = try TrainDriver.dataShape(of: settings) }
+      guard let shape else { return }
+      options = CompileOptions(eval: options.eval, arch: options.arch, input: shape.input, classes: shape.classes)
+      Terminal.err("--fit-data: building the network for \(shape.input) images and \(shape.classes) classes\n")
+    }
+    let (ir, _) = try compileOrExit(path, options)
     guard ir.mode == .fixed else {
       try reportingRunErrors {
         throw RunError(
@@ -66,9 +84,6 @@ struct TrainCommand: ParsableCommand {
       }
       return
     }
-    let settings = TrainSettings(
-      epochs: epochs, batchSize: batchSize, lr: lr, dropPath: dropPath, cutout: cutout, seed: common.seed,
-      threads: common.threads, data: common.data, trainLimit: common.limit, downsample: common.downsample)
     try reportingRunErrors {
       let outcome = try TrainDriver.run(
         ir: ir, settings: settings, out: out ?? RunDirectory.fresh("runs/train-\(ir.name)-seed\(common.seed)"),

@@ -145,4 +145,64 @@ struct FBNetTests {
     let low = try runNasc(args + ["--set", "latency_target=\(costs.cheapest * 0.5)", "--out", dir.path + "/fb-low"])
     #expect(low.status == 1 && low.stderr.contains("E316") && low.stderr.contains("cheapest"), "\(low.stderr)")
   }
+
+  /// §7.3's derivation: draws follow the distributions, an architecture drawn twice is scored once,
+  /// one over the budget is listed but not scored, and the best scored is kept.
+  @Test func sampledDerivationDrawsScoresAndKeepsTheBest() throws {
+    let logp = [[0.7, 0.2, 0.1].map(Foundation.log), [0.5, 0.5].map(Foundation.log)]
+    var scored = 0
+    let many = SampledDerivation.draw(logp, count: 20_000, seed: 3, budget: nil, cost: { _ in 0 }) { _ in
+      scored += 1
+      return 0
+    }
+    #expect(scored == 6)  // every one of the 3 × 2 architectures, once
+    let first = many.map { Double($0.choices[0] == 0 ? 1 : 0) }.reduce(0, +) / 20_000
+    #expect(abs(first - 0.7) < 0.015, "\(first)")
+    let s = try #require(many.first)
+    #expect(abs(s.logProbability - (logp[0][s.choices[0]] + logp[1][s.choices[1]])) < 1e-12)
+    // Score = the first layer's index, cost = the second's: with budget 0 only choices[1] = 0 counts.
+    let few = SampledDerivation.draw(
+      logp, count: 50, seed: 4, budget: 0, cost: { Double($0[1]) }, score: { Double($0[0]) })
+    #expect(few.allSatisfy { ($0.score == nil) == ($0.choices[1] == 1) })
+    let best = try #require(SampledDerivation.best(few))
+    #expect(best.choices == [2, 0])
+    #expect(SampledDerivation.best(few.filter { $0.score == nil }) == nil)
+    // Same seed, same draws.
+    #expect(
+      SampledDerivation.draw(logp, count: 50, seed: 4, budget: 0, cost: { Double($0[1]) }, score: { Double($0[0]) })
+        == few)
+  }
+
+  /// `derive_samples`: the run lists every draw in samples.jsonl and derives the best one scored.
+  @Test func fbnetDerivesBySampling() throws {
+    let space = repoRoot + "/Tests/NASCSearchTests/Spaces/tiny-layers.yaml"
+    let dir = try TempDir()
+    let out = dir.path + "/fb-samples"
+    let r = try runNasc([
+      "search", space, "--method", "fbnet", "--limit", "64", "--seed", "5", "--set", "warmup_epochs=0",
+      "--set", "epochs=1", "--set", "batch_size=8", "--set", "derive_samples=5", "--set", "bn_recalibration_batches=1",
+      "--set", "bn_batch_size=8", "--out", out,
+    ])
+    #expect(r.status == 0, "\(r.stderr)")
+    let lines = try text(out + "/samples.jsonl").split(separator: "\n")
+    #expect(lines.count == 5)
+    #expect(lines.allSatisfy { $0.contains("\"supernet_val_acc\":") && $0.contains("\"log_p\":") })
+    let arch = try text(out + "/arch.yaml")
+    let best = lines.max { a, b in accuracy(a) < accuracy(b) }.map(String.init) ?? ""
+    for decision in best.split(separator: "\"")[3].split(separator: " ") {
+      let parts = decision.split(separator: "=")
+      #expect(arch.contains("\(parts[0]): \(parts[1])"), "\(arch) vs \(best)")
+    }
+    let bad = try runNasc([
+      "search", space, "--method", "fbnet", "--limit", "64", "--set", "derive_samples=4", "--set",
+      "bn_recalibration_batches=100", "--out", dir.path + "/fb-bad",
+    ])
+    #expect(bad.status == 1 && bad.stderr.contains("E315"), "\(bad.stderr)")
+  }
+}
+
+/// The `supernet_val_acc` of one samples.jsonl line.
+private func accuracy(_ line: Substring) -> Double {
+  guard let r = line.range(of: "\"supernet_val_acc\":") else { return -1 }
+  return Double(line[r.upperBound...].prefix { "0123456789.-e".contains($0) }) ?? -1
 }

@@ -16,7 +16,9 @@ import NASCTensor
 ///   1. update w on every batch of the weight split (train_portion)      (SGD, cosine)
 ///   2. update θ on every batch of the θ split (the rest) by ∇_θ L       (Adam)
 /// derive: argmax_i θ_{l,i} per layer; with latency_target T, the most probable architecture under
-///   softmax(θ) whose LAT is at most T (a multiple-choice knapsack over the layers)
+///   softmax(θ) whose LAT is at most T (a multiple-choice knapsack over the layers);
+///   with derive_samples K: K architectures drawn from softmax(θ), each within T scored with the
+///   supernet's weights (BN recalibrated) on the θ split, the best kept
 /// ```
 public final class FBNet: SupernetMethod {
   /// The registry name.
@@ -34,6 +36,9 @@ public final class FBNet: SupernetMethod {
   /// Each candidate's latency (ms or µs, `latency_unit`; kMACs without a table) and the fixed parts'.
   let costs: LayerCosts
   let tau: @Sendable (Int) -> Float
+  /// Architectures sampled for the derivation (0: argmax), and the BN recalibration before each.
+  let samples: Int, bnBatches: Int, bnBatchSize: Int
+  let seed: UInt64
 
   /// Builds the supernet with soft Gumbel mixtures, and the per-candidate costs of the loss.
   public init(_ c: MethodContext) throws {
@@ -57,6 +62,13 @@ public final class FBNet: SupernetMethod {
     let tau = SoftGumbelMixture.exponentialSchedule(initial: Float(tau0), decay: Float(decay))
     self.tau = tau
     let data = try c.requireData(Self.name)
+    samples = try h.int("derive_samples")
+    (bnBatches, bnBatchSize) = (try h.int("bn_recalibration_batches"), try h.int("bn_batch_size"))
+    seed = c.run.seed
+    guard (0...100_000).contains(samples) else {
+      throw RunError(
+        "E310", "derive_samples must lie between 0 and 100000, not \(samples)", help: "0 derives by argmax")
+    }
     let read = try LayerCosts(
       ir: c.ir, tablePath: try h.string("latency_table"), anyConditions: try h.string("latency_conditions") == "any",
       macUnit: ("kMACs", 1e3), method: Self.name)
@@ -87,6 +99,9 @@ public final class FBNet: SupernetMethod {
       ir: c.ir, settings: settings, data: data, augmentation: c.augmentation, seed: c.run.seed,
       threads: c.run.threads, edgeNormalization: false
     ) { _ in mixture }
+    if samples > 0 {
+      try SupernetEvaluator.checkCalibration(batches: bnBatches, batchSize: bnBatchSize, images: net.trainData.count)
+    }
     var notes = BilevelSupernet.notes(settings, data: data)
     if !costs.measured {
       notes.append(
@@ -94,7 +109,9 @@ public final class FBNet: SupernetMethod {
       )
     }
     notes.append(
-      "the weight learning rate follows a cosine per search epoch and is constant during warm-up; derivation by argmax, or with latency_target the most probable architecture within it (the paper samples architectures from P_θ and trains each)"
+      samples == 0
+        ? "the weight learning rate follows a cosine per search epoch and is constant during warm-up; derivation by argmax, or with latency_target the most probable architecture within it (the paper samples architectures from P_θ and trains each: --set derive_samples=K)"
+        : "the weight learning rate follows a cosine per search epoch and is constant during warm-up; derivation: \(samples) architectures sampled from P_θ and scored with the supernet's weights (the paper trains each from scratch)"
     )
     self.notes = notes
   }
@@ -162,11 +179,13 @@ public final class FBNet: SupernetMethod {
     )
   }
 
-  /// argmax θ per layer, or the most probable architecture within `latency_target`.
+  /// argmax θ per layer, or the most probable architecture within `latency_target`; with
+  /// `derive_samples`, the best of that many sampled from P_θ.
   public func result() throws -> SearchResult {
     let logp = costs.layers.map { l in
       (net.arch[l.id]?.value.detached().logSoftmax().scalars ?? []).map(Double.init)
     }
+    if samples > 0 { return try sampledResult(logp) }
     var choices = logp.map { row in row.indices.max { row[$0] < row[$1] } ?? 0 }
     if target > 0, costs.cost(of: choices) > target {
       guard let within = costs.mostProbable(logp, within: target) else {
@@ -176,11 +195,48 @@ public final class FBNet: SupernetMethod {
       }
       choices = within
     }
+    return SearchResult(architecture: architecture(choices))
+  }
+
+  /// The architecture that takes candidate `choices[l]` in layer `l`.
+  func architecture(_ choices: [Int]) -> Architecture {
     var d = [String: Architecture.Value]()
     for (l, c) in zip(costs.layers, choices) {
       if let names = ir.choicePoint(l.id)?.candidates { d[l.id] = .op(names[c]) }
     }
-    return SearchResult(architecture: Architecture(decisions: d))
+    return Architecture(decisions: d)
+  }
+
+  /// §7.3: `derive_samples` architectures drawn from softmax(θ); those within `latency_target`
+  /// are scored with the supernet's weights on the θ split, and the best is derived. Every draw is
+  /// listed in `samples.jsonl`.
+  func sampledResult(_ logp: [[Double]]) throws -> SearchResult {
+    let evaluator = SupernetEvaluator(
+      ir: ir, model: net.model, calibration: net.trainData, validation: net.valData, calibrationBatches: bnBatches,
+      batchSize: bnBatchSize, seed: seed)
+    let drawn = try SampledDerivation.draw(
+      logp, count: samples, seed: seed ^ 0x7361_6d70_6c65, budget: target > 0 ? target : nil,
+      cost: { costs.cost(of: $0) }, score: { try evaluator.score(architecture($0)).signal })
+    guard let best = SampledDerivation.best(drawn) else {
+      throw RunError(
+        "E316",
+        String(
+          format: "none of the %d architectures sampled from P_θ meets latency_target %.4g %@", samples, target,
+          costs.unit),
+        help:
+          "sample more (--set derive_samples=N), or derive without sampling (derive_samples=0) to get the most probable architecture within the target"
+      )
+    }
+    var r = SearchResult(architecture: architecture(best.choices), signal: best.score)
+    r.files["samples.jsonl"] = drawn.map { s in
+      var fields: [(String, JSONValue)] = [
+        ("arch", .string(evaluator.space.text(architecture(s.choices)))), ("log_p", .double(s.logProbability)),
+        ("latency_\(costs.unit)", .double(s.cost)),
+      ]
+      fields.append(("supernet_val_acc", s.score.map(JSONValue.double) ?? .null))
+      return JSONValue.object(fields).serialized(indent: 0) + "\n"
+    }.joined()
+    return r
   }
 
   /// The supernet (for benchmarks and tests).

@@ -238,6 +238,12 @@ public enum MethodCatalog {
         h("latency_alpha", .real(0.2), "a in CE * a * (log LAT)^b"),
         h("latency_beta", .real(0.6), "b in CE * a * (log LAT)^b"),
         h("latency_target", .real(0), "derive the most probable architecture with LAT at most this (0: argmax)"),
+        h(
+          "derive_samples", .int(0),
+          "derive by sampling this many architectures from P_theta and keeping the one the supernet scores best on the theta split (the paper's way, which trains each; 0: argmax)"
+        ),
+        h("bn_recalibration_batches", .int(10), "training batches that recalibrate BN before a sample is scored"),
+        h("bn_batch_size", .int(64), "images per recalibration batch"),
       ], derive: .argmax),
     MethodSpec(
       name: "spos", relaxation: "uniform single-path sampling",

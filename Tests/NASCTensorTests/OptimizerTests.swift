@@ -84,6 +84,10 @@ struct OptimizerTests {
     #expect(abs(cos.learningRate(at: 50) - 0.001) < 1e-7)
     let t = 0.001 + 0.024 * (1 + Foundation.cos(Double.pi * 10 / 50)) / 2
     #expect(abs(Double(cos.learningRate(at: 10)) - t) < 1e-7)
+    // Stepped per iteration: 10.25 epochs lies between epochs 10 and 11, on the same curve.
+    let t1 = 0.001 + 0.024 * (1 + Foundation.cos(Double.pi * 10.25 / 50)) / 2
+    #expect(abs(Double(cos.learningRate(atEpochs: 10.25)) - t1) < 1e-7)
+    #expect(cos.learningRate(atEpochs: 10.25) < cos.learningRate(at: 10))
     #expect(StepDecay(base: 1, stepSize: 3, gamma: 0.5).learningRate(at: 7) == 0.25)
     #expect(abs(ExponentialDecay(base: 0.1, gamma: 0.97).learningRate(at: 2) - 0.1 * 0.97 * 0.97) < 1e-8)
     let lin = LinearSchedule(base: 2, startFactor: 0.5, endFactor: 1, totalEpochs: 4)

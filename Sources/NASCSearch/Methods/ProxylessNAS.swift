@@ -7,7 +7,8 @@ import NASCTensor
 ///
 /// ```
 /// warm-up (warmup_epochs): update w on one uniformly sampled path per step
-/// joint training (epochs), per step:
+///   (lr = warmup_lr · (1 + cos(π t / T)) / 2 over the warm-up's T iterations)
+/// joint training (epochs), per step (lr: cosine from w_lr per iteration; CE with label_smoothing):
 ///   1. update w on one path drawn from p = softmax(α) per layer         (SGD, nesterov)
 ///   2. every arch_update_every steps (not in the first joint epoch), on a validation batch:
 ///      per layer draw a pair ~ p, q = softmax(α_pair), active ~ q, gates g = one_hot(active)
@@ -31,6 +32,7 @@ public final class ProxylessNAS: SupernetMethod {
   /// Where this run departs from the paper's values.
   public let notes: [String]
   let warmupEpochs: Int
+  let warmupLR: Double
   let archEvery: Int
   let lossForm: String
   /// a and b of mul#log (a is λ in add#linear), and the reference.
@@ -55,10 +57,14 @@ public final class ProxylessNAS: SupernetMethod {
     a = try h.double("latency_alpha")
     b = try h.double("latency_beta")
     ref = try h.double("latency_ref")
-    guard warmupEpochs >= 0, archEvery >= 1, ref > 0 else {
+    warmupLR = try h.double("warmup_lr")
+    let smoothing = try h.double("label_smoothing")
+    guard warmupEpochs >= 0, archEvery >= 1, ref > 0, warmupLR.isFinite, warmupLR > 0, (0..<1).contains(smoothing)
+    else {
       throw RunError(
-        "E310", "warmup_epochs must be ≥ 0, arch_update_every ≥ 1 and latency_ref > 0",
-        help: "the paper: warmup_epochs=40 arch_update_every=5 latency_ref=80")
+        "E310",
+        "warmup_epochs must be ≥ 0, arch_update_every ≥ 1, latency_ref > 0, warmup_lr > 0 and label_smoothing in [0, 1)",
+        help: "the paper: warmup_epochs=40 arch_update_every=5 latency_ref=80 warmup_lr=0.05 label_smoothing=0.1")
     }
     let mode = try h.string("mode")
     reinforce = try h.string("gradient") == "reinforce"
@@ -73,6 +79,7 @@ public final class ProxylessNAS: SupernetMethod {
       ir: c.ir, settings: settings, data: data, augmentation: c.augmentation, seed: c.run.seed,
       threads: c.run.threads, edgeNormalization: false
     ) { _ in gates }
+    net.labelSmoothing = Float(smoothing)
     let costs = try LayerCosts(
       ir: c.ir, tablePath: try h.string("latency_table"), anyConditions: try h.string("latency_conditions") == "any",
       macUnit: ("MMACs", 1e6), method: Self.name)
@@ -110,9 +117,6 @@ public final class ProxylessNAS: SupernetMethod {
     if mode == "full_v2" {
       notes.append("mode full_v2 computes the same gradient as full here (all ops kept in the graph)")
     }
-    notes.append(
-      "the weight learning rate follows a cosine per epoch (the paper: per iteration) and is constant during warm-up; no label smoothing (the paper: 0.1)"
-    )
     self.notes = notes
   }
 
@@ -130,7 +134,13 @@ public final class ProxylessNAS: SupernetMethod {
   public func step(at p: LoopPosition) throws {
     let warm = warmupEpochs > 0 && p.phase == 0
     let epoch = warm ? 0 : p.unit
-    net.setLearningRate(epoch: epoch)
+    let iterations = Double(net.stepsPerEpoch)
+    if warm {
+      let t = (Double(p.unit) + Double(p.step) / iterations) / Double(warmupEpochs)
+      net.setLearningRate(Float(warmupLR * (1 + Foundation.cos(Double.pi * t)) / 2))
+    } else {
+      net.setLearningRate(epochs: Double(p.unit) + Double(p.step) / iterations)
+    }
     let (train, val) = net.nextBatches()
     gates.pass = warm ? .uniform : .sampled
     // A weight step runs one path, which keeps what one network keeps: recomputing its layers in

@@ -99,6 +99,9 @@ public final class BilevelSupernet {
   let schedule: CosineAnnealing
   /// The loss of the last weight step.
   public private(set) var lastWeightLoss: Float = .nan
+  /// Label smoothing of the training and architecture losses (ProxylessNAS' 0.1; 0: plain
+  /// cross-entropy). The epoch's train loss is the smoothed one; `evaluate` reports plain CE.
+  public var labelSmoothing: Float = 0
 
   /// The state that is not a tensor: sampler positions, the plan generator, the epoch's sums.
   public struct State: Codable, Equatable, Sendable {
@@ -227,6 +230,17 @@ public final class BilevelSupernet {
   /// Batches per epoch of the architecture split.
   public var archStepsPerEpoch: Int { valSampler.batchesPerEpoch }
 
+  /// Sets the weight learning rate after `epochs` epochs (a fraction included: a cosine stepped
+  /// per iteration) and returns it.
+  @discardableResult
+  public func setLearningRate(epochs: Double) -> Float {
+    weightOptimizer.learningRate = schedule.learningRate(atEpochs: epochs)
+    return weightOptimizer.learningRate
+  }
+
+  /// Sets the weight learning rate to `lr` (a schedule of the method's own: a warm-up's).
+  public func setLearningRate(_ lr: Float) { weightOptimizer.learningRate = lr }
+
   /// Sets the weight learning rate of `epoch` on the cosine schedule and returns it.
   @discardableResult
   public func setLearningRate(epoch: Int) -> Float {
@@ -247,7 +261,7 @@ public final class BilevelSupernet {
     let plan = relaxation.plan(arch, epoch: epoch, rng: &planRNG)
     var ctx = ForwardContext(rng: planRNG.split(), skipDropout: plan.skipDropout)
     let (logits, _) = model(x, plan: plan, context: &ctx)
-    return (crossEntropy(logits: logits, labels: batch.labels.map(Int.init)), logits)
+    return (crossEntropy(logits: logits, labels: batch.labels.map(Int.init), labelSmoothing: labelSmoothing), logits)
   }
 
   /// One architecture step on `val`: the first-order gradient (weights frozen), or DARTS'

@@ -24,8 +24,11 @@ public struct CosineAnnealing: LearningRateSchedule {
     self.base = base; self.totalEpochs = totalEpochs; self.minimum = minimum
   }
   /// The rate at `epoch`.
-  public func learningRate(at epoch: Int) -> Float {
-    let t = Double(epoch) / Double(totalEpochs)
+  public func learningRate(at epoch: Int) -> Float { learningRate(atEpochs: Double(epoch)) }
+
+  /// The rate after `epochs` epochs, a fraction of one included (a schedule stepped per iteration).
+  public func learningRate(atEpochs epochs: Double) -> Float {
+    let t = epochs / Double(totalEpochs)
     return minimum + (base - minimum) * Float((1 + cos(Double.pi * t)) / 2)
   }
 }

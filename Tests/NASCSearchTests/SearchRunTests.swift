@@ -176,3 +176,33 @@ func supernetMethod(
     #expect(a.losses == c.losses && a.arch == c.arch && a.weights == c.weights && a.stats == c.stats)
   }
 }
+
+@Suite struct RecomputePolicyTests {
+  /// The layer-wise budget: nothing is recomputed while every edge's activations fit; past it, the
+  /// edges with the largest inputs go first, a whole input size at a time, until the rest fits.
+  @Test func recomputesTheLargestEdgesUntilTheRestFits() {
+    let edges = [(input: 100, kept: 1000), (input: 100, kept: 1000), (input: 50, kept: 500)]
+    // At batch 2: 8,000 + 8,000 + 4,000 bytes.
+    #expect(RecomputePolicy.overBudget(bytes: 20_000).decide(edges, batch: 2) == (false, 0))
+    let some = RecomputePolicy.overBudget(bytes: 15_000).decide(edges, batch: 2)
+    #expect(some.on && some.from == 200)  // the two 100-element edges (200 with the batch)
+    let all = RecomputePolicy.overBudget(bytes: 1_000).decide(edges, batch: 2)
+    #expect(all.on && all.from == 100)
+    let always = RecomputePolicy.always.decide(edges, batch: 2)
+    #expect(always.on && always.from == MixedEdgeModule.defaultRecomputeFrom)
+  }
+
+  /// The footprint counts each candidate's tensors once: a ReLU6 fused into the batch norm before it
+  /// adds nothing (proxylessnas-digits' first layer: six MBConvs at 16 channels and 8 × 8).
+  @Test func footprintsSkipFusedActivations() throws {
+    let ir = try compileSpace("proxylessnas-digits.yaml")
+    var rng = RNG(seed: 1)
+    let model = try SupernetModel(ir.network, rng: &rng)
+    let first = try #require(model.mixedEdgeFootprints.first)
+    #expect(first.input == 16 * 8 * 8)
+    // Per MBConv(k, e): expand conv + BN(+ReLU6) + dw conv + BN(+ReLU6) at 16e channels, project
+    // conv + BN at 16: 4 · 16e · 64 + 2 · 16 · 64; over e ∈ {3, 6} and three kernels.
+    let perKernel = [3, 6].reduce(0) { $0 + 4 * 16 * $1 * 64 + 2 * 16 * 64 }
+    #expect(first.kept == 3 * perKernel, "\(first)")
+  }
+}

@@ -99,6 +99,40 @@ struct KernelGradientTests {
     checkGradients([randn([6, 5], seed: 45)], step: 5e-3) { batchNorm($0[0], training: true) }
   }
 
+  /// BN with a fused ReLU / ReLU6 (MBConv's BN → ReLU6 as one op): values and all three gradients
+  /// are bit-identical to the two ops, in training and in eval mode, and match finite differences.
+  @Test(arguments: [BatchNormActivation.relu, .relu6])
+  func batchNormFusedActivation(_ act: BatchNormActivation) {
+    // Inner size 37 exercises both the 8-lane loop and its tail; scale 3 puts values past 6.
+    let x = randn([3, 4, 37, 1], seed: 71, scale: 3)
+    let w = Tensor(shape: [4], scalars: [4, -3.5, 2.5, 5]), b = randn([4], seed: 73, scale: 2)
+    let stats = BatchNormStats(channels: 4)
+    stats.variance = Tensor(shape: [4], scalars: [0.5, 1.5, 2, 0.8])
+    for training in [true, false] {
+      func run(_ fused: Bool) -> ([Float], [[Float]]) {
+        let ps = [x, w, b].map { Parameter($0) }
+        let s = training ? nil : stats
+        let y =
+          fused
+          ? batchNorm(
+            ps[0].value, weight: ps[1].value, bias: ps[2].value, stats: s, training: training, activation: act)
+          : {
+            let z = batchNorm(ps[0].value, weight: ps[1].value, bias: ps[2].value, stats: s, training: training)
+            return act == .relu ? z.relu() : z.relu6()
+          }()
+        (y * randn(y.shape, seed: 74)).sum().backward()
+        return (y.scalars, ps.map { $0.grad?.scalars ?? [] })
+      }
+      let (yf, gf) = run(true), (yu, gu) = run(false)
+      #expect(yf == yu, "training \(training)")
+      #expect(gf == gu, "training \(training)")
+      #expect(yf.contains(0) && (act == .relu || yf.contains(6)))
+    }
+    checkGradients([randn([3, 4, 5, 3], seed: 75, scale: 2), randn([4], seed: 72, scale: 2), b], step: 5e-3) {
+      batchNorm($0[0], weight: $0[1], bias: $0[2], training: true, activation: act)
+    }
+  }
+
   @Test func batchNormEvalUsesRunningStatistics() {
     let stats = BatchNormStats(channels: 4)
     stats.mean = randn([4], seed: 46)

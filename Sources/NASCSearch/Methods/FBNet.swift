@@ -97,7 +97,7 @@ public final class FBNet: SupernetMethod {
     self.mixture = mixture
     net = try BilevelSupernet(
       ir: c.ir, settings: settings, data: data, augmentation: c.augmentation, seed: c.run.seed,
-      threads: c.run.threads, edgeNormalization: false
+      threads: c.run.threads, edgeNormalization: false, recompute: .layerwise
     ) { _ in mixture }
     if samples > 0 {
       try SupernetEvaluator.checkCalibration(batches: bnBatches, batchSize: bnBatchSize, images: net.trainData.count)

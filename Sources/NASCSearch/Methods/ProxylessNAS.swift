@@ -77,7 +77,7 @@ public final class ProxylessNAS: SupernetMethod {
     self.gates = gates
     net = try BilevelSupernet(
       ir: c.ir, settings: settings, data: data, augmentation: c.augmentation, seed: c.run.seed,
-      threads: c.run.threads, edgeNormalization: false
+      threads: c.run.threads, edgeNormalization: false, recompute: .layerwise
     ) { _ in gates }
     net.labelSmoothing = Float(smoothing)
     let costs = try LayerCosts(

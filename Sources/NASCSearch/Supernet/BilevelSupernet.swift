@@ -112,10 +112,12 @@ public final class BilevelSupernet {
   }
 
   /// Builds the supernet and draws α, the samplers' and the plan's generators from `seed`, in that
-  /// order. `relaxation` is made from the space's choice layout.
+  /// order. `relaxation` is made from the space's choice layout; `policy` decides whether mixed
+  /// edges are recomputed in backward (`NASC_RECOMPUTE=0|1` overrides it).
   public init(
     ir: SpaceIR, settings: BilevelSettings, data: ImageDataset, augmentation: Augmentation, seed: UInt64,
-    threads: Int, edgeNormalization: Bool, relaxation: (ChoiceLayout) -> any Relaxation
+    threads: Int, edgeNormalization: Bool, recompute policy: RecomputePolicy = .always,
+    relaxation: (ChoiceLayout) -> any Relaxation
   ) throws {
     if ir.network.hasWidthChoices {
       throw RunError(
@@ -159,8 +161,10 @@ public final class BilevelSupernet {
       beta2: Float(settings.archBetas[1]), weightDecay: Float(settings.archWeightDecay))
     schedule = CosineAnnealing(
       base: Float(settings.weightLR), totalEpochs: settings.epochs, minimum: Float(settings.weightLRMin))
-    recomputeEdges = ProcessInfo.processInfo.environment["NASC_RECOMPUTE"] != "0"
-    recomputeFrom = MixedEdgeModule.defaultRecomputeFrom
+    let env = ProcessInfo.processInfo.environment
+    let decided = policy.decide(model.mixedEdgeFootprints, batch: min(settings.batchSize, train.count))
+    recomputeEdges = env["NASC_RECOMPUTE"].map { $0 != "0" } ?? decided.on
+    recomputeFrom = env["NASC_RECOMPUTE"] == nil ? decided.from : MixedEdgeModule.defaultRecomputeFrom
     model.setRecompute(recomputeEdges, from: recomputeFrom)
   }
 
@@ -175,7 +179,7 @@ public final class BilevelSupernet {
 
   /// Whether mixed edges are recomputed in backward instead of keeping their candidates'
   /// activations (the same values and gradients up to summation order; far less memory for one
-  /// more forward pass of the edges). On by default; `NASC_RECOMPUTE=0` turns it off.
+  /// more forward pass of the edges). The `RecomputePolicy` decides; `NASC_RECOMPUTE=0|1` overrides.
   public var recomputeEdges: Bool {
     didSet { model.setRecompute(recomputeEdges, from: recomputeFrom) }
   }

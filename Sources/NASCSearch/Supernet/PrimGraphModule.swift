@@ -11,6 +11,10 @@ public final class PrimGraphModule: Module {
   public let isZero: Bool
   /// Whether the graph returns its input unchanged (drop path skips identity ops).
   public let isIdentity: Bool
+  /// Batch norms whose only consumer is the ReLU or ReLU6 right after them, by node: they run as
+  /// one fused op (the same values and gradients, one pass and one tensor fewer), and that
+  /// activation node passes the fused output on.
+  let fusedActivation: [Int: BatchNormActivation]
 
   /// Builds the layers of `graph`, drawing initial weights from `rng`.
   public init(_ graph: PrimGraph, rng: inout RNG) throws {
@@ -18,6 +22,7 @@ public final class PrimGraphModule: Module {
     isZero = graph.isZero
     isIdentity = graph.output == 0 || graph.nodes.allSatisfy { if case .identity = $0.op { true } else { false } }
     layers = []
+    fusedActivation = Self.fusableActivations(graph)
     super.init()
     for (k, node) in graph.nodes.enumerated() {
       switch node.op {
@@ -70,6 +75,7 @@ public final class PrimGraphModule: Module {
     for (k, node) in graph.nodes.enumerated() { for i in node.inputs { lastUse[i] = k } }
     for (k, node) in graph.nodes.enumerated() {
       let ins = node.inputs.map { values[$0]! }
+      let afterFusedNorm = k > 0 && fusedActivation[k - 1] != nil
       let y: Tensor
       switch node.op {
       case .conv(let c):
@@ -77,11 +83,13 @@ public final class PrimGraphModule: Module {
         y = narrower == nil ? conv(ins[0]) : conv(ins[0], outChannels: c.cout)
       case .batchNorm:
         let bn = layers[k] as! BatchNorm2d
-        y = narrower == nil ? bn(ins[0]) : bn(sliced: ins[0])
+        let act = fusedActivation[k] ?? .identity
+        y = narrower == nil ? bn(ins[0], activation: act) : bn(sliced: ins[0], activation: act)
       case .linear(_, let o, _):
         let v = ins[0].rank == 2 ? ins[0] : ins[0].flattened()
         let lin = layers[k] as! Linear
         y = narrower == nil ? lin(v) : lin(v, outFeatures: o)
+      case .relu where afterFusedNorm, .relu6 where afterFusedNorm: y = ins[0]
       case .relu: y = node.inputs == [0] ? (inputReLU ?? ins[0].relu()) : ins[0].relu()
       case .relu6: y = ins[0].relu6()
       case .tanh: y = ins[0].tanh()
@@ -108,6 +116,25 @@ public final class PrimGraphModule: Module {
       for i in node.inputs where lastUse[i] == k && i != graph.output { values[i] = nil }
     }
     return values[graph.output]!
+  }
+
+  /// The batch-norm nodes whose output only the ReLU / ReLU6 node right after them reads (and that
+  /// is not the graph's output), with that activation.
+  static func fusableActivations(_ graph: PrimGraph) -> [Int: BatchNormActivation] {
+    var readers = [Int](repeating: 0, count: graph.nodes.count + 1)
+    for node in graph.nodes { for i in node.inputs { readers[i] += 1 } }
+    var fused: [Int: BatchNormActivation] = [:]
+    for k in graph.nodes.indices.dropLast() {
+      guard case .batchNorm = graph.nodes[k].op, graph.nodes[k + 1].inputs == [k + 1], readers[k + 1] == 1,
+        graph.output != k + 1
+      else { continue }
+      switch graph.nodes[k + 1].op {
+      case .relu: fused[k] = .relu
+      case .relu6: fused[k] = .relu6
+      default: break
+      }
+    }
+    return fused
   }
 
   /// `y[:, :, i, j] = x[:, :, i+1, j+1]`, zero beyond the border (FactorizedReduce's offset branch).

@@ -90,6 +90,23 @@ public final class SupernetModel: Module {
     }
   }
 
+  /// Per mixed edge: the elements of its input and of the tensors its candidates produce, per
+  /// sample (what it keeps for backward when it is not recomputed; an activation fused into the
+  /// batch norm before it makes none of its own, and the `none` op, which mixtures skip, none).
+  public var mixedEdgeFootprints: [(input: Int, kept: Int)] {
+    mixedEdges.map { e in
+      let kept = e.candidates.reduce(0) { total, c in
+        c.isZero
+          ? total
+          : total
+            + c.graph.nodes.indices.reduce(0) { sum, k in
+              k > 0 && c.fusedActivation[k - 1] != nil ? sum : sum + c.graph.nodes[k].shape.elements
+            }
+      }
+      return (e.candidates.first?.graph.input.elements ?? 0, kept)
+    }
+  }
+
   /// Turns recomputation of mixed edges on or off, for edges whose input has at least `from`
   /// elements (see `MixedEdgeModule.recompute`).
   public func setRecompute(_ on: Bool, from: Int = 0) {

@@ -95,4 +95,36 @@ extension Reduce {
     }
     return (ss, dd)
   }
+
+  /// (Σ g'[i], Σ g'[i]·(x[i] − m)) for i < n, with g' = g where the activation after a batch norm
+  /// passes its gradient (0 < x·scale + shift < upper) and 0 elsewhere: the same lanes and order as
+  /// `sumAndCenteredDot` on a masked g, so the fused gradient has the same bits.
+  @inline(__always)
+  static func maskedSumAndCenteredDot(
+    _ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int, mean m: Float, scale: Float, shift: Float,
+    upper: Float
+  ) -> (Float, Float) {
+    var s = SIMD8<Float>(), d = SIMD8<Float>()
+    let mv = SIMD8<Float>(repeating: m), sv = SIMD8<Float>(repeating: scale), hv = SIMD8<Float>(repeating: shift)
+    let zero = SIMD8<Float>(), top = SIMD8<Float>(repeating: upper)
+    var i = 0
+    while i + 8 <= n {
+      let xv = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+      let pre = xv * sv + hv
+      let gv = UnsafeRawPointer(g + i).loadUnaligned(as: SIMD8<Float>.self)
+        .replacing(with: 0, where: .!((pre .> zero) .& (pre .< top)))
+      s += gv
+      d += gv * (xv - mv)
+      i += 8
+    }
+    var ss = s.sum(), dd = d.sum()
+    while i < n {
+      let pre = x[i] * scale + shift
+      let gi: Float = pre > 0 && pre < upper ? g[i] : 0
+      ss += gi
+      dd += gi * (x[i] - m)
+      i += 1
+    }
+    return (ss, dd)
+  }
 }

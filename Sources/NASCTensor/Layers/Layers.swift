@@ -98,21 +98,31 @@ public final class BatchNorm2d: Module, UnaryLayer {
     normalise(x, weight: weight?.value, bias: bias?.value, stats: stats)
   }
 
-  /// Normalises `x` with the given affine parameters and statistics (ghost batches in training).
-  func normalise(_ x: Tensor, weight: Tensor?, bias: Tensor?, stats: BatchNormStats) -> Tensor {
+  /// Normalises `x` and applies `activation` in the same pass (BN → ReLU6 as one op).
+  public func callAsFunction(_ x: Tensor, activation: BatchNormActivation) -> Tensor {
+    normalise(x, weight: weight?.value, bias: bias?.value, stats: stats, activation: activation)
+  }
+
+  /// Normalises `x` with the given affine parameters and statistics (ghost batches in training),
+  /// then `activation`.
+  func normalise(
+    _ x: Tensor, weight: Tensor?, bias: Tensor?, stats: BatchNormStats, activation: BatchNormActivation = .identity
+  ) -> Tensor {
     if isTraining, let ghost = ghostBatchSize, x.shape[0] > ghost {
       let n = x.shape[0]
       let sizes = stride(from: 0, to: n, by: ghost).map { min(ghost, n - $0) }
       let parts = x.split(sizes: sizes, axis: 0).map {
         batchNorm(
           $0, weight: weight, bias: bias, stats: stats, training: true,
-          momentum: cumulativeAverage ? 1 / Float(stats.batchesTracked + 1) : momentum, eps: eps)
+          momentum: cumulativeAverage ? 1 / Float(stats.batchesTracked + 1) : momentum, eps: eps,
+          activation: activation)
       }
       return concat(parts, axis: 0)
     }
     return batchNorm(
       x, weight: weight, bias: bias, stats: stats, training: isTraining,
-      momentum: cumulativeAverage ? 1 / Float(stats.batchesTracked + 1) : momentum, eps: eps)
+      momentum: cumulativeAverage ? 1 / Float(stats.batchesTracked + 1) : momentum, eps: eps,
+      activation: activation)
   }
 }
 

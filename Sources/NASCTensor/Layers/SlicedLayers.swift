@@ -29,17 +29,17 @@ extension Conv2d {
 extension BatchNorm2d {
   /// Normalises `x`, whose channels may be fewer than the layer's: the leading affine parameters and
   /// running statistics serve them, and only those statistics are updated.
-  public func callAsFunction(sliced x: Tensor) -> Tensor {
+  public func callAsFunction(sliced x: Tensor, activation: BatchNormActivation = .identity) -> Tensor {
     let c = x.shape[1], full = stats.mean.count
     precondition(c <= full, "\(c) channels do not fit a batch norm of \(full)")
-    if c == full { return self(x) }
+    if c == full { return self(x, activation: activation) }
     let w = weight.map { $0.value.slice(axis: 0, start: 0, end: c) }
     let b = bias.map { $0.value.slice(axis: 0, start: 0, end: c) }
     let part = BatchNormStats(channels: c)
     part.mean = stats.mean.slice(axis: 0, start: 0, end: c).detached()
     part.variance = stats.variance.slice(axis: 0, start: 0, end: c).detached()
     part.batchesTracked = stats.batchesTracked
-    let y = normalise(x, weight: w, bias: b, stats: part)
+    let y = normalise(x, weight: w, bias: b, stats: part, activation: activation)
     if isTraining {
       var mean = stats.mean.scalars, variance = stats.variance.scalars
       mean.replaceSubrange(0..<c, with: part.mean.scalars)

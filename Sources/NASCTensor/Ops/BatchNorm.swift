@@ -15,6 +15,20 @@ public final class BatchNormStats {
   }
 }
 
+/// An activation fused into a batch norm's output pass (BN → ReLU6 in every MBConv): the same
+/// values and gradients as the two ops, without the pre-activation tensor and its two passes.
+public enum BatchNormActivation: Sendable, Equatable {
+  /// None: the plain batch norm.
+  case identity
+  /// max(y, 0).
+  case relu
+  /// min(max(y, 0), 6).
+  case relu6
+
+  /// Where the activation passes its gradient: 0 < y < upper.
+  var upper: Float { self == .relu6 ? 6 : .infinity }
+}
+
 /// What BN backward needs.
 struct BatchNormSaved {
   let x: Tensor
@@ -22,6 +36,9 @@ struct BatchNormSaved {
   let invStd: [Float]
   let weight: Tensor?
   let training: Bool
+  /// The shift β and the fused activation (β is needed to recompute its mask).
+  var bias: Tensor? = nil
+  var activation: BatchNormActivation = .identity
 }
 
 /// Batch normalisation over every axis but 1 of an [N, C, …] tensor.
@@ -30,9 +47,11 @@ struct BatchNormSaved {
 ///   `stats` with `momentum` (running = (1 − momentum)·running + momentum·batch, unbiased variance).
 /// - In evaluation, normalises with `stats` (or with the batch statistics when `stats` is nil).
 /// - `weight` / `bias` (shape [C]) are the affine scale and shift; pass nil for `affine=False`.
+/// - `activation` is applied to the normalised output in the same pass (and its gradient folded
+///   into BN's backward).
 public func batchNorm(
   _ x: Tensor, weight: Tensor? = nil, bias: Tensor? = nil, stats: BatchNormStats? = nil,
-  training: Bool, momentum: Float = 0.1, eps: Float = 1e-5
+  training: Bool, momentum: Float = 0.1, eps: Float = 1e-5, activation: BatchNormActivation = .identity
 ) -> Tensor {
   precondition(x.rank >= 2, "batchNorm needs [N, C, …], got \(x.shape)")
   let n = x.shape[0], c = x.shape[1], inner = x.shape[2...].reduce(1, *)
@@ -95,12 +114,20 @@ public func batchNorm(
         let scale = ip.p[ch] * (wp?.p[ch] ?? 1)
         let shift = (bp?.p[ch] ?? 0) - mp.p[ch] * scale
         let src = xp.p + p * inner, dst = yp.p + p * inner
-        for i in 0..<inner { dst[i] = src[i] * scale + shift }
+        switch activation {
+        case .identity: for i in 0..<inner { dst[i] = src[i] * scale + shift }
+        case .relu: for i in 0..<inner { dst[i] = K.Relu()(src[i] * scale + shift) }
+        case .relu6: for i in 0..<inner { dst[i] = K.Relu6()(src[i] * scale + shift) }
+        }
       }
     }
   }
-  let saved = BatchNormSaved(
+  var saved = BatchNormSaved(
     x: x.detached(), mean: mean, invStd: invStd, weight: weight?.detached(), training: useBatch)
+  if activation != .identity {
+    saved.bias = bias?.detached()
+    saved.activation = activation
+  }
   var inputs = [x]
   inputs.append(weight ?? Tensor.zeros([0]))
   inputs.append(bias ?? Tensor.zeros([0]))
@@ -117,6 +144,8 @@ enum BatchNormGrad {
     let dx: Tensor? = needX ? Tensor(uninitializedShape: x.shape) : nil
     let dxp = dx.map { SendablePointer($0.storage.pointer) }
     let wp = s.weight.map { SendablePointer($0.storage.pointer) }
+    let bp = s.bias.map { SendablePointer($0.storage.pointer) }
+    let fused = s.activation != .identity, upper = s.activation.upper
     s.mean.withUnsafeBufferPointer { mb in
       s.invStd.withUnsafeBufferPointer { ib in
         dgamma.withUnsafeMutableBufferPointer { dgb in
@@ -126,10 +155,17 @@ enum BatchNormGrad {
             let dgp = SendablePointer(dgb.baseAddress!), dbp = SendablePointer(dbb.baseAddress!)
             parallelFor(c) { ch in
               let mu = mp.p[ch], istd = ip.p[ch]
+              // The fused activation's mask: the forward pass's pre-activation, recomputed.
+              let scale = istd * (wp?.p[ch] ?? 1), shift = (bp?.p[ch] ?? 0) - mu * scale
               var sg: Double = 0, sgx: Double = 0
               for b in 0..<n {
-                let (a, bb) = Reduce.sumAndCenteredDot(
-                  gp.p + (b * c + ch) * inner, xp.p + (b * c + ch) * inner, inner, mean: mu)
+                let (a, bb) =
+                  fused
+                  ? Reduce.maskedSumAndCenteredDot(
+                    gp.p + (b * c + ch) * inner, xp.p + (b * c + ch) * inner, inner, mean: mu, scale: scale,
+                    shift: shift, upper: upper)
+                  : Reduce.sumAndCenteredDot(
+                    gp.p + (b * c + ch) * inner, xp.p + (b * c + ch) * inner, inner, mean: mu)
                 sg += Double(a)
                 sgx += Double(bb)
               }
@@ -146,12 +182,28 @@ enum BatchNormGrad {
                   let dr = dxp.p + (b * c + ch) * inner
                   // k·(g − meanG − (x − μ)·istd·meanGX) = k·g + (c0 + c1·x)
                   let c1 = -k * istd * meanGX, c0 = -k * meanG - c1 * mu
-                  for i in 0..<inner { dr[i] = k * gr[i] + (c0 + c1 * xr[i]) }
+                  if fused {
+                    for i in 0..<inner {
+                      let pre = xr[i] * scale + shift
+                      let gi: Float = pre > 0 && pre < upper ? gr[i] : 0
+                      dr[i] = k * gi + (c0 + c1 * xr[i])
+                    }
+                  } else {
+                    for i in 0..<inner { dr[i] = k * gr[i] + (c0 + c1 * xr[i]) }
+                  }
                 }
               } else {
                 for b in 0..<n {
                   let gr = gp.p + (b * c + ch) * inner, dr = dxp.p + (b * c + ch) * inner
-                  for i in 0..<inner { dr[i] = k * gr[i] }
+                  if fused {
+                    let xr = xp.p + (b * c + ch) * inner
+                    for i in 0..<inner {
+                      let pre = xr[i] * scale + shift
+                      dr[i] = pre > 0 && pre < upper ? k * gr[i] : 0
+                    }
+                  } else {
+                    for i in 0..<inner { dr[i] = k * gr[i] }
+                  }
                 }
               }
             }

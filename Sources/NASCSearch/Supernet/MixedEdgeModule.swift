@@ -47,6 +47,17 @@ public final class MixedEdgeModule: Module {
   /// The indices of candidates that are not the `none` op (a mixture never needs to run those).
   public lazy var nonZero: [Int] = candidates.indices.filter { !candidates[$0].isZero }
 
+  /// Whether `plan` runs only the `none` op here, unweighted: the edge's output is zeros, and a
+  /// residual layer is its shortcut alone (ProxylessNAS' Zero removes the layer).
+  public func runsOnlyZero(_ plan: EdgePlan?) -> Bool {
+    guard partialChannels == nil else { return false }
+    switch plan {
+    case nil: return candidates.count == 1 && candidates[0].isZero
+    case .single(let i, nil)?: return candidates[i].isZero
+    default: return false
+    }
+  }
+
   /// Runs the edge on `x` as `plan` says (a fixed edge ignores the plan and runs its only candidate).
   /// `widths`, for a layer after or with a width choice, holds each candidate's graph at the widths
   /// this pass runs (a `WidthVariant`'s graphs): they run on slices of the shared weights.

@@ -136,7 +136,9 @@ public final class SupernetModel: Module {
         y = c(ins, plan: plan, context: &context)
       case .layer(let m, let l):
         let p = m.choice.flatMap { plan.ops[$0] }
-        if l.variants.isEmpty {
+        if l.residual && l.variants.isEmpty && m.runsOnlyZero(p) {
+          y = previous  // x + 0: the layer is removed, nothing runs
+        } else if l.variants.isEmpty {
           let out = m(previous, plan: p, context: &context)
           y = l.residual ? out + previous : out
         } else {

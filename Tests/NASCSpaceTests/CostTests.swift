@@ -75,6 +75,14 @@ struct CostTests {
     #expect(space.cost.params == params && space.cost.macs == macs, "\(name): \(space.cost)")
   }
 
+  /// DenseNAS-C from the authors' released net_config (their log prints 6.13M params, 360.81M
+  /// MACs): a routed path through the DenseNAS space, fixed by its arch document.
+  @Test func publishedDenseNASC() throws {
+    let space = try ir("examples/published/densenas-c.yaml")
+    #expect(space.mode == .fixed && space.architectures == BigUInt(1))
+    #expect(space.cost.params == 6_134_144 && space.cost.macs == 360_808_256, "\(space.cost)")
+  }
+
   @Test func nb201AllConv3x3() throws {
     let arch = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|"
     #expect(try ir("spaces/nas-bench-201.yaml", CompileOptions(arch: arch)).cost.params == 1_531_546)

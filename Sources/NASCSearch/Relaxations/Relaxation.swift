@@ -20,6 +20,8 @@ public struct ChoiceLayout: Sendable {
   public var inputChoices: [String]
   /// Op choices on edges of nodes that keep every edge (no inputs choice), as in NAS-Bench-201.
   public var keepAllEdges: Set<String>
+  /// Path-weight (β) choice ids of routing blocks, in declaration order.
+  public var pathChoices: [String]
 
   /// Reads the layout from the IR's cells and layers.
   public init(_ ir: SpaceIR) {
@@ -41,10 +43,15 @@ public struct ChoiceLayout: Sendable {
     }
     keepAllEdges = keepAll
     for layer in ir.layers { note(layer.choice, layer.candidates) }
+    for case .route(let r) in ir.network.items {
+      for e in r.edges { note(e.head.choice, e.head.candidates) }
+      for b in r.blocks { for l in b.layers { note(l.choice, l.candidates) } }
+    }
     self.nonZero = nonZero
     self.names = names
     opChoices = ir.choicePoints.filter { $0.kind == .op && nonZero[$0.id] != nil }.map(\.id)
     inputChoices = ir.choicePoints.filter { $0.kind == .inputs }.map(\.id)
+    pathChoices = ir.choicePoints.filter { $0.kind == .path }.map(\.id)
   }
 }
 

@@ -2,7 +2,8 @@ import NASCSpace
 import NASCTensor
 
 /// The architecture parameters of a supernet, keyed by choice point id: α (one logit per candidate)
-/// for op choices and, where the relaxation weights node inputs, β (one logit per incoming edge).
+/// for op choices, β of routing blocks (one logit per outgoing connection) and, where the relaxation
+/// weights node inputs, β of cell nodes (one logit per incoming edge).
 ///
 /// All cell instances of one template share their template's ids, so every normal cell reads the
 /// same α (as DARTS' `alphas_normal`).
@@ -11,8 +12,9 @@ public final class ArchitectureParameters {
   public private(set) var entries: [(id: String, parameter: Parameter)] = []
   private var index: [String: Int] = [:]
 
-  /// Creates α for every op choice point and, when `inputs` is set, β for every inputs choice point,
-  /// each initialised `scale · N(0, 1)` from `rng` in declaration order.
+  /// Creates α for every op choice point, β for every routing block's outgoing connections and,
+  /// when `inputs` is set, β for every inputs choice point, each initialised `scale · N(0, 1)` from
+  /// `rng` in declaration order.
   public init(ir: SpaceIR, inputs: Bool, scale: Float = 1e-3, rng: inout RNG) {
     let edgeCounts = Self.incomingEdges(ir)
     for cp in ir.choicePoints {
@@ -20,6 +22,7 @@ public final class ArchitectureParameters {
       switch cp.kind {
       case .op: size = cp.candidates.count
       case .inputs where inputs: size = edgeCounts[cp.id] ?? cp.candidates.count
+      case .path: size = cp.candidates.count
       default: continue
       }
       let p = Parameter(Tensor.randn([size], std: scale, rng: &rng), name: cp.id, group: .architecture)

@@ -116,9 +116,14 @@ public final class BilevelSupernet {
   /// edges are recomputed in backward (`NASC_RECOMPUTE=0|1` overrides it).
   public init(
     ir: SpaceIR, settings: BilevelSettings, data: ImageDataset, augmentation: Augmentation, seed: UInt64,
-    threads: Int, edgeNormalization: Bool, recompute policy: RecomputePolicy = .always,
+    threads: Int, edgeNormalization: Bool, recompute policy: RecomputePolicy = .always, routes: Bool = false,
     relaxation: (ChoiceLayout) -> any Relaxation
   ) throws {
+    if !routes, ir.network.route != nil {
+      throw RunError(
+        "E310", "\(ir.name) is a routing space (DenseNAS blocks), which this method does not search",
+        help: "search it with --method densenas")
+    }
     if ir.network.hasWidthChoices {
       throw RunError(
         "E310", "\(ir.name) has width choices, which a gradient method cannot relax (one width runs per pass)",

@@ -34,6 +34,15 @@ public enum EdgePlan {
   case off
 }
 
+/// How one routing block feeds the blocks it connects to in one forward pass.
+public enum PathPlan {
+  /// Every connection runs, connection i weighted by `weights[i]` (softmax(β/T) in DenseNAS, in
+  /// the block's `targets` order).
+  case weights(Tensor)
+  /// Only the connection to block `target` runs, with weight 1 (one path of the supernet).
+  case single(target: Int)
+}
+
 /// Everything a relaxation decided for one forward pass, keyed by choice point id.
 public struct ForwardPlan {
   /// Op choices.
@@ -43,6 +52,9 @@ public struct ForwardPlan {
   public var inputs: [String: Tensor] = [:]
   /// Width decisions: per decision id, the index of the chosen value (the widest when absent).
   public var widths: [String: Int] = [:]
+  /// Path weights of routing blocks (DenseNAS), per β choice id (`route.block[k].next`).
+  /// A block without an entry weights each outgoing connection 1.
+  public var paths: [String: PathPlan] = [:]
   /// Dropout after identity candidates (P-DARTS), copied into the forward context.
   public var skipDropout: Float = 0
 

@@ -129,6 +129,11 @@ public final class SharedWeightSupernet {
     ir: SpaceIR, settings: SharedWeightSettings, data: ImageDataset, augmentation: Augmentation, seed: UInt64,
     threads: Int, recompute: Bool = false
   ) throws {
+    if ir.network.route != nil {
+      throw RunError(
+        "E310", "\(ir.name) is a routing space (DenseNAS blocks), which the one-shot methods do not search",
+        help: "search it with --method densenas")
+    }
     self.ir = ir
     self.settings = settings
     self.seed = seed

@@ -11,6 +11,7 @@ public final class SupernetModel: Module {
     case layer(MixedEdgeModule, LayerIR)
     case superkernel(SuperkernelModule, LayerIR)
     case fixed(PrimGraphModule, variants: [WidthVariant])
+    case route(RouteModule)
   }
 
   /// The IR it was built from.
@@ -46,7 +47,7 @@ public final class SupernetModel: Module {
         items.append(.layer(m, l))
       case .fixed(_, let g):
         items.append(.fixed(try PrimGraphModule(g, rng: &rng), variants: network.widthVariants[items.count] ?? []))
-      case .route: throw LoweringError(description: "DenseNAS routing blocks are not lowered to the engine yet")
+      case .route(let r): items.append(.route(try RouteModule(r, rng: &rng)))
       case .memory: throw LoweringError(description: "SMASH memory-bank blocks are not lowered to the engine yet")
       }
     }
@@ -68,6 +69,7 @@ public final class SupernetModel: Module {
       case .layer(let l, _): register("layers\(i)", l)
       case .superkernel(let k, _): register("layers\(i)", k)
       case .fixed(let f, _): register("blocks\(i)", f)
+      case .route(let r): register("route\(i)", r)
       }
     }
     register("head", head)
@@ -85,6 +87,7 @@ public final class SupernetModel: Module {
       switch item {
       case .cell(let c): return c.edges.flatMap { $0 }
       case .layer(let m, _): return [m]
+      case .route(let r): return r.mixedEdges
       case .fixed, .superkernel: return []
       }
     }
@@ -149,6 +152,8 @@ public final class SupernetModel: Module {
       case .superkernel(let k, let l):
         let out = k(previous, context: &context)
         y = l.residual ? out + previous : out
+      case .route(let r):
+        y = r(previous, plan: plan, context: &context)
       case .fixed(let f, let variants):
         y = f(
           previous, context: &context, narrower: variants.first { $0.inputChannels == previous.shape[1] }?.graphs[0])

@@ -88,8 +88,15 @@ extension Expander {
       onPath = Set(path)
       conns = zip(path, path.dropFirst()).compactMap { p in conns.first { $0.from == p.0 && $0.to == p.1 } }
     } else {
-      register(
-        ChoicePoint(id: pathId, kind: .path, candidates: (0...final).map(String.init), k: 1, location: r.location))
+      // One β vector per block over its outgoing connections.
+      for k in 0..<final {
+        let targets = conns.filter { $0.from == k }.map { String($0.to) }
+        guard !targets.isEmpty else { continue }
+        register(
+          ChoicePoint(
+            id: "route.block[\(k)].next", kind: .path, candidates: targets, k: 1,
+            location: k == 0 ? r.location : blocks[k].node.location))
+      }
     }
     // Heads and stacked layers.
     var edges: [RouteEdge] = []
@@ -136,7 +143,11 @@ extension Expander {
           }
         }
       }
-      outBlocks.append(RouteBlock(index: k, shape: b.shape, stage: b.stage, layers: layers))
+      let targets = conns.filter { $0.from == k }.map(\.to)
+      outBlocks.append(
+        RouteBlock(
+          index: k, shape: b.shape, stage: b.stage, layers: layers,
+          next: decisions == nil && !targets.isEmpty ? "route.block[\(k)].next" : nil, targets: targets))
     }
     if decisions == nil {
       // Paths counted by dynamic programming over the DAG (blocks are in topological order).

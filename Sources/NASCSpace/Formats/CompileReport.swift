@@ -74,6 +74,15 @@ public enum CompileReport {
     return String(out.reversed())
   }
 
+  /// ` (12 op, 3 path)`: the choice points per kind, when there is more than one kind.
+  static func choiceKinds(_ ir: SpaceIR) -> String {
+    let kinds: [ChoiceKind] = [.op, .inputs, .value, .path]
+    let counts = kinds.map { k in (k, ir.choicePoints.filter { $0.kind == k }.count) }.filter { $0.1 > 0 }
+    guard counts.count > 1 else { return "" }
+    return " (" + counts.map { "\($0.1) \($0.0 == .path ? "path weights" : $0.0.rawValue)" }.joined(separator: ", ")
+      + ")"
+  }
+
   /// The human summary.
   public static func text(_ ir: SpaceIR) -> String {
     let n = ir.network
@@ -88,7 +97,11 @@ public enum CompileReport {
     let count = ir.architectures.description
     let big = count.count > 15 ? " (10^\(String(format: "%.2f", ir.architectures.log10)))" : ""
     out += "  architectures \(count)\(big)\n"
-    out += "  choice points \(ir.choicePoints.count)\n"
+    out += "  choice points \(ir.choicePoints.count)\(choiceKinds(ir))\n"
+    for case .route(let r) in n.items {
+      let path = r.pathChoice == nil ? "path " + r.blocks.map { String($0.index) }.joined(separator: "→") : "searched"
+      out += "  route        \(r.blocks.count) blocks, \(r.edges.count) connections, \(path)\n"
+    }
     out += "  params       \(grouped(ir.cost.params))\n"
     out += "  MACs         \(grouped(ir.cost.macs))\n"
     if let a = ir.auxiliaryCost { out += "  auxiliary    \(grouped(a.params)) params (not in the count above)\n" }

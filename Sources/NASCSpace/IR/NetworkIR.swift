@@ -282,4 +282,10 @@ public struct NetworkIR: Sendable, Hashable {
   public var hasWidthChoices: Bool {
     !widthVariants.isEmpty || items.contains { if case .layer(let l) = $0 { !l.variants.isEmpty } else { false } }
   }
+
+  /// The body's routing graph (DenseNAS), if it has one.
+  public var route: RouteIR? {
+    for case .route(let r) in items { return r }
+    return nil
+  }
 }

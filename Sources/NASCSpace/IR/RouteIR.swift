@@ -8,6 +8,11 @@ public struct RouteBlock: Sendable, Hashable {
   public var stage: Int
   /// Its stacked layers (each a choice over the stack candidates, stride 1).
   public var layers: [LayerIR]
+  /// The choice point of its path weights β (`route.block[k].next`, one logit per outgoing
+  /// connection, in `targets` order); nil in a decided route and for the final block.
+  public var next: String?
+  /// The blocks its connections lead to, in order (in a decided route, the next block of the path).
+  public var targets: [Int]
 }
 
 /// A connection of a routing space: block `from` → block `to` through a head layer.
@@ -23,10 +28,11 @@ public struct RouteEdge: Sendable, Hashable {
 }
 
 /// An expanded routing graph: the supernet holds every block and connection; a decided
-/// architecture holds the blocks and connections of one path. The `path` choice point
-/// (`route.path`) picks a path from block 0 to the final block (DenseNAS derives it by Viterbi).
+/// architecture holds the blocks and connections of one path. Each block's β choice point
+/// (`route.block[k].next`) weights its outgoing connections; an architecture decides the whole path
+/// as `route.path` (DenseNAS derives it by Viterbi over the products of softmax(β)).
 public struct RouteIR: Sendable, Hashable {
-  /// The path choice point id, or nil when decided.
+  /// The path decision id (`route.path`), or nil when decided.
   public var pathChoice: String?
   /// Blocks in topological order.
   public var blocks: [RouteBlock]
@@ -36,4 +42,13 @@ public struct RouteIR: Sendable, Hashable {
   public var inputShape: Shape
   /// The final block's output shape.
   public var shape: Shape
+
+  /// The block with index `k`.
+  public func block(_ k: Int) -> RouteBlock? { blocks.first { $0.index == k } }
+
+  /// The connections into block `k`, in order.
+  public func incoming(_ k: Int) -> [RouteEdge] { edges.filter { $0.to == k } }
+
+  /// The index of the final block.
+  public var final: Int { blocks.last?.index ?? 0 }
 }

@@ -38,6 +38,16 @@ let widthChoiceSpace =
 let valueChoiceSpace =
   "nasc: 1\ninput: {channels: 1, size: 8, classes: 10}\ncandidates:\n  blocks:\n    - {op: mbconv, with: {k: 3, e: {choice: [3, 6]}}, name: a}\n    - {op: mbconv, with: {k: 5, e: {choice: [3, 4]}}, name: b}\n  scales: [0.5, 1.0]\nnetwork:\n  stem: [{conv: {out: 16, kernel: 3}}, bn]\n  body:\n    - {layer: {choice: blocks}, out: 16}\n"
 
+/// A small valid DenseNAS routing space (the stem halves 32x32 to 16x16 = block 0, stage 0); lines 9-11 are
+/// blocks 1-3.
+let routeSpace =
+  "nasc: 1\ninput: {channels: 3, size: 32, classes: 10}\nnetwork:\n  stem: [{conv: {out: 8, kernel: 3, stride: 2}}]\n  body:\n    - route:\n        head: nor_conv_1x1\n        blocks:\n          - {out: 8, scale: 2, stage: 1}\n          - {out: 16, scale: 4, stage: 2}\n          - {out: 32, scale: 8, stage: 3}\n"
+
+func routeEdited(_ a: String, _ b: String) -> String {
+  precondition(routeSpace.contains(a), "routeSpace has no '\(a)'")
+  return routeSpace.replacingAll(a, b)
+}
+
 /// The corpus: at least one case per diagnostic code the checker reports.
 let brokenCases: [BrokenCase] = [
   BrokenCase(name: "empty", text: "", code: "E001", line: 1, col: 1),
@@ -196,7 +206,53 @@ let brokenCases: [BrokenCase] = [
     name: "no route to the final block",
     text:
       "nasc: 1\nnetwork:\n  stem: [{conv: {out: 8, kernel: 3}}]\n  body:\n    - route:\n        head: nor_conv_1x1\n        blocks:\n          - {out: 8, scale: 8, stage: 1}\n",
-    code: "E042", line: 8, col: 11),
+    code: "E042", line: 8, col: 29),
+  BrokenCase(
+    name: "route: block 4x smaller than every block that could feed it",
+    text: routeEdited("{out: 16, scale: 4, stage: 2}", "{out: 16, scale: 8, stage: 2}"), code: "E042", line: 10,
+    col: 30),
+  BrokenCase(
+    name: "route: block neither the size nor half of a feeder",
+    text: routeEdited("{out: 8, scale: 2, stage: 1}", "{out: 8, scale: 3, stage: 1}"), code: "E042", line: 9, col: 29),
+  BrokenCase(
+    name: "route: stage skips more than max_stage_step",
+    text: routeEdited("{out: 16, scale: 4, stage: 2}", "{out: 16, scale: 4, stage: 3}"), code: "E042", line: 10,
+    col: 40),
+  BrokenCase(
+    name: "route: stage skip with max_stage_step 0",
+    text: routeEdited("        blocks:\n", "        max_stage_step: 0\n        blocks:\n"), code: "E042", line: 10,
+    col: 39),
+  BrokenCase(
+    name: "route: stage below the previous block's",
+    text: routeEdited("{out: 32, scale: 8, stage: 3}", "{out: 32, scale: 8, stage: 1}"), code: "E013", line: 11,
+    col: 40),
+  BrokenCase(
+    name: "route: scale below the previous block's",
+    text: routeEdited("{out: 32, scale: 8, stage: 3}", "{out: 32, scale: 2, stage: 3}"), code: "E013", line: 11,
+    col: 30),
+  BrokenCase(
+    name: "route: first block larger than the route's input",
+    text: routeEdited("{out: 8, scale: 2, stage: 1}", "{out: 8, scale: 1, stage: 1}"), code: "E013", line: 9, col: 29),
+  BrokenCase(
+    name: "route: scale 0", text: routeEdited("{out: 8, scale: 2, stage: 1}", "{out: 8, scale: 0, stage: 1}"),
+    code: "E013", line: 9, col: 29),
+  BrokenCase(
+    name: "route: negative stage", text: routeEdited("{out: 8, scale: 2, stage: 1}", "{out: 8, scale: 2, stage: -1}"),
+    code: "E013", line: 9, col: 39),
+  BrokenCase(
+    name: "route: fan_out 0", text: routeEdited("        blocks:\n", "        fan_out: 0\n        blocks:\n"),
+    code: "E013", line: 8, col: 18),
+  BrokenCase(
+    name: "route: negative max_stage_step",
+    text: routeEdited("        blocks:\n", "        max_stage_step: -1\n        blocks:\n"), code: "E013", line: 8,
+    col: 25),
+  BrokenCase(
+    name: "route: zero width", text: routeEdited("{out: 16, scale: 4, stage: 2}", "{out: 0, scale: 4, stage: 2}"),
+    code: "E032", line: 10, col: 19),
+  BrokenCase(
+    name: "route: stacked layers without a stack op",
+    text: routeEdited("{out: 8, scale: 2, stage: 1}", "{out: 8, scale: 2, stage: 1, layers: 2}"), code: "E012",
+    line: 9, col: 13),
   BrokenCase(
     name: "two candidates named alike",
     text: edited(

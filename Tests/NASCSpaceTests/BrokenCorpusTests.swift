@@ -25,6 +25,30 @@ struct BrokenCorpusTests {
     if c.code.hasPrefix("E") { #expect(failed, "\(c.name) must fail") }
   }
 
+  /// The route cases edit a valid space, and each reports its one problem without follow-on errors or warnings
+  /// (nothing is clamped into another graph).
+  @Test func routeCasesReportOneProblem() {
+    let clean = validateText(routeSpace)
+    #expect(clean.diagnostics.isEmpty, "\(clean.diagnostics.map(\.message))")
+    let cases = brokenCases.filter { $0.name.hasPrefix("route: ") }
+    #expect(cases.count >= 10)
+    for c in cases {
+      let d = validateText(c.text).diagnostics
+      #expect(d.count == 1, "\(c.name): \(d.map { "\($0.code.rawValue) \($0.message)" })")
+    }
+  }
+
+  /// Route diagnostics the expander reports carry a hint (the schema's own range checks have none).
+  @Test func routeDiagnosticsHaveHints() {
+    let schemaChecked: Set = [
+      "route: scale 0", "route: negative stage", "route: fan_out 0", "route: negative max_stage_step",
+    ]
+    for c in brokenCases where c.name.hasPrefix("route: ") && !schemaChecked.contains(c.name) {
+      let d = validateText(c.text).diagnostics.first { $0.code.rawValue == c.code }
+      #expect(d?.help != nil, "\(c.name): \(d?.message ?? "no diagnostic")")
+    }
+  }
+
   /// examples/broken/*.yaml each carry a NAME.expected with the first line of the text output.
   @Test func examplesBroken() throws {
     let dir = repo("examples/broken")

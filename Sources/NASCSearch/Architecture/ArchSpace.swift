@@ -20,12 +20,15 @@ public struct ArchSpace: Sendable {
     case op(OpUnit)
     /// `k` (op, input) pairs of a cell node.
     case node(NodeUnit)
+    /// A routing graph's path and the ops on it.
+    case route(RouteUnit)
 
     /// The key in arch documents (`layer[3].op`, `normal.node2`).
     public var key: String {
       switch self {
       case .op(let u): return u.key
       case .node(let u): return u.key
+      case .route(let u): return u.key
       }
     }
   }
@@ -136,6 +139,9 @@ public struct ArchSpace: Sendable {
       for c in kept where !c.decisions.isEmpty { unit.decisions[c.name] = c.decisions }
       units.append(.op(unit))
     }
+    for case .route(let r) in ir.network.items where r.pathChoice != nil {
+      units.append(.route(RouteUnit(r, excluded: excluded)))
+    }
     self.units = units
     self.cells = cells
     self.edgeOf = edgeOf
@@ -149,13 +155,14 @@ public struct ArchSpace: Sendable {
   /// The unit with `key`.
   public func unit(_ key: String) -> Unit? { units.first { $0.key == key } }
 
-  /// The number of single decisions an architecture makes: one per op unit, and an input and an op
-  /// per kept pair of a node.
+  /// The number of single decisions an architecture makes: one per op unit, an input and an op
+  /// per kept pair of a node, and for a route its path and every head and stacked layer it can decide.
   public var decisionCount: Int {
     units.reduce(0) { n, u in
       switch u {
       case .op: return n + 1
       case .node(let v): return n + 2 * v.k
+      case .route(let r): return n + 1 + r.connections.compactMap(\.head).count + r.stacks.values.joined().count
       }
     }
   }
@@ -171,6 +178,12 @@ public struct ArchSpace: Sendable {
       switch u {
       case .op(let o): empty = o.candidates.isEmpty
       case .node(let n): empty = n.ops.isEmpty || n.inputs.isEmpty || n.k < 1
+      case .route(let r):
+        empty =
+          r.connections.contains { $0.head?.candidates.isEmpty ?? false }
+          || r.stacks.values.joined().contains {
+            $0.candidates.isEmpty
+          }
       }
       if empty {
         throw RunError(

@@ -11,6 +11,8 @@ public struct Architecture: Hashable, Codable, Sendable {
     case op(String)
     /// A node's kept (op, input) pairs.
     case pairs([DerivedInput])
+    /// A routing graph's path and the ops on it.
+    case route(RouteDecision)
 
     /// The value with node pairs sorted by input, then op.
     var canonical: Value {
@@ -67,6 +69,7 @@ extension ArchSpace {
           if n.distinct { pool.remove(at: i) }
         }
         d[n.key] = .pairs(Architecture.canonical(picks))
+      case .route(let r): d[r.key] = .route(r.sample(rng: &rng))
       }
     }
     return Architecture(decisions: d)
@@ -74,7 +77,9 @@ extension ArchSpace {
 
   /// `a` with exactly one decision changed, uniformly among the decisions that can change: a
   /// different op of an op unit, or, in one kept pair of a node, a different op or a different
-  /// input (one the node does not keep yet, when inputs are distinct).
+  /// input (one the node does not keep yet, when inputs are distinct); on a route, a different op of
+  /// one head or stacked layer on the path, or another path (drawn as `sample` draws, ops kept where
+  /// the new path has the same layers).
   public func mutate(_ a: Architecture, rng: inout RNG) -> Architecture {
     // Every single change that is possible, counted so that the draw is uniform over decisions.
     var slots = [(unit: Int, pair: Int, input: Bool)]()
@@ -88,6 +93,10 @@ extension ArchSpace {
           let free = n.distinct ? n.inputs.filter { x in !kept.contains { $0.input == x } } : n.inputs
           if free.count > (n.distinct ? 0 : 1) { slots.append((i, p, true)) }
         }
+      case .route(let r):
+        guard let d = a.route(r.key) else { continue }
+        for (k, o) in r.opUnits(on: d.path).enumerated() where o.candidates.count > 1 { slots.append((i, k, false)) }
+        if r.connections.count > Set(r.connections.map(\.from)).count { slots.append((i, 0, true)) }
       }
     }
     guard !slots.isEmpty else { return a }
@@ -109,6 +118,19 @@ extension ArchSpace {
         kept[s.pair].op = others[rng.nextInt(below: others.count)]
       }
       d[n.key] = .pairs(Architecture.canonical(kept))
+    case .route(let r):
+      var route = a.route(r.key)!
+      if s.input {
+        var fresh = r.sample(rng: &rng)
+        for _ in 0..<100 where fresh.path == route.path { fresh = r.sample(rng: &rng) }
+        for (id, op) in route.ops where fresh.ops[id] != nil { fresh.ops[id] = op }
+        route = fresh
+      } else {
+        let o = r.opUnits(on: route.path)[s.pair]
+        let others = o.candidates.filter { $0 != route.ops[o.key] }
+        route.ops[o.key] = others[rng.nextInt(below: others.count)]
+      }
+      d[r.key] = .route(route)
     }
     return Architecture(decisions: d)
   }
@@ -149,6 +171,11 @@ extension ArchSpace {
             n += 2
           }
         }
+      case .route(let r):
+        let p = a.route(r.key), q = b.route(r.key)
+        if p?.path != q?.path { n += 1 }
+        let ids = Set((p?.ops ?? [:]).keys).intersection((q?.ops ?? [:]).keys)
+        n += ids.filter { p?.ops[$0] != q?.ops[$0] }.count
       }
     }
     return n
@@ -169,6 +196,9 @@ extension ArchSpace {
           if !n.inputs.contains(x.input) { return "\(n.key) cannot read node \(x.input)" }
         }
         if n.distinct && Set(p.map(\.input)).count != p.count { return "\(n.key) reads one input twice" }
+      case .route(let r):
+        guard let d = a.route(r.key) else { return "no path for \(r.key)" }
+        if let p = r.problem(d) { return p }
       }
     }
     return nil
@@ -192,6 +222,14 @@ extension ArchSpace {
           if let e = n.inputs.firstIndex(of: x.input), let k = n.ops.firstIndex(of: x.op) {
             c.params += n.costs[e][k].params
             c.macs += n.costs[e][k].macs
+          }
+        }
+      case .route(let r):
+        guard let d = a.route(r.key) else { continue }
+        for o in r.opUnits(on: d.path) {
+          if let op = d.ops[o.key], let i = o.candidates.firstIndex(of: op) {
+            c.params += o.costs[i].params
+            c.macs += o.costs[i].macs
           }
         }
       }

@@ -49,6 +49,11 @@ extension ArchSpace {
       let list = (a.pairs(n.key) ?? []).map { "[\($0.op), \($0.input)]" }.joined(separator: ", ")
       s += "    \(n.key): [\(list)]\n"
     }
+    for case .route(let r) in units {
+      guard let d = a.route(r.key) else { continue }
+      s += "    \(r.key): [\(d.path.map(String.init).joined(separator: ", "))]\n"
+      for o in r.opUnits(on: d.path) { if let op = d.ops[o.key] { s += "    \(o.key): \(op)\n" } }
+    }
     return s
   }
 
@@ -90,6 +95,11 @@ extension ArchSpace {
       case .op(let o): return "\(o.key)=\(a.op(o.key) ?? "?")"
       case .node(let n):
         return "\(n.key)=" + (a.pairs(n.key) ?? []).map { "\($0.op)~\($0.input)" }.joined(separator: ",")
+      case .route(let r):
+        guard let d = a.route(r.key) else { return "\(r.key)=?" }
+        return
+          (["\(r.key)=" + d.path.map(String.init).joined(separator: "-")]
+          + r.opUnits(on: d.path).map { "\($0.key)=\(d.ops[$0.key] ?? "?")" }).joined(separator: " ")
       }
     }.joined(separator: " ")
   }
@@ -117,6 +127,12 @@ extension ArchSpace {
         }
       case .node(let n):
         if let p = d.nodes[n.key] { out[n.key] = .pairs(p.map { DerivedInput(op: $0.op, input: $0.from) }) }
+      case .route(let r):
+        if let path = d.paths[r.key] {
+          var ops = [String: String]()
+          for o in r.opUnits(on: path) { ops[o.key] = d.ops[o.key] }
+          out[r.key] = .route(RouteDecision(path: path, ops: ops))
+        }
       }
     }
     let a = Architecture(decisions: out)
@@ -175,9 +191,19 @@ extension ArchSpace {
           return DerivedInput(op: String(f[0]), input: i)
         }
         d[kv[0]] = .pairs(pairs)
+      } else if case .route? = unit(kv[0]) {
+        let path = kv[1].split(separator: "-").compactMap { Int($0) }
+        d[kv[0]] = .route(RouteDecision(path: path, ops: [:]))
       } else {
         d[kv[0]] = .op(kv[1])
       }
+    }
+    // A route's ops are written as `key=op` items after its path.
+    if let r = routeUnit, case .route(var route)? = d[r.key] {
+      for o in r.opUnits(on: route.path) {
+        if case .op(let op)? = d.removeValue(forKey: o.key) { route.ops[o.key] = op }
+      }
+      d[r.key] = .route(route)
     }
     let a = Architecture(decisions: d)
     return problem(a) == nil ? a : nil

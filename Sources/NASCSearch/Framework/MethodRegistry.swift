@@ -6,7 +6,7 @@ import NASCSpace
 public enum MethodRegistry {
   /// The implementations, one file each under `Methods/`.
   public static let methods: [any SearchMethod.Type] = [
-    DARTS.self, FBNet.self, GDAS.self, PCDARTS.self, PDARTS.self, ProxylessNAS.self, RandomSearch.self,
+    DARTS.self, DenseNAS.self, FBNet.self, GDAS.self, PCDARTS.self, PDARTS.self, ProxylessNAS.self, RandomSearch.self,
     RegularizedEvolution.self, SinglePathNAS.self,
     SPOS.self,
     FairNAS.self, OneShot.self, RandomWS.self,

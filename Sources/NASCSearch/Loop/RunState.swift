@@ -40,9 +40,10 @@ enum RunState {
 /// Mean loss and accuracy of a network over `data` in evaluation mode (running BN statistics), in
 /// batches of `batchSize`, with the plan `plan` gives for each batch.
 func evaluateClassifier(
-  _ model: SupernetModel, on data: ImageDataset, batchSize: Int = 256, plan: () -> (ForwardPlan, RNG)
+  _ model: SupernetModel, on data: ImageDataset, batchSize: Int = 256, batchStatistics: Bool = false,
+  plan: () -> (ForwardPlan, RNG)
 ) -> (loss: Double, accuracy: Double) {
-  model.eval()
+  if !batchStatistics { model.eval() }
   defer { model.train() }
   var lossSum = 0.0
   var hits = 0

@@ -13,7 +13,8 @@ public struct ArchitecturePlan: Sendable {
   public init(ir: SpaceIR) { self.ir = ir }
 
   /// The plan of `a`: on a cell edge the ops its node keeps from that input (the edge is off when
-  /// it keeps none), on an op unit or a layer its op.
+  /// it keeps none), on an op unit or a layer its op; on a route, only its path's connections, each
+  /// with its ops.
   public func plan(_ a: Architecture) -> ForwardPlan {
     var plan = ForwardPlan()
     for cell in ir.cells {
@@ -41,6 +42,20 @@ public struct ArchitecturePlan: Sendable {
       guard let id = layer.choice, let op = a.op(id), let i = layer.candidates.firstIndex(where: { $0.name == op })
       else { continue }
       plan.ops[id] = .single(index: i, weight: nil)
+    }
+    for case .route(let r) in ir.network.items {
+      guard let key = r.pathChoice, let d = a.route(key) else { continue }
+      func single(_ l: LayerIR) {
+        guard let id = l.choice, let op = d.ops[id], let i = l.candidates.firstIndex(where: { $0.name == op }) else {
+          return
+        }
+        plan.ops[id] = .single(index: i, weight: nil)
+      }
+      for (i, j) in zip(d.path, d.path.dropFirst()) {
+        if let id = r.block(i)?.next { plan.paths[id] = .single(target: j) }
+        if let e = r.edges.first(where: { $0.from == i && $0.to == j }) { single(e.head) }
+        for l in r.block(j)?.layers ?? [] { single(l) }
+      }
     }
     return plan
   }

@@ -22,7 +22,7 @@ public struct BilevelSettings: Codable, Equatable, Sendable {
   public var nesterov: Bool
   /// Weight decay of the weights.
   public var weightDecay: Double
-  /// Gradient-norm clip of the weights.
+  /// Gradient-norm clip of the weights (0: none).
   public var gradClip: Double
   /// Architecture Adam learning rate.
   public var archLR: Double
@@ -59,6 +59,9 @@ public struct BilevelSettings: Codable, Equatable, Sendable {
     self.nesterov = nesterov
     weightDecay = try h.double("w_weight_decay")
     gradClip = try h.double("grad_clip")
+    guard gradClip.isFinite, gradClip >= 0 else {
+      throw RunError("E310", "grad_clip must be 0 (none) or positive, not \(gradClip)", help: "e.g. grad_clip=5")
+    }
     archLR = try h.double("arch_lr")
     archBetas = try h.list("arch_betas", count: 2)
     archWeightDecay = try h.double("arch_weight_decay")
@@ -102,6 +105,9 @@ public final class BilevelSupernet {
   /// Label smoothing of the training and architecture losses (ProxylessNAS' 0.1; 0: plain
   /// cross-entropy). The epoch's train loss is the smoothed one; `evaluate` reports plain CE.
   public var labelSmoothing: Float = 0
+  /// Whether `evaluate` normalises with each batch's statistics (DenseNAS' search, whose sampled
+  /// ops leave running statistics that fit no single path) rather than the running ones.
+  public var evaluatesWithBatchStatistics = false
 
   /// The state that is not a tensor: sampler positions, the plan generator, the epoch's sums.
   public struct State: Codable, Equatable, Sendable {
@@ -309,7 +315,7 @@ public final class BilevelSupernet {
       loss.backward()
       return (logits, value)
     }
-    _ = clipGradNorm(model.weights, maxNorm: Float(settings.gradClip))
+    if settings.gradClip > 0 { _ = clipGradNorm(model.weights, maxNorm: Float(settings.gradClip)) }
     weightOptimizer.step()
     accumulator.add(loss: Double(value), correct: correct(logits, batch), count: batch.count)
     lastWeightLoss = value
@@ -332,7 +338,7 @@ public final class BilevelSupernet {
   /// the relaxation's plan for `epoch` drawn from a generator of its own.
   public func evaluate(_ data: ImageDataset, epoch: Int, batchSize: Int = 256) -> (loss: Double, accuracy: Double) {
     var rng = RNG(seed: seed &+ 0x9E37_79B9 &* UInt64(epoch + 1))
-    return evaluateClassifier(model, on: data, batchSize: batchSize) {
+    return evaluateClassifier(model, on: data, batchSize: batchSize, batchStatistics: evaluatesWithBatchStatistics) {
       let plan = relaxation.plan(arch, epoch: epoch, rng: &rng)
       return (plan, rng.split())
     }

@@ -301,19 +301,32 @@ public enum MethodCatalog {
     MethodSpec(
       name: "densenas", relaxation: "two-path sampling with path weights",
       hyperparameters: [
-        h("epochs", .int(150), "search epochs"),
-        h("arch_update_epoch", .int(50), "first epoch with architecture steps"),
+        h("epochs", .int(150), "search epochs, the weight-only ones included"),
+        h("arch_update_epoch", .int(50), "first epoch with architecture steps (before it: weights only, uniform ops)"),
         h("batch_size", .int(352), "minibatch size"),
-        h("w_lr", .real(0.2), "weight SGD learning rate"),
+        h(
+          "train_portion", .real(0.8),
+          "fraction of the training set that trains weights; the rest trains alpha and beta"),
+        h("w_lr", .real(0.2), "weight SGD learning rate, cosine annealed per iteration over all epochs"),
         h("w_lr_min", .real(1e-4), "final weight learning rate"),
         h("w_momentum", .real(0.9), "weight momentum"),
         h("w_weight_decay", .real(4e-5), "weight decay"),
+        h("grad_clip", .real(0), "weight gradient norm clip (0: none, as the reference's search)"),
         h("arch_lr", .real(3e-4), "alpha and beta Adam learning rate"),
         h("arch_betas", .list([0.5, 0.999]), "Adam betas"),
         h("arch_weight_decay", .real(1e-3), "architecture weight decay"),
-        h("latency_lambda", .real(0.15), "latency loss factor"),
-        h("latency_log_base", .real(15), "log base tau of the latency term"),
-        h("softmax_temp", .real(1), "path softmax temperature"),
+        h("alpha_init", .real(1e-3), "alpha and beta are initialised to alpha_init * N(0, 1)"),
+        h("latency_lambda", .real(0.15), "lambda in CE + lambda * log(LAT) / log(tau)"),
+        h("latency_log_base", .real(15), "tau in CE + lambda * log(LAT) / log(tau)"),
+        h("softmax_temp", .real(1), "T of the path weights softmax(beta / T)"),
+        h("latency_table", .string(""), "a latency table (nasc latency); empty: MMACs stand in for ms"),
+        h(
+          "latency_conditions", .string("same"),
+          "search against a table measured on another processor or build (any) or refuse it (same)",
+          words: ["same", "any"]),
+        h(
+          "latency_target", .real(0),
+          "derive the most probable architecture with LAT at most this when the Viterbi one exceeds it (0: Viterbi)"),
       ], derive: .viterbi),
     MethodSpec(
       name: "single-path-nas", relaxation: "superkernel thresholds",

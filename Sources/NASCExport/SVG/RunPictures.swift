@@ -10,6 +10,7 @@ public enum RunPictures {
   public static func write(_ outcome: SearchOutcome, ir: SpaceIR, into dir: RunDirectory) throws {
     guard let space = outcome.space, let result = outcome.result else { return }
     try writeScores(result, derived: space.text(result.architecture), ir: ir, into: dir)
+    try writeRoute(outcome, ir: ir, into: dir)
     if !result.scored.isEmpty { try writeSupernetLoss(outcome.history, ir: ir, into: dir) }
     for cell in space.decidedCells(result.architecture) {
       let inputs = ["c_{k-2}", "c_{k-1}"]
@@ -49,6 +50,30 @@ public enum RunPictures {
         panelWidth: 280, panelHeight: 190, legend: legend)
       try AtomicFile.write(grid, to: dir.file("alpha-\(t.template).svg"))
     }
+  }
+
+  /// `route.svg`: the routing graph with the last epoch's softmax(β / T) as connection widths and
+  /// the derived path, with its head ops, highlighted (DenseNAS).
+  static func writeRoute(_ outcome: SearchOutcome, ir: SpaceIR, into dir: RunDirectory) throws {
+    guard let route = ir.network.route, let key = route.pathChoice,
+      let decision = outcome.result?.architecture.route(key)
+    else { return }
+    var probabilities = [Int: [Double]]()
+    if case .map(let beta)? = outcome.history.last?["beta"] {
+      for b in route.blocks {
+        if let id = b.next, case .numbers(let q)? = beta[id] { probabilities[b.index] = q }
+      }
+    }
+    var heads = [Int: String]()
+    for (i, j) in zip(decision.path, decision.path.dropFirst()) {
+      guard let e = route.edges.first(where: { $0.from == i && $0.to == j }) else { continue }
+      heads[j] = e.head.choice.flatMap { decision.ops[$0] } ?? e.head.candidates.first?.name
+    }
+    let svg = SVGRouteDiagram.svg(
+      route, probabilities: probabilities, path: decision.path, headOps: heads,
+      title: "\(ir.name): softmax(β) per connection, derived path "
+        + decision.path.map(String.init).joined(separator: "→"))
+    try AtomicFile.write(svg, to: dir.file("route.svg"))
   }
 
   /// `alpha-layers.svg`: per choice layer, softmax(α) of each candidate over the epochs (the

@@ -162,7 +162,10 @@ extension ViterbiPath {
       score[j] = s
       back[j] = bk
     }
-    guard let last = score[unit.final], last[bins] > -.infinity else { return nil }
+    guard let last = score[unit.final], last[bins] > -.infinity else {
+      // Rounding each cost up can leave no decision within the bins although the cheapest fits.
+      return cheapest(unit, names: names, costs: costs).flatMap { costs.cost(of: $0) <= budget ? $0 : nil }
+    }
     var path = [unit.final]
     var ops = [String: String]()
     var b = bins
@@ -180,5 +183,54 @@ extension ViterbiPath {
       b = a
     }
     return RouteDecision(path: path.reversed(), ops: ops)
+  }
+}
+
+extension ViterbiPath {
+  /// The cheapest decision of `unit` under `costs`: the path and ops of least total cost (the first
+  /// candidate and the lowest-numbered predecessor on ties).
+  public static func cheapest(_ unit: ArchSpace.RouteUnit, names: (String) -> [String]?, costs: RouteCosts)
+    -> RouteDecision?
+  {
+    func pick(_ o: ArchSpace.OpUnit?, _ layer: RouteCosts.Layer) -> (name: String?, cost: Double) {
+      guard let o, let all = names(o.key), layer.costs.count == all.count else { return (nil, layer.costs.first ?? 0) }
+      let kept = all.indices.filter { o.candidates.contains(all[$0]) }
+      guard let k = kept.min(by: { layer.costs[$0] < layer.costs[$1] }) else { return (nil, 0) }
+      return (all[k], layer.costs[k])
+    }
+    var best = [0: 0.0]
+    var back = [Int: Int]()
+    var ops = [Int: [(key: String, name: String)]]()
+    for j in Set(unit.connections.map(\.to)).sorted() {
+      for (e, c) in unit.connections.enumerated() where c.to == j {
+        guard let from = best[c.from] else { continue }
+        var total = from
+        var chosen = [(key: String, name: String)]()
+        let h = pick(c.head, costs.heads[e])
+        total += h.cost
+        if let key = c.head?.key, let n = h.name { chosen.append((key, n)) }
+        let stackUnits = unit.stacks[c.to] ?? []
+        for s in costs.stacks[c.to] ?? [] {
+          let u = stackUnits.first { $0.key == s.id }
+          let p = pick(u, s)
+          total += p.cost
+          if let key = u?.key, let n = p.name { chosen.append((key, n)) }
+        }
+        if best[j] == nil || total < best[j]! {
+          best[j] = total
+          back[j] = e
+          ops[j] = chosen
+        }
+      }
+    }
+    guard best[unit.final] != nil else { return nil }
+    var path = [unit.final]
+    var decided = [String: String]()
+    while path.last! != 0 {
+      let j = path.last!
+      for (k, n) in ops[j] ?? [] { decided[k] = n }
+      path.append(unit.connections[back[j]!].from)
+    }
+    return RouteDecision(path: path.reversed(), ops: decided)
   }
 }

@@ -35,8 +35,9 @@ extension PrimGraph {
 
 extension NetworkIR {
   /// Every block a latency table needs for this network: the stem, each layer candidate at every
-  /// width it can run at, each fixed block at every input width, and the head. `nil` with the reason
-  /// when the network has items a table cannot time block by block (cells, routes, memory banks).
+  /// width it can run at, each fixed block at every input width, each head and stacked-layer
+  /// candidate of a route, and the head. `nil` with the reason
+  /// when the network has items a table cannot time block by block (cells, memory banks).
   public func latencyBlocks() -> (blocks: [LatencyBlock], unsupported: String?) {
     var blocks = [LatencyBlock]()
     func add(_ name: String, _ g: PrimGraph, residual: Bool = false) {
@@ -68,7 +69,21 @@ extension NetworkIR {
           add(name, g)
         }
       case .cell: return ([], "cells")
-      case .route: return ([], "routing blocks")
+      case .route(let r):
+        for e in r.edges {
+          for c in e.head.candidates where !c.graph.isZero {
+            add("\(e.head.choice ?? "route.edge[\(e.from)→\(e.to)]") = \(c.name)", c.graph, residual: e.head.residual)
+          }
+        }
+        for b in r.blocks {
+          for (l, layer) in b.layers.enumerated() {
+            for c in layer.candidates where !c.graph.isZero {
+              add(
+                "\(layer.choice ?? "route.block[\(b.index)].layer[\(l)]") = \(c.name)", c.graph,
+                residual: layer.residual)
+            }
+          }
+        }
       case .memory: return ([], "memory-bank blocks")
       }
     }

@@ -63,10 +63,14 @@ public struct LayerCosts: Sendable {
           fixed += costs.first ?? 0
         }
       case .fixed(let name, let g): fixed += try cost(g, residual: false, name: name)
+      case .route:
+        throw RunError(
+          "E310", "\(method) searches layer-wise spaces; \(ir.name) is a routing space (DenseNAS blocks)",
+          help: "search it with --method densenas")
       default:
         throw RunError(
           "E310", "\(method) searches layer-wise spaces of layers and fixed blocks",
-          help: "routing blocks (DenseNAS) and memory banks (SMASH) are searched by their own methods")
+          help: "memory banks (SMASH) are searched by their own method")
       }
     }
     self.layers = layers

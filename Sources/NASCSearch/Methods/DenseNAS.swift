@@ -88,6 +88,11 @@ public final class DenseNAS: SupernetMethod {
         "no latency_table: LAT is the expected MMACs in place of milliseconds (log LAT has the same gradient in any unit); measure one with nasc latency"
       )
     }
+    let range = costs.extremes
+    notes.append(
+      String(
+        format: "LAT ranges from %.4g %@ (the cheapest architecture) to %.4g %@ (the costliest)%@", range.cheapest,
+        costs.unit, range.largest, costs.unit, target > 0 ? String(format: "; latency_target %.4g", target) : ""))
     self.notes = notes
   }
 
@@ -171,7 +176,8 @@ public final class DenseNAS: SupernetMethod {
     for b in costs.route.blocks {
       guard let id = b.next, let q = probabilities[b.index] else { continue }
       beta[id] = .numbers(q)
-      entropy[id] = .number(-q.reduce(0) { $0 + ($1 > 0 ? $1 * Foundation.log($1) : 0) })
+      // 0 − Σ (not −Σ): a one-connection block's entropy is +0, which reads back from JSON the same.
+      entropy[id] = .number(0 - q.reduce(0) { $0 + ($1 > 0 ? $1 * Foundation.log($1) : 0) })
     }
     let now = try derive(bounded: false)
     var extra: Metrics = [

@@ -125,7 +125,8 @@ public enum IRDump {
       case .route(let r):
         out += "item \(i): route \(r.inputShape) -> \(r.shape)\(r.pathChoice.map { "  [\($0)]" } ?? "")\n"
         for b in r.blocks {
-          out += "  block \(b.index) stage \(b.stage) -> \(b.shape)\n"
+          let next = b.targets.isEmpty ? "" : "  to " + b.targets.map(String.init).joined(separator: ", ")
+          out += "  block \(b.index) stage \(b.stage) -> \(b.shape)\(next)\(b.next.map { "  [\($0)]" } ?? "")\n"
           for e in r.edges where e.to == b.index {
             out += "    from block \(e.from) stride \(e.stride)\(e.head.choice.map { "  [\($0)]" } ?? "")\n"
             for cand in e.head.candidates { out += "      \(cand.name):\n" + graph(cand.graph, indent: "        ") }

@@ -101,6 +101,12 @@ struct DenseNASTests {
       #expect(try text(full + "/arch.yaml") == text(cut + "/arch.yaml"), "after unit \(unit)")
       #expect(try metrics(full) == metrics(cut), "after unit \(unit)")
     }
+    // nasc derive re-derives the same route from the checkpoint (Viterbi); other rules are E311.
+    let again = try runNasc(["derive", full])
+    func body(_ t: String) -> [Substring] { t.split(separator: "\n").filter { !$0.hasPrefix("#") } }
+    #expect(again.status == 0 && body(again.stdout) == body(arch), "\(again.stdout)\n\(again.stderr)")
+    let wrongRule = try runNasc(["derive", full, "--rule", "top_k_edges"])
+    #expect(wrongRule.status == 1 && wrongRule.stderr.contains("E311"), "\(wrongRule.stderr)")
     // The derived network is a fixed architecture: it compiles and trains.
     let compiled = try runNasc(["compile", full + "/arch.yaml"])
     #expect(compiled.status == 0 && compiled.stdout.contains("architectures 1"), "\(compiled.stdout)")

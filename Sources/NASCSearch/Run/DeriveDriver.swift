@@ -1,5 +1,6 @@
 import Foundation
 import NASCSpace
+import NASCTensor
 
 /// Re-derives an architecture from a search run's checkpoint (`nasc derive`).
 public enum DeriveDriver {
@@ -26,6 +27,10 @@ public enum DeriveDriver {
       throw RunError(
         "E311", "this \(manifest.method) run has no architecture weights to re-derive from",
         help: "its arch.yaml already holds the best architecture it evaluated")
+    }
+    if let route = ir.network.route, route.pathChoice != nil {
+      return try deriveRoute(
+        route, ir: ir, logits: logits, manifest: manifest, dir: dir, rule: rule, result: result, write: write)
     }
     var r = ir.derive
     if let rule {
@@ -80,5 +85,45 @@ public enum DeriveDriver {
       if let genotype { try AtomicFile.write(genotype + "\n", to: dir.file("genotype.txt")) }
     }
     return Outcome(genotype: genotype, archDocument: doc, diagnostics: result.diagnostics, sources: result.sources)
+  }
+
+  /// A routing space's re-derivation: Viterbi over softmax(β / T) (T the run's `softmax_temp`) and
+  /// the argmax op of each head and stacked layer on the path.
+  static func deriveRoute(
+    _ route: RouteIR, ir: SpaceIR, logits: [String: Tensor], manifest: RunManifest, dir: RunDirectory,
+    rule: String?, result: CompileResult, write: Bool
+  ) throws -> Outcome {
+    if let rule, rule != DeriveRuleKind.viterbi.rawValue {
+      throw RunError(
+        "E311", "a routing space derives by viterbi, not '\(rule)'", help: "drop --rule, or pass --rule viterbi")
+    }
+    for cp in ir.choicePoints {
+      guard let t = logits[cp.id], t.shape == [cp.candidates.count], t.scalars.allSatisfy(\.isFinite) else {
+        throw RunError(
+          "E304", "the checkpoint has no \(cp.candidates.count) finite weights for \(cp.id)",
+          help: "the checkpoint belongs to another space or was damaged", path: dir.checkpoint)
+      }
+    }
+    let temperature =
+      manifest.hyperparameters.first { $0.hasPrefix("softmax_temp=") }
+      .flatMap { Float($0.dropFirst("softmax_temp=".count)) } ?? 1
+    var probabilities = [Int: [Double]]()
+    for b in route.blocks {
+      guard let id = b.next, let beta = logits[id] else { continue }
+      probabilities[b.index] = (beta * (1 / temperature)).softmax().scalars.map(Double.init)
+    }
+    let space = ArchSpace(ir: ir)
+    guard let unit = space.routeUnit,
+      let d = ViterbiPath.derive(
+        unit, probabilities: probabilities, logits: { logits[$0]?.scalars }, names: { ir.choicePoint($0)?.candidates })
+    else {
+      throw RunError("E311", "no route reaches the final block", help: "the checkpoint belongs to another space")
+    }
+    let doc = space.archDocument(
+      Architecture(decisions: [unit.key: .route(d)]),
+      spacePath: manifest.spaceCopy ?? dir.relativePath(to: manifest.space),
+      header: ["Derived by nasc derive (viterbi) from a \(manifest.method) search of \(ir.name)."])
+    if write { try AtomicFile.write(doc, to: dir.arch) }
+    return Outcome(genotype: nil, archDocument: doc, diagnostics: result.diagnostics, sources: result.sources)
   }
 }

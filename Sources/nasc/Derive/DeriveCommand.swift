@@ -12,7 +12,10 @@ struct DeriveCommand: ParsableCommand {
   @Argument(help: ArgumentHelp("The run directory written by `nasc search`.", valueName: "run-dir"))
   var runDirectory: String
 
-  @Option(help: "top_k_edges (DARTS) or top_k_pairs (GDAS); default: the space's rule.")
+  @Option(
+    help:
+      "top_k_edges (DARTS), top_k_pairs (GDAS), argmax, or viterbi (routing spaces, their only rule); default: the space's rule."
+  )
   var rule: String?
 
   @Option(help: "Inputs or pairs kept per node (default: the space's).")

@@ -102,6 +102,25 @@ public struct LatencyTable: Codable, Sendable, Equatable {
     return try e.encode(self)
   }
 
+  /// The table a search reads from `path` (nil when empty): `E320` when it was measured under other
+  /// conditions than this machine's (processor, build kind, threads) unless `anyConditions`.
+  public static func forSearch(_ path: String, anyConditions: Bool) throws -> LatencyTable? {
+    guard !path.isEmpty else { return nil }
+    let table = try read(from: path)
+    guard !anyConditions else { return table }
+    let here = LatencyMeter.conditions(threads: table.conditions.threads, batch: table.conditions.batch)
+    let differ = table.conditions.differences(from: here)
+    if !differ.isEmpty {
+      throw RunError(
+        "E320",
+        "the latency table was measured under other conditions than this machine's: \(differ.joined(separator: ", "))",
+        help:
+          "measure a table here (nasc latency SPACE --out FILE), or search against it anyway with --set latency_conditions=any",
+        path: path)
+    }
+    return table
+  }
+
   /// Reads a table; `E318` when the file cannot be read or is not a table of this layout.
   public static func read(from path: String) throws -> LatencyTable {
     guard let data = FileManager.default.contents(atPath: path) else {

@@ -40,19 +40,7 @@ public struct RouteCosts: Sendable {
   public init(ir: SpaceIR, tablePath: String, anyConditions: Bool, macUnit: LayerCosts.MACUnit, method: String)
     throws
   {
-    let table = tablePath.isEmpty ? nil : try LatencyTable.read(from: tablePath)
-    if let table, !anyConditions {
-      let here = LatencyMeter.conditions(threads: table.conditions.threads, batch: table.conditions.batch)
-      let differ = table.conditions.differences(from: here)
-      if !differ.isEmpty {
-        throw RunError(
-          "E320",
-          "the latency table was measured under other conditions than this machine's: \(differ.joined(separator: ", "))",
-          help:
-            "measure a table here (nasc latency SPACE --out FILE), or search against it anyway with --set latency_conditions=any",
-          path: tablePath)
-      }
-    }
+    let table = try LatencyTable.forSearch(tablePath, anyConditions: anyConditions)
     guard let route = ir.network.route, ir.cells.isEmpty else {
       throw RunError(
         "E310", "\(method) searches routing spaces (a route: of blocks); \(ir.name) has none",

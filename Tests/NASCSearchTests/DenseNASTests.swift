@@ -54,7 +54,7 @@ struct DenseNASTests {
     let s = TwoPathSampling(layout: ChoiceLayout(ir), temperature: 2)
     s.pass = .pair
     let plan = s.plan(arch, epoch: 0, rng: &rng)
-    #expect(s.lastPairs.count == 6 && s.lastPaths.count == 4)
+    #expect(s.lastPairs.count == 6 && s.lastPaths.count == 2)  // blocks 1 and 2 have a choice
     for (id, pair) in s.lastPairs {
       #expect(pair.candidates.count == 2 && pair.candidates[0] < pair.candidates[1], "\(id)")
       let alpha = arch[id]!.value.scalars
@@ -124,8 +124,44 @@ struct DenseNASTests {
     let space = ArchSpace(ir: ir)
     let derived = try #require(space.decode(archDocument: try text(tight + "/arch.yaml")))
     #expect(costs.cost(of: try #require(derived.route("route.path"))) <= cheapest * 1.0001)
+    // nasc derive on that run derives within its target too.
+    let tightAgain = try runNasc(["derive", tight])
+    let tightArch = try text(tight + "/arch.yaml")
+    #expect(tightAgain.status == 0 && body(tightAgain.stdout) == body(tightArch))
     let low = try runNasc(args + ["--set", "latency_target=\(cheapest * 0.5)", "--out", dir.path + "/dn-low"])
     #expect(low.status == 1 && low.stderr.contains("E316") && low.stderr.contains("cheapest"), "\(low.stderr)")
+  }
+
+  /// Arch documents of routes: a path entry that is no integer is E-syntax with its location, a
+  /// decision off the path is ignored with a warning, a second route in one network is an error.
+  @Test func routeArchDocumentsAndSpacesAreChecked() throws {
+    let dir = try TempDir()
+    let spacePath = dir.path + "/s.yaml"
+    try text(Self.space).write(toFile: spacePath, atomically: true, encoding: .utf8)
+    let base =
+      "nasc: 1\narch:\n  space: s.yaml\n  choices:\n    route.path: [0, 1, 3, 4]\n"
+      + "    route.edge[0→1].op: k3_e1\n    route.edge[1→3].op: k3_e2\n    route.block[1].layer[0].op: skip_connect\n"
+    func compile(_ doc: String) throws -> CompileResult {
+      let p = dir.path + "/a.yaml"
+      try doc.write(toFile: p, atomically: true, encoding: .utf8)
+      return Compiler.compile(path: p)
+    }
+    #expect(try compile(base).ir?.mode == .fixed)
+    let bad = try compile(base.replacingOccurrences(of: "[0, 1, 3, 4]", with: "[0, 1, x, 4]"))
+    let syntax = try #require(bad.diagnostics.first { $0.severity == .error })
+    #expect(syntax.code == .badArchSyntax && syntax.location.line == 5 && syntax.message.contains("'x'"), "\(syntax)")
+    let off = try compile(base + "    route.edge[2→4].op: k3_e1\n")
+    #expect(off.ir != nil)
+    #expect(off.diagnostics.contains { $0.severity == .warning && $0.message.contains("not on route.path") })
+    let space = ArchSpace(ir: try tinyRoute())
+    #expect(space.decode(text: "route.path=0-1-?-4") == nil)
+    #expect(space.decode(text: "route.path=0-1-3-4 route.edge[0→1].op=k3_e1 route.edge[1→3].op=k3_e2") == nil)
+    let two = try text(Self.space).replacingOccurrences(
+      of: "  head: [global_avg_pool, linear]",
+      with: "    - route: {head: k3_e1, blocks: [{out: 8, scale: 2, stage: 1}]}\n  head: [global_avg_pool, linear]")
+    try two.write(toFile: spacePath, atomically: true, encoding: .utf8)
+    let twice = Compiler.compile(path: spacePath)
+    #expect(twice.diagnostics.contains { $0.severity == .error && $0.message.contains("at most one route") })
   }
 
   /// Routing spaces are DenseNAS's: other supernet methods refuse them, and DenseNAS refuses a

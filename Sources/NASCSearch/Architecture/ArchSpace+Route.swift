@@ -105,15 +105,48 @@ extension ArchSpace {
       return RouteDecision(path: path, ops: ops)
     }
 
+    /// The positions of `path` (not the final block) whose block has another connection to take.
+    func reroutable(_ path: [Int]) -> [Int] {
+      path.indices.dropLast().filter { k in connections.filter { $0.from == path[k] }.count > 1 }
+    }
+
+    /// `d` with its path changed from one block on: at a block of the path drawn uniformly among
+    /// those with a choice, another of its connections drawn uniformly, then a uniform connection
+    /// at every block up to the final one; ops kept where the new path has the same layers, the
+    /// others drawn uniformly. Nil when no block of the path has a choice.
+    func reroute(_ d: RouteDecision, rng: inout RNG) -> RouteDecision? {
+      let places = reroutable(d.path)
+      guard !places.isEmpty else { return nil }
+      let k = places[rng.nextInt(below: places.count)]
+      var path = Array(d.path[...k])
+      let others = connections.filter { $0.from == path[k] && $0.to != d.path[k + 1] }
+      path.append(others[rng.nextInt(below: others.count)].to)
+      while path.last! != final {
+        let out = connections.filter { $0.from == path.last! }
+        path.append(out[rng.nextInt(below: out.count)].to)
+      }
+      var ops = [String: String]()
+      for o in opUnits(on: path) {
+        ops[o.key] =
+          d.ops[o.key].flatMap { o.candidates.contains($0) ? $0 : nil }
+          ?? o.candidates[rng.nextInt(below: o.candidates.count)]
+      }
+      return RouteDecision(path: path, ops: ops)
+    }
+
     /// What is wrong with `d`, or nil.
     func problem(_ d: RouteDecision) -> String? {
       guard d.path.first == 0, d.path.last == final else { return "\(key) must run from block 0 to block \(final)" }
       for (i, j) in zip(d.path, d.path.dropFirst()) where connection(i, j) == nil {
         return "\(key): block \(i) does not connect to block \(j)"
       }
-      for o in opUnits(on: d.path) {
+      let units = opUnits(on: d.path)
+      for o in units {
         guard let op = d.ops[o.key] else { return "no op for \(o.key)" }
         if !o.candidates.contains(op) { return "'\(op)' is not a candidate of \(o.key)" }
+      }
+      if let stray = d.ops.keys.sorted().first(where: { k in !units.contains { $0.key == k } }) {
+        return "\(stray) is not on \(key) \(d.path)"
       }
       return nil
     }

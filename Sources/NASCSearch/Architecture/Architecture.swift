@@ -78,8 +78,8 @@ extension ArchSpace {
   /// `a` with exactly one decision changed, uniformly among the decisions that can change: a
   /// different op of an op unit, or, in one kept pair of a node, a different op or a different
   /// input (one the node does not keep yet, when inputs are distinct); on a route, a different op of
-  /// one head or stacked layer on the path, or another path (drawn as `sample` draws, ops kept where
-  /// the new path has the same layers).
+  /// one head or stacked layer on the path, or the path taken elsewhere from one of its blocks
+  /// (`RouteUnit.reroute`).
   public func mutate(_ a: Architecture, rng: inout RNG) -> Architecture {
     // Every single change that is possible, counted so that the draw is uniform over decisions.
     var slots = [(unit: Int, pair: Int, input: Bool)]()
@@ -96,7 +96,7 @@ extension ArchSpace {
       case .route(let r):
         guard let d = a.route(r.key) else { continue }
         for (k, o) in r.opUnits(on: d.path).enumerated() where o.candidates.count > 1 { slots.append((i, k, false)) }
-        if r.connections.count > Set(r.connections.map(\.from)).count { slots.append((i, 0, true)) }
+        if !r.reroutable(d.path).isEmpty { slots.append((i, 0, true)) }
       }
     }
     guard !slots.isEmpty else { return a }
@@ -121,10 +121,7 @@ extension ArchSpace {
     case .route(let r):
       var route = a.route(r.key)!
       if s.input {
-        var fresh = r.sample(rng: &rng)
-        for _ in 0..<100 where fresh.path == route.path { fresh = r.sample(rng: &rng) }
-        for (id, op) in route.ops where fresh.ops[id] != nil { fresh.ops[id] = op }
-        route = fresh
+        route = r.reroute(route, rng: &rng) ?? route
       } else {
         let o = r.opUnits(on: route.path)[s.pair]
         let others = o.candidates.filter { $0 != route.ops[o.key] }

@@ -192,7 +192,9 @@ extension ArchSpace {
         }
         d[kv[0]] = .pairs(pairs)
       } else if case .route? = unit(kv[0]) {
-        let path = kv[1].split(separator: "-").compactMap { Int($0) }
+        let parts = kv[1].split(separator: "-", omittingEmptySubsequences: false)
+        let path = parts.compactMap { Int($0) }
+        guard path.count == parts.count else { return nil }
         d[kv[0]] = .route(RouteDecision(path: path, ops: [:]))
       } else {
         d[kv[0]] = .op(kv[1])
@@ -205,6 +207,8 @@ extension ArchSpace {
       }
       d[r.key] = .route(route)
     }
+    // A route's op off its path (or without a path) is no decision of this space.
+    if routeUnit != nil, d.keys.contains(where: { $0.hasPrefix("route.") && unit($0) == nil }) { return nil }
     let a = Architecture(decisions: d)
     return problem(a) == nil ? a : nil
   }

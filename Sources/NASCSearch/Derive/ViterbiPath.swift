@@ -80,6 +80,18 @@ public enum ViterbiPath {
 }
 
 extension ViterbiPath {
+  /// DenseNAS' derivation with a latency bound: the Viterbi decision, or when its cost under
+  /// `costs` exceeds `target` (> 0), the most probable decision within it (`mostProbable`). Nil
+  /// when no path reaches the final block or no decision meets the target.
+  public static func derive(
+    _ unit: ArchSpace.RouteUnit, probabilities: [Int: [Double]], logits: (String) -> [Float]?,
+    names: (String) -> [String]?, costs: RouteCosts, target: Double
+  ) -> RouteDecision? {
+    guard let d = derive(unit, probabilities: probabilities, logits: logits, names: names) else { return nil }
+    guard target > 0, costs.cost(of: d) > target else { return d }
+    return mostProbable(unit, probabilities: probabilities, logits: logits, names: names, costs: costs, within: target)
+  }
+
   /// The most probable decision of `unit` whose cost under `costs` is at most `budget`: the path
   /// and ops maximising Σ log p(i→j) over the path + Σ log softmax(α) of the chosen ops, by dynamic
   /// programming over the blocks and the budget cut into `bins` steps (each cost rounded up, so

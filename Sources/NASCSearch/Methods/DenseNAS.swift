@@ -60,11 +60,17 @@ public final class DenseNAS: SupernetMethod {
     costs = try RouteCosts(
       ir: c.ir, tablePath: try h.string("latency_table"), anyConditions: try h.string("latency_conditions") == "any",
       macUnit: ("MMACs", 1e6), method: Self.name)
-    guard let unit = ArchSpace(ir: c.ir).routeUnit else {
+    let space = ArchSpace(ir: c.ir)
+    guard let unit = space.routeUnit else {
       throw RunError("E310", "\(c.ir.name) has no searched route", help: "use a routing space with more than one path")
     }
+    try space.checkSampleable()
     self.unit = unit
-    let cheapest = costs.extremes.cheapest
+    // The cheapest decision the derivation can return (the derivation rule's exclusions applied).
+    let names: (String) -> [String]? = { [ir = c.ir] id in ir.choicePoint(id)?.candidates }
+    let routeCosts = costs
+    let cheapest =
+      ViterbiPath.cheapest(unit, names: names, costs: routeCosts).map { routeCosts.cost(of: $0) } ?? .infinity
     if target > 0 && target < cheapest {
       throw RunError(
         "E316",
@@ -88,11 +94,11 @@ public final class DenseNAS: SupernetMethod {
         "no latency_table: LAT is the expected MMACs in place of milliseconds (log LAT has the same gradient in any unit); measure one with nasc latency"
       )
     }
-    let range = costs.extremes
     notes.append(
       String(
-        format: "LAT ranges from %.4g %@ (the cheapest architecture) to %.4g %@ (the costliest)%@", range.cheapest,
-        costs.unit, range.largest, costs.unit, target > 0 ? String(format: "; latency_target %.4g", target) : ""))
+        format: "LAT ranges from %.4g %@ (the cheapest architecture) to %.4g %@ (the costliest)%@", cheapest,
+        routeCosts.unit, routeCosts.extremes.largest, routeCosts.unit,
+        target > 0 ? String(format: "; latency_target %.4g", target) : ""))
     self.notes = notes
   }
 
@@ -187,7 +193,8 @@ public final class DenseNAS: SupernetMethod {
     extra["expected_\(costs.measured ? "latency_ms" : "mmacs")"] = .number(expected)
     extra["derived_\(costs.measured ? "latency_ms" : "mmacs")"] = .number(costs.cost(of: now))
     let m = net.finishEpoch(epoch: epoch(p), archSteps: !warm(p), extra: extra)
-    let meanEntropy = entropy.values.compactMap(\.number).reduce(0, +) / Double(max(1, entropy.count))
+    let blockEntropies = costs.route.blocks.compactMap { $0.next.flatMap { entropy[$0]?.number } }
+    let meanEntropy = blockEntropies.reduce(0, +) / Double(max(1, blockEntropies.count))
     return (
       m,
       BilevelSupernet.summary(m)
@@ -203,19 +210,15 @@ public final class DenseNAS: SupernetMethod {
     let probabilities = pathProbabilities()
     let names: (String) -> [String]? = { [ir] id in ir.choicePoint(id)?.candidates }
     let logits: (String) -> [Float]? = { [net] id in net.arch[id]?.value.scalars }
-    guard let d = ViterbiPath.derive(unit, probabilities: probabilities, logits: logits, names: names) else {
-      throw RunError("E316", "no path reaches the final block", help: "check the space's route")
-    }
-    guard bounded, target > 0, costs.cost(of: d) > target else { return d }
     guard
-      let within = ViterbiPath.mostProbable(
-        unit, probabilities: probabilities, logits: logits, names: names, costs: costs, within: target)
+      let d = ViterbiPath.derive(
+        unit, probabilities: probabilities, logits: logits, names: names, costs: costs, target: bounded ? target : 0)
     else {
       throw RunError(
         "E316", String(format: "no architecture meets latency_target %.4g %@", target, costs.unit),
-        help: String(format: "the cheapest costs %.4g %@", costs.extremes.cheapest, costs.unit))
+        help: "raise latency_target, or set it to 0 for the Viterbi route")
     }
-    return within
+    return d
   }
 
   /// The derived route (Viterbi, or the most probable within `latency_target`).

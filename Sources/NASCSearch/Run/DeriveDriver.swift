@@ -88,7 +88,8 @@ public enum DeriveDriver {
   }
 
   /// A routing space's re-derivation: Viterbi over softmax(β / T) (T the run's `softmax_temp`) and
-  /// the argmax op of each head and stacked layer on the path.
+  /// the argmax op of each head and stacked layer on the path; with the run's `latency_target`, the
+  /// most probable route within it when the Viterbi one exceeds it (costs from the run's table).
   static func deriveRoute(
     _ route: RouteIR, ir: SpaceIR, logits: [String: Tensor], manifest: RunManifest, dir: RunDirectory,
     rule: String?, result: CompileResult, write: Bool
@@ -104,9 +105,27 @@ public enum DeriveDriver {
           help: "the checkpoint belongs to another space or was damaged", path: dir.checkpoint)
       }
     }
-    let temperature =
-      manifest.hyperparameters.first { $0.hasPrefix("softmax_temp=") }
-      .flatMap { Float($0.dropFirst("softmax_temp=".count)) } ?? 1
+    /// The run's setting `key` as written in the manifest (strings unquoted).
+    func setting(_ key: String) -> String? {
+      guard let kv = manifest.hyperparameters.first(where: { $0.hasPrefix(key + "=") }) else { return nil }
+      var v = String(kv.dropFirst(key.count + 1))
+      if v.count >= 2, v.hasPrefix("\""), v.hasSuffix("\"") {
+        v = String(v.dropFirst().dropLast()).replacingOccurrences(of: "\\\"", with: "\"")
+          .replacingOccurrences(of: "\\\\", with: "\\")
+      }
+      return v
+    }
+    let temperature = setting("softmax_temp").flatMap { Float($0) } ?? 1
+    let target = setting("latency_target").flatMap { Double($0) } ?? 0
+    guard temperature.isFinite, temperature > 0, target.isFinite, target >= 0 else {
+      throw RunError(
+        "E303", "the run's manifest has softmax_temp \(temperature) and latency_target \(target)",
+        help: "the manifest was edited or damaged", path: dir.manifest)
+    }
+    // With a latency target the search derived within it: so does this, from the run's table.
+    let costs = try RouteCosts(
+      ir: ir, tablePath: target > 0 ? setting("latency_table") ?? "" : "",
+      anyConditions: setting("latency_conditions") == "any", macUnit: ("MMACs", 1e6), method: manifest.method)
     var probabilities = [Int: [Double]]()
     for b in route.blocks {
       guard let id = b.next, let beta = logits[id] else { continue }
@@ -115,9 +134,12 @@ public enum DeriveDriver {
     let space = ArchSpace(ir: ir)
     guard let unit = space.routeUnit,
       let d = ViterbiPath.derive(
-        unit, probabilities: probabilities, logits: { logits[$0]?.scalars }, names: { ir.choicePoint($0)?.candidates })
+        unit, probabilities: probabilities, logits: { logits[$0]?.scalars }, names: { ir.choicePoint($0)?.candidates },
+        costs: costs, target: target)
     else {
-      throw RunError("E311", "no route reaches the final block", help: "the checkpoint belongs to another space")
+      throw RunError(
+        "E316", String(format: "no architecture of %@ meets the run's latency_target %.4g", ir.name, target),
+        help: "the search's own derivation failed the same way")
     }
     let doc = space.archDocument(
       Architecture(decisions: [unit.key: .route(d)]),

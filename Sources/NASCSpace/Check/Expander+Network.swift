@@ -189,6 +189,12 @@ extension Expander {
         p = CellSource(item: items.count - 1, shape: block.shape)
         c = block.shape.channels
       case "route":
+        if items.contains(where: { if case .route = $0 { true } else { false } }), let r = it["route"] {
+          error(
+            .invalidValue, "a network holds at most one route", r,
+            help: "put every candidate block into one route's 'blocks'")
+          return nil
+        }
         guard let r = it["route"], notAfterWidthChoice(widths, "a routing block", at: r),
           let route = expandRoute(r, input: p.shape, networkInput: input, env: env)
         else {

@@ -222,12 +222,27 @@ extension Expander {
         return nil
       }
       onPath = Set(path)
+      // Decisions of heads and stacked layers off the path are ignored, with a warning.
+      var offPath = conns.filter { c in !zip(path, path.dropFirst()).contains { $0 == (c.from, c.to) } }.map {
+        "route.edge[\($0.from)→\($0.to)].op"
+      }
+      for (k, b) in blocks.enumerated() where !path.contains(k) {
+        offPath += (0..<b.layers).map { "route.block[\(k)].layer[\($0)].op" }
+      }
+      for id in offPath where d.ops[id] != nil {
+        allChoiceIds.insert(id)
+        usedDecisions.insert(id)
+        diags.append(
+          Diagnostic(
+            .suspicious, "'\(id)' is not on route.path \(path): the decision is ignored", at: d.location(of: id),
+            help: "remove it, or change route.path to run through it", severity: .warning))
+      }
       conns = zip(path, path.dropFirst()).compactMap { p in conns.first { $0.from == p.0 && $0.to == p.1 } }
     } else {
-      // One β vector per block over its outgoing connections.
+      // One β vector per block over its outgoing connections (where it has a choice).
       for k in 0..<final {
         let targets = conns.filter { $0.from == k }.map { String($0.to) }
-        guard !targets.isEmpty else { continue }
+        guard targets.count >= 2 else { continue }
         register(
           ChoicePoint(
             id: "route.block[\(k)].next", kind: .path, candidates: targets, k: 1,
@@ -255,7 +270,7 @@ extension Expander {
         return nil
       }
       edges.append(RouteEdge(from: i, to: j, stride: s, head: head))
-      headCounts.append(head.choice == nil ? 1 : head.candidates.filter { !deriveExclude.contains($0.name) }.count)
+      headCounts.append(head.choice == nil ? 1 : head.candidates.filter { !deriveExclude.contains($0.opName) }.count)
     }
     var outBlocks: [RouteBlock] = []
     var stackCounts = Array(repeating: BigUInt.one, count: blocks.count)
@@ -277,7 +292,7 @@ extension Expander {
           layers.append(layer)
           if layer.choice != nil {
             stackCounts[k] =
-              stackCounts[k] * BigUInt(UInt64(layer.candidates.filter { !deriveExclude.contains($0.name) }.count))
+              stackCounts[k] * BigUInt(UInt64(layer.candidates.filter { !deriveExclude.contains($0.opName) }.count))
           }
         }
       }
@@ -285,7 +300,7 @@ extension Expander {
       outBlocks.append(
         RouteBlock(
           index: k, shape: b.shape, stage: b.stage, layers: layers,
-          next: decisions == nil && !targets.isEmpty ? "route.block[\(k)].next" : nil, targets: targets))
+          next: decisions == nil && targets.count >= 2 ? "route.block[\(k)].next" : nil, targets: targets))
     }
     if decisions == nil {
       // Paths counted by dynamic programming over the DAG (blocks are in topological order).

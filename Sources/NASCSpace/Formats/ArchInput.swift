@@ -150,12 +150,23 @@ extension Compiler {
         if let op = v.scalar, !v.isNull {
           d.ops[id] = op
         } else if let items = v.items {
-          if id.hasSuffix(".output") {
-            d.outputs[id] = items.compactMap(\.int)
-          } else if id.hasSuffix(".path") {
-            d.paths[id] = items.compactMap(\.int)
-          } else if id.hasSuffix(".read") || id.hasSuffix(".write") {
-            d.subsets[id] = items.compactMap(\.int)
+          if id.hasSuffix(".output") || id.hasSuffix(".path") || id.hasSuffix(".read") || id.hasSuffix(".write") {
+            // A list of node or block indices: every entry must be an integer.
+            if let bad = items.first(where: { $0.int == nil }) {
+              bag.add(
+                Diagnostic(
+                  .badArchSyntax, "'\(id)' is a list of integers; '\(bad.scalar ?? "?")' is not one", at: bad.location,
+                  length: bad.length, help: "e.g. \(id): [0, 1, 4]"))
+              return nil
+            }
+            let ints = items.compactMap(\.int)
+            if id.hasSuffix(".output") {
+              d.outputs[id] = ints
+            } else if id.hasSuffix(".path") {
+              d.paths[id] = ints
+            } else {
+              d.subsets[id] = ints
+            }
           } else {
             var pairs: [(op: String, from: Int)] = []
             for it in items {

@@ -53,6 +53,17 @@ public enum ViterbiPath {
     return (path.reversed(), p)
   }
 
+  /// The unit's connections with their probabilities: per source block, `probabilities[from]` in
+  /// connection order (1 for a block without path weights).
+  static func connectionEdges(_ unit: ArchSpace.RouteUnit, _ probabilities: [Int: [Double]]) -> [Edge] {
+    var seen = [Int: Int]()
+    return unit.connections.map { c in
+      let k = seen[c.from, default: 0]
+      seen[c.from] = k + 1
+      return Edge(c.from, c.to, probabilities[c.from]?[k] ?? 1)
+    }
+  }
+
   /// The derived decision of `unit`: the Viterbi path over `probabilities` (per block, its
   /// distribution over its connections in IR order), then the argmax of `logits` (per op choice id)
   /// for every head and stacked layer on it, among the unit's candidates (the first on ties).
@@ -60,13 +71,7 @@ public enum ViterbiPath {
     _ unit: ArchSpace.RouteUnit, probabilities: [Int: [Double]], logits: (String) -> [Float]?,
     names: (String) -> [String]?
   ) -> RouteDecision? {
-    var edges = [Edge]()
-    var seen = [Int: Int]()
-    for c in unit.connections {
-      let k = seen[c.from, default: 0]
-      seen[c.from] = k + 1
-      edges.append(Edge(c.from, c.to, probabilities[c.from]?[k] ?? 1))
-    }
+    let edges = connectionEdges(unit, probabilities)
     guard let best = best(final: unit.final, edges: edges) else { return nil }
     var ops = [String: String]()
     for o in unit.opUnits(on: best.path) {
@@ -136,22 +141,17 @@ extension ViterbiPath {
     }
     // Per connection: its head and its target's stacked layers as one chain.
     var chains = [(layers: [(key: String?, options: [Option])], best: [Double], picks: [[Int]])]()
-    var seen = [Int: Int]()
-    var logp = [Double]()
+    let logp = connectionEdges(unit, probabilities).map { Foundation.log($0.p) }
     for (e, c) in unit.connections.enumerated() {
       var layers = [(key: String?, options: [Option])]()
       layers.append((c.head?.key, options(c.head, costs.heads[e])))
       let stackUnits = unit.stacks[c.to] ?? []
-      for (l, s) in (costs.stacks[c.to] ?? []).enumerated() {
+      for s in costs.stacks[c.to] ?? [] {
         let u = stackUnits.first { $0.key == s.id }
         layers.append((u?.key, options(u, s)))
-        _ = l
       }
       let (best, picks) = chain(layers)
       chains.append((layers, best, picks))
-      let k = seen[c.from, default: 0]
-      seen[c.from] = k + 1
-      logp.append(Foundation.log(probabilities[c.from]?[k] ?? 1))
     }
     // Over the blocks: score[j][b] = the most probable way from block 0 to j within weight b.
     var score = [Int: [Double]]()

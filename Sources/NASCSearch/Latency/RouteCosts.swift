@@ -33,6 +33,10 @@ public struct RouteCosts: Sendable {
   public var unit: String
   /// Whether the costs are measured latencies.
   public let measured: Bool
+  /// Per source block and target block, the connection's index in `route.edges`.
+  let edgeIndex: [Int: [Int: Int]]
+  /// Per searched layer's choice id, its candidate names (in `costs` order).
+  let names: [String: [String]]
 
   /// Reads the costs of `ir` (a space whose body is one route, with fixed items around it) from the
   /// table at `tablePath` (none when empty) or from MACs; `E320` for a table of other conditions
@@ -47,6 +51,15 @@ public struct RouteCosts: Sendable {
         help: "use a routing space such as spaces/densenas-digits.yaml")
     }
     self.route = route
+    var edgeIndex = [Int: [Int: Int]]()
+    var names = [String: [String]]()
+    for (e, edge) in route.edges.enumerated() {
+      edgeIndex[edge.from, default: [:]][edge.to] = e
+      if let id = edge.head.choice { names[id] = edge.head.candidates.map(\.name) }
+    }
+    for l in route.blocks.flatMap(\.layers) { if let id = l.choice { names[id] = l.candidates.map(\.name) } }
+    self.edgeIndex = edgeIndex
+    self.names = names
     unit = table == nil ? macUnit.name : "ms"
     measured = table != nil
     func cost(_ g: PrimGraph, residual: Bool, name: String) throws -> Double {
@@ -84,28 +97,29 @@ public struct RouteCosts: Sendable {
   }
 
   /// The chained latency with gradient: `ops(id)` gives a searched layer's active candidates and
-  /// their weights (nil: each candidate weighted by `fallback(id)`, no gradient), `paths(k)` block
-  /// k's weights over its connections (nil: 1 each, as in a decided route).
+  /// their weights (nil: the mean of its candidates' costs, no gradient), `paths(k)` block k's
+  /// weights over its connections (nil: 1 each, as in a decided route).
   public func chained(ops: (String) -> (active: [Int], weights: Tensor)?, paths: (Int) -> Tensor?) -> Tensor {
     func latency(_ l: Layer) -> Tensor {
       guard let id = l.id else { return Tensor([Float(l.costs.first ?? 0)]) }
       if let (active, w) = ops(id) { return (w * Tensor(active.map { Float(l.costs[$0]) })).sum().reshaped([1]) }
       return Tensor([Float(l.costs.reduce(0, +) / Double(max(1, l.costs.count)))])
     }
+    // Per block, D(j) plus its stacked layers' latency: what every connection into j adds after its head.
     var d = [Int: Tensor]()
-    d[route.final] = Tensor([0])
+    d[route.final] = (stacks[route.final] ?? []).reduce(Tensor([0])) { $0 + latency($1) }
     for b in route.blocks.reversed() where b.index != route.final {
       var terms = [Tensor]()
       let p = paths(b.index)
       for (k, j) in b.targets.enumerated() {
-        guard let e = route.edges.firstIndex(where: { $0.from == b.index && $0.to == j }), let onward = d[j] else {
-          continue
-        }
-        var t = latency(heads[e]) + onward
-        for s in stacks[j] ?? [] { t = t + latency(s) }
+        guard let e = edgeIndex[b.index]?[j], let onward = d[j] else { continue }
+        let t = latency(heads[e]) + onward
         terms.append(p.map { t * $0.slice(axis: 0, start: k, end: k + 1) } ?? t)
       }
-      if !terms.isEmpty { d[b.index] = terms.count == 1 ? terms[0] : sum(terms) }
+      if !terms.isEmpty {
+        let onward = terms.count == 1 ? terms[0] : sum(terms)
+        d[b.index] = (stacks[b.index] ?? []).reduce(onward) { $0 + latency($1) }
+      }
     }
     return (d[route.blocks[0].index] ?? Tensor([0])).adding(Float(fixed))
   }
@@ -131,7 +145,7 @@ public struct RouteCosts: Sendable {
   public func cost(of d: RouteDecision) -> Double {
     var total = fixed
     for (i, j) in zip(d.path, d.path.dropFirst()) {
-      if let e = route.edges.firstIndex(where: { $0.from == i && $0.to == j }) { total += pick(heads[e], d) }
+      if let e = edgeIndex[i]?[j] { total += pick(heads[e], d) }
       for s in stacks[j] ?? [] { total += pick(s, d) }
     }
     return total
@@ -139,10 +153,7 @@ public struct RouteCosts: Sendable {
 
   func pick(_ l: Layer, _ d: RouteDecision) -> Double {
     guard let id = l.id else { return l.costs.first ?? 0 }
-    let names =
-      route.edges.first { $0.head.choice == id }?.head.candidates.map(\.name)
-      ?? route.blocks.lazy.flatMap(\.layers).first { $0.choice == id }?.candidates.map(\.name) ?? []
-    guard let op = d.ops[id], let i = names.firstIndex(of: op) else { return 0 }
+    guard let op = d.ops[id], let i = names[id]?.firstIndex(of: op) else { return 0 }
     return l.costs[i]
   }
 
@@ -152,8 +163,7 @@ public struct RouteCosts: Sendable {
     var lo = [route.final: 0.0], hi = [route.final: 0.0]
     for b in route.blocks.reversed() where b.index != route.final {
       for j in b.targets {
-        guard let e = route.edges.firstIndex(where: { $0.from == b.index && $0.to == j }), let l = lo[j], let h = hi[j]
-        else { continue }
+        guard let e = edgeIndex[b.index]?[j], let l = lo[j], let h = hi[j] else { continue }
         let stack = stacks[j] ?? []
         let cheap = (heads[e].costs.min() ?? 0) + stack.reduce(0) { $0 + ($1.costs.min() ?? 0) } + l
         let dear = (heads[e].costs.max() ?? 0) + stack.reduce(0) { $0 + ($1.costs.max() ?? 0) } + h

@@ -16,6 +16,11 @@ public final class RouteModule: Module {
   public let heads: [MixedEdgeModule]
   /// Per block (in `route.blocks` order), its stacked layers.
   public let stacks: [[MixedEdgeModule]]
+  /// Per block (in `route.blocks` order), its incoming connections: the edge index and the source
+  /// block's position.
+  let incoming: [[(edge: Int, source: Int)]]
+  /// Per block position, the last block index that reads its output.
+  let lastReader: [Int]
 
   /// Builds every head and stacked layer, drawing weights from `rng` in block order (each block's
   /// incoming heads, then its stacked layers).
@@ -36,6 +41,13 @@ public final class RouteModule: Module {
     }
     self.heads = heads.map { $0! }
     self.stacks = stacks
+    let position = Dictionary(uniqueKeysWithValues: route.blocks.enumerated().map { ($1.index, $0) })
+    incoming = route.blocks.map { b in
+      route.edges.enumerated().compactMap { e, edge in
+        edge.to == b.index ? position[edge.from].map { (e, $0) } : nil
+      }
+    }
+    lastReader = route.blocks.map { b in route.edges.filter { $0.from == b.index }.map(\.to).max() ?? b.index }
     super.init()
     for (e, edge) in route.edges.enumerated() { register("head\(edge.from)_\(edge.to)", self.heads[e]) }
     for (k, b) in route.blocks.enumerated() {
@@ -48,15 +60,14 @@ public final class RouteModule: Module {
 
   /// Runs the route on block 0's output `x`; returns the final block's output.
   public func callAsFunction(_ x: Tensor, plan: ForwardPlan, context: inout ForwardContext) -> Tensor {
-    var outputs = [Int: Tensor]()
-    outputs[route.blocks[0].index] = x
-    let position = Dictionary(uniqueKeysWithValues: route.blocks.enumerated().map { ($1.index, $0) })
+    var outputs = [Tensor?](repeating: nil, count: route.blocks.count)
+    outputs[0] = x
     for (k, b) in route.blocks.enumerated() where k > 0 {
       var outs = [Tensor]()
       var weights = [Tensor]()
       var weighted = false
-      for (e, edge) in route.edges.enumerated() where edge.to == b.index {
-        guard let source = outputs[edge.from], let sb = position[edge.from] else { continue }
+      for (e, sb) in incoming[k] {
+        guard let source = outputs[sb] else { continue }
         let block = route.blocks[sb]
         var w: Tensor? = nil
         if let id = block.next, let p = plan.paths[id] {
@@ -75,13 +86,11 @@ public final class RouteModule: Module {
       guard !outs.isEmpty else { continue }
       var y = weighted ? weightedSum(outs, weights: concat(weights, axis: 0)) : (outs.count == 1 ? outs[0] : sum(outs))
       for m in stacks[k] { y = m(y, plan: m.choice.flatMap { plan.ops[$0] }, context: &context) }
-      outputs[b.index] = y
+      outputs[k] = y
       // Release the outputs no later block reads.
-      for (i, _) in outputs where !route.edges.contains(where: { $0.from == i && $0.to > b.index }) && i != b.index {
-        outputs[i] = nil
-      }
+      for i in 0..<k where lastReader[i] <= b.index { outputs[i] = nil }
     }
-    guard let out = outputs[route.final] else {
+    guard let out = outputs[route.blocks.count - 1] else {
       preconditionFailure("the plan runs no connection into the final block \(route.final)")
     }
     return out

@@ -108,7 +108,8 @@ extension ViterbiPath {
     let room = budget - costs.fixed
     guard room > 0, bins >= 1 else { return nil }
     let step = room / Double(bins)
-    func weight(_ c: Double) -> Int { c <= 0 ? 0 : Int((c / step * (1 - 1e-12)).rounded(.up)) }
+    // A cost beyond the budget weighs bins + 1 (infeasible), so no conversion overflows.
+    func weight(_ c: Double) -> Int { c <= 0 ? 0 : Int(min(c / step * (1 - 1e-12), Double(bins + 1)).rounded(.up)) }
     /// A layer's options: (candidate name or nil for a fixed head, weight, log-probability).
     typealias Option = (name: String?, w: Int, v: Double)
     func options(_ o: ArchSpace.OpUnit?, _ layer: RouteCosts.Layer) -> [Option] {

@@ -103,7 +103,12 @@ public enum LoopCheckpoint {
         }
         try set.load(own)
         if let o = set.optimizer {
-          if let lr = opt.removeValue(forKey: "lr") { o.learningRate = lr.scalar }
+          if let lr = opt.removeValue(forKey: "lr") {
+            guard lr.count == 1, lr.scalars[0].isFinite else {
+              throw CheckpointError.shapeMismatch(set.name + ".optimizer/lr", expected: [1], found: lr.shape)
+            }
+            o.learningRate = lr.scalars[0]
+          }
           try o.load(stateDict: opt)
         }
       }

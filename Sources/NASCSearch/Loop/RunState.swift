@@ -48,7 +48,13 @@ func evaluateClassifier(
   var lossSum = 0.0
   var hits = 0
   withNoGrad {
-    for r in BatchSampler.sequential(data, batchSize: batchSize) {
+    var ranges = BatchSampler.sequential(data, batchSize: batchSize)
+    // Batch statistics of one image are undefined after a global pool: a trailing image joins the batch before.
+    if batchStatistics, ranges.count > 1, let last = ranges.last, last.count == 1 {
+      ranges.removeLast()
+      ranges[ranges.count - 1] = ranges[ranges.count - 1].lowerBound..<last.upperBound
+    }
+    for r in ranges {
       let b = data.batch(r)
       let x = Tensor(shape: [b.count, data.channels, data.height, data.width], scalars: b.pixels)
       let (p, rng) = plan()

@@ -27,9 +27,10 @@ public final class GDAS: SupernetMethod {
     ir = c.ir
     let settings = try BilevelSettings(h, nesterov: true)
     let (tauMax, tauMin) = (try h.double("tau_max"), try h.double("tau_min"))
-    guard tauMax > 0, tauMin > 0 else {
+    // Both as the Float the sampler divides by: finite, and not so small that it rounds to 0.
+    guard [tauMax, tauMin].allSatisfy({ (1e-6...1e6).contains($0) }) else {
       throw RunError(
-        "E310", "the Gumbel temperatures must be positive (tau_max \(tauMax), tau_min \(tauMin))",
+        "E310", "the Gumbel temperatures must lie between 1e-6 and 1e6 (tau_max \(tauMax), tau_min \(tauMin))",
         help: "the paper decays τ from 10 to 0.1")
     }
     let tau = GumbelHardSample.linearSchedule(max: Float(tauMax), min: Float(tauMin), epochs: settings.epochs)

@@ -196,9 +196,10 @@ public enum SearchDriver {
       if request.seed != saved.run.seed {
         reporter.line("note: the run continues with its own seed \(saved.run.seed) (this command's is \(request.seed))")
       }
-      guard saved.run.threads >= 1 else {
+      guard saved.run.threads >= 1, (saved.run.trainLimit ?? 1) >= 1, (saved.run.downsample ?? 1) >= 1 else {
         throw RunError(
-          "E303", "the checkpoint's run settings ask for \(saved.run.threads) threads",
+          "E303",
+          "the checkpoint's run settings are impossible (\(saved.run.threads) threads, limit \(saved.run.trainLimit.map(String.init) ?? "none"), downsample \(saved.run.downsample.map(String.init) ?? "none"))",
           help: "the file was edited or damaged; start a new run", path: dir.checkpoint)
       }
       run = saved.run

@@ -49,6 +49,9 @@ public final class ArchitectureParameters {
     for (id, p) in entries {
       guard let t = d[id] else { throw CheckpointError.missingTensor(id) }
       guard t.shape == p.shape else { throw CheckpointError.shapeMismatch(id, expected: p.shape, found: t.shape) }
+      guard t.scalars.allSatisfy(\.isFinite) else {
+        throw CheckpointError.corrupt("\(id) holds values that are not finite")
+      }
       p.value = t
     }
   }

@@ -113,7 +113,15 @@ public enum Safetensors {
       guard shape.allSatisfy({ $0 >= 0 }) else {
         throw CheckpointError.corrupt("negative extent in '\(name)'")
       }
-      let count = shape.reduce(1, *)
+      // The element count, refused before it can overflow (it must fit the file's body anyway).
+      var count = 1
+      for d in shape {
+        let (c, overflow) = count.multipliedReportingOverflow(by: d)
+        guard !overflow, c <= bodySize / 4 + 1 else {
+          throw CheckpointError.corrupt("shape \(shape) of '\(name)' is larger than the file")
+        }
+        count = c
+      }
       guard offs[0] >= 0, offs[1] >= offs[0], offs[1] <= bodySize, offs[1] - offs[0] == count * 4 else {
         throw CheckpointError.corrupt(
           "data offsets \(offs) of '\(name)' do not fit shape \(shape) in \(bodySize) bytes")

@@ -98,7 +98,11 @@ open class Module {
     for (n, s) in namedStats() {
       s.mean = try fetch(Module.key(n, "running_mean"), s.mean.shape)
       s.variance = try fetch(Module.key(n, "running_var"), s.variance.shape)
-      if let t = d[Module.key(n, "num_batches_tracked")], t.count == 1 { s.batchesTracked = Int(t.scalar) }
+      if let t = d[Module.key(n, "num_batches_tracked")], t.count == 1, let v = t.scalars.first, v.isFinite, v >= 0,
+        v < 16_777_216
+      {
+        s.batchesTracked = Int(v)
+      }
     }
   }
 

@@ -85,6 +85,16 @@ public final class Adam: Optimizer {
     let shapes = parameters.map(\.shape)
     try m.load("exp_avg", from: d, shapes: shapes)
     try v.load("exp_avg_sq", from: d, shapes: shapes)
-    for i in steps.indices { steps[i] = d["step.\(i)"].map { Int($0.scalar) } ?? 0 }
+    for i in steps.indices {
+      guard let t = d["step.\(i)"] else {
+        steps[i] = 0
+        continue
+      }
+      // A step count: one finite, whole, non-negative number (a float holds it exactly below 2^24).
+      guard t.count == 1, let v = t.scalars.first, v.isFinite, v >= 0, v < 16_777_216 else {
+        throw CheckpointError.shapeMismatch("step.\(i)", expected: [1], found: t.shape)
+      }
+      steps[i] = Int(v)
+    }
   }
 }

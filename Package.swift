@@ -26,6 +26,10 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
     .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+    // Exact architecture counts (10^100 and beyond) in space sizes.
+    .package(url: "https://github.com/attaswift/BigInt", exact: "6.0.1"),
+    // SHA-256 of space files, checkpoints and run settings.
+    .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
   ],
   targets: [
     // OpenBLAS on Linux (Debian `libopenblas-dev`); Accelerate on Apple platforms.
@@ -34,6 +38,12 @@ let package = Package(
       pkgConfig: "openblas",
       providers: [.apt(["libopenblas-dev"])]
     ),
+    // zlib for gzip-compressed data files (Debian `zlib1g-dev`; in the SDK on Apple platforms).
+    .systemLibrary(
+      name: "CZlib",
+      pkgConfig: "zlib",
+      providers: [.apt(["zlib1g-dev"])]
+    ),
     .target(
       name: "NASCTensor",
       dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))],
@@ -41,16 +51,16 @@ let package = Package(
     ),
     .target(
       name: "NASCSpace",
-      dependencies: [.product(name: "Yams", package: "Yams")]
+      dependencies: [.product(name: "Yams", package: "Yams"), .product(name: "BigInt", package: "BigInt")]
     ),
     .target(
       name: "NASCData",
-      dependencies: ["NASCSpace", "NASCTensor"],
+      dependencies: ["NASCSpace", "NASCTensor", "CZlib"],
       resources: [.copy("Resources/optdigits")]
     ),
     .target(
       name: "NASCSearch",
-      dependencies: ["NASCSpace", "NASCTensor", "NASCData"]
+      dependencies: ["NASCSpace", "NASCTensor", "NASCData", .product(name: "Crypto", package: "swift-crypto")]
     ),
     .target(
       name: "NASCExport",
@@ -64,9 +74,15 @@ let package = Package(
       ]
     ),
     .testTarget(name: "NASCTensorTests", dependencies: ["NASCTensor"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "NASCSpaceTests", dependencies: ["NASCSpace"], exclude: ["Golden"]),
     .testTarget(
-      name: "NASCSearchTests", dependencies: ["NASCSearch", "NASCSpace", "NASCTensor", "NASCData", "NASCExport"], exclude: ["Spaces"]),
+      name: "NASCSpaceTests", dependencies: ["NASCSpace", .product(name: "BigInt", package: "BigInt")],
+      exclude: ["Golden"]),
+    .testTarget(
+      name: "NASCSearchTests",
+      dependencies: [
+        "NASCSearch", "NASCSpace", "NASCTensor", "NASCData", "NASCExport",
+        .product(name: "BigInt", package: "BigInt"),
+      ], exclude: ["Spaces"]),
   ],
   swiftLanguageModes: [.v6]
 )

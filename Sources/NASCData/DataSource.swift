@@ -40,13 +40,17 @@ public enum DataSource: Equatable, Sendable, CustomStringConvertible {
     }
   }
 
-  /// Loads the train and test splits.
-  public func load() throws -> DatasetSplits {
+  /// Loads the train and test splits; with `trainLimit`, only the first that many training images
+  /// (IDX files are read no further than those need).
+  public func load(trainLimit: Int? = nil) throws -> DatasetSplits {
+    var splits: DatasetSplits
     switch self {
-    case .digits: return try OptDigits.load()
-    case .fashionMNIST(let d): return try IDXLoader.load(directory: d, name: "fashion-mnist")
-    case .cifar10(let d): return try CIFAR10Loader.load(directory: d)
-    case .idx(let d): return try IDXLoader.load(directory: d, name: "idx")
+    case .digits: splits = try OptDigits.load()
+    case .fashionMNIST(let d): splits = try IDXLoader.load(directory: d, name: "fashion-mnist", trainLimit: trainLimit)
+    case .cifar10(let d): splits = try CIFAR10Loader.load(directory: d)
+    case .idx(let d): splits = try IDXLoader.load(directory: d, name: "idx", trainLimit: trainLimit)
     }
+    if let trainLimit { splits.train = splits.train.prefix(trainLimit) }
+    return splits
   }
 }

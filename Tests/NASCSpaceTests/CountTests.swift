@@ -1,3 +1,4 @@
+import BigInt
 import Testing
 
 @testable import NASCSpace

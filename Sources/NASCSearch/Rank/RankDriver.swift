@@ -84,7 +84,7 @@ public enum RankDriver {
     }
     let url = URL(fileURLWithPath: dir.checkpoint)
     let info = try LoopCheckpoint.info(at: url)
-    let weightsHash = SHA256.hex(Array((try? Data(contentsOf: url)) ?? Data()))
+    let weightsHash = Fingerprint.sha256(Array((try? Data(contentsOf: url)) ?? Data()))
     guard let config = ir.method else {
       throw RunError("E305", "the run's space has no search block", help: "restore the run's copy of its space")
     }

@@ -74,15 +74,14 @@ public enum SearchDriver {
   public static func spaceHash(sources: [String: String]) -> String {
     let joined = sources.keys.sorted().filter { !$0.hasPrefix("<") }.map { sources[$0]! }.sorted().joined(
       separator: "\u{0}")
-    return SHA256.hex(Array(joined.utf8))
+    return Fingerprint.sha256(Array(joined.utf8))
   }
 
   /// Loads the data set and normalises it with the training split's per-channel statistics.
   public static func loadData(_ source: DataSource, limit: Int?, downsample: Int? = nil) throws -> (
     train: ImageDataset, test: ImageDataset, mean: [Float], std: [Float]
   ) {
-    var splits = try source.load()
-    if let limit { splits.train = splits.train.prefix(limit) }
+    var splits = try source.load(trainLimit: limit)
     if let f = downsample, f > 1 {
       guard splits.train.height % f == 0, splits.train.width % f == 0 else {
         throw RunError(

@@ -16,7 +16,7 @@ public struct TrainOutcome: Sendable {
 public enum TrainDriver {
   /// A fingerprint of a decided network: SHA-256 of its IR dump, so cosmetic edits of the space
   /// (comments, formatting) keep it and any change of the network does not.
-  public static func fingerprint(_ ir: SpaceIR) -> String { SHA256.hex(Array(IRDump.dump(ir).utf8)) }
+  public static func fingerprint(_ ir: SpaceIR) -> String { Fingerprint.sha256(Array(IRDump.dump(ir).utf8)) }
 
   /// The image shape and class count of the training data `settings` name (after `downsample`):
   /// what `nasc train --fit-data` builds the network for.

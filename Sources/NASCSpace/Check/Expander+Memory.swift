@@ -1,3 +1,4 @@
+import BigInt
 /// Memory-bank blocks (SMASH) → `MemoryBlockIR`.
 extension Expander {
   /// A read or write subset choice: the candidate banks, k, and whether fewer may be kept.

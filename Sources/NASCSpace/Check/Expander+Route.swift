@@ -1,3 +1,4 @@
+import BigInt
 /// Routing graphs (DenseNAS) → `RouteIR`.
 extension Expander {
   struct BlockSpec {

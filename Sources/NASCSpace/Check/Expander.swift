@@ -1,3 +1,4 @@
+import BigInt
 /// Variables visible to expressions while an op, cell or layer is instantiated.
 typealias Env = [String: ExprValue]
 

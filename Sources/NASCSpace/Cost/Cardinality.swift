@@ -1,3 +1,4 @@
+import BigInt
 /// Counts the distinct results of a space's derivation rule (no merging of isomorphic graphs).
 enum Cardinality {
   /// C(n, k) for small arguments (saturating).

@@ -125,6 +125,9 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable {
   case benchmarkMismatch = "E211"
   /// An architecture the benchmark table does not hold.
   case notInBenchmark = "E212"
+  /// A data file larger than nasc reads: a gzip file that inflates past its limit (a gzip bomb), or
+  /// a header that declares more than 2 GiB.
+  case dataTooLarge = "E213"
   // Run time: run directories and checkpoints
   /// A run file cannot be written.
   case cannotWrite = "E301"

@@ -1,3 +1,4 @@
+import BigInt
 /// The method of a space's `search:` block, with every hyperparameter resolved (paper default or
 /// the file's override).
 public struct MethodConfig: Sendable {

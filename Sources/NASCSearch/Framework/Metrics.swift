@@ -1,4 +1,5 @@
 import Foundation
+import NASCSpace
 
 /// One value a method reports: a number, a flag, a word, a list of numbers, or a map of values.
 public indirect enum MetricValue: Codable, Equatable, Sendable {
@@ -73,7 +74,22 @@ public enum MetricsFile {
     let enc = JSONEncoder()
     enc.outputFormatting = [.sortedKeys]
     var text = ""
-    for m in history { text += String(decoding: try enc.encode(m), as: UTF8.self) + "\n" }
+    for m in history { text += String(decoding: try enc.finiteJSON(m, of: "a metric"), as: UTF8.self) + "\n" }
     try AtomicFile.write(text, to: path)
+  }
+}
+
+extension JSONEncoder {
+  /// The JSON of `value`; `E401` when it holds a number that is NaN or infinite (JSON has none), with
+  /// the path of the value (`what` names it for the message).
+  func finiteJSON<T: Encodable>(_ value: T, of what: String) throws -> Data {
+    do { return try encode(value) } catch EncodingError.invalidValue(let v, let context) {
+      let path = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+      throw RunError(
+        "E401", "\(what) became \(v)\(path.isEmpty ? "" : " (\(path))")",
+        help:
+          "the run diverged: lower the learning rates (--set w_lr=... or --set arch_lr=...); the last checkpoint is kept"
+      )
+    }
   }
 }

@@ -187,8 +187,10 @@ extension SearchMethod {
 
 /// Encodes and decodes a method's `Codable` state.
 public enum MethodState {
-  /// `state` as JSON.
-  public static func encode<S: Encodable>(_ state: S) throws -> Data { try JSONEncoder().encode(state) }
+  /// `state` as JSON; `E401` when it holds a number that is NaN or infinite.
+  public static func encode<S: Encodable>(_ state: S) throws -> Data {
+    try JSONEncoder().finiteJSON(state, of: "a value of the method's state")
+  }
 
   /// Decodes a state; `E303` when it does not fit this method.
   public static func decode<S: Decodable>(_: S.Type, from data: Data, method: String) throws -> S {

@@ -33,7 +33,7 @@ enum RunState {
 
   /// `state` as the JSON string stored in the metadata.
   static func encode<State: Encodable>(_ state: State) throws -> String {
-    String(decoding: try JSONEncoder().encode(state), as: UTF8.self)
+    String(decoding: try JSONEncoder().finiteJSON(state, of: "a value of the run state"), as: UTF8.self)
   }
 }
 

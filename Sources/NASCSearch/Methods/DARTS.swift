@@ -48,7 +48,7 @@ public final class DARTS: SupernetMethod {
 
   /// Losses, accuracies and α statistics of the epoch.
   public func endUnit(at p: LoopPosition) throws -> (metrics: Metrics, summary: String) {
-    let m = net.finishEpoch(epoch: p.unit, archSteps: true)
+    let m = try net.finishEpoch(epoch: p.unit, archSteps: true)
     return (m, BilevelSupernet.summary(m))
   }
 

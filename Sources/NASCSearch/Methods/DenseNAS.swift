@@ -192,7 +192,7 @@ public final class DenseNAS: SupernetMethod {
     ]
     extra["expected_\(costs.measured ? "latency_ms" : "mmacs")"] = .number(expected)
     extra["derived_\(costs.measured ? "latency_ms" : "mmacs")"] = .number(costs.cost(of: now))
-    let m = net.finishEpoch(epoch: epoch(p), archSteps: !warm(p), extra: extra)
+    let m = try net.finishEpoch(epoch: epoch(p), archSteps: !warm(p), extra: extra)
     let blockEntropies = costs.route.blocks.compactMap { $0.next.flatMap { entropy[$0]?.number } }
     let meanEntropy = blockEntropies.reduce(0, +) / Double(max(1, blockEntropies.count))
     return (

@@ -172,7 +172,7 @@ public final class FBNet: SupernetMethod {
     }
     var extra: Metrics = ["warmup": .bool(warm(p.phase)), "tau": .number(Double(tau(e)))]
     extra["expected_\(costs.measured ? "latency_\(costs.unit)" : "kmacs")"] = .number(expected)
-    let m = net.finishEpoch(epoch: e, archSteps: !warm(p.phase), extra: extra)
+    let m = try net.finishEpoch(epoch: e, archSteps: !warm(p.phase), extra: extra)
     return (
       m,
       BilevelSupernet.summary(m) + String(format: "  E[LAT] %.4g %@", expected, costs.unit)

@@ -58,7 +58,7 @@ public final class GDAS: SupernetMethod {
 
   /// Losses, accuracies, τ and α statistics of the epoch.
   public func endUnit(at p: LoopPosition) throws -> (metrics: Metrics, summary: String) {
-    let m = net.finishEpoch(epoch: p.unit, archSteps: true, extra: ["tau": .number(Double(tau(p.unit)))])
+    let m = try net.finishEpoch(epoch: p.unit, archSteps: true, extra: ["tau": .number(Double(tau(p.unit)))])
     return (m, BilevelSupernet.summary(m))
   }
 

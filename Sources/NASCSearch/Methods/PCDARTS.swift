@@ -57,7 +57,7 @@ public final class PCDARTS: SupernetMethod {
 
   /// Losses, accuracies and α statistics of the epoch.
   public func endUnit(at p: LoopPosition) throws -> (metrics: Metrics, summary: String) {
-    let m = net.finishEpoch(epoch: p.unit, archSteps: p.unit >= warmup)
+    let m = try net.finishEpoch(epoch: p.unit, archSteps: p.unit >= warmup)
     return (m, BilevelSupernet.summary(m))
   }
 

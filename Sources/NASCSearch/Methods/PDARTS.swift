@@ -155,7 +155,7 @@ public final class PDARTS: SupernetMethod {
         kept[id] = .text(live.map { names[$0] }.joined(separator: ","))
       }
     }
-    let m = supernet.finishEpoch(
+    let m = try supernet.finishEpoch(
       epoch: p.unit, archSteps: p.unit >= warmup,
       extra: ["stage": .int(p.phase + 1), "skip_dropout": .number(Double(drop)), "alive": .map(kept)])
     return (m, BilevelSupernet.summary(m) + String(format: "  skip-drop %.2f", drop))

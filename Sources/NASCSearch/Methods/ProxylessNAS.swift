@@ -153,7 +153,7 @@ public final class ProxylessNAS: SupernetMethod {
     }
     guard !warm, p.unit > 0 || net.settings.epochs == 1, (p.step + 1) % archEvery == 0 else { return }
     if reinforce {
-      try reinforceStep(val)
+      try reinforceStep(val, epoch: epoch)
       return
     }
     gates.pass = .gates
@@ -192,7 +192,7 @@ public final class ProxylessNAS: SupernetMethod {
   }
 
   /// One REINFORCE update (§6.5) on the validation batch `val`.
-  func reinforceStep(_ val: Batch) throws {
+  func reinforceStep(_ val: Batch, epoch: Int) throws {
     let ids = costs.layers.map(\.id)
     let logits = ids.map { net.arch[$0]!.value }
     let x = Tensor(
@@ -222,6 +222,7 @@ public final class ProxylessNAS: SupernetMethod {
     for p in net.arch.parameters { p.zeroGrad() }
     Self.reinforceLoss(logits: logits, choices: choices, advantages: rewards.map { $0 - b }).backward()
     net.archOptimizer.step()
+    try net.checkArchitectureFinite(epoch: epoch)
   }
 
   /// −(1/N) Σ_n A_n Σ_layers log softmax(logits_l)[choices_n,l]: its gradient descended is
@@ -259,7 +260,7 @@ public final class ProxylessNAS: SupernetMethod {
     var extra: Metrics = ["warmup": .bool(warm)]
     let expected = costs.expected(net.arch)  // Σ_layers Σ_j p_j · cost_j + the fixed parts
     extra["expected_\(costs.measured ? "latency_ms" : "mmacs")"] = .number(expected)
-    let m = net.finishEpoch(epoch: warm ? 0 : p.unit, archSteps: !warm, extra: extra)
+    let m = try net.finishEpoch(epoch: warm ? 0 : p.unit, archSteps: !warm, extra: extra)
     return (m, BilevelSupernet.summary(m) + String(format: "  E[cost] %.4g %@", expected, costs.unit))
   }
 

@@ -21,6 +21,9 @@ public enum DeriveDriver {
   public static func derive(runDirectory: String, rule: String?, k: Int?, write: Bool) throws -> Outcome {
     let dir = RunDirectory(path: runDirectory)
     let (manifest, result, ir) = try RunSpace.compile(dir)
+    // Rewriting arch.yaml while a search or another derive writes there would mix their files.
+    let lock = write ? try RunLock(directory: dir.path) : nil
+    defer { withExtendedLifetime(lock) {} }
     let url = URL(fileURLWithPath: dir.checkpoint)
     let logits = try LoopCheckpoint.tensors(of: "arch", at: url)
     guard !logits.isEmpty else {
@@ -42,6 +45,13 @@ public enum DeriveDriver {
     }
     if let k {
       guard k >= 1 else { throw RunError("E311", "--k must be at least 1", help: "DARTS keeps 2 inputs per node") }
+      // Every node keeps k of its inputs: the node with the fewest bounds k.
+      let inputs = ir.choicePoints.filter { $0.kind == .inputs }
+      if let fewest = inputs.min(by: { $0.candidates.count < $1.candidates.count }), k > fewest.candidates.count {
+        throw RunError(
+          "E311", "--k \(k) is more than the \(fewest.candidates.count) inputs of \(fewest.id)",
+          help: "choose --k from 1 to \(fewest.candidates.count); the space's own rule keeps \(ir.derive.k)")
+      }
       r.k = k
     }
     // β is saved exactly when the method weighted node inputs (PC-DARTS edge normalisation).

@@ -23,15 +23,37 @@ public struct RunDirectory: Sendable {
   /// The run's copy of its space, if the manifest names one.
   public func spaceCopy(_ manifest: RunManifest) -> String? { manifest.spaceCopy.map(file) }
 
-  /// Makes the directory ready: a new run needs a missing or empty directory; a resumed run needs
-  /// an existing checkpoint.
-  public func prepare(resume: Bool) throws {
+  /// Makes the directory ready and locks it for this process: a new run needs a missing or empty
+  /// directory; a resumed run needs an existing checkpoint. Keep the lock until the run ends.
+  public func prepare(resume: Bool) throws -> RunLock {
     try check(resume: resume)
+    return try createAndLock(resume: resume)
+  }
+
+  /// Creates the directory if it is missing and takes its lock (`E302` when another process holds
+  /// it); then checks again what `check` checked, now that no other writer can change it, and
+  /// removes the temporary files of writers that were killed mid-write.
+  public func createAndLock(resume: Bool) throws -> RunLock {
     try create()
+    let lock = try RunLock(directory: path)
+    try check(resume: resume)
+    removeStaleTemporaries()
+    return lock
+  }
+
+  /// Removes `.NAME.tmp-PID` files (what `AtomicFile` leaves when its writer is killed) here and
+  /// in the space copy; only called with the lock held, so no live writer owns them.
+  func removeStaleTemporaries() {
+    let fm = FileManager.default
+    for folder in [path, file(SpaceSnapshot.folder)] {
+      for e in (try? fm.contentsOfDirectory(atPath: folder)) ?? [] where AtomicFile.isTemporary(e) {
+        try? fm.removeItem(atPath: (folder as NSString).appendingPathComponent(e))
+      }
+    }
   }
 
   /// Creates the directory if it is missing.
-  public func create() throws {
+  func create() throws {
     let fm = FileManager.default
     guard !fm.fileExists(atPath: path) else { return }
     do { try fm.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
@@ -59,11 +81,14 @@ public struct RunDirectory: Sendable {
       guard isDir.boolValue else {
         throw RunError("E302", "\(path) exists and is not a directory", help: "choose another --out", path: path)
       }
-      var entries = (try? fm.contentsOfDirectory(atPath: path)) ?? []
+      func listing() -> [String] {
+        ((try? fm.contentsOfDirectory(atPath: path)) ?? []).filter { $0 != RunLock.fileName }
+      }
+      var entries = listing()
       if isUnstartedRun(entries) {
         // A run stopped before its first checkpoint: nothing to keep, start it again.
         for e in entries { try? fm.removeItem(atPath: file(e)) }
-        entries = (try? fm.contentsOfDirectory(atPath: path)) ?? []
+        entries = listing()
       }
       guard entries.isEmpty else {
         throw RunError(
@@ -75,13 +100,16 @@ public struct RunDirectory: Sendable {
     }
   }
 
-  /// Whether `entries` are only what a search writes before its first checkpoint: `manifest.json`
-  /// and the space copy (recognised by its marker).
+  /// Whether `entries` are only what a search writes before its first checkpoint: a nasc
+  /// `manifest.json` (one that reads as a run manifest, never a file of the user's that happens to
+  /// have the name), the space copy (recognised by its marker) and temporary files.
   func isUnstartedRun(_ entries: [String]) -> Bool {
     let fm = FileManager.default
-    guard entries.contains("manifest.json"), !entries.contains("checkpoint.safetensors") else { return false }
+    guard entries.contains("manifest.json"), !entries.contains("checkpoint.safetensors"),
+      (try? RunManifest.read(from: manifest)) != nil
+    else { return false }
     return entries.allSatisfy { e in
-      e == "manifest.json" || e.hasPrefix(".manifest.json") || e.hasPrefix(".checkpoint.safetensors")
+      e == "manifest.json" || AtomicFile.isTemporary(e)
         || (e == SpaceSnapshot.folder && fm.fileExists(atPath: file(e) + "/" + SpaceSnapshot.marker))
     }
   }

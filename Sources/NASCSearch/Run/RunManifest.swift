@@ -58,7 +58,7 @@ public struct RunManifest: Codable, Sendable {
   public func write(to path: String) throws {
     let enc = JSONEncoder()
     enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-    try AtomicFile.write(try enc.encode(self) + Data("\n".utf8), to: path)
+    try AtomicFile.write(try enc.finiteJSON(self, of: "a value of the manifest") + Data("\n".utf8), to: path)
   }
 
   /// Reads a manifest.

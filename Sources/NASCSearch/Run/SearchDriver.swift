@@ -216,7 +216,9 @@ public enum SearchDriver {
     } else {
       loop = try SearchLoop(method: method)
     }
-    try dir.create()
+    // Held until this function returns: no second process writes into the directory meanwhile.
+    let lock = try dir.createAndLock(resume: request.resume)
+    defer { withExtendedLifetime(lock) {} }
     // The run's copy of its space: written once, kept by a resumed run.
     var originalSpace = RunDirectory.absolute(request.spacePath)
     let spaceCopy: String

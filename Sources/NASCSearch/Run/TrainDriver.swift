@@ -33,7 +33,8 @@ public enum TrainDriver {
     reporter: ProgressReporter
   ) throws -> TrainOutcome {
     let dir = RunDirectory(path: out)
-    try dir.prepare(resume: resume)
+    let lock = try dir.prepare(resume: resume)
+    defer { withExtendedLifetime(lock) {} }
     let network = fingerprint(ir)
     let settings = resume ? try TrainRun.checkpointSettings(at: URL(fileURLWithPath: dir.checkpoint)) : requested
     let source = try DataSource(parsing: settings.data)

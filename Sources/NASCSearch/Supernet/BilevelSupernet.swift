@@ -301,6 +301,16 @@ public final class BilevelSupernet {
     }
     if let gradClip { _ = clipGradNorm(arch.parameters, maxNorm: Float(gradClip)) }
     archOptimizer.step()
+    try checkArchitectureFinite(epoch: epoch)
+  }
+
+  /// `E401` when an architecture parameter is NaN or infinite (after a step that diverged).
+  public func checkArchitectureFinite(epoch: Int) throws {
+    guard arch.parameters.allSatisfy({ $0.value.scalars.allSatisfy(\.isFinite) }) else {
+      throw RunError(
+        "E401", "the architecture parameters became NaN or infinite in epoch \(epoch + 1)",
+        help: "lower the architecture learning rate (--set arch_lr=...); the last checkpoint is kept")
+    }
   }
 
   /// One weight step on `batch`; returns its loss and adds it to the epoch's sums.
@@ -354,8 +364,10 @@ public final class BilevelSupernet {
 
   /// The end of an epoch: evaluates the architecture half and returns the DARTS-family metrics
   /// (losses, accuracies, α entropy, parameter-free share, softmax(α)); clears the epoch's sums.
-  public func finishEpoch(epoch: Int, archSteps: Bool, extra: Metrics = [:]) -> Metrics {
+  /// `E401` when the validation loss is not finite.
+  public func finishEpoch(epoch: Int, archSteps: Bool, extra: Metrics = [:]) throws -> Metrics {
     let (vl, va) = evaluate(valData, epoch: epoch)
+    try checkFinite(Float(vl), what: "validation", epoch: epoch)
     var entropy = [String: MetricValue](), perEdge = [String: MetricValue](), free = [String: MetricValue]()
     for t in templateWeights() {
       let e = t.weights.entropyPerEdge

@@ -48,7 +48,7 @@ extension Compiler {
       guard let spec = MethodCatalog.method(override) else {
         bag.add(
           Diagnostic(
-            .unknownMethod, "unknown search method '\(override)' (from --method)", at: root.location,
+            .unknownMethod, "unknown search method '\(override)' (from --method)", at: .file("<command line>"),
             help: DidYouMean.help(override, in: MethodCatalog.methods.map(\.name))
               ?? "methods: \(MethodCatalog.methods.map(\.name).joined(separator: ", "))"))
         return nil
@@ -122,6 +122,20 @@ extension Compiler {
             .badHyperparameter,
             "'\(key)' expects \(def.value.kind == "integer" ? "an" : "a") \(def.value.kind), found \(v.typeName)",
             at: v.location, length: v.length, help: "the paper default is \(def.value)"))
+        continue
+      }
+      if case .real(let d) = p, !d.isFinite {
+        bag.add(
+          Diagnostic(
+            .badHyperparameter, "'\(key)' must be a finite number, found \(v.scalar ?? "\(d)")", at: v.location,
+            length: v.length, help: "the paper default is \(def.value)"))
+        continue
+      }
+      if case .list(let ds) = p, !ds.allSatisfy(\.isFinite) {
+        bag.add(
+          Diagnostic(
+            .badHyperparameter, "'\(key)' must hold finite numbers", at: v.location, length: v.length,
+            help: "the paper default is \(def.value)"))
         continue
       }
       if case .real(let d) = p, d < 0, key != "alpha_init" {

@@ -23,8 +23,19 @@ public enum SourceLoader {
       var isDir: ObjCBool = false
       let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDir)
       let why = !exists ? "no such file" : (isDir.boolValue ? "it is a directory" : "it cannot be read")
+      // A directory names no line of anything: no location but the path.
+      let spaces =
+        isDir.boolValue
+        ? ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { $0.hasSuffix(".yaml") }.sorted()
+        : []
       diags.add(
-        Diagnostic(.unreadable, "cannot read '\(path)': \(why)", at: SourceLocation(file: path, line: 1, column: 1)))
+        Diagnostic(
+          .unreadable, "cannot read '\(path)': \(why)",
+          at: isDir.boolValue ? .file(path) : SourceLocation(file: path, line: 1, column: 1),
+          help: isDir.boolValue
+            ? (spaces.isEmpty
+              ? "pass a space file (.yaml), not a directory"
+              : "pass a space file, e.g. \((path as NSString).appendingPathComponent(spaces[0]))") : nil))
       return SourceFile(path: path, text: "", root: nil)
     }
     return parse(bytes: [UInt8](data), path: path, diags: &diags)

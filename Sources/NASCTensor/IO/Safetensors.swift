@@ -140,21 +140,10 @@ public enum Safetensors {
     return (tensors, metadata)
   }
 
-  /// Writes a safetensors file atomically: a temporary file in the same directory, then `rename`.
+  /// Writes a safetensors file durably and atomically (`DurableFile`: flushed, then renamed).
   public static func write(_ tensors: [String: Tensor], metadata: [String: String] = [:], to url: URL) throws {
-    let data = encode(tensors, metadata: metadata)
-    let tmp = url.deletingLastPathComponent()
-      .appendingPathComponent(
-        ".\(url.lastPathComponent).tmp-\(getpid())-\(UInt64.random(in: 0..<UInt64.max))")
-    do {
-      try data.write(to: tmp)
-    } catch {
-      throw CheckpointError.io("cannot write \(tmp.path): \(error.localizedDescription)")
-    }
-    if rename(tmp.path, url.path) != 0 {
-      let msg = String(cString: strerror(errno))
-      try? FileManager.default.removeItem(at: tmp)
-      throw CheckpointError.io("cannot move checkpoint into place at \(url.path): \(msg)")
+    do { try DurableFile.replace(encode(tensors, metadata: metadata), at: url.path) } catch {
+      throw CheckpointError.io("cannot write \(error.path): \(error.reason)")
     }
   }
 

@@ -75,16 +75,16 @@ extension Tensor {
   }
 
   /// GDAS sampling of one edge's logits `alpha` (1-D): p = softmax((log_softmax(α) + g)/τ), resampled
-  /// while g or p is not finite; returns the hard one-hot `h` (straight-through), `p` and the index.
+  /// while g or p is not finite, at most 100 times (logits that are not finite give a sample that is
+  /// not: the caller's loss check reports it); returns the hard one-hot `h` (straight-through), `p` and the index.
   public func gumbelHardSample(tau: Float, rng: inout RNG) -> (hard: Tensor, soft: Tensor, index: Int) {
     precondition(tau > 0, "Gumbel temperature must be positive")
-    while true {
+    var p = self
+    for _ in 0..<100 {
       let g = Tensor.gumbel(shape, rng: &rng)
-      let p = ((logSoftmax() + g) * (1 / tau)).softmax()
-      if p.scalars.allSatisfy({ $0.isFinite }) && g.scalars.allSatisfy({ $0.isFinite }) {
-        let h = p.hardOneHotStraightThrough()
-        return (h, p, p.argmaxRows()[0])
-      }
+      p = ((logSoftmax() + g) * (1 / tau)).softmax()
+      if p.scalars.allSatisfy({ $0.isFinite }) && g.scalars.allSatisfy({ $0.isFinite }) { break }
     }
+    return (p.hardOneHotStraightThrough(), p, p.argmaxRows()[0])
   }
 }

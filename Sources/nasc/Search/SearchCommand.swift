@@ -69,6 +69,13 @@ struct SearchCommand: ParsableCommand {
     if let batchSize, batchSize < 2 { throw ValidationError("--batch-size must be at least 2") }
     if let budget, budget < 1 { throw ValidationError("--budget must be at least 1") }
     if resume && out == nil { throw ValidationError("--resume needs --out DIR (the run to continue)") }
+    if out?.isEmpty == true { throw ValidationError("--out needs a directory name") }
+    if let method, MethodCatalog.method(method) == nil {
+      let names = MethodCatalog.methods.map(\.name)
+      throw ValidationError(
+        "unknown method '\(method)' for --method; "
+          + (DidYouMean.help(method, in: names) ?? "methods: " + names.joined(separator: ", ")))
+    }
     if let seeds {
       if SeedSweep.parseSeeds(seeds) == nil { throw ValidationError("--seeds takes a list such as 1-500 or 1,3,7-9") }
       if resume || out != nil { throw ValidationError("--seeds runs in memory: it takes neither --out nor --resume") }

@@ -60,6 +60,20 @@ struct TrainCommand: ParsableCommand {
     }
     if let dropPath, !(0..<1).contains(dropPath) { throw ValidationError("--drop-path must be in [0, 1)") }
     if resume && out == nil { throw ValidationError("--resume needs --out DIR (the run to continue)") }
+    if out?.isEmpty == true { throw ValidationError("--out needs a directory name") }
+    // Without a space, ARCH must be an arch file (it names its space); a genotype needs one given.
+    if space == nil && !FileManager.default.fileExists(atPath: arch) {
+      let kind =
+        DartsGenotype.published[arch] != nil
+        ? "a published genotype"
+        : arch.contains("Genotype(") ? "a genotype" : arch.contains("|") ? "an NB201 string" : nil
+      if let kind {
+        let example = arch.contains("|") ? "spaces/nas-bench-201.yaml" : "spaces/darts-cnn.yaml"
+        throw ValidationError(
+          "--arch \(arch.count > 40 ? "…" : arch) is \(kind), which needs the space it applies to: nasc train \(example) --arch \(arch.count > 40 ? "'…'" : arch)"
+        )
+      }
+    }
   }
 
   func run() throws {

@@ -94,7 +94,26 @@ public enum Compiler {
       let dir = (path as NSString).deletingLastPathComponent
       spacePath = sp.hasPrefix("/") ? sp : (dir.isEmpty ? sp : dir + "/" + sp)
       arch = archSpec(from: a, &bag)
-      if !FileManager.default.fileExists(atPath: spacePath), let sn = a["space"] {
+      // Confined as `extends:` is (E062): an arch file from elsewhere must not make nasc read, and
+      // quote, a file outside the project.
+      let sn = a["space"]!
+      let projectRoot = SpaceLoader.projectRoot(for: path)
+      let inside = projectRoot.hasSuffix("/") ? projectRoot : projectRoot + "/"
+      let real = SpaceLoader.realPath(spacePath)
+      if sp.hasPrefix("/") || !(real == projectRoot || real.hasPrefix(inside)) {
+        bag.add(
+          Diagnostic(
+            .extendsEscapes,
+            sp.hasPrefix("/")
+              ? "the arch document's space '\(sp)' is absolute"
+              : "the arch document's space '\(sp)' leaves the project root \(projectRoot)",
+            at: sn.location, length: sn.length,
+            help:
+              "write 'space:' relative to the arch document inside its project, or pass the space: nasc compile SPACE --arch \(path)"
+          ))
+        return CompileResult(ir: nil, diagnostics: bag.all, sources: sources)
+      }
+      if !FileManager.default.fileExists(atPath: spacePath) {
         bag.add(
           Diagnostic(
             .unreadable, "the arch document's space '\(sp)' does not exist", at: sn.location, length: sn.length,

@@ -135,7 +135,7 @@ struct FBNetTests {
     #expect(arch.contains("layer[0].op: k3") && arch.contains("layer[1].op: k3_e1"), "\(arch)")
     // A split that leaves one side empty is E310, not a crash (any method with two splits).
     let nan = try runNasc(args + ["--set", "arch_lr=nan", "--out", dir.path + "/fb-nan"])
-    #expect(nan.status == 1 && nan.stderr.contains("E310") && nan.stderr.contains("arch_lr"), "\(nan.stderr)")
+    #expect(nan.status == 1 && nan.stderr.contains("E052") && nan.stderr.contains("arch_lr"), "\(nan.stderr)")
     for (method, portion) in [("fbnet", "1"), ("fbnet", "0"), ("proxylessnas", "1.5")] {
       let bad = try runNasc(
         args.map { $0 == "fbnet" ? method : $0 == "train_portion=0.75" ? "train_portion=\(portion)" : $0 }

@@ -177,7 +177,7 @@ func oneShotMethod(
           let path = doc.path + "/arch.yaml"
           try net.space.archDocument(a, spacePath: repoRoot + "/" + space, header: []).write(
             toFile: path, atomically: true, encoding: .utf8)
-          fixed = try #require(Compiler.compile(path: path).ir)
+          fixed = try #require(Compiler.compile(path: repoRoot + "/" + space, options: CompileOptions(arch: path)).ir)
         }
         let c = net.costs(a)
         // DARTS' search ops put a BN after pooling that its stand-alone cells do not have: only the

@@ -319,7 +319,7 @@ import Testing
     #expect(try contents(dir.path + "/full/arch.yaml") == contents(dir.path + "/cut/arch.yaml"))
     // Misspelt names get a did-you-mean on the command line, in --set and for the table.
     let m = try runNasc(["search", repoRoot + "/spaces/nas-bench-201.yaml", "--method", "evolutoin"])
-    #expect(m.status == 1 && m.stderr.contains("did you mean 'evolution'?"))
+    #expect(m.status == 2 && m.stderr.contains("did you mean 'evolution'?"))
     let k = try runNasc(["search", repoRoot + "/spaces/nas-bench-201.yaml", "--method", "random", "--set", "budgte=3"])
     #expect(k.status == 1 && k.stderr.contains("did you mean 'budget'?"))
     let t = try runNasc([

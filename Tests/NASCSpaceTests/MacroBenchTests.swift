@@ -20,7 +20,8 @@ struct MacroBenchTests {
       let arch = Array(row[0])
       var doc = "nasc: 1\narch:\n  space: \(repo("spaces/nas-bench-macro.yaml"))\n  choices:\n"
       for (i, c) in arch.enumerated() { doc += "    layer[\(i)].op: \(names[Int(String(c))!])\n" }
-      let r = Compiler.compile(path: write(doc, "a\(n).yaml", in: dir))
+      let r = Compiler.compile(
+        path: repo("spaces/nas-bench-macro.yaml"), options: CompileOptions(arch: write(doc, "a\(n).yaml", in: dir)))
       let ir = try #require(r.ir, "\(r.diagnostics)")
       #expect(ir.cost.params == Int(row[6])!, "\(row[0])")
       #expect(ir.cost.macs == Int(row[7])!, "\(row[0])")

@@ -193,6 +193,19 @@ struct KernelGradientTests {
     #expect(abs(g.reduce(0, +)) < 1e-4)  // softmax gradients sum to zero
   }
 
+  @Test func gumbelSamplesOfNonFiniteLogitsEnd() {
+    // Logits that are NaN or infinite never give a finite sample: the draw gives up after 100 tries
+    // (the caller's loss check reports it) instead of spinning forever.
+    var rng = RNG(seed: 6)
+    for logits in [Tensor([.nan, 0, 1]), Tensor([.infinity, -.infinity, 0])] {
+      let (h, p, k) = logits.gumbelHardSample(tau: 1, rng: &rng)
+      #expect(h.count == 3 && (0..<3).contains(k))
+      #expect(p.scalars.contains { !$0.isFinite })
+      let soft = logits.gumbelSoftSample(tau: 1, rng: &rng).scalars
+      #expect(soft.contains { !$0.isFinite })
+    }
+  }
+
   @Test func stopGradientBlocksFlow() {
     let p = Parameter(randn([3], seed: 72))
     let q = Parameter(randn([3], seed: 73))

@@ -57,6 +57,27 @@ public struct TrainSettings: Codable, Equatable, Sendable {
   }
 }
 
+extension TrainSettings {
+  /// What makes these settings impossible to train with, or nil: the same bounds the command's
+  /// flags have, applied to settings read back from a checkpoint a user may have edited.
+  public var problem: String? {
+    func finite(_ x: Double) -> Bool { x.isFinite }
+    if epochs < 1 { return "epochs \(epochs) (at least 1)" }
+    if batchSize < 2 { return "batch size \(batchSize) (at least 2)" }
+    if !(finite(lr) && lr > 0) { return "learning rate \(lr) (a positive number)" }
+    if !(0..<1).contains(momentum) { return "momentum \(momentum) (in [0, 1))" }
+    if !(finite(weightDecay) && weightDecay >= 0) { return "weight decay \(weightDecay) (not negative)" }
+    if !(finite(gradClip) && gradClip >= 0) { return "gradient clip \(gradClip) (not negative)" }
+    if let d = dropPath, !(0..<1).contains(d) { return "drop path \(d) (in [0, 1))" }
+    if cutout < 0 { return "cutout \(cutout) (not negative)" }
+    if !(0..<1).contains(labelSmoothing) { return "label smoothing \(labelSmoothing) (in [0, 1))" }
+    if !(1...1024).contains(threads) { return "\(threads) threads (1 to 1024)" }
+    if let l = trainLimit, l < 1 { return "limit \(l) (at least 1)" }
+    if let d = downsample, d < 1 { return "downsample \(d) (at least 1)" }
+    return nil
+  }
+}
+
 /// One line of a training run's `metrics.jsonl`.
 public struct TrainEpochMetrics: Codable, Equatable, Sendable {
   /// The epoch (0-based).
@@ -220,8 +241,19 @@ public final class TrainRun {
   /// The settings stored in a training checkpoint.
   public static func checkpointSettings(at url: URL) throws -> TrainSettings { try readState(url).settings }
 
+  /// The checkpoint's state; `E303` when its settings or position are impossible (an edited file).
   static func readState(_ url: URL) throws -> TrainState {
-    try RunState.read(TrainState.self, key: "nasc.train", from: url, kind: "train")
+    let state = try RunState.read(TrainState.self, key: "nasc.train", from: url, kind: "train")
+    let problem =
+      state.settings.problem
+      ?? (!(0...state.settings.epochs).contains(state.epoch) || state.stepInEpoch < 0
+        ? "position epoch \(state.epoch), step \(state.stepInEpoch) of \(state.settings.epochs) epochs" : nil)
+    if let problem {
+      throw RunError(
+        "E303", "the checkpoint's training settings are impossible: \(problem)",
+        help: "the file was edited or damaged; start a new run in another --out", path: url.path)
+    }
+    return state
   }
 
   /// Continues from a checkpoint written by `saveCheckpoint`. Throws `E304` if it was written for

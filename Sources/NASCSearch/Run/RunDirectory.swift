@@ -36,7 +36,7 @@ public struct RunDirectory: Sendable {
   public func createAndLock(resume: Bool) throws -> RunLock {
     try create()
     let lock = try RunLock(directory: path)
-    try check(resume: resume)
+    try check(resume: resume, clearing: true)
     removeStaleTemporaries()
     return lock
   }
@@ -64,8 +64,9 @@ public struct RunDirectory: Sendable {
   }
 
   /// Checks what `prepare` needs without creating anything (so a run that fails to start leaves no
-  /// directory behind); an unstarted run's leftovers are cleared.
-  public func check(resume: Bool) throws {
+  /// directory behind). An unstarted run's leftovers pass, and with `clearing` (only under the
+  /// lock: they may be a running search's first files) are removed.
+  public func check(resume: Bool, clearing: Bool = false) throws {
     let fm = FileManager.default
     var isDir: ObjCBool = false
     let exists = fm.fileExists(atPath: path, isDirectory: &isDir)
@@ -87,6 +88,7 @@ public struct RunDirectory: Sendable {
       var entries = listing()
       if isUnstartedRun(entries) {
         // A run stopped before its first checkpoint: nothing to keep, start it again.
+        guard clearing else { return }
         for e in entries { try? fm.removeItem(atPath: file(e)) }
         entries = listing()
       }

@@ -64,6 +64,9 @@ public struct RunManifest: Codable, Sendable {
   /// Reads a manifest.
   public static func read(from path: String) throws -> RunManifest {
     guard let d = FileManager.default.contents(atPath: path) else {
+      if FileManager.default.fileExists(atPath: path) {
+        throw RunError("E302", "manifest.json cannot be read", help: "check its permissions", path: path)
+      }
       throw RunError(
         "E302", "no manifest.json in the run directory", help: "pass a directory written by `nasc search`", path: path)
     }

@@ -169,7 +169,21 @@ public enum SearchDriver {
     }
     let dir = RunDirectory(path: request.out)
     try dir.check(resume: request.resume)
-    let previous = request.resume ? try? RunManifest.read(from: dir.manifest) : nil
+    // A resumed run's manifest names its space copy; a damaged one is an error (resuming would
+    // replace what it records), a missing one is rewritten from the checkpoint.
+    var previous: RunManifest? = nil
+    if request.resume {
+      if FileManager.default.fileExists(atPath: dir.manifest) {
+        do { previous = try RunManifest.read(from: dir.manifest) } catch let e as RunError {
+          throw RunError(
+            e.code, e.message,
+            help: "restore manifest.json, or move it away to resume without it (it is rewritten from the checkpoint)",
+            path: dir.manifest)
+        }
+      } else {
+        reporter.line("note: \(dir.manifest) is missing: it is rewritten from the checkpoint")
+      }
+    }
     var run = request.runSettings
     if request.resume {
       let saved = try LoopCheckpoint.info(at: URL(fileURLWithPath: dir.checkpoint))

@@ -54,11 +54,17 @@ extension Compiler {
       let s = Shape(16, 32, 32)
       let n = t["inputs"]?.int ?? 2
       let reduction = t["reduction"]?.bool ?? false
+      let before = ex.diags.count
       _ = ex.expandCell(
         name, site: k, cellIndex: 0, c: reduction ? 16 : 16,
         sources: Array(repeating: CellSource(item: -1, shape: s), count: max(1, n)),
         reductionPrev: false, baseEnv: env)
       (ex.cellCountInfo, ex.choicePoints, ex.choiceIndex, ex.layerCounts) = saved
+      // A template the network never uses has no choice points, so an architecture need not
+      // decide it (a search of a space without reduction cells writes none for `reduce`).
+      let added = ex.diags[before...].filter { $0.code != .archIncomplete }
+      ex.diags.removeSubrange(before...)
+      ex.diags.append(contentsOf: added)
     }
   }
 

@@ -146,9 +146,32 @@ extension Compiler {
         bag.add(Diagnostic(.badHyperparameter, "'\(key)' must not be negative", at: v.location, length: v.length))
         continue
       }
+      if let problem = outOfRange(key, p, spec) {
+        bag.add(
+          Diagnostic(
+            .badHyperparameter, "'\(key)' \(problem)", at: v.location, length: v.length,
+            help: "the paper default is \(def.value)"))
+        continue
+      }
       hp[idx] = (key, p, true)
     }
     return MethodConfig(name: name, relaxation: spec.relaxation, hyperparameters: hp)
+  }
+
+  /// What is wrong with `value` for `key` beyond its type and sign, or nil: momenta and Adam betas
+  /// lie in [0, 1) (at 1 and above the averages never forget and the steps grow without bound);
+  /// the partial-channel factor K is at least 1 (K = 1 is DARTS).
+  static func outOfRange(_ key: String, _ value: HyperValue, _ spec: MethodSpec) -> String? {
+    switch value {
+    case .real(let d) where key.hasSuffix("momentum") && !(0..<1).contains(d):
+      return "must lie in [0, 1), not \(d)"
+    case .list(let ds) where key.hasSuffix("betas"):
+      return ds.count == 2 && ds.allSatisfy({ (0..<1).contains($0) }) ? nil : "must be two numbers in [0, 1)"
+    case .int(let i) where key == spec.partialChannelsKey && i < 1:
+      return "must be at least 1 (K = 1 is DARTS: every channel through the ops)"
+    default:
+      return nil
+    }
   }
 
   /// The derivation rule: `derive:` over the method's default (top-k edges when cells select inputs, else argmax).

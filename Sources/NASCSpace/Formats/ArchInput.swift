@@ -117,6 +117,9 @@ extension Compiler {
           }
           return
         }
+        // `reduce=[], reduce_concat=[]`: the genotype decides nothing here (a space without
+        // reduction cells); a cell the network uses is then reported undecided (E072).
+        if pairs.isEmpty && concat.isEmpty { return }
         let nIn = t["inputs"]?.int ?? 2
         guard pairs.count % 2 == 0 else {
           bag.add(

@@ -46,8 +46,17 @@ public struct DartsGenotype: Sendable, Equatable {
     public var column: Int
   }
 
+  /// The longest genotype string read (published ones are under 600 characters; a cell of 50 nodes
+  /// with long op names stays under 8,000).
+  public static let maxLength = 65_536
+
   /// Parses the Python repr (also accepts `range(2, 6)` for the concat lists).
   public static func parse(_ text: String) throws(ParseError) -> DartsGenotype {
+    guard text.utf8.count <= maxLength else {
+      throw ParseError(
+        message: "a genotype string of \(text.utf8.count) bytes is longer than the \(maxLength) any cell needs",
+        column: 1)
+    }
     var lx = GenotypeLexer(Array(text.unicodeScalars))
     try lx.expectWord("Genotype")
     try lx.expect("(")

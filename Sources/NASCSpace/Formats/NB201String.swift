@@ -23,6 +23,11 @@ public struct NB201Arch: Sendable, Equatable {
 
   /// Parses: split on `+`, then on `|` (dropping empty pieces), then each piece on `~`.
   public static func parse(_ text: String) throws(ParseError) -> NB201Arch {
+    guard text.utf8.count <= DartsGenotype.maxLength else {
+      throw ParseError(
+        message:
+          "an NB201 string of \(text.utf8.count) bytes is longer than the \(DartsGenotype.maxLength) any cell needs")
+    }
     let t = text.trimmingSpaces
     guard t.hasPrefix("|"), t.hasSuffix("|") else {
       throw ParseError(message: "an NB201 string starts and ends with '|'")

@@ -7,6 +7,10 @@ struct BrokenCase: Sendable, CustomStringConvertible {
   var code: String
   var line: Int
   var col: Int
+  /// Text the diagnostic's message must contain, if given.
+  var message: String? = nil
+  /// Text its hint must contain, if given.
+  var help: String? = nil
   var description: String { name }
 }
 
@@ -315,4 +319,26 @@ let brokenCases: [BrokenCase] = [
     text: widthChoiceSpace.replacingAll(
       "{layer: mbconv, out: {choice: mult, of: 16}}", "{layer: {op: mbconv, with: {e: {choice: mult}}}}"),
     code: "E011", line: 8, col: 47),
+  BrokenCase(
+    name: "layer candidates of other widths",
+    text:
+      "nasc: 1\ninput: {channels: 1, size: 8, classes: 10}\nnetwork:\n  stem: [{conv: {out: 16, kernel: 3}}, bn]\n  body:\n    - {layer: {choice: [{op: conv_bn_relu, with: {out: 40}}, conv_bn_relu]}, out: 32}\n",
+    code: "E044", line: 6, col: 15,
+    message: "candidate 'conv_bn_relu' of layer[0].op gives 32 channels but 'conv_bn_relu_out40' gives 40 channels",
+    help: "the same channels"),
+  BrokenCase(
+    name: "layer candidates of other strides",
+    text:
+      "nasc: 1\ninput: {channels: 1, size: 8, classes: 10}\nnetwork:\n  stem: [{conv: {out: 16, kernel: 3}}, bn]\n  body:\n    - {layer: {choice: [{op: conv_bn_relu, with: {stride: 2}}, conv_bn_relu]}, out: 32}\n",
+    code: "E043", line: 6, col: 15,
+    message: "candidate 'conv_bn_relu' of layer[0].op gives 32x8x8 but 'conv_bn_relu_stride2' gives 32x4x4",
+    help: "the same spatial size"),
+  BrokenCase(
+    name: "edge candidates of other widths",
+    text: edited(
+      "ops: [none, skip_connect, sep_conv_3x3]", "ops: [none, skip_connect, {op: relu_conv_bn, with: {out: 16}}]"),
+    code: "E044", line: 9, col: 9,
+    message:
+      "candidate 'relu_conv_bn_out16' on edge 0→2 of cell 'normal' gives 16 channels but 'none' gives 8 channels",
+    help: "the cell width C"),
 ]

@@ -320,10 +320,12 @@ extension Expander {
           }
           if let first = cands.first {
             for cd in cands.dropFirst() where cd.graph.outputShape != first.graph.outputShape {
+              let (code, what, help) = Self.candidateMismatch(
+                cd.graph.outputShape, first.graph.outputShape, kind: "edge")
               error(
-                .resolutionMismatch,
-                "candidate '\(cd.name)' on edge \(es.from)→\(idx) of cell '\(name)' gives \(cd.graph.outputShape) but '\(first.name)' gives \(first.graph.outputShape)",
-                es.site)
+                code,
+                "candidate '\(cd.name)' on edge \(es.from)→\(idx) of cell '\(name)' gives \(what(cd.graph.outputShape)) but '\(first.name)' gives \(what(first.graph.outputShape))",
+                es.site, help: help)
               return nil
             }
           }

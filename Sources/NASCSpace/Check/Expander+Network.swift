@@ -449,10 +449,11 @@ extension Expander {
     guard let firstCand = cands.first else { return nil }
     let outShape = firstCand.graph.outputShape
     for cd in cands.dropFirst() where cd.graph.outputShape != outShape {
+      let (code, what, help) = Self.candidateMismatch(cd.graph.outputShape, outShape, kind: "layer")
       error(
-        .resolutionMismatch,
-        "candidate '\(cd.name)' of \(id) gives \(cd.graph.outputShape) but '\(cands[0].name)' gives \(outShape)",
-        refNode)
+        code,
+        "candidate '\(cd.name)' of \(id) gives \(what(cd.graph.outputShape)) but '\(cands[0].name)' gives \(what(outShape))",
+        refNode, help: help)
       return nil
     }
     var residual = false

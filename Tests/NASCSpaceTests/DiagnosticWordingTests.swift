@@ -43,4 +43,21 @@ struct DiagnosticWordingTests {
     #expect(bag.all.map(\.message) == ["expected a list of steps for 'stem', found a mapping"])
     #expect(bag.all.first?.help == "write [a, b]")
   }
+
+  /// A misspelt `extends:` file is suggested in the folder the path names.
+  @Test(arguments: [
+    ("lib/bse.yaml", "did you mean 'lib/base.yaml'?"), ("./lib/bse.yaml", "did you mean './lib/base.yaml'?"),
+    ("bse.yaml", "did you mean 'base.yaml'?"),
+  ])
+  func extendsSuggestionKeepsTheFolder(_ c: (String, String)) {
+    let dir = tempProject()
+    let lib = "nasc: 1\nops:\n  a: {body: [relu]}\n"
+    write(lib, "lib/base.yaml", in: dir)
+    write(lib, "base.yaml", in: dir)
+    let r = Compiler.validate(path: write("nasc: 1\nextends: \(c.0)\n", "space.yaml", in: dir))
+    let d = r.diagnostics.first { $0.code == .extendsNotFound }
+    #expect(d?.location.line == 2 && d?.location.column == 10)
+    #expect(d?.message == "'extends' file '\(c.0)' not found")
+    #expect(d?.help == c.1)
+  }
 }

@@ -318,6 +318,7 @@ extension Expander {
             guard let g = build(entry, input: es.input, es.env) else { return nil }
             cands.append(Candidate(name: entry.name, graph: g))
           }
+          warnIdenticalCandidates(cands, es.entries, place: "on edge \(es.from)→\(idx) of cell '\(name)'", env: es.env)
           if let first = cands.first {
             for cd in cands.dropFirst() where cd.graph.outputShape != first.graph.outputShape {
               let (code, what, help) = Self.candidateMismatch(

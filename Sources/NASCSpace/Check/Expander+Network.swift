@@ -457,6 +457,7 @@ extension Expander {
       cands.append(cand)
     }
     guard let firstCand = cands.first else { return nil }
+    if decisions == nil { warnIdenticalCandidates(cands, entries, place: "of \(id)", env: e) }
     let outShape = firstCand.graph.outputShape
     for cd in cands.dropFirst() where cd.graph.outputShape != outShape {
       let (code, what, help) = Self.candidateMismatch(cd.graph.outputShape, outShape, kind: "layer")

@@ -60,4 +60,66 @@ struct DiagnosticWordingTests {
     #expect(d?.message == "'extends' file '\(c.0)' not found")
     #expect(d?.help == c.1)
   }
+
+  /// NAS-Bench-201's "4 nodes" are `nodes: 3`: `nodes: 4` on a cell that otherwise is NAS-Bench-201's is W005.
+  @Test func nb201WithFourNodes() throws {
+    let text = readRepo("spaces/nas-bench-201.yaml").replacingAll("    nodes: 3  ", "    nodes: 4  ")
+    let r = compileText(text)
+    #expect(r.ir?.architectures.description == "9765625")
+    let w = r.diagnostics.filter { $0.code == .nodeCountOffByOne }
+    #expect(w.count == 1)
+    let d = try #require(w.first)
+    #expect(d.severity == .warning && d.location.line == 21 && d.location.column == 12)
+    #expect(
+      d.message
+        == "cell 'cell' looks like the NAS-Bench-201 cell but has 4 intermediate nodes, one more than its 3 (10 edges, not 6: 5^10 architectures, not 5^6)"
+    )
+    #expect(
+      d.help
+        == "'nodes:' counts only the intermediate nodes, not the cell's input (node 0): NAS-Bench-201's 4 nodes count its input, so it is 'nodes: 3'"
+    )
+  }
+
+  /// The DARTS cell with 3 or 5 intermediate nodes is W005 at the `nodes:` of the file that writes it.
+  @Test(arguments: [(3, "one fewer than its 4 (9 edges, not 14)"), (5, "one more than its 4 (20 edges, not 14)")])
+  func dartsOffByOne(_ c: (Int, String)) throws {
+    let dir = tempProject()
+    let lib = readRepo("spaces/lib/darts-cells.yaml").replacingAll("    nodes: 4  ", "    nodes: \(c.0)  ")
+    let libPath = write(lib, "lib/cells.yaml", in: dir)
+    let space =
+      "nasc: 1\nextends: lib/cells.yaml\nnetwork: {C: 16, stem: [{conv: {out: 48, kernel: 3}}, bn], cells: 8}\n"
+    let r = Compiler.validate(path: write(space, "space.yaml", in: dir))
+    let w = r.diagnostics.filter { $0.code == .nodeCountOffByOne }
+    #expect(w.count == 1)
+    let d = try #require(w.first)
+    #expect(d.location.file == libPath && d.location.line == 22 && d.location.column == 12)
+    #expect(d.message == "cell 'normal' looks like the DARTS cell but has \(c.0) intermediate nodes, \(c.1)")
+    #expect(d.help?.hasSuffix("DARTS' cell (steps = 4 in its code: nodes 2..5 after the inputs) is 'nodes: 4'") == true)
+  }
+
+  /// Cells that differ from the classic ones in more than the node count are left alone.
+  @Test(arguments: [
+    // NAS-Bench-201 with an inputs choice, or with 4 ops
+    ("    nodes: 3  ", "    nodes: 4\n    select: {choice: all, k: 2}\n  "),
+    (
+      "nb201: [none, skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3]",
+      "nb201: [none, skip_connect, nor_conv_3x3, avg_pool_3x3]\n"
+    ),
+    // NAS-Bench-201 with 2 nodes more
+    ("    nodes: 3  ", "    nodes: 5  "),
+  ])
+  func nb201VariantsAreNotWarned(_ edit: (String, String)) {
+    var text = readRepo("spaces/nas-bench-201.yaml").replacingAll(edit.0, edit.1)
+    if edit.0.hasPrefix("nb201") { text = text.replacingAll("    nodes: 3  ", "    nodes: 4  ") }
+    let r = compileText(text)
+    #expect(!r.diagnostics.contains { $0.code == .nodeCountOffByOne }, "\(r.diagnostics.map(\.message))")
+  }
+
+  /// The shipped spaces (NAS-Bench-201 3 nodes, DARTS 4, ENAS 5 with 5 ops) are clean.
+  @Test func shippedCellSpacesAreNotWarned() {
+    for f in ["nas-bench-201", "darts-cnn", "enas-micro", "oneshot", "gdas", "pc-darts"] {
+      let r = Compiler.validate(path: repo("spaces/\(f).yaml"))
+      #expect(!r.diagnostics.contains { $0.code == .nodeCountOffByOne }, "\(f)")
+    }
+  }
 }

@@ -83,6 +83,7 @@ extension Expander {
       error(.outOfRange, "cell '\(name)' needs at least one intermediate node", nodesNode)
       return nil
     }
+    if decisions == nil, nodeCountChecked.insert(name).inserted { checkWellKnownNodeCount(name, t, inputs: nIn) }
     var nodes: [CellNode] = []
     var countInfo: [NodeCountInfo] = []
     let exclude = deriveExclude

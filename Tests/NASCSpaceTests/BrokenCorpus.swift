@@ -373,6 +373,13 @@ let brokenCases: [BrokenCase] = [
       "candidates 'wconv_m2' and 'wconv_m3' of layer[0].op are identical: with m = 2 and m = 3, // in 'C_out * m // 64 + 8' rounds 1 and 1.5 to the same 1",
     help: "// rounds the quotient down"),
   BrokenCase(
+    name: "values an op does not read",
+    text: roundingSpace.replacingAll("  wconv:", "  idle: {params: {z: 1}, body: [tanh]}\n  wconv:")
+      + "    - {layer: {op: idle, with: {z: {choice: [1, 2]}}}, out: 32}\n", code: "W001", line: 11, col: 49,
+    message:
+      "candidates 'idle_z1' and 'idle_z2' of layer[0].op are identical: with z = 1 and z = 2, they build the same graph"
+  ),
+  BrokenCase(
     name: "two ops with one body",
     text: edited("ops: [none, skip_connect, sep_conv_3x3]", "ops: [none, a, b]")
       + "ops:\n  a: {body: [relu]}\n  b: {body: [relu]}\n",

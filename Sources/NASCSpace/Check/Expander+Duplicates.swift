@@ -41,7 +41,7 @@ extension Expander {
           help =
             "\(Self.roundingMeaning(f)); drop one value or pick values that give different widths, else the duplicate gets its own architecture weight for the same graph"
         } else {
-          msg += " they build the same graph"
+          msg += ", they build the same graph"
         }
       } else {
         msg += ": they build the same graph"

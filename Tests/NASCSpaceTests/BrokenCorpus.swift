@@ -7,6 +7,10 @@ struct BrokenCase: Sendable, CustomStringConvertible {
   var code: String
   var line: Int
   var col: Int
+  /// Text the diagnostic's message must contain, if given.
+  var message: String? = nil
+  /// Text its hint must contain, if given.
+  var help: String? = nil
   var description: String { name }
 }
 
@@ -315,4 +319,84 @@ let brokenCases: [BrokenCase] = [
     text: widthChoiceSpace.replacingAll(
       "{layer: mbconv, out: {choice: mult, of: 16}}", "{layer: {op: mbconv, with: {e: {choice: mult}}}}"),
     code: "E011", line: 8, col: 47),
+  BrokenCase(
+    name: "layer candidates of other widths",
+    text:
+      "nasc: 1\ninput: {channels: 1, size: 8, classes: 10}\nnetwork:\n  stem: [{conv: {out: 16, kernel: 3}}, bn]\n  body:\n    - {layer: {choice: [{op: conv_bn_relu, with: {out: 40}}, conv_bn_relu]}, out: 32}\n",
+    code: "E044", line: 6, col: 15,
+    message: "candidate 'conv_bn_relu' of layer[0].op gives 32 channels but 'conv_bn_relu_out40' gives 40 channels",
+    help: "the same channels"),
+  BrokenCase(
+    name: "layer candidates of other strides",
+    text:
+      "nasc: 1\ninput: {channels: 1, size: 8, classes: 10}\nnetwork:\n  stem: [{conv: {out: 16, kernel: 3}}, bn]\n  body:\n    - {layer: {choice: [{op: conv_bn_relu, with: {stride: 2}}, conv_bn_relu]}, out: 32}\n",
+    code: "E043", line: 6, col: 15,
+    message: "candidate 'conv_bn_relu' of layer[0].op gives 32x8x8 but 'conv_bn_relu_stride2' gives 32x4x4",
+    help: "the same spatial size"),
+  BrokenCase(
+    name: "edge candidates of other widths",
+    text: edited(
+      "ops: [none, skip_connect, sep_conv_3x3]", "ops: [none, skip_connect, {op: relu_conv_bn, with: {out: 16}}]"),
+    code: "E044", line: 9, col: 9,
+    message:
+      "candidate 'relu_conv_bn_out16' on edge 0→2 of cell 'normal' gives 16 channels but 'none' gives 8 channels",
+    help: "the cell width C"),
+  BrokenCase(
+    name: "multipliers that round8 to one width",
+    text: roundingSpace + "    - {layer: {op: wconv, with: {m: {choice: [1.0, 1.05, 2]}}}, out: 32}\n", code: "W001",
+    line: 10, col: 52,
+    message:
+      "candidates 'wconv_m1.0' and 'wconv_m1.05' of layer[0].op are identical: with m = 1.0 and m = 1.05, round8(m * C_out) rounds 32 and 33.6 to the same 32",
+    help: "round8 rounds to a multiple of 8"),
+  BrokenCase(
+    name: "listed candidates that round8 to one width",
+    text: roundingSpace.replacingAll(
+      "network:", "candidates:\n  w: [{op: wconv, with: {m: 1.0}}, {op: wconv, with: {m: 1.05}}]\nnetwork:")
+      + "    - {layer: {choice: w}, out: 32}\n", code: "W001", line: 8, col: 58,
+    message:
+      "candidates 'wconv_m1.0' and 'wconv_m1.05' of layer[0].op are identical: with m = 1.0 and m = 1.05, round8(m * C_out) rounds 32 and 33.6 to the same 32"
+  ),
+  BrokenCase(
+    name: "edge candidates that floor to one width",
+    text: edited(
+      "ops: [none, skip_connect, sep_conv_3x3]", "ops: [none, {op: half, with: {s: 0.5}}, {op: half, with: {s: 0.6}}]")
+      + "ops:\n  half:\n    params: {s: 1}\n    body: [{conv: {out: floor(C_out * s), kernel: 1}}, bn, {conv: {kernel: 1}}]\n",
+    code: "W001", line: 3, col: 64,
+    message:
+      "candidates 'half_s0.5' and 'half_s0.6' on edge 0→2 of cell 'normal' are identical: with s = 0.5 and s = 0.6, floor(C_out * s) rounds 4 and 4.8 to the same 4",
+    help: "floor drops the fraction"),
+  BrokenCase(
+    name: "expansions whose integer division gives one width",
+    text: roundingSpace.replacingAll("round8(m * C_out)", "C_out * m // 64 + 8")
+      + "    - {layer: {op: wconv, with: {m: {choice: [1, 2, 3]}}}, out: 32}\n", code: "W001", line: 10, col: 53,
+    message:
+      "candidates 'wconv_m2' and 'wconv_m3' of layer[0].op are identical: with m = 2 and m = 3, // in 'C_out * m // 64 + 8' rounds 1 and 1.5 to the same 1",
+    help: "// rounds the quotient down"),
+  BrokenCase(
+    name: "values an op does not read",
+    text: roundingSpace.replacingAll("  wconv:", "  idle: {params: {z: 1}, body: [tanh]}\n  wconv:")
+      + "    - {layer: {op: idle, with: {z: {choice: [1, 2]}}}, out: 32}\n", code: "W001", line: 11, col: 49,
+    message:
+      "candidates 'idle_z1' and 'idle_z2' of layer[0].op are identical: with z = 1 and z = 2, they build the same graph"
+  ),
+  BrokenCase(
+    name: "two ops with one body",
+    text: edited("ops: [none, skip_connect, sep_conv_3x3]", "ops: [none, a, b]")
+      + "ops:\n  a: {body: [relu]}\n  b: {body: [relu]}\n",
+    code: "W001", line: 3, col: 18,
+    message: "candidates 'a' and 'b' on edge 0→2 of cell 'normal' are identical: they build the same graph"),
 ]
+
+/// A layer-wise space whose op `wconv` rounds its middle width with round8 (line 10 is the first layer).
+let roundingSpace = """
+  nasc: 1
+  input: {channels: 1, size: 8, classes: 10}
+  ops:
+    wconv:
+      params: {m: 1.0}
+      body: [{conv: {out: round8(m * C_out), kernel: 1}}, bn, relu, {conv: {kernel: 1}}, bn]
+  network:
+    stem: [{conv: {out: 32, kernel: 3}}, bn]
+    body:
+
+  """

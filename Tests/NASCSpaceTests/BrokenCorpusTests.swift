@@ -20,6 +20,8 @@ struct BrokenCorpusTests {
         found.location.line == c.line && found.location.column == c.col,
         "\(c.name): \(c.code) at \(found.location.line):\(found.location.column), expected \(c.line):\(c.col) — \(found.message)"
       )
+      if let m = c.message { #expect(found.message.contains(m), "\(c.name): message '\(found.message)'") }
+      if let h = c.help { #expect(found.help?.contains(h) == true, "\(c.name): help '\(found.help ?? "none")'") }
     }
     let failed = r.hasErrors
     if c.code.hasPrefix("E") { #expect(failed, "\(c.name) must fail") }

@@ -85,4 +85,31 @@ struct CLITests {
     #expect(status == 1)
     #expect(out.hasPrefix("::error file=examples/broken/k-too-large.yaml,line=9,col=30,title=E041::"))
   }
+
+  /// Text output ends in one summary line, clean or not, on stderr with the diagnostics; the machine
+  /// formats on stdout stay exactly what they were (no summary line).
+  @Test func validateSummarisesInTextOnly() throws {
+    let clean = try runNasc(["validate", "spaces/darts-cnn.yaml", "examples/mobilenetv2.yaml"], env: ["NO_COLOR": "1"])
+    #expect(clean.0 == 0 && clean.1.isEmpty)
+    #expect(clean.2 == "validated 2 files: 0 errors, 0 warnings\n")
+    let dir = tempProject()
+    let w = write(
+      "nasc: 1\nops:\n  unused: {body: [relu]}\nnetwork:\n  stem: [{conv: {out: 8, kernel: 3}}]\n  body: [{layer: {choice: [nor_conv_1x1, nor_conv_3x3]}}]\n",
+      "w.yaml", in: dir)
+    let warned = try runNasc(["validate", w], env: ["NO_COLOR": "1"])
+    #expect(warned.0 == 0 && warned.2.hasSuffix("\n\nvalidated 1 file: 0 errors, 1 warning\n"))
+    let broken = try runNasc(
+      ["validate", "examples/broken/unknown-op.yaml", "spaces/nas-bench-201.yaml"], env: ["NO_COLOR": "1"])
+    #expect(broken.0 == 1 && broken.2.hasSuffix("\n\nvalidated 2 files: 1 error, 0 warnings\n"))
+    for format in ["json", "sarif"] {
+      let (status, out, err) = try runNasc(["validate", "--format", format, "spaces/darts-cnn.yaml"])
+      #expect(status == 0 && err.isEmpty)
+      #expect(try JSONSerialization.jsonObject(with: Data(out.utf8)) is [String: Any], "\(format)")
+      #expect(!out.contains("validated"))
+    }
+    let junit = try runNasc(["validate", "--format", "junit", "spaces/darts-cnn.yaml"])
+    #expect(junit.0 == 0 && junit.2.isEmpty && junit.1.hasPrefix("<?xml") && !junit.1.contains("validated"))
+    let github = try runNasc(["validate", "--format", "github", "spaces/darts-cnn.yaml"])
+    #expect(github.0 == 0 && github.1.isEmpty && github.2.isEmpty)
+  }
 }

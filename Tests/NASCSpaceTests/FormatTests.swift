@@ -155,6 +155,50 @@ struct FormatTests {
     #expect(dump.contains("reduction"))
     #expect(DotWriter.dot(ir).contains("cluster_reduce"))
   }
+
+  /// `reduction_prev` labels only a cell after a reduction cell; a cell after a downsampling op says
+  /// so; one-input cells show no `C_prev_prev`.
+  @Test func dumpLabelsWhatPrecedesACell() throws {
+    let nb = try #require(Compiler.compile(path: repo("spaces/nas-bench-201.yaml")).ir)
+    let lines = IRDump.dump(nb).split(separator: "\n").filter { $0.hasPrefix("item ") }
+    #expect(lines[5] == "item 5: resnet_block -> 32x16x16")
+    #expect(lines[6] == "item 6: cell 5 template=cell after_downsampling(item 5) C_prev=32 C=32 -> 32x16x16")
+    #expect(lines[7] == "item 7: cell 6 template=cell C_prev=32 C=32 -> 32x16x16")
+    #expect(!lines.contains { $0.contains("reduction_prev") || $0.contains("C_prev_prev") })
+    let darts = try #require(Compiler.compile(path: repo("spaces/darts-digits.yaml")).ir)
+    let dl = IRDump.dump(darts).split(separator: "\n").filter { $0.hasPrefix("item ") }
+    #expect(dl[2] == "item 2: cell 2 template=normal reduction_prev C_prev_prev=32 C_prev=64 C=16 -> 64x4x4")
+    #expect(dl[1].hasPrefix("item 1: cell 1 template=reduce reduction C_prev_prev=24 "))
+  }
+
+  /// A layer after a reduction cell sets `reduction_prev` by its own stride, not the cell's: after a
+  /// stride-1 layer a two-input cell reads two inputs of one size, and DARTS' preprocessing fits.
+  @Test func reductionPrevFollowsTheItemBefore() throws {
+    let text = """
+      nasc: 1
+      extends: lib/darts-cells.yaml
+      input: {channels: 1, size: 8, classes: 10}
+      network:
+        C: 8
+        stem: [{conv: {out: 24, kernel: 3}}, bn]
+        body:
+          - {cell: reduce}
+          - {layer: nor_conv_1x1}
+          - {cell: normal}
+          - {layer: nor_conv_1x1, stride: 2}
+          - {cell: normal}
+
+      """
+    let dir = tempProject()
+    write(readRepo("spaces/lib/darts-cells.yaml"), "lib/darts-cells.yaml", in: dir)
+    let r = Compiler.compile(path: write(text, "space.yaml", in: dir))
+    #expect(r.diagnostics.isEmpty, "\(r.diagnostics.map(\.message))")
+    let ir = try #require(r.ir)
+    #expect(ir.cells.map(\.reductionPrev) == [false, false, true])
+    let items = IRDump.dump(ir).split(separator: "\n").filter { $0.hasPrefix("item ") }
+    #expect(items[2].hasPrefix("item 2: cell 1 template=normal C_prev_prev=64 "))
+    #expect(items[4].hasPrefix("item 4: cell 2 template=normal after_downsampling(item 3) C_prev_prev=256 "))
+  }
 }
 
 @Suite("The IR's structure for lowering")

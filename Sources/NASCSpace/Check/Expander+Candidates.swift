@@ -98,6 +98,25 @@ extension Expander {
     return nil
   }
 
+  /// How to report two candidates of one choice (`kind`: "layer" or "edge") that give different
+  /// shapes: channels alone differ → E044 and the channel counts; spatial sizes differ → E043 and the
+  /// shapes; with a hint.
+  static func candidateMismatch(_ a: Shape, _ b: Shape, kind: String) -> (
+    DiagnosticCode, (Shape) -> String, String
+  ) {
+    if a.height == b.height && a.width == b.width {
+      let width = kind == "edge" ? "the cell width C" : "the layer's output channels (its item's 'out:')"
+      return (
+        .channelMismatch, { "\($0.channels) channels" },
+        "every candidate of one \(kind) must produce the same channels: \(width)"
+      )
+    }
+    return (
+      .resolutionMismatch, { "\($0)" },
+      "every candidate of one \(kind) must produce the same spatial size; check their strides, padding and kernels"
+    )
+  }
+
   /// The entries of a choice that apply under `env` (their `when:` holds).
   func applicable(_ list: [CandidateEntry], _ env: Env, site: SyntaxNode) -> [CandidateEntry]? {
     var out: [CandidateEntry] = []

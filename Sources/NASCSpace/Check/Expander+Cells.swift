@@ -83,6 +83,7 @@ extension Expander {
       error(.outOfRange, "cell '\(name)' needs at least one intermediate node", nodesNode)
       return nil
     }
+    if decisions == nil, nodeCountChecked.insert(name).inserted { checkWellKnownNodeCount(name, t, inputs: nIn) }
     var nodes: [CellNode] = []
     var countInfo: [NodeCountInfo] = []
     let exclude = deriveExclude
@@ -318,12 +319,15 @@ extension Expander {
             guard let g = build(entry, input: es.input, es.env) else { return nil }
             cands.append(Candidate(name: entry.name, graph: g))
           }
+          warnIdenticalCandidates(cands, es.entries, place: "on edge \(es.from)→\(idx) of cell '\(name)'", env: es.env)
           if let first = cands.first {
             for cd in cands.dropFirst() where cd.graph.outputShape != first.graph.outputShape {
+              let (code, what, help) = Self.candidateMismatch(
+                cd.graph.outputShape, first.graph.outputShape, kind: "edge")
               error(
-                .resolutionMismatch,
-                "candidate '\(cd.name)' on edge \(es.from)→\(idx) of cell '\(name)' gives \(cd.graph.outputShape) but '\(first.name)' gives \(first.graph.outputShape)",
-                es.site)
+                code,
+                "candidate '\(cd.name)' on edge \(es.from)→\(idx) of cell '\(name)' gives \(what(cd.graph.outputShape)) but '\(first.name)' gives \(what(first.graph.outputShape))",
+                es.site, help: help)
               return nil
             }
           }

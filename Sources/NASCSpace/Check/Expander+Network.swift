@@ -173,7 +173,7 @@ extension Expander {
           items.append(.fixed(name: label, graph: g))
           pp = p
           p = CellSource(item: items.count - 1, shape: g.outputShape)
-          prevRed = g.outputShape.height < pp.shape.height
+          prevRed = Self.downsamples(from: pp.shape, to: p.shape)
           c = g.outputShape.channels
         }
       case "memory":
@@ -187,6 +187,7 @@ extension Expander {
         items.append(.memory(block))
         pp = p
         p = CellSource(item: items.count - 1, shape: block.shape)
+        prevRed = Self.downsamples(from: pp.shape, to: p.shape)
         c = block.shape.channels
       case "route":
         if items.contains(where: { if case .route = $0 { true } else { false } }), let r = it["route"] {
@@ -204,6 +205,7 @@ extension Expander {
         items.append(.route(route))
         pp = p
         p = CellSource(item: items.count - 1, shape: route.shape)
+        prevRed = Self.downsamples(from: pp.shape, to: p.shape)
         c = route.shape.channels
       default:  // layer
         let outNode = it["out"]
@@ -238,6 +240,7 @@ extension Expander {
           layerIndex += 1
           pp = p
           p = CellSource(item: items.count - 1, shape: layer.shape)
+          prevRed = Self.downsamples(from: pp.shape, to: p.shape)
           c = layer.shape.channels
           widths = output
         }
@@ -352,6 +355,13 @@ extension Expander {
     return layer
   }
 
+  /// Whether a body item that is not a cell maps `input` to a smaller feature map. The cell after it
+  /// sees `reduction_prev` true, as after a reduction cell: its first input (the item's input) has the
+  /// larger size, so a two-input cell's `preprocess` must reduce it.
+  static func downsamples(from input: Shape, to output: Shape) -> Bool {
+    output.height < input.height || output.width < input.width
+  }
+
   /// One layer: a fixed op (possibly with value choices) or an op choice, on `input` → `out` channels.
   func buildLayer(
     _ refNode: SyntaxNode, id: String, index: Int, input: Shape, out: Int, stride: Int, env: Env,
@@ -447,12 +457,14 @@ extension Expander {
       cands.append(cand)
     }
     guard let firstCand = cands.first else { return nil }
+    if decisions == nil { warnIdenticalCandidates(cands, entries, place: "of \(id)", env: e) }
     let outShape = firstCand.graph.outputShape
     for cd in cands.dropFirst() where cd.graph.outputShape != outShape {
+      let (code, what, help) = Self.candidateMismatch(cd.graph.outputShape, outShape, kind: "layer")
       error(
-        .resolutionMismatch,
-        "candidate '\(cd.name)' of \(id) gives \(cd.graph.outputShape) but '\(cands[0].name)' gives \(outShape)",
-        refNode)
+        code,
+        "candidate '\(cd.name)' of \(id) gives \(what(cd.graph.outputShape)) but '\(cands[0].name)' gives \(what(outShape))",
+        refNode, help: help)
       return nil
     }
     var residual = false

@@ -91,6 +91,10 @@ final class Expander {
   var routeCounts: [BigUInt] = []
   /// Cell templates the expansion tried to instantiate.
   var attemptedCells: Set<String> = []
+  /// Pairs of identical candidates already reported (W001), by place and names.
+  var reportedIdentical: Set<String> = []
+  /// Cell templates whose node count was checked against the well-known spaces (W005).
+  var nodeCountChecked: Set<String> = []
 
   init(root: SyntaxNode, builtin: SyntaxNode?) {
     self.root = root

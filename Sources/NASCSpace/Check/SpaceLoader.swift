@@ -93,11 +93,13 @@ public enum SpaceLoader {
       guard FileManager.default.fileExists(atPath: target, isDirectory: &isDir), !isDir.boolValue else {
         let base = URL(fileURLWithPath: target).deletingLastPathComponent()
         let names = (try? FileManager.default.contentsOfDirectory(atPath: base.path)) ?? []
+        // The suggestion keeps the folder as written (`lib/bse.yaml` → `lib/base.yaml`).
+        let folder = rel.lastIndex(of: "/").map { String(rel[...$0]) } ?? ""
         diags.add(
           Diagnostic(
             .extendsNotFound, "'extends' file '\(rel)' not found", at: entry.location, length: entry.length,
             help: DidYouMean.suggest(URL(fileURLWithPath: rel).lastPathComponent, in: names).map {
-              "did you mean '\($0)'?"
+              "did you mean '\(folder)\($0)'?"
             }))
         continue
       }

@@ -97,11 +97,19 @@ public struct DiagnosticBag: Sendable {
   public init() {}
 
   /// Adds a diagnostic unless its file already holds `perFileLimit` (then it is counted).
-  /// Exact duplicates (same code, place and message) are kept once.
+  /// Exact duplicates (same code, place and message) are kept once. A place gets one wrong-type
+  /// error (E011): a later one replaces an earlier one there (see `refined(_:over:)`).
   public mutating func add(_ d: Diagnostic) {
     let key = "\(d.code.rawValue)|\(d.location)|\(d.message)"
     if seen.contains(key) { return }
     seen.insert(key)
+    if d.code == .wrongType, d.location.hasLine,
+      let i = items.firstIndex(where: { $0.code == .wrongType && $0.location == d.location })
+    {
+      items[i] = Self.refined(d, over: items[i])
+      seen.insert("\(d.code.rawValue)|\(d.location)|\(items[i].message)")
+      return
+    }
     let n = perFile[d.location.file, default: 0]
     if n >= Self.perFileLimit {
       dropped[d.location.file, default: 0] += 1
@@ -109,6 +117,23 @@ public struct DiagnosticBag: Sendable {
     }
     perFile[d.location.file] = n + 1
     items.append(d)
+  }
+
+  /// One wrong-type error out of two at one place. The schema check reports first, in the terms of
+  /// the schema (`expected a list for 'stem', found a mapping`); the expander, which knows what the
+  /// value means, second (`expected a list of steps, found a mapping`). The specific wording wins,
+  /// with the key the general one named (`expected a list of steps for 'stem', found a mapping`),
+  /// and either one's hint.
+  static func refined(_ specific: Diagnostic, over general: Diagnostic) -> Diagnostic {
+    var d = specific
+    let g = general.message
+    if !d.message.contains(" for '"), let found = d.message.range(of: ", found "),
+      let r = g.range(of: " for '"), let end = g[r.upperBound...].firstIndex(of: "'")
+    {
+      d.message.insert(contentsOf: g[r.lowerBound...end], at: found.lowerBound)
+    }
+    if d.help == nil { d.help = general.help }
+    return d
   }
 
   /// Adds all diagnostics of another bag.

@@ -173,6 +173,9 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable {
   case unusedDefinition = "W003"
   /// A legal but suspicious space (e.g. its derivation rule can produce no architecture).
   case suspicious = "W004"
+  /// A cell that matches a well-known space (NAS-Bench-201, DARTS) but for a node count one off:
+  /// `nodes:` counts only the intermediate nodes, not the cell inputs.
+  case nodeCountOffByOne = "W005"
   /// Diagnostics were dropped after the per-file limit.
   case tooManyDiagnostics = "N001"
 

@@ -16,13 +16,14 @@ public enum ReportFormat: String, Sendable, CaseIterable {
 
 /// Renders diagnostics of several files in one of the `ReportFormat`s.
 public enum Reporter {
-  /// Renders `diagnostics` for the validated `files` (every file appears, clean or not).
+  /// Renders `diagnostics` for the validated `files` (every file appears, clean or not; the text
+  /// format ends in a summary line that counts them, clean or not).
   public static func render(
     _ format: ReportFormat, files: [String], diagnostics: [Diagnostic], sources: [String: String] = [:],
     colour: Bool = false
   ) -> String {
     switch format {
-    case .text: return TextRenderer(colour: colour, sources: sources).render(diagnostics)
+    case .text: return TextRenderer(colour: colour, sources: sources).render(diagnostics, files: files.count)
     case .json: return json(files: files, diagnostics).serialized() + "\n"
     case .github: return github(diagnostics)
     case .sarif: return sarif(diagnostics).serialized() + "\n"

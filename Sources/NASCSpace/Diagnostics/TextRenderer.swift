@@ -46,14 +46,28 @@ public struct TextRenderer: Sendable {
 
   /// Renders all diagnostics followed by a summary line (`2 errors, 1 warning`).
   public func render(_ ds: [Diagnostic]) -> String {
-    var out = ds.map(render).joined(separator: "\n")
     let e = ds.filter { $0.severity == .error }.count
     let w = ds.filter { $0.severity == .warning }.count
-    if e + w > 0 {
-      if !out.isEmpty { out += "\n" }
-      out += "\(e) error\(e == 1 ? "" : "s"), \(w) warning\(w == 1 ? "" : "s")\n"
-    }
-    return out
+    let body = ds.map(render).joined(separator: "\n")
+    return e + w > 0 ? Self.joined(body, Self.counts(e, w)) : body
+  }
+
+  /// Renders the diagnostics of `files` checked files followed by a summary line that is there even
+  /// when they are clean (`validated 3 files: 0 errors, 2 warnings`): `nasc validate`'s text output.
+  public func render(_ ds: [Diagnostic], files: Int) -> String {
+    let e = ds.filter { $0.severity == .error }.count
+    let w = ds.filter { $0.severity == .warning }.count
+    return Self.joined(
+      ds.map(render).joined(separator: "\n"), "validated \(files) file\(files == 1 ? "" : "s"): \(Self.counts(e, w))")
+  }
+
+  static func counts(_ e: Int, _ w: Int) -> String {
+    "\(e) error\(e == 1 ? "" : "s"), \(w) warning\(w == 1 ? "" : "s")"
+  }
+
+  /// The rendered diagnostics, a blank line, and the summary line.
+  static func joined(_ body: String, _ summary: String) -> String {
+    (body.isEmpty ? "" : body + "\n") + summary + "\n"
   }
 
   /// Line `n` (1-based) of `text` without its terminator, or nil. Long lines are cut at 200 columns.

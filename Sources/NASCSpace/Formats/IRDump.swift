@@ -67,6 +67,15 @@ public enum IRDump {
     return out
   }
 
+  /// What the item before a cell was, when it made `reduction_prev` true: ` reduction_prev` after a
+  /// reduction cell, ` after_downsampling(item N)` after an op, layer or other item that lowered the
+  /// resolution (the variable is true there too).
+  static func previousLabel(_ c: CellInstance, item i: Int, _ items: [NetworkItem]) -> String {
+    guard c.reductionPrev, i > 0 else { return "" }
+    if case .cell(let p) = items[i - 1], p.reduction { return " reduction_prev" }
+    return " after_downsampling(item \(i - 1))"
+  }
+
   /// The whole IR.
   public static func dump(_ ir: SpaceIR) -> String {
     let n = ir.network
@@ -75,9 +84,10 @@ public enum IRDump {
     for (i, item) in n.items.enumerated() {
       switch item {
       case .cell(let c):
+        out += "item \(i): cell \(c.cellIndex) template=\(c.template)\(c.reduction ? " reduction" : "")"
+        out += previousLabel(c, item: i, n.items)
         out +=
-          "item \(i): cell \(c.cellIndex) template=\(c.template)\(c.reduction ? " reduction" : "")\(c.reductionPrev ? " reduction_prev" : "")"
-        out += " C_prev_prev=\(c.cPrevPrev) C_prev=\(c.cPrev) C=\(c.c) -> \(c.shape)\n"
+          (c.inputs.count >= 2 ? " C_prev_prev=\(c.cPrevPrev)" : "") + " C_prev=\(c.cPrev) C=\(c.c) -> \(c.shape)\n"
         for (j, inp) in c.inputs.enumerated() {
           out += "  input \(j) <- \(inp.source < 0 ? "stem" : "item \(inp.source)") \(inp.sourceShape)\n"
           out += graph(inp.preprocess, indent: "    ")

@@ -124,9 +124,10 @@ public struct CellInstance: Sendable, Hashable {
   public var cellIndex: Int
   /// Whether it is a reduction cell.
   public var reduction: Bool
-  /// Whether the previous cell was a reduction cell.
+  /// The variable `reduction_prev`: whether the item before was a reduction cell, or another item
+  /// (an op, layer, route or memory block) that lowered the resolution.
   public var reductionPrev: Bool
-  /// Channels of the cell two back (`C_prev_prev`).
+  /// Channels of the item two back (`C_prev_prev`; read only by two-input cells).
   public var cPrevPrev: Int
   /// Channels of the previous cell (`C_prev`).
   public var cPrev: Int

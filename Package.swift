@@ -18,6 +18,7 @@ let package = Package(
   platforms: [.macOS(.v14)],
   products: [
     .executable(name: "nasc", targets: ["nasc"]),
+    .executable(name: "nasc-fuzz", targets: ["NASCFuzz"]),
     .library(name: "NASCSpace", targets: ["NASCSpace"]),
     .library(name: "NASCTensor", targets: ["NASCTensor"]),
     .library(name: "NASCData", targets: ["NASCData"]),
@@ -73,6 +74,10 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
+    // The fuzz targets (one per parser of user bytes) and their libFuzzer / replay driver
+    // (scripts/fuzz builds it with --sanitize=fuzzer).
+    .target(name: "NASCFuzzTargets", dependencies: ["NASCSpace", "NASCTensor", "NASCData", "NASCSearch"]),
+    .executableTarget(name: "NASCFuzz", dependencies: ["NASCFuzzTargets"]),
     .testTarget(name: "NASCTensorTests", dependencies: ["NASCTensor"], resources: [.copy("Fixtures")]),
     .testTarget(
       name: "NASCSpaceTests", dependencies: ["NASCSpace", .product(name: "BigInt", package: "BigInt")],
@@ -80,7 +85,7 @@ let package = Package(
     .testTarget(
       name: "NASCSearchTests",
       dependencies: [
-        "NASCSearch", "NASCSpace", "NASCTensor", "NASCData", "NASCExport",
+        "NASCSearch", "NASCSpace", "NASCTensor", "NASCData", "NASCExport", "NASCFuzzTargets",
         .product(name: "BigInt", package: "BigInt"),
       ], exclude: ["Spaces"]),
   ],

@@ -5,7 +5,16 @@ import Testing
 
 @Suite("Broken spaces: each reports its code at its line:column")
 struct BrokenCorpusTests {
-  @Test func corpusIsLarge() { #expect(brokenCases.count >= 40) }
+  /// Also writes each case's text into `NASC_EXPORT_BROKEN_CORPUS` when set (scripts/fuzz-seed-corpus
+  /// seeds the space fuzz target with them).
+  @Test func corpusIsLarge() throws {
+    #expect(brokenCases.count >= 40)
+    guard let dir = ProcessInfo.processInfo.environment["NASC_EXPORT_BROKEN_CORPUS"] else { return }
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    for (i, c) in brokenCases.enumerated() {
+      try c.text.write(toFile: "\(dir)/broken-\(i).yaml", atomically: true, encoding: .utf8)
+    }
+  }
 
   @Test(arguments: brokenCases)
   func brokenSpace(_ c: BrokenCase) {

@@ -18,6 +18,12 @@ func compileSpace(_ name: String, options: CompileOptions = CompileOptions()) th
 
 /// Runs `args` killed with SIGKILL right after the checkpoint of unit `unit`, then resumes it.
 func killAndResume(_ args: [String], out: String, unit: Int) throws -> Int32 {
+  try killAfterUnit(args, out: out, unit: unit)
+  return try runNasc(args + ["--out", out, "--resume"]).status
+}
+
+/// Runs `args` and kills it with SIGKILL right after the checkpoint of unit `unit`.
+func killAfterUnit(_ args: [String], out: String, unit: Int) throws {
   let p = Process()
   p.executableURL = URL(fileURLWithPath: nascExecutable)
   p.arguments = args + ["--out", out]
@@ -26,7 +32,6 @@ func killAndResume(_ args: [String], out: String, unit: Int) throws -> Int32 {
   try p.run()
   p.waitUntilExit()
   #expect(p.terminationReason == .uncaughtSignal && p.terminationStatus == SIGKILL)
-  return try runNasc(args + ["--out", out, "--resume"]).status
 }
 
 /// A file's text.

@@ -44,22 +44,20 @@ public final class GzipReader {
   /// data holds more than `limit` bytes in all and this read would pass it.
   public func read(_ count: Int) throws -> [UInt8] {
     precondition(count >= 0, "negative read")
-    var out = [UInt8]()
-    while out.count < count && !finished {
-      if produced >= limit {
-        // At the limit: any further byte of data passes it.
-        var probe: UInt8 = 0
-        if try inflateSome(into: &probe, count: 1) > 0 {
-          throw GzipError("inflates to more than \(limit) bytes", tooLarge: true)
-        }
-        continue
+    // Inflated straight into the result's storage (no per-byte work outside zlib).
+    let allowed = min(count, max(0, limit - produced))
+    let out = try [UInt8](unsafeUninitializedCapacity: allowed) { buffer, initialized in
+      initialized = 0
+      guard let base = buffer.baseAddress, allowed > 0 else { return }
+      initialized = try inflateSome(into: base, count: allowed)
+    }
+    produced += out.count
+    if out.count < count && !finished {
+      // At the limit: any further byte of data passes it.
+      var probe: UInt8 = 0
+      if try inflateSome(into: &probe, count: 1) > 0 {
+        throw GzipError("inflates to more than \(limit) bytes", tooLarge: true)
       }
-      let take = min(1 << 20, count - out.count, limit - produced)
-      let start = out.count
-      out.append(contentsOf: repeatElement(0, count: take))
-      let got = try out.withUnsafeMutableBufferPointer { try inflateSome(into: $0.baseAddress! + start, count: take) }
-      out.removeLast(take - got)
-      produced += got
     }
     return out
   }

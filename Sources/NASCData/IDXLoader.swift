@@ -113,6 +113,15 @@ public enum IDXLoader {
       }
       let h = try header(head, path: path)
       let wanted = itemBytes(h, maxItems)
+      // A header that declares more than the limit allows is answered before inflating anything.
+      if h.size + wanted > limit {
+        throw RunError(
+          "E213",
+          "the header declares \(h.size + wanted) bytes, more than the \(limit) nasc inflates from a gzip file of \(bytes.count) bytes",
+          help:
+            "a crafted file (a gzip bomb) or not this data set; a real one can be decompressed with gunzip and passed plain",
+          path: path)
+      }
       let payload = try reader.read(wanted)
       guard payload.count == wanted else { throw sizeMismatch(payload.count, h.dims, path: path) }
       if wanted == h.total, !(try reader.isAtEnd()) {

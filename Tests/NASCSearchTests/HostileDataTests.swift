@@ -61,9 +61,7 @@ import Testing
     let size = try #require(
       try FileManager.default.attributesOfItem(atPath: dir.path + "/train-images-idx3-ubyte.gz")[.size] as? Int)
     #expect(size < 1_000_000)
-    let start = Date()
     #expect(code { _ = try IDXLoader.load(directory: dir.path, name: "bomb") } == "E213")
-    #expect(Date().timeIntervalSince(start) < 20)  // generous: the limit is 16 MiB of inflation
   }
 
   @Test func idxHeadersThatLieAreErrors() throws {

@@ -118,8 +118,7 @@ public enum IDXLoader {
         throw RunError(
           "E213",
           "the header declares \(h.size + wanted) bytes, more than the \(limit) nasc inflates from a gzip file of \(bytes.count) bytes",
-          help:
-            "a crafted file (a gzip bomb) or not this data set; a real one can be decompressed with gunzip and passed plain",
+          help: bombHelp,
           path: path)
       }
       let payload = try reader.read(wanted)
@@ -135,14 +134,17 @@ public enum IDXLoader {
       if e.tooLarge {
         throw RunError(
           "E213", "the gzip file (\(bytes.count) bytes) inflates to more than \(limit) bytes",
-          help:
-            "a crafted file (a gzip bomb) or not this data set; a real one can be decompressed with gunzip and passed plain",
+          help: bombHelp,
           path: path)
       }
       throw RunError(
         "E202", "cannot decompress: \(e)", help: "the file is corrupt; reinstall or re-download it", path: path)
     }
   }
+
+  /// The hint of both E213s: a gzip file whose header or data passes the inflate limit.
+  static let bombHelp =
+    "a crafted file (a gzip bomb) or not this data set; a real one can be decompressed with gunzip and passed plain"
 
   /// The header of an IDX file of unsigned bytes: magic `00 00 08 D`, then D big-endian sizes.
   static func header(_ bytes: [UInt8], path: String) throws -> (dims: [Int], size: Int, total: Int) {

@@ -50,7 +50,7 @@ public enum FuzzTargets {
     for folder in ["data", "run"] {
       try? fm.createDirectory(atPath: dir + "/" + folder, withIntermediateDirectories: true)
     }
-    atexit { try? FileManager.default.removeItem(atPath: "/dev/shm/nasc-fuzz-\(getpid())") }
+    atexit { try? FileManager.default.removeItem(atPath: FuzzTargets.scratch) }
     return dir
   }()
 

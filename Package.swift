@@ -31,6 +31,9 @@ let package = Package(
     .package(url: "https://github.com/attaswift/BigInt", exact: "6.0.1"),
     // SHA-256 of space files, checkpoints and run settings.
     .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+    // ONNX models and TensorBoard event files are protobuf messages (Swift code generated from the
+    // schemas in protos/ once, by scripts/generate-protos, and committed).
+    .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
   ],
   targets: [
     // OpenBLAS on Linux (Debian `libopenblas-dev`); Accelerate on Apple platforms.
@@ -65,7 +68,11 @@ let package = Package(
     ),
     .target(
       name: "NASCExport",
-      dependencies: ["NASCSpace", "NASCTensor", "NASCSearch"]
+      dependencies: [
+        "NASCSpace", "NASCTensor", "NASCData", "NASCSearch",
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ],
+      exclude: ["ONNX/Generated/README.md"]
     ),
     .executableTarget(
       name: "nasc",

@@ -281,6 +281,25 @@ public final class TrainRun {
   }
 }
 
+extension TrainRun {
+  /// Loads the network weights and batch-norm statistics of the training checkpoint at `url` into
+  /// `model`: `E303` for a damaged file or one of another kind, `E304` when it was written for
+  /// another network (`network` is `TrainDriver.fingerprint` of the architecture `model` runs).
+  public static func loadWeights(into model: SupernetModel, from url: URL, network: String) throws {
+    let state = try readState(url)
+    guard state.network == nil || state.network == network else {
+      throw RunError(
+        "E304", "the checkpoint was written for another network (the architecture or its space changed)",
+        help: "give the arch document and space the checkpoint was trained with", path: url.path)
+    }
+    do { try Checkpoint.load(module: model, from: url) } catch let e as CheckpointError {
+      throw RunError(
+        "E304", "the checkpoint does not fit this network: \(e)",
+        help: "give the arch document and space the checkpoint was trained with", path: url.path)
+    }
+  }
+}
+
 struct TrainState: Codable {
   var settings: TrainSettings
   /// A fingerprint of the trained network (`TrainDriver.fingerprint`).

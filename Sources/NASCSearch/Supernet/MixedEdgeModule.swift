@@ -17,6 +17,8 @@ public final class MixedEdgeModule: Module {
   public let partialChannels: Int?
   /// Stride of the edge (the bypass of a partial-channel edge is max-pooled when 2).
   public let stride: Int
+  /// Per candidate, the name its module is registered under (its checkpoint path segment).
+  let registeredNames: [String]
 
   /// Builds the candidates.
   public init(choice: String?, candidates: [Candidate], stride: Int, partialChannels: Int?, rng: inout RNG) throws {
@@ -29,20 +31,27 @@ public final class MixedEdgeModule: Module {
     var mods = [PrimGraphModule?](repeating: nil, count: candidates.count)
     var narrower = [PrimGraph?](repeating: nil, count: candidates.count)
     var registered = [(String, PrimGraphModule)]()
+    var names = [String](repeating: "", count: candidates.count)
     for group in Candidate.sharingGroups(candidates) {
       let m = try PrimGraphModule(group.widest, rng: &rng)
+      // Module names have no dots: a value such as `scale0.2` becomes `scale0p2`.
+      let name = candidates[group.members[0]].name.replacingOccurrences(of: ".", with: "p")
       for i in group.members {
         mods[i] = m
+        names[i] = name
         if candidates[i].graph != group.widest { narrower[i] = candidates[i].graph }
       }
-      // Module names have no dots: a value such as `scale0.2` becomes `scale0p2`.
-      registered.append((candidates[group.members[0]].name.replacingOccurrences(of: ".", with: "p"), m))
+      registered.append((name, m))
     }
     self.candidates = mods.map { $0! }
     self.narrower = narrower
+    registeredNames = names
     super.init()
     for (name, m) in registered { register(name, m) }
   }
+
+  /// The name candidate `i`'s module is registered under: its checkpoint path segment.
+  public func registeredName(_ i: Int) -> String { registeredNames[i] }
 
   /// The indices of candidates that are not the `none` op (a mixture never needs to run those).
   public lazy var nonZero: [Int] = candidates.indices.filter { !candidates[$0].isZero }

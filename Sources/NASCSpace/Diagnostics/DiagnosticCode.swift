@@ -162,6 +162,8 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable {
   case latencyTableIncomplete = "E319"
   /// A latency table measured under other conditions (threads, batch, processor).
   case latencyConditionsDiffer = "E320"
+  /// A decided network with a part or an op that an exporter (ONNX, PyTorch) has no equivalent for.
+  case cannotExport = "E330"
   /// A loss that became NaN or infinite.
   case nonFiniteLoss = "E401"
   // Warnings

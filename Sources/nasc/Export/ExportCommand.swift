@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import NASCExport
+import NASCSearch
+import NASCSpace
+
+/// `nasc export ARCH --onnx FILE | --pytorch FILE | --dot FILE [--weights CHECKPOINT]`: hand a
+/// decided network to other tools.
+struct ExportCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "export",
+    abstract: "Export a decided architecture: ONNX, a standalone PyTorch module, Graphviz DOT.",
+    discussion: """
+      ARCH is an arch file (which names its space), or a space together with --arch (a genotype \
+      string, an NB201 string or a published name). The evaluation skeleton is exported (auxiliary \
+      head excluded) with the weights of a `nasc train` checkpoint (--weights), or with initialised \
+      weights, which the files then say. Nothing is left behind when an export fails.
+      """)
+
+  @Argument(help: "An arch file, or the space when --arch names the architecture.")
+  var path: String
+
+  @Option(
+    help: "The architecture within the space: an arch file, a genotype string, an NB201 string or a published name.")
+  var arch: String?
+
+  @Option(help: "A `nasc train` checkpoint (or its run directory) whose weights the export carries.")
+  var weights: String?
+
+  @Option(help: "Write the network as an ONNX model (opset 13) to this file.")
+  var onnx: String?
+
+  @Option(help: "The batch size the ONNX model declares (default: dynamic, named N).")
+  var batch: Int?
+
+  @Option(help: "Write a Graphviz DOT drawing of the network's cells to this file.")
+  var dot: String?
+
+  @Option(
+    name: .customLong("io-sample"),
+    help: "Write the first --samples test images of --data and nasc's logits for them (safetensors: input, logits).")
+  var ioSample: String?
+
+  @Option(help: "The data set of --io-sample.")
+  var data = "digits"
+
+  @Option(help: "Images in --io-sample.")
+  var samples = 16
+
+  @Option(help: "Average-pool --io-sample images by this factor.")
+  var downsample: Int?
+
+  @Flag(help: "Use the search skeleton instead of the evaluation skeleton.")
+  var searchSkeleton = false
+
+  @Flag(
+    name: .customLong("fit-data"),
+    help: "Build the network at --data's image shape and class count, as `nasc train --fit-data` does.")
+  var fitData = false
+
+  @Option(help: "The seed of initialised weights (without --weights).")
+  var seed: UInt64 = 1
+
+  func validate() throws {
+    guard onnx != nil || dot != nil || ioSample != nil else {
+      throw ValidationError("say what to write: --onnx FILE, --dot FILE or --io-sample FILE")
+    }
+    for (flag, value) in [("--onnx", onnx), ("--dot", dot), ("--io-sample", ioSample)] {
+      if value?.isEmpty == true { throw ValidationError("\(flag) needs a file name") }
+    }
+    if let batch, batch < 1 { throw ValidationError("--batch must be at least 1") }
+    if !(1...10_000).contains(samples) { throw ValidationError("--samples must be between 1 and 10000") }
+    if let downsample, !(1...16).contains(downsample) { throw ValidationError("--downsample must be between 1 and 16") }
+  }
+
+  func run() throws {
+    var options = CompileOptions(eval: !searchSkeleton, arch: arch)
+    if fitData {
+      var shape: (input: Shape, classes: Int)?
+      try reportingRunErrors {
+        shape = try TrainDriver.dataShape(of: TrainSettings(data: data, downsample: downsample))
+      }
+      guard let shape else { return }
+      options = CompileOptions(eval: options.eval, arch: arch, input: shape.input, classes: shape.classes)
+    }
+    let (ir, _) = try compileOrExit(path, options)
+    if let dot {
+      try reportingRunErrors { try AtomicFile.write(DotWriter.dot(ir), to: dot) }
+    }
+    guard onnx != nil || ioSample != nil else { return }
+    try reportingRunErrors {
+      let network = try ExportedNetwork(ir: ir, weights: weights, seed: seed)
+      if let onnx {
+        let bytes = try ONNXExport.model(network, batch: batch, source: path, arch: arch)
+        try AtomicFile.write(bytes, to: onnx)
+        Terminal.err("wrote \(onnx): \(network.graph.nodes.count) ops, \(network.weightsDescription)\n")
+      }
+      if let ioSample {
+        try network.writeSample(data: data, count: samples, downsample: downsample, to: ioSample)
+        Terminal.err("wrote \(ioSample): \(samples) images of \(data) and their logits\n")
+      }
+    }
+  }
+}

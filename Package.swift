@@ -62,9 +62,13 @@ let package = Package(
       dependencies: ["NASCSpace", "NASCTensor", "CZlib"],
       resources: [.copy("Resources/optdigits")]
     ),
+    // TensorBoard event files (TFRecord-framed protobuf `Event`s).
+    .target(name: "NASCBoard", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
     .target(
       name: "NASCSearch",
-      dependencies: ["NASCSpace", "NASCTensor", "NASCData", .product(name: "Crypto", package: "swift-crypto")]
+      dependencies: [
+        "NASCSpace", "NASCTensor", "NASCData", "NASCBoard", .product(name: "Crypto", package: "swift-crypto"),
+      ]
     ),
     .target(
       name: "NASCExport",
@@ -92,7 +96,7 @@ let package = Package(
     .testTarget(
       name: "NASCSearchTests",
       dependencies: [
-        "NASCSearch", "NASCSpace", "NASCTensor", "NASCData", "NASCExport", "NASCFuzzTargets",
+        "NASCSearch", "NASCSpace", "NASCTensor", "NASCData", "NASCExport", "NASCFuzzTargets", "NASCBoard",
         .product(name: "BigInt", package: "BigInt"),
       ], exclude: ["Spaces"]),
   ],

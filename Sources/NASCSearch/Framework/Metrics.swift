@@ -69,13 +69,20 @@ public typealias Metrics = [String: MetricValue]
 /// Writes metric lines as JSON with sorted keys.
 public enum MetricsFile {
   /// Every line, rewritten whole and atomically (so a resumed run's file equals an uninterrupted
-  /// one's but for timings).
+  /// one's but for timings), and the same values as TensorBoard events in `tb/` beside it
+  /// (`MetricsBoard`).
   public static func write<Line: Encodable>(_ history: [Line], to path: String) throws {
     let enc = JSONEncoder()
     enc.outputFormatting = [.sortedKeys]
     var text = ""
-    for m in history { text += String(decoding: try enc.finiteJSON(m, of: "a metric"), as: UTF8.self) + "\n" }
+    var lines = [Metrics]()
+    for m in history {
+      let json = try enc.finiteJSON(m, of: "a metric")
+      text += String(decoding: json, as: UTF8.self) + "\n"
+      lines.append((try? JSONDecoder().decode(Metrics.self, from: json)) ?? [:])
+    }
     try AtomicFile.write(text, to: path)
+    try MetricsBoard.write(lines, besides: path)
   }
 }
 

@@ -44,7 +44,8 @@ public struct NetworkGraph: Sendable {
 extension SupernetModel {
   /// The network as a flat graph of primitives, with its current weights and statistics. Throws
   /// `LoweringError` for a network that is not decided (an edge with several candidates, a
-  /// partial-channel edge, a width choice) or has parts no exporter covers (routes, superkernels).
+  /// partial-channel edge, a width choice, an undecided route) or has parts no exporter covers
+  /// (superkernels, recurrent primitives).
   public func graph() throws -> NetworkGraph {
     var builder = NetworkGraphBuilder(input: network.input)
     let s = try builder.add(stem, input: 0, layer: "stem")
@@ -70,8 +71,8 @@ extension SupernetModel {
         y = try builder.add(f, input: previous, layer: "blocks\(i)")
       case .superkernel:
         throw LoweringError(description: "layer \(i) is a superkernel (a search-time module)")
-      case .route:
-        throw LoweringError(description: "routing blocks (DenseNAS) are not exported in this version")
+      case .route(let r):
+        y = try builder.add(r, input: previous, layer: "route\(i)")
       }
       outputs[i] = y
       previous = y
@@ -141,6 +142,38 @@ struct NetworkGraphBuilder {
           scope: layer.replacingOccurrences(of: ".", with: "/")))
     }
     return values[g.output]
+  }
+
+  /// Appends a decided route (one path through the blocks) reading block 0's value `input`;
+  /// returns the final block's value.
+  mutating func add(_ route: RouteModule, input: Int, layer: String) throws -> Int {
+    if let id = route.route.pathChoice ?? route.route.blocks.compactMap(\.next).first {
+      throw LoweringError(description: "the route still chooses its path (\(id))")
+    }
+    var outputs = [Int?](repeating: nil, count: route.route.blocks.count)
+    outputs[0] = input
+    for (k, b) in route.route.blocks.enumerated() where k > 0 {
+      var outs = [Int]()
+      for (e, source) in route.incoming[k] {
+        guard let x = outputs[source] else { continue }
+        let edge = route.route.edges[e]
+        let (index, cand) = try SupernetModel.only(route.heads[e], where: "connection \(edge.from)→\(edge.to)")
+        let name = "\(layer).head\(edge.from)_\(edge.to).\(route.heads[e].registeredName(index))"
+        outs.append(try add(cand, input: x, layer: name))
+      }
+      guard !outs.isEmpty else { continue }
+      var y =
+        outs.count == 1 ? outs[0] : append(.primitive(.add), outs, shape: b.shape, scope: "\(layer)/block\(b.index)")
+      for (l, m) in route.stacks[k].enumerated() {
+        let (index, cand) = try SupernetModel.only(m, where: "block \(b.index) layer \(l)")
+        y = try add(cand, input: y, layer: "\(layer).block\(b.index)_layer\(l).\(m.registeredName(index))")
+      }
+      outputs[k] = y
+    }
+    guard let out = outputs[route.route.blocks.count - 1] else {
+      throw LoweringError(description: "no connection reaches the final block")
+    }
+    return out
   }
 
   /// Appends a decided cell reading `inputs` (one value per cell input); returns its output value.

@@ -35,6 +35,7 @@ enum ReportTables {
       }
     } else if r.kind == .train {
       rows.append(("kind", "training from scratch (nasc train)"))
+      rows.append(("network", "recorded in the checkpoint only as a fingerprint"))
       if let last = r.history.last, let acc = last["test_acc"]?.number {
         rows.append(("test accuracy", String(format: "%.2f%% after %d epochs", 100 * acc, r.history.count)))
       }

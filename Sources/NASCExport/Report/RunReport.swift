@@ -34,7 +34,7 @@ public enum RunReport {
     page.section("run", "Run", ReportTables.run(r))
     page.section("settings", "Settings", ReportTables.settings(r))
     if let space = r.space { page.section("space", "Space", ReportTables.space(space)) }
-    page.section("architecture", "Derived architecture", architecture(r, page: &page))
+    if r.kind == .search { page.section("architecture", "Derived architecture", architecture(r, page: &page)) }
     page.section("curves", "Loss and accuracy", curves(r, page: &page))
     page.section("collapse", "Collapse signals", collapse(r, page: &page))
     if let space = r.space {
@@ -66,10 +66,6 @@ public enum RunReport {
     if r.kind == .search, r.manifest?.result == nil {
       s += HTMLPage.paragraph(
         "The run has not finished: nothing derived yet (nasc derive RUN derives from its checkpoint).", note: true)
-    }
-    if r.kind == .train {
-      s += HTMLPage.paragraph(
-        "A training run records its network only as a fingerprint; its curves are below.", note: false)
     }
     guard let d = r.derived else { return s }
     var rows = [("parameters", grouped(d.cost.params)), ("MACs per image", grouped(d.cost.macs))]

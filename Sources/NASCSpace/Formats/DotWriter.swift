@@ -52,7 +52,7 @@ public enum DotWriter {
   }
 
   static func header(_ name: String) -> String {
-    "digraph \(q(name)) {\n  rankdir=LR;\n  node [shape=box, style=rounded, fontname=\"Helvetica\"];\n"
+    "digraph \(q(name)) {\n  rankdir=LR;\n  fontname=\"Helvetica\";\n  node [shape=box, style=rounded, fontname=\"Helvetica\"];\n"
       + "  edge [fontname=\"Helvetica\", fontsize=10];\n"
   }
 

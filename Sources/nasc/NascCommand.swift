@@ -11,7 +11,8 @@ struct NascCommand: ParsableCommand {
     version: nascVersion,
     subcommands: [
       CompileCommand.self, ValidateCommand.self, SchemaCommand.self, SearchCommand.self, DeriveCommand.self,
-      TrainCommand.self, ExportCommand.self, RankCommand.self, LatencyCommand.self, BenchCommand.self,
+      TrainCommand.self, ExportCommand.self, ReportCommand.self, RankCommand.self, LatencyCommand.self,
+      BenchCommand.self,
       MethodsCommand.self,
     ]
   )

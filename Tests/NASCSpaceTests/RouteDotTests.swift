@@ -6,7 +6,8 @@ import Testing
   /// The node declarations and the edge lines of a DOT text.
   static func parts(_ dot: String) -> (nodes: [String], edges: [String]) {
     let lines = dot.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-    let edges = lines.filter { $0.contains(" -> ") }
+    // Connections between blocks (the skeleton's stem → route → head edges aside).
+    let edges = lines.filter { $0.hasPrefix("\"b") && $0.contains(" -> \"b") }
     let nodes = lines.filter { $0.hasPrefix("\"b") && !$0.contains(" -> ") }
     return (nodes, edges)
   }
@@ -32,6 +33,9 @@ import Testing
     let route = try #require(ir.network.route)
     #expect(edges.filter { $0.contains("stride 2") }.count == route.edges.filter { $0.stride == 2 }.count)
     #expect(dot.components(separatedBy: "subgraph \"cluster_stage").count - 1 == 8)
+    // The route sits in the network skeleton: stem → first block, final block → head.
+    #expect(dot.contains("\"net:stem\" -> \"b0\";"))
+    #expect(dot.contains("\"b17\" -> \"net:head\";"))
     #expect(dot.hasSuffix("}\n"))
   }
 

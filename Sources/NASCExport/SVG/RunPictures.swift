@@ -21,14 +21,21 @@ public enum RunPictures {
         outputNodes: cell.outputNodes)
       try AtomicFile.write(drawing.render(), to: dir.file("cell-\(cell.template).svg"))
     }
-    // softmax(α) per epoch, as the metrics recorded it.
-    let alphaByEpoch: [[String: [Double]]] = outcome.history.map { m in
+    for (name, svg) in alphaPictures(outcome.history, ir: ir) { try AtomicFile.write(svg, to: dir.file(name)) }
+  }
+
+  /// softmax(α) over the epochs as `metrics.jsonl` recorded it: `alpha-<template>.svg` per cell
+  /// template (one panel per edge) and `alpha-layers.svg` (one panel per choice layer), each as
+  /// (file name, SVG document), `columns` panels a row; empty when the metrics hold no α.
+  public static func alphaPictures(_ history: [Metrics], ir: SpaceIR, columns: Int = 5) -> [(file: String, svg: String)]
+  {
+    let alphaByEpoch: [[String: [Double]]] = history.map { m in
       guard case .map(let a)? = m["alpha"] else { return [:] }
       return a.compactMapValues { if case .numbers(let v) = $0 { v } else { nil } }
     }
-    guard alphaByEpoch.contains(where: { !$0.isEmpty }) else { return }
-    let epochs = outcome.history.indices.map { Double($0 + 1) }
-    try writeLayerAlphas(alphaByEpoch, epochs: epochs, ir: ir, into: dir)
+    guard alphaByEpoch.contains(where: { !$0.isEmpty }) else { return [] }
+    let epochs = history.indices.map { Double($0 + 1) }
+    var out = [(file: String, svg: String)]()
     let uniform = Dictionary(
       uniqueKeysWithValues: ir.choicePoints.map { ($0.id, Tensor([Float](repeating: 0, count: $0.candidates.count))) })
     for t in TemplateWeights.all(ir: ir, logits: uniform, edgeNormalization: false) {
@@ -46,10 +53,12 @@ public enum RunPictures {
         (name: name, colour: SVGLineChart.palette[k % SVGLineChart.palette.count])
       }
       let grid = SVGGrid.render(
-        title: "\(ir.name): softmax(α) of the \(t.template) cell per edge", panels: panels, columns: 5,
+        title: "\(ir.name): softmax(α) of the \(t.template) cell per edge", panels: panels, columns: columns,
         panelWidth: 280, panelHeight: 190, legend: legend)
-      try AtomicFile.write(grid, to: dir.file("alpha-\(t.template).svg"))
+      out.append(("alpha-\(t.template).svg", grid))
     }
+    if let layers = layerAlphas(alphaByEpoch, epochs: epochs, ir: ir) { out.append(("alpha-layers.svg", layers)) }
+    return out
   }
 
   /// `route.svg`: the routing graph with the last epoch's softmax(β / T) as connection widths and
@@ -77,14 +86,12 @@ public enum RunPictures {
   }
 
   /// `alpha-layers.svg`: per choice layer, softmax(α) of each candidate over the epochs (the
-  /// highest line is the candidate the derivation would pick at that epoch).
-  static func writeLayerAlphas(
-    _ alphaByEpoch: [[String: [Double]]], epochs: [Double], ir: SpaceIR, into dir: RunDirectory
-  ) throws {
+  /// highest line is the candidate the derivation would pick at that epoch); nil without choice layers.
+  static func layerAlphas(_ alphaByEpoch: [[String: [Double]]], epochs: [Double], ir: SpaceIR) -> String? {
     let layers = ir.layers.filter { l in l.choice.map { id in alphaByEpoch.contains { $0[id] != nil } } ?? false }
     var seen = Set<String>()
     let shown = layers.filter { seen.insert($0.choice!).inserted }
-    guard let first = shown.first else { return }
+    guard let first = shown.first else { return nil }
     // One legend for the picture when every layer has the same candidates, else one per panel.
     let shared = shown.allSatisfy { $0.candidates.map(\.name) == first.candidates.map(\.name) }
     let panels = shown.map { layer -> String in
@@ -100,10 +107,9 @@ public enum RunPictures {
       ? first.candidates.enumerated().map { k, c in
         (name: c.name, colour: SVGLineChart.palette[k % SVGLineChart.palette.count])
       } : []
-    let grid = SVGGrid.render(
+    return SVGGrid.render(
       title: "\(ir.name): softmax(α) per layer", panels: panels, columns: 4, panelWidth: 280, panelHeight: 190,
       legend: legend)
-    try AtomicFile.write(grid, to: dir.file("alpha-layers.svg"))
   }
 
   /// `scores.svg`: supernet accuracy against MMACs of every scored architecture, the front (when

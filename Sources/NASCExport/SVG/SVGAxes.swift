@@ -73,10 +73,11 @@ struct SVGAxes {
   }
 
   /// Legend row `i` in the right column: a swatch and its name.
-  func legendEntry(_ i: Int, name: String, colour: String) -> String {
+  func legendEntry(_ i: Int, name: String, colour: String, dashed: Bool = false) -> String {
     let ly = top + 4 + Double(i) * 13
+    let dash = dashed ? " stroke-dasharray=\"4 2\"" : ""
     return
-      "<line x1=\"\(fmt(left + pw + 10))\" y1=\"\(fmt(ly))\" x2=\"\(fmt(left + pw + 24))\" y2=\"\(fmt(ly))\" stroke=\"\(colour)\" stroke-width=\"2\"/>\n"
+      "<line x1=\"\(fmt(left + pw + 10))\" y1=\"\(fmt(ly))\" x2=\"\(fmt(left + pw + 24))\" y2=\"\(fmt(ly))\" stroke=\"\(colour)\" stroke-width=\"2\"\(dash)/>\n"
       + "<text x=\"\(fmt(left + pw + 28))\" y=\"\(fmt(ly + 3))\">\(xmlEscaped(name))</text>\n"
   }
 

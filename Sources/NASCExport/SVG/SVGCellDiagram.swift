@@ -41,18 +41,24 @@ public struct SVGCellDiagram: Sendable {
   /// Renders the SVG document.
   public func render() -> String {
     // Layered left to right: inputs, then one column per intermediate node (zig-zag in height so no
-    // three nodes are collinear), then the output.
+    // three nodes are collinear), then the output. An edge that skips columns arcs away from the
+    // middle (over the top row, under the bottom one) so that it passes no node; labels go on top
+    // of everything, at the apex of their edge, with a white halo.
     let colW = 120.0
     let width = 170 + Double(nodes.count) * colW + 90
-    let height = 260.0
+    let height = 320.0
+    let mid = height / 2 + 10
     var pos = [Int: (Double, Double)]()
+    var column = [Int: Int]()
     for (i, _) in inputs.enumerated() {
-      pos[i] = (60, 60 + Double(i) * (height - 110) / Double(max(inputs.count - 1, 1)))
+      pos[i] = (60, inputs.count == 1 ? mid : 70 + Double(i) * (height - 110) / Double(inputs.count - 1))
+      column[i] = -1
     }
     for (i, n) in nodes.enumerated() {
-      pos[n] = (190 + Double(i) * colW, i % 2 == 0 ? 95 : 175)
+      pos[n] = (190 + Double(i) * colW, i % 2 == 0 ? mid - 42 : mid + 42)
+      column[n] = i
     }
-    let out = (width - 50, height / 2)
+    let out = (width - 50, mid)
     var s = """
       <svg xmlns="http://www.w3.org/2000/svg" width="\(fmt(width))" height="\(fmt(height))" \
       viewBox="0 0 \(fmt(width)) \(fmt(height))" font-family="sans-serif" font-size="11">
@@ -62,7 +68,7 @@ public struct SVGCellDiagram: Sendable {
       <text x="12" y="20" font-size="13" font-weight="bold">\(xmlEscaped(title))</text>
 
       """
-    // Edges that share endpoints bend to alternate sides; labels sit at staggered points of the curve.
+    var labels = ""
     var seen = [String: Int]()
     for (k, e) in edges.enumerated() {
       guard let a = pos[e.from], let b = pos[e.to] else { continue }
@@ -70,16 +76,23 @@ public struct SVGCellDiagram: Sendable {
       let key = "\(min(e.from, e.to))-\(max(e.from, e.to))"
       let repeatIndex = seen[key, default: 0]
       seen[key] = repeatIndex + 1
-      let bend = (repeatIndex % 2 == 0 ? 1.0 : -1.0) * (14 + 22 * Double(repeatIndex)) * (k % 2 == 0 ? 1 : -1)
       let (x0, y0, x2, y2) = (a.0 + 22, a.1, b.0 - 22, b.1)
-      let cx = (x0 + x2) / 2, cy = (y0 + y2) / 2 + bend
+      let span = (column[e.to] ?? 0) - (column[e.from] ?? 0)
+      let centre = (y0 + y2) / 2
+      // Away from the middle by how many columns the edge skips; parallel edges fan out.
+      let side = centre < mid - 1 ? -1.0 : centre > mid + 1 ? 1.0 : (k % 2 == 0 ? -1.0 : 1.0)
+      var bend = span >= 2 ? side * (50 + 34 * Double(span - 2)) : (k % 2 == 0 ? 12.0 : -12.0)
+      if repeatIndex > 0 { bend += (repeatIndex % 2 == 1 ? -1 : 1) * 26 * Double((repeatIndex + 1) / 2) }
+      let cx = (x0 + x2) / 2, cy = centre + bend
       s += "<path d=\"M \(fmt(x0)) \(fmt(y0)) Q \(fmt(cx)) \(fmt(cy)) \(fmt(x2)) \(fmt(y2))\" "
       s += "fill=\"none\" stroke=\"\(colour)\" stroke-width=\"1.6\" marker-end=\"url(#arrow)\"/>\n"
-      let t = 0.62 + 0.1 * Double(k % 2)
+      // The apex of a long arc; short edges alternate between two points so neighbours do not collide.
+      let t = span >= 2 ? 0.5 : 0.45 + 0.12 * Double(k % 2)
       let lx = (1 - t) * (1 - t) * x0 + 2 * (1 - t) * t * cx + t * t * x2
       let ly = (1 - t) * (1 - t) * y0 + 2 * (1 - t) * t * cy + t * t * y2
-      s += "<text x=\"\(fmt(lx))\" y=\"\(fmt(ly - 4))\" text-anchor=\"middle\" fill=\"\(colour)\" "
-      s += "stroke=\"white\" stroke-width=\"3\" paint-order=\"stroke\">\(xmlEscaped(e.label))</text>\n"
+      labels +=
+        "<text x=\"\(fmt(lx))\" y=\"\(fmt(ly + (bend < 0 ? -3 : 10)))\" text-anchor=\"middle\" fill=\"\(colour)\" "
+      labels += "stroke=\"white\" stroke-width=\"3\" paint-order=\"stroke\">\(xmlEscaped(e.label))</text>\n"
     }
     for n in outputNodes {
       guard let a = pos[n] else { continue }
@@ -89,6 +102,7 @@ public struct SVGCellDiagram: Sendable {
     for (i, name) in inputs.enumerated() { s += box(pos[i]!, name, fill: "#cde") }
     for n in nodes { s += box(pos[n]!, String(n - inputs.count), fill: "#eec") }
     s += box(out, "c_{k}", fill: "#cdc")
+    s += labels
     s += "</svg>\n"
     return s
   }

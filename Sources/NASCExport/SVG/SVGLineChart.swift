@@ -9,10 +9,13 @@ public struct SVGLineChart: Sendable {
     public var name: String
     /// y values, one per x position.
     public var values: [Double]
+    /// A reference line (drawn dashed and grey, under the data) rather than data.
+    public var reference: Bool
     /// Creates a series.
-    public init(name: String, values: [Double]) {
+    public init(name: String, values: [Double], reference: Bool = false) {
       self.name = name
       self.values = values
+      self.reference = reference
     }
   }
 
@@ -52,18 +55,23 @@ public struct SVGLineChart: Sendable {
     let frame = SVGAxes(
       width: width, height: height, right: legend ? 130 : 14, x: xs, y: series.flatMap(\.values), yRange: yRange)
     var s = frame.open(title: title, xLabel: xLabel, yLabel: yLabel)
-    for (i, line) in series.enumerated() {
-      let colour = Self.palette[i % Self.palette.count]
+    // References first, so the data is drawn over them; colours count the data series only.
+    let order = series.indices.filter { series[$0].reference } + series.indices.filter { !series[$0].reference }
+    for i in order {
+      let line = series[i]
+      let dataIndex = series[..<i].filter { !$0.reference }.count
+      let colour = line.reference ? "#888888" : Self.palette[dataIndex % Self.palette.count]
+      let dash = line.reference ? " stroke-dasharray=\"5 3\"" : ""
       let pts = zip(xs, line.values).filter { $0.1.isFinite }.map { "\(fmt(frame.px($0.0))),\(fmt(frame.py($0.1)))" }
       if pts.count == 1 {
         let p = pts[0].split(separator: ",")
         s += "<circle cx=\"\(p[0])\" cy=\"\(p[1])\" r=\"2.5\" fill=\"\(colour)\"/>\n"
       } else if !pts.isEmpty {
         s +=
-          "<polyline fill=\"none\" stroke=\"\(colour)\" stroke-width=\"1.5\" points=\"\(pts.joined(separator: " "))\"/>\n"
+          "<polyline fill=\"none\" stroke=\"\(colour)\" stroke-width=\"1.5\"\(dash) points=\"\(pts.joined(separator: " "))\"/>\n"
       }
       guard legend else { continue }
-      s += frame.legendEntry(i, name: line.name, colour: colour)
+      s += frame.legendEntry(i, name: line.name, colour: colour, dashed: line.reference)
     }
     s += "</svg>\n"
     return s

@@ -133,7 +133,7 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable {
   case cannotWrite = "E301"
   /// A run directory that cannot be used (not empty, nothing to resume, no manifest).
   case badRunDirectory = "E302"
-  /// A damaged checkpoint or manifest, or one of another kind or layout.
+  /// A damaged checkpoint, manifest or metrics file, or one of another kind or layout.
   case damagedCheckpoint = "E303"
   /// A checkpoint of another space, method or network.
   case checkpointMismatch = "E304"

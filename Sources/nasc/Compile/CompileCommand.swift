@@ -27,7 +27,7 @@ struct CompileCommand: ParsableCommand {
   @Flag(help: "Print one JSON object on stdout.")
   var json = false
 
-  @Option(help: "Write a Graphviz DOT drawing of the cells to this file.")
+  @Option(help: "Write a Graphviz DOT drawing of the network and its cells (chosen ops with --arch) to this file.")
   var dot: String?
 
   @Option(help: "Print the fully expanded IR.")

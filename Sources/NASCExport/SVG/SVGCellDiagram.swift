@@ -69,6 +69,7 @@ public struct SVGCellDiagram: Sendable {
 
       """
     var labels = ""
+    var placed = [(x: Double, y: Double, w: Double)]()
     var seen = [String: Int]()
     for (k, e) in edges.enumerated() {
       guard let a = pos[e.from], let b = pos[e.to] else { continue }
@@ -90,8 +91,15 @@ public struct SVGCellDiagram: Sendable {
       let t = span >= 2 ? 0.5 : 0.45 + 0.12 * Double(k % 2)
       let lx = (1 - t) * (1 - t) * x0 + 2 * (1 - t) * t * cx + t * t * x2
       let ly = (1 - t) * (1 - t) * y0 + 2 * (1 - t) * t * cy + t * t * y2
+      // A label that would overlap one already placed moves away from the middle, a line at a time.
+      let w = 6.2 * Double(e.label.count)
+      var y = ly + (bend < 0 ? -3 : 10)
+      for _ in 0..<6 where placed.contains(where: { abs($0.x - lx) < ($0.w + w) / 2 && abs($0.y - y) < 12 }) {
+        y += bend < 0 ? -12 : 12
+      }
+      placed.append((lx, y, w))
       labels +=
-        "<text x=\"\(fmt(lx))\" y=\"\(fmt(ly + (bend < 0 ? -3 : 10)))\" text-anchor=\"middle\" fill=\"\(colour)\" "
+        "<text x=\"\(fmt(lx))\" y=\"\(fmt(y))\" text-anchor=\"middle\" fill=\"\(colour)\" "
       labels += "stroke=\"white\" stroke-width=\"3\" paint-order=\"stroke\">\(xmlEscaped(e.label))</text>\n"
     }
     for n in outputNodes {

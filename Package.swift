@@ -76,7 +76,8 @@ let package = Package(
         "NASCSpace", "NASCTensor", "NASCData", "NASCSearch",
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
       ],
-      exclude: ["ONNX/Generated/README.md"]
+      exclude: ["ONNX/Generated/README.md"],
+      resources: [.copy("PyTorchSearch/Runtime")]
     ),
     .executableTarget(
       name: "nasc",

@@ -37,6 +37,22 @@ struct ExportCommand: ParsableCommand {
   var dot: String?
 
   @Option(
+    name: .customLong("pytorch-search"),
+    help: "Write the space's supernet as PyTorch modules and a torchrun search script into this new directory.")
+  var pytorchSearch: String?
+
+  @Option(help: "The search method of --pytorch-search (default: the space's): darts, pc-darts or gdas.")
+  var method: String?
+
+  @Option(
+    name: .customLong("from"),
+    help: "A nasc search run of the space: --pytorch-search then also writes its first step, to compare losses.")
+  var fromRun: String?
+
+  @Option(help: "Use only the first this many training images in --pytorch-search's data.")
+  var limit: Int?
+
+  @Option(
     name: .customLong("io-sample"),
     help: "Write the first --samples test images of --data and nasc's logits for them (safetensors: input, logits).")
   var ioSample: String?
@@ -62,10 +78,18 @@ struct ExportCommand: ParsableCommand {
   var seed: UInt64 = 1
 
   func validate() throws {
-    guard onnx != nil || dot != nil || ioSample != nil else {
-      throw ValidationError("say what to write: --onnx FILE, --dot FILE or --io-sample FILE")
+    guard onnx != nil || dot != nil || ioSample != nil || pytorchSearch != nil else {
+      throw ValidationError("say what to write: --onnx FILE, --dot FILE, --io-sample FILE or --pytorch-search DIR")
     }
-    for (flag, value) in [("--onnx", onnx), ("--dot", dot), ("--io-sample", ioSample)] {
+    if pytorchSearch != nil && (onnx != nil || ioSample != nil || arch != nil || weights != nil) {
+      throw ValidationError(
+        "--pytorch-search exports a search space: it takes no --arch, --weights, --onnx or --io-sample")
+    }
+    if fromRun != nil && pytorchSearch == nil { throw ValidationError("--from goes with --pytorch-search") }
+    if let limit, limit < 4 { throw ValidationError("--limit must be at least 4") }
+    for (flag, value) in [
+      ("--onnx", onnx), ("--dot", dot), ("--io-sample", ioSample), ("--pytorch-search", pytorchSearch),
+    ] {
       if value?.isEmpty == true { throw ValidationError("\(flag) needs a file name") }
     }
     if let batch, batch < 1 { throw ValidationError("--batch must be at least 1") }
@@ -74,6 +98,17 @@ struct ExportCommand: ParsableCommand {
   }
 
   func run() throws {
+    if let pytorchSearch {
+      let (ir, sources) = try compileOrExit(path, CompileOptions(eval: false, method: method))
+      try reportingRunErrors {
+        try PyTorchSearchExport.write(
+          ir: ir, sources: sources, to: pytorchSearch, data: data, limit: limit, downsample: downsample, from: fromRun)
+        Terminal.err(
+          "wrote \(pytorchSearch): run it with torchrun --nproc_per_node 2 \(pytorchSearch)/search.py\(fromRun == nil ? "" : " (python3 \(pytorchSearch)/search.py --init-from \(fromRun!)/checkpoint.safetensors --check-first-step compares the first step)")\n"
+        )
+      }
+      return
+    }
     var options = CompileOptions(eval: !searchSkeleton, arch: arch)
     if fitData {
       var shape: (input: Shape, classes: Int)?

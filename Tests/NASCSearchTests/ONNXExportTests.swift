@@ -67,7 +67,7 @@ func checkONNX(model: String, sample: String) throws -> (status: Int32, report: 
     #expect(report["images"] as? Int == 16)
     #expect(report["opset"] as? [Int] == [13])
     let meta = report["metadata"] as? [String: String] ?? [:]
-    #expect(meta["nasc.network_sha256"]?.count == 64)
+    #expect(meta["nasc.network_sha256"]?.count == 64 && meta["nasc.space_sha256"]?.count == 64)
     #expect(meta["nasc.weights"] == "\(run)/checkpoint.safetensors")
     if name == "darts-v2" { #expect(meta["nasc.genotype"]?.hasPrefix("Genotype(normal=[('sep_conv_3x3', 0)") == true) }
   }
@@ -93,7 +93,14 @@ func checkONNX(model: String, sample: String) throws -> (status: Int32, report: 
     #expect(r.stderr.contains("initialised weights"))
     let (status, report) = try checkONNX(model: model, sample: sample)
     #expect(status == 0, "\(report)")
-    #expect((report["metadata"] as? [String: String])?["nasc.weights"] == "initialised")
+    let meta = report["metadata"] as? [String: String] ?? [:]
+    #expect(meta["nasc.weights"] == "initialised")
+    // An arch document travels whole in the metadata; a genotype string as given.
+    if args.count == 1 {
+      #expect(meta["nasc.arch_document"]?.contains("route.path: [0, 2, 5, 7, 8]") == true)
+    } else {
+      #expect(meta["nasc.arch"] == "DARTS_V1" && meta["nasc.arch_document"] == nil)
+    }
   }
 
   /// Bad input is a coded error, and no file is left behind.

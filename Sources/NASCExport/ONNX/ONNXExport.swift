@@ -40,7 +40,17 @@ public enum ONNXExport {
       ("nasc.space", network.ir.file), ("nasc.network_sha256", network.fingerprint),
       ("nasc.weights", network.weights ?? "initialised"),
     ]
+    if let bytes = FileManager.default.contents(atPath: network.ir.file) {
+      meta.append(("nasc.space_sha256", Fingerprint.sha256(Array(bytes))))
+    }
     if let arch { meta.append(("nasc.arch", arch)) }
+    // An arch document (a file naming its space) travels whole.
+    let sourceURL = URL(fileURLWithPath: source).standardizedFileURL
+    if arch == nil, sourceURL != URL(fileURLWithPath: network.ir.file).standardizedFileURL,
+      let text = try? String(contentsOf: sourceURL, encoding: .utf8)
+    {
+      meta.append(("nasc.arch_document", text))
+    }
     if let genotype = ArchExport.genotype(network.ir) { meta.append(("nasc.genotype", genotype.description)) }
     if let nb201 = ArchExport.nb201(network.ir) { meta.append(("nasc.nb201", nb201.description)) }
     model.metadataProps = meta.map { key, value in

@@ -30,6 +30,12 @@ struct ExportCommand: ParsableCommand {
   @Option(help: "Write the network as an ONNX model (opset 13) to this file.")
   var onnx: String?
 
+  @Option(
+    help:
+      "Write the network as a standalone PyTorch module (one Python file: a class per op and cell type, load_nasc_checkpoint)."
+  )
+  var pytorch: String?
+
   @Option(help: "The batch size the ONNX model declares (default: dynamic, named N).")
   var batch: Int?
 
@@ -62,10 +68,10 @@ struct ExportCommand: ParsableCommand {
   var seed: UInt64 = 1
 
   func validate() throws {
-    guard onnx != nil || dot != nil || ioSample != nil else {
-      throw ValidationError("say what to write: --onnx FILE, --dot FILE or --io-sample FILE")
+    guard onnx != nil || pytorch != nil || dot != nil || ioSample != nil else {
+      throw ValidationError("say what to write: --onnx FILE, --pytorch FILE, --dot FILE or --io-sample FILE")
     }
-    for (flag, value) in [("--onnx", onnx), ("--dot", dot), ("--io-sample", ioSample)] {
+    for (flag, value) in [("--onnx", onnx), ("--pytorch", pytorch), ("--dot", dot), ("--io-sample", ioSample)] {
       if value?.isEmpty == true { throw ValidationError("\(flag) needs a file name") }
     }
     if let batch, batch < 1 { throw ValidationError("--batch must be at least 1") }
@@ -87,13 +93,21 @@ struct ExportCommand: ParsableCommand {
     if let dot {
       try reportingRunErrors { try AtomicFile.write(DotWriter.dot(ir), to: dot) }
     }
-    guard onnx != nil || ioSample != nil else { return }
+    guard onnx != nil || pytorch != nil || ioSample != nil else { return }
     try reportingRunErrors {
+      // An op with no PyTorch equivalent is reported as such (E330), before the engine builds the
+      // network, and before any file is written.
+      if pytorch != nil { try PyTorchExport.check(ir) }
       let network = try ExportedNetwork(ir: ir, weights: weights, seed: seed)
+      let python = try pytorch.map { _ in try PyTorchExport.module(network, source: path, arch: arch) }
       if let onnx {
         let bytes = try ONNXExport.model(network, batch: batch, source: path, arch: arch)
         try AtomicFile.write(bytes, to: onnx)
         Terminal.err("wrote \(onnx): \(network.graph.nodes.count) ops, \(network.weightsDescription)\n")
+      }
+      if let pytorch, let python {
+        try AtomicFile.write(python, to: pytorch)
+        Terminal.err("wrote \(pytorch): PyTorch module of \(network.ir.name), \(network.weightsDescription)\n")
       }
       if let ioSample {
         try network.writeSample(data: data, count: samples, downsample: downsample, to: ioSample)

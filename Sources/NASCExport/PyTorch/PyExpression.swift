@@ -68,7 +68,10 @@ enum PyName {
   /// An op name as a class name: `sep_conv_3x3` → `SepConv3x3`, `none` → `NoneOp`.
   static func className(_ name: String) -> String {
     var out = ""
-    for word in name.split(whereSeparator: { !($0.isASCII && ($0.isLetter || $0.isNumber)) }) {
+    // `.` as in nasc's module names (`scale1.2` is `scale1p2`).
+    for word in name.replacingOccurrences(of: ".", with: "p").split(whereSeparator: {
+      !($0.isASCII && ($0.isLetter || $0.isNumber))
+    }) {
       out += word.prefix(1).uppercased() + word.dropFirst()
     }
     if out.isEmpty || out.first!.isNumber { out = "Op" + out }

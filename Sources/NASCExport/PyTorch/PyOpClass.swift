@@ -159,9 +159,10 @@ struct PyOpLibrary {
         } else {
           let base = group.parametric ? PyName.className(group.opName) : group.opName
           var name = base
+          if taken.contains(name) && Self.isResidual(graphs[part[0]]) { name = base + "Residual" }
           var n = 2
           while taken.contains(name) {
-            name = "\(base)\(n)"
+            name = "\(base)_\(n)"
             n += 1
           }
           taken.insert(name)
@@ -171,6 +172,12 @@ struct PyOpLibrary {
         for id in part { classOf[id] = classes.count - 1 }
       }
     }
+  }
+
+  /// Whether `graph` ends by adding its input (an op with its own shortcut).
+  static func isResidual(_ graph: PrimGraph) -> Bool {
+    guard graph.output > 0, case .add = graph.nodes[graph.output - 1].op else { return false }
+    return graph.nodes[graph.output - 1].inputs.contains(0)
   }
 
   /// Whether `graph` returns its input (in evaluation: dropout is the identity too).

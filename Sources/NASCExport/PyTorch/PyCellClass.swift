@@ -21,8 +21,8 @@ struct PyCellSites {
         "E330", "\(place) is a recurrent cell, which has no PyTorch export in this version",
         help: PyTorchExport.coverage)
     }
-    let pre = cell.inputs.enumerated().map { i, input in
-      library.add(input.preprocess, op: PyCellSites.preprocessName(input.preprocess), place: "\(place).pre\(i)")
+    let pre = try cell.inputs.enumerated().map { i, input in
+      try library.add(input.preprocess, op: PyCellSites.preprocessName(input.preprocess), place: "\(place).pre\(i)")
     }
     var edges = [[Int]]()
     for node in cell.nodes {
@@ -38,13 +38,13 @@ struct PyCellSites {
             help: "export a decided architecture")
         }
         row.append(
-          library.add(
+          try library.add(
             edge.candidates[0].graph, op: edge.candidates[0].name,
             place: "\(place).node\(node.index)_edge\(j)_from\(edge.from)"))
       }
       edges.append(row)
     }
-    let post = cell.postprocess.map { library.add($0, op: "cell_post", place: "\(place).post") }
+    let post = try cell.postprocess.map { try library.add($0, op: "cell_post", place: "\(place).post") }
     return PyCellSites(cell: cell, preprocess: pre, edges: edges, post: post)
   }
 

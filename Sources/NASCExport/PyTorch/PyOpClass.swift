@@ -98,8 +98,18 @@ struct PyOpLibrary {
   private(set) var classOf: [Int] = []
 
   /// Adds an occurrence of op `opName` at `place` (for errors); returns its id. A non-parametric
-  /// op (stem, head) gets a class of its own with every size a constant.
-  mutating func add(_ graph: PrimGraph, op opName: String, place: String, parametric: Bool = true) -> Int {
+  /// op (stem, head) gets a class of its own with every size a constant. Throws E330 for a
+  /// primitive with no PyTorch equivalent (the embeddings of recurrent networks).
+  mutating func add(_ graph: PrimGraph, op opName: String, place: String, parametric: Bool = true) throws -> Int {
+    for node in graph.nodes {
+      switch node.op {
+      case .embedding, .tiedLinear:
+        throw RunError(
+          "E330", "the op \(node.op.name) at \(place) (recurrent networks) has no PyTorch equivalent in this version",
+          help: PyTorchExport.coverage)
+      default: break
+      }
+    }
     let id = graphs.count
     graphs.append(graph)
     places.append(place)
@@ -118,20 +128,8 @@ struct PyOpLibrary {
   /// The class of occurrence `id` (after `build`).
   func opClass(_ id: Int) -> PyOpClass { classes[classOf[id]] }
 
-  /// Generates the classes. Throws E330 for a primitive with no PyTorch equivalent.
+  /// Generates the classes.
   mutating func build() throws {
-    for (id, g) in graphs.enumerated() {
-      for node in g.nodes {
-        switch node.op {
-        case .embedding, .tiedLinear:
-          throw RunError(
-            "E330",
-            "the op \(node.op.name) at \(places[id]) (recurrent cells) has no PyTorch equivalent in this version",
-            help: PyTorchExport.coverage)
-        default: break
-        }
-      }
-    }
     classOf = [Int](repeating: -1, count: graphs.count)
     var taken = Set<String>()
     for group in groups {

@@ -38,14 +38,11 @@ public enum PyTorchExport {
     ir: SpaceIR, fingerprint: String, weights: String?, weightsDescription: String, source: String, arch: String?
   ) throws -> String {
     let net = ir.network
-    guard net.tokens == nil else {
-      throw RunError("E330", "\(ir.name) reads token sequences (a recurrent network)", help: coverage)
-    }
     guard !net.hasWidthChoices else {
       throw RunError("E330", "\(ir.name) still has width choices", help: "export a decided architecture")
     }
     var library = PyOpLibrary()
-    let stem = library.add(net.stem, op: "Stem", place: "stem", parametric: false)
+    let stem = try library.add(net.stem, op: "Stem", place: "stem", parametric: false)
     var cells = [(item: Int, sites: PyCellSites)]()
     var bodies = [Int: Int]()  // item → op occurrence (layers and fixed blocks)
     for (i, item) in net.items.enumerated() {
@@ -57,16 +54,19 @@ public enum PyTorchExport {
         }
         let cand = l.candidates[0]
         if !(l.residual && cand.graph.isZero) {
-          bodies[i] = library.add(cand.graph, op: cand.name, place: "layers\(i)")
+          bodies[i] = try library.add(cand.graph, op: cand.name, place: "layers\(i)")
         }
-      case .fixed(let name, let g): bodies[i] = library.add(g, op: name, place: "blocks\(i)")
+      case .fixed(let name, let g): bodies[i] = try library.add(g, op: name, place: "blocks\(i)")
       case .route:
         throw RunError("E330", "routing blocks (DenseNAS) have no PyTorch export in this version", help: coverage)
       case .memory:
         throw RunError("E330", "SMASH memory-bank blocks have no PyTorch export in this version", help: coverage)
       }
     }
-    let head = library.add(net.head, op: "Head", place: "head", parametric: false)
+    let head = try library.add(net.head, op: "Head", place: "head", parametric: false)
+    guard net.tokens == nil else {
+      throw RunError("E330", "\(ir.name) reads token sequences (a recurrent network)", help: coverage)
+    }
     try library.build()
     var taken = Set(library.classes.map(\.name))
     taken.formUnion(PyName.reserved)

@@ -90,14 +90,14 @@ struct ExportCommand: ParsableCommand {
       options = CompileOptions(eval: options.eval, arch: arch, input: shape.input, classes: shape.classes)
     }
     let (ir, _) = try compileOrExit(path, options)
+    // An op with no PyTorch equivalent is reported as such (E330), before the engine builds the
+    // network, and before any file is written.
+    if pytorch != nil { try reportingRunErrors { try PyTorchExport.check(ir) } }
     if let dot {
       try reportingRunErrors { try AtomicFile.write(DotWriter.dot(ir), to: dot) }
     }
     guard onnx != nil || pytorch != nil || ioSample != nil else { return }
     try reportingRunErrors {
-      // An op with no PyTorch equivalent is reported as such (E330), before the engine builds the
-      // network, and before any file is written.
-      if pytorch != nil { try PyTorchExport.check(ir) }
       let network = try ExportedNetwork(ir: ir, weights: weights, seed: seed)
       let python = try pytorch.map { _ in try PyTorchExport.module(network, source: path, arch: arch) }
       if let onnx {

@@ -48,6 +48,9 @@ struct PyCellSites {
     return PyCellSites(cell: cell, preprocess: pre, edges: edges, post: post)
   }
 
+  /// The op names of cell parts the space does not name (the IR keeps their graphs only).
+  static let ownNames: Set<String> = ["preprocess", "cell_post"]
+
   /// A name for a preprocessing op (the IR keeps its graph only): DARTS' `factorized_reduce` and
   /// `relu_conv_bn`, recognised by their primitives, otherwise `preprocess`.
   static func preprocessName(_ g: PrimGraph) -> String {
@@ -79,7 +82,7 @@ struct PyCellClass {
     var out = [PyCellClass]()
     for t in templates {
       let members = sites.filter { $0.sites.cell.template == t }
-      let base = PyName.className(t) + "Cell"
+      let base = PyName.className(t).hasSuffix("Cell") ? PyName.className(t) : PyName.className(t) + "Cell"
       let attempt = Result { try emit(members, name: base, library: library) }
       if case .success = attempt {
         out.append(try emit(members, name: unique(base, &taken), library: library))
@@ -173,16 +176,31 @@ struct PyCellClass {
         if library.opClass(ids[0]).isIdentity { continue }
         initLines.append("self.pre\(i) = \(try call(ids, first: source))")
       } else {
-        // DARTS: FactorizedReduce after a reduction, ReLUConvBN otherwise.
-        let reduced = members.indices.filter { cells[$0].reductionPrev }
-        let plain = members.indices.filter { !cells[$0].reductionPrev }
-        guard !reduced.isEmpty, !plain.isEmpty, Set(reduced.map { classes[$0] }).count == 1,
-          Set(plain.map { classes[$0] }).count == 1
-        else { throw PyFitFailure() }
-        let a = try call(reduced.map { ids[$0] }, subset: reduced, first: source)
-        let b = try call(plain.map { ids[$0] }, subset: plain, first: source)
-        used.insert("reduction_prev")
-        initLines.append("self.pre\(i) = \(a) if reduction_prev else \(b)")
+        // Two preprocessing ops told apart by the instance: DARTS' FactorizedReduce after a
+        // reduction (ReLUConvBN otherwise), or ENAS' identity where the widths already agree.
+        let widths = [
+          PreprocessCondition(text: "c_prev_prev != c", parameters: ["c_prev_prev", "c"]) { $0.cPrevPrev != $0.c },
+          PreprocessCondition(text: "c_prev != c", parameters: ["c_prev", "c"]) { $0.cPrev != $0.c },
+        ]
+        let conditions =
+          [PreprocessCondition(text: "reduction_prev", parameters: ["reduction_prev"]) { $0.reductionPrev }]
+          + widths.filter { $0.parameters[0] == source } + widths.filter { $0.parameters[0] != source }
+        var found: (PreprocessCondition, [Int], [Int])? = nil
+        for cond in conditions {
+          let yes = members.indices.filter { cond.holds(cells[$0]) }
+          let no = members.indices.filter { !cond.holds(cells[$0]) }
+          if !yes.isEmpty && !no.isEmpty && Set(yes.map { classes[$0] }).count == 1
+            && Set(no.map { classes[$0] }).count == 1
+          {
+            found = (cond, yes, no)
+            break
+          }
+        }
+        guard let (condition, yes, no) = found.map({ ($0.0, $0.1, $0.2) }) else { throw PyFitFailure() }
+        let a = try call(yes.map { ids[$0] }, subset: yes, first: source)
+        let b = try call(no.map { ids[$0] }, subset: no, first: source)
+        used.formUnion(condition.parameters)
+        initLines.append("self.pre\(i) = \(a) if \(condition.text) else \(b)")
       }
       forwardLines.append("s\(i) = self.pre\(i)(s\(i))")
     }
@@ -234,4 +252,14 @@ struct PyCellClass {
     }
     return PyCellClass(name: name, code: code, calls: calls)
   }
+}
+
+/// A test on a cell instance that tells two preprocessing ops of one cell input apart.
+struct PreprocessCondition {
+  /// The Python condition.
+  var text: String
+  /// The constructor parameters it reads.
+  var parameters: [String]
+  /// Whether it holds for an instance.
+  var holds: (CellInstance) -> Bool
 }

@@ -78,7 +78,10 @@ public enum PyTorchExport {
     for h in PyHelper.allCases where helpers.contains(h) { out += "\n\n" + h.code + "\n" }
     out += "\n\n# Ops, one class per op of the space (and per distinct structure of it).\n"
     for c in library.classes where !c.isIdentity { out += "\n\n" + c.code }
-    let ops = library.classes.filter { $0.name != "Stem" && $0.name != "Head" }
+    // The ops the space names (not the stem, the head, or the preprocessing nasc names itself).
+    let ops = library.classes.filter {
+      $0.name != "Stem" && $0.name != "Head" && !PyCellSites.ownNames.contains($0.opName)
+    }
     var names = [String]()
     for c in ops where !names.contains(c.opName) { names.append(c.opName) }
     out += "\n\n# The ops by their names in the space (several classes: one per structure, e.g. per stride).\nOPS = {\n"

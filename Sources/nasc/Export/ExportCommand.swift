@@ -30,6 +30,12 @@ struct ExportCommand: ParsableCommand {
   @Option(help: "Write the network as an ONNX model (opset 13) to this file.")
   var onnx: String?
 
+  @Option(
+    help:
+      "Write the network as a standalone PyTorch module (one Python file: a class per op and cell type, load_nasc_checkpoint)."
+  )
+  var pytorch: String?
+
   @Option(help: "The batch size the ONNX model declares (default: dynamic, named N).")
   var batch: Int?
 
@@ -78,17 +84,19 @@ struct ExportCommand: ParsableCommand {
   var seed: UInt64 = 1
 
   func validate() throws {
-    guard onnx != nil || dot != nil || ioSample != nil || pytorchSearch != nil else {
-      throw ValidationError("say what to write: --onnx FILE, --dot FILE, --io-sample FILE or --pytorch-search DIR")
-    }
-    if pytorchSearch != nil && (onnx != nil || ioSample != nil || arch != nil || weights != nil) {
+    guard onnx != nil || pytorch != nil || dot != nil || ioSample != nil || pytorchSearch != nil else {
       throw ValidationError(
-        "--pytorch-search exports a search space: it takes no --arch, --weights, --onnx or --io-sample")
+        "say what to write: --onnx FILE, --pytorch FILE, --dot FILE, --io-sample FILE or --pytorch-search DIR")
+    }
+    if pytorchSearch != nil && (onnx != nil || pytorch != nil || ioSample != nil || arch != nil || weights != nil) {
+      throw ValidationError(
+        "--pytorch-search exports a search space: it takes no --arch, --weights, --onnx, --pytorch or --io-sample")
     }
     if fromRun != nil && pytorchSearch == nil { throw ValidationError("--from goes with --pytorch-search") }
     if let limit, limit < 4 { throw ValidationError("--limit must be at least 4") }
     for (flag, value) in [
-      ("--onnx", onnx), ("--dot", dot), ("--io-sample", ioSample), ("--pytorch-search", pytorchSearch),
+      ("--onnx", onnx), ("--pytorch", pytorch), ("--dot", dot), ("--io-sample", ioSample),
+      ("--pytorch-search", pytorchSearch),
     ] {
       if value?.isEmpty == true { throw ValidationError("\(flag) needs a file name") }
     }
@@ -119,16 +127,24 @@ struct ExportCommand: ParsableCommand {
       options = CompileOptions(eval: options.eval, arch: arch, input: shape.input, classes: shape.classes)
     }
     let (ir, _) = try compileOrExit(path, options)
+    // An op with no PyTorch equivalent is reported as such (E330), before the engine builds the
+    // network, and before any file is written.
+    if pytorch != nil { try reportingRunErrors { try PyTorchExport.check(ir) } }
     if let dot {
       try reportingRunErrors { try AtomicFile.write(DotWriter.dot(ir), to: dot) }
     }
-    guard onnx != nil || ioSample != nil else { return }
+    guard onnx != nil || pytorch != nil || ioSample != nil else { return }
     try reportingRunErrors {
       let network = try ExportedNetwork(ir: ir, weights: weights, seed: seed)
+      let python = try pytorch.map { _ in try PyTorchExport.module(network, source: path, arch: arch) }
       if let onnx {
         let bytes = try ONNXExport.model(network, batch: batch, source: path, arch: arch)
         try AtomicFile.write(bytes, to: onnx)
         Terminal.err("wrote \(onnx): \(network.graph.nodes.count) ops, \(network.weightsDescription)\n")
+      }
+      if let pytorch, let python {
+        try AtomicFile.write(python, to: pytorch)
+        Terminal.err("wrote \(pytorch): PyTorch module of \(network.ir.name), \(network.weightsDescription)\n")
       }
       if let ioSample {
         try network.writeSample(data: data, count: samples, downsample: downsample, to: ioSample)

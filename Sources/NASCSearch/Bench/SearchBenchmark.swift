@@ -33,6 +33,8 @@ public enum SearchBenchmark {
     public var firstLoss: Float
     /// Timed steps.
     public var steps: Int
+    /// With `profile`, where the timed steps' time went, by op kind.
+    public var profile: Profiler.Report?
 
     /// The JSON line printed last.
     public var json: String {
@@ -101,7 +103,7 @@ public enum SearchBenchmark {
   public static func run(
     ir: SpaceIR, input: Int, batch: Int, threads: Int, seed: UInt64 = 1, warmup: Int = 1, steps: Int = 5,
     minSteps: Int = 2,
-    maxSeconds: Double = 120, log: (String) -> Void = { _ in }
+    maxSeconds: Double = 120, profile: Bool = false, log: (String) -> Void = { _ in }
   ) throws -> Result {
     let method = try makeMethod(ir: ir, batch: batch, threads: threads, seed: seed)
     let bilevel = (method as? any SupernetMethod)?.supernet
@@ -127,6 +129,7 @@ public enum SearchBenchmark {
       log("warm-up step \(i + 1): loss \(l)")
     }
     var times = [Double]()
+    if profile { Profiler.start() }
     let start = Date()
     while times.count < steps {
       let t0 = Date()
@@ -136,6 +139,7 @@ public enum SearchBenchmark {
       log(String(format: "step %d: %.0f ms", times.count, 1000 * times.last!))
       if times.count >= minSteps && Date().timeIntervalSince(start) > maxSeconds { break }
     }
+    let report = profile ? Profiler.stop() : nil
     let median = times.sorted()[times.count / 2]
     var usage = rusage()
     #if os(Linux)
@@ -157,7 +161,7 @@ public enum SearchBenchmark {
       method: name, input: input, batch: batch, threads: threads, msPerStep: 1000 * median,
       imagesPerSecond: Double(batches * batch) / median, peakRSSMB: rssMB, weightParams: weights,
       flopsPerStep: 2 * 3 * Double(batches) * paths * Double(batch) * executedMACs(ir, method: name),
-      firstLoss: first ?? .nan, steps: times.count)
+      firstLoss: first ?? .nan, steps: times.count, profile: report)
   }
 
   /// Forward multiply-accumulates per image: the whole supernet for mixtures (and One-Shot at the

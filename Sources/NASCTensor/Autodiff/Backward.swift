@@ -19,7 +19,15 @@ extension Tensor {
           n.release()
           continue
         }
-        let grads = backwardRule(n, grad: g)
+        let grads: [Tensor?]
+        if let p = Profiler.current {
+          let (t0, op, need) = (Profiler.now(), n.op, n.inputs.map { $0 != nil })
+          p.mark = t0
+          grads = backwardRule(n, grad: g)
+          Profiler.backward(p, op, since: t0, elements: g.count, need: need)
+        } else {
+          grads = backwardRule(n, grad: g)
+        }
         for (input, gi) in zip(n.inputs, grads) {
           if let input, let gi { input.accumulate(gi) }
         }

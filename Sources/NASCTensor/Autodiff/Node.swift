@@ -106,19 +106,25 @@ extension Tensor {
   @inline(__always)
   mutating func record(_ op: @autoclosure () -> Op, _ a: Tensor) {
     guard GradMode.isEnabled, let na = a.node else { return }
-    node = Node(op: op(), inputs: [na])
+    let o = op()
+    if let p = Profiler.current { Profiler.forward(p, o, elements: count, inputs: 1) }
+    node = Node(op: o, inputs: [na])
   }
 
   /// Attaches a node for a two-input op (either input may be a constant).
   @inline(__always)
   mutating func record(_ op: @autoclosure () -> Op, _ a: Tensor, _ b: Tensor) {
     guard GradMode.isEnabled, a.node != nil || b.node != nil else { return }
-    node = Node(op: op(), inputs: [a.node, b.node])
+    let o = op()
+    if let p = Profiler.current { Profiler.forward(p, o, elements: count, inputs: 2) }
+    node = Node(op: o, inputs: [a.node, b.node])
   }
 
   /// Attaches a node for an op with many inputs.
   mutating func record(_ op: @autoclosure () -> Op, inputs: [Tensor]) {
     guard GradMode.isEnabled, inputs.contains(where: { $0.node != nil }) else { return }
-    node = Node(op: op(), inputs: inputs.map(\.node))
+    let o = op()
+    if let p = Profiler.current { Profiler.forward(p, o, elements: count, inputs: inputs.count) }
+    node = Node(op: o, inputs: inputs.map(\.node))
   }
 }

@@ -41,6 +41,9 @@ struct SearchBenchCommand: ParsableCommand {
   @Flag(help: "Print only the JSON line on stdout.")
   var json = false
 
+  @Flag(help: "Print where a step's time goes: per op kind, forward and backward ms and GFLOPS or GB/s.")
+  var profile = false
+
   func validate() throws {
     guard ["darts", "gdas", "pc-darts", "spos", "fairnas", "oneshot", "proxylessnas", "fbnet"].contains(method) else {
       throw ValidationError("--method must be darts, gdas, pc-darts, spos, fairnas, oneshot, proxylessnas or fbnet")
@@ -56,8 +59,9 @@ struct SearchBenchCommand: ParsableCommand {
     let (ir, _) = try compileOrExit(space, CompileOptions(method: method, input: shape))
     try reportingRunErrors {
       let r = try SearchBenchmark.run(
-        ir: ir, input: input, batch: batch, threads: threads, warmup: warmup, steps: steps
+        ir: ir, input: input, batch: batch, threads: threads, warmup: warmup, steps: steps, profile: profile
       ) { Terminal.err("  " + $0 + "\n") }
+      if let p = r.profile, !json { Terminal.out(ProfileTable.render(p, steps: r.steps)) }
       if !json {
         Terminal.out(
           String(

@@ -192,6 +192,19 @@ func supernetMethod(
     #expect(always.on && always.from == MixedEdgeModule.defaultRecomputeFrom)
   }
 
+  /// GDAS runs one candidate per edge: its footprint is the largest candidate's, not the sum, and
+  /// it decides by that against its own budget.
+  @Test func sampledPathsCountTheirLargestCandidate() throws {
+    let ir = try compileSpace("darts-digits.yaml")
+    var rng = RNG(seed: 1)
+    let model = try SupernetModel(ir.network, rng: &rng)
+    let all = model.footprints(singlePath: false), one = model.footprints(singlePath: true)
+    #expect(all.count == one.count && !all.isEmpty)
+    for (a, o) in zip(all, one) { #expect(a.input == o.input && o.kept > 0 && o.kept * 2 < a.kept) }
+    #expect(RecomputePolicy.sampledOverBudget(bytes: 1 << 40).decide(one, batch: 64) == (false, 0))
+    #expect(RecomputePolicy.sampled.singlePath && !RecomputePolicy.layerwise.singlePath)
+  }
+
   /// The footprint counts each candidate's tensors once: a ReLU6 fused into the batch norm before it
   /// adds nothing (proxylessnas-digits' first layer: six MBConvs at 16 channels and 8 × 8).
   @Test func footprintsSkipFusedActivations() throws {

@@ -39,7 +39,7 @@ public final class GDAS: SupernetMethod {
     notes = BilevelSupernet.notes(settings, data: data)
     net = try BilevelSupernet(
       ir: c.ir, settings: settings, data: data, augmentation: c.augmentation,
-      seed: c.run.seed, threads: c.run.threads, edgeNormalization: false
+      seed: c.run.seed, threads: c.run.threads, edgeNormalization: false, recompute: .sampled
     ) { GumbelHardSample(layout: $0, temperature: tau) }
   }
 

@@ -173,7 +173,8 @@ public final class BilevelSupernet {
     schedule = CosineAnnealing(
       base: Float(settings.weightLR), totalEpochs: settings.epochs, minimum: Float(settings.weightLRMin))
     let env = ProcessInfo.processInfo.environment
-    let decided = policy.decide(model.mixedEdgeFootprints, batch: min(settings.batchSize, train.count))
+    let decided = policy.decide(
+      model.footprints(singlePath: policy.singlePath), batch: min(settings.batchSize, train.count))
     recomputeEdges = env["NASC_RECOMPUTE"].map { $0 != "0" } ?? decided.on
     recomputeFrom = env["NASC_RECOMPUTE"] == nil ? decided.from : MixedEdgeModule.defaultRecomputeFrom
     model.setRecompute(recomputeEdges, from: recomputeFrom)

@@ -12,6 +12,19 @@ public enum RecomputePolicy: Sendable, Equatable {
   /// methods: their supernets are a few layers deep, rerunning a mixture costs up to 40 % more
   /// time, and at the benchmark sizes everything fits.
   case overBudget(bytes: Int)
+  /// As `overBudget`, for supernets that run one sampled candidate per edge (GDAS): an edge keeps
+  /// only the activations of its largest candidate, so far more fits, and recomputing, which
+  /// costs a whole extra forward pass of every recomputed edge, is rarely worth it.
+  case sampledOverBudget(bytes: Int)
+
+  /// The GDAS budget: 256 MiB of kept activations, or `NASC_ACTIVATION_BUDGET_MB`.
+  public static var sampled: RecomputePolicy {
+    let mb = ProcessInfo.processInfo.environment["NASC_ACTIVATION_BUDGET_MB"].flatMap(Int.init) ?? 256
+    return .sampledOverBudget(bytes: max(0, mb) << 20)
+  }
+
+  /// Whether the footprints to decide on are those of one candidate per edge.
+  public var singlePath: Bool { if case .sampledOverBudget = self { true } else { false } }
 
   /// The layer-wise methods' budget: 2 GiB of kept activations, or `NASC_ACTIVATION_BUDGET_MB`.
   public static var layerwise: RecomputePolicy {
@@ -26,7 +39,7 @@ public enum RecomputePolicy: Sendable, Equatable {
     switch self {
     case .always:
       return (true, MixedEdgeModule.defaultRecomputeFrom)
-    case .overBudget(let budget):
+    case .overBudget(let budget), .sampledOverBudget(let budget):
       let bytes = { (e: (input: Int, kept: Int)) in e.kept * batch * MemoryLayout<Float>.size }
       var kept = edges.reduce(0) { $0 + bytes($1) }
       guard kept > budget else { return (false, 0) }

@@ -96,17 +96,20 @@ public final class SupernetModel: Module {
   /// Per mixed edge: the elements of its input and of the tensors its candidates produce, per
   /// sample (what it keeps for backward when it is not recomputed; an activation fused into the
   /// batch norm before it makes none of its own, and the `none` op, which mixtures skip, none).
-  public var mixedEdgeFootprints: [(input: Int, kept: Int)] {
+  public var mixedEdgeFootprints: [(input: Int, kept: Int)] { footprints(singlePath: false) }
+
+  /// The footprints of `mixedEdgeFootprints`; with `singlePath`, of the largest candidate alone (a
+  /// sampled path runs one candidate per edge).
+  public func footprints(singlePath: Bool) -> [(input: Int, kept: Int)] {
     mixedEdges.map { e in
-      let kept = e.candidates.reduce(0) { total, c in
+      let kept = e.candidates.map { c in
         c.isZero
-          ? total
-          : total
-            + c.graph.nodes.indices.reduce(0) { sum, k in
-              k > 0 && c.fusedActivation[k - 1] != nil ? sum : sum + c.graph.nodes[k].shape.elements
-            }
+          ? 0
+          : c.graph.nodes.indices.reduce(0) { sum, k in
+            k > 0 && c.fusedActivation[k - 1] != nil ? sum : sum + c.graph.nodes[k].shape.elements
+          }
       }
-      return (e.candidates.first?.graph.input.elements ?? 0, kept)
+      return (e.candidates.first?.graph.input.elements ?? 0, singlePath ? kept.max() ?? 0 : kept.reduce(0, +))
     }
   }
 

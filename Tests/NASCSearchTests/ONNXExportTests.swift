@@ -19,18 +19,10 @@ let onnxCrossCheck = pythonHas("onnx", "onnxruntime", "safetensors") || ProcessI
 
 /// Runs `scripts/check-onnx-export MODEL SAMPLE` and returns its exit status and JSON report.
 func checkONNX(model: String, sample: String) throws -> (status: Int32, report: [String: Any]) {
-  let p = Process()
-  p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-  p.arguments = ["python3", repoRoot + "/scripts/check-onnx-export", model, sample]
-  let out = Pipe()
-  p.standardOutput = out
-  p.standardError = out
-  try p.run()
-  let data = out.fileHandleForReading.readDataToEndOfFile()
-  p.waitUntilExit()
-  let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
+  let (status, output) = try runPython([repoRoot + "/scripts/check-onnx-export", model, sample])
+  let line = output.split(separator: "\n").last.map(String.init) ?? ""
   let report = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
-  return (p.terminationStatus, report ?? ["output": String(decoding: data, as: UTF8.self)])
+  return (status, report ?? ["output": output])
 }
 
 @Suite("ONNX export") struct ONNXExportTests {

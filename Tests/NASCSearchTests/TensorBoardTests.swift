@@ -47,16 +47,8 @@ let tensorboardCrossCheck = pythonHas("tensorboard") || ProcessInfo.processInfo.
     ])
     #expect(train.status == 0, "\(train.stderr)")
     for (run, histograms) in [("s", true), ("t", false)] {
-      let p = Process()
-      p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-      p.arguments = ["python3", repoRoot + "/scripts/check-tensorboard", dir.path + "/" + run]
-      let out = Pipe()
-      p.standardOutput = out
-      p.standardError = out
-      try p.run()
-      let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-      p.waitUntilExit()
-      #expect(p.terminationStatus == 0, "\(run): \(text)")
+      let (status, text) = try runPython([repoRoot + "/scripts/check-tensorboard", dir.path + "/" + run])
+      #expect(status == 0, "\(run): \(text)")
       #expect(text.contains("\"lines\": 2"), "\(text)")
       #expect(text.contains("\"histogram_tags\": 0") != histograms, "\(text)")
     }

@@ -83,22 +83,8 @@ struct HTMLPage {
   /// Preformatted text.
   static func code(_ text: String) -> String { "<pre>\(escape(text))</pre>\n" }
 
-  /// Escapes text for HTML content and attribute values.
-  static func escape(_ text: String) -> String {
-    var out = ""
-    out.reserveCapacity(text.count)
-    for ch in text {
-      switch ch {
-      case "&": out += "&amp;"
-      case "<": out += "&lt;"
-      case ">": out += "&gt;"
-      case "\"": out += "&quot;"
-      case "'": out += "&#39;"
-      default: out.append(ch)
-      }
-    }
-    return out
-  }
+  /// Escapes text for HTML content and attribute values (as for XML, `'` included).
+  static func escape(_ text: String) -> String { xmlEscaped(text) }
 
   /// `svg` with every `id="X"` and its references `url(#X)` / `href="#X"` renamed `prefix + X`
   /// (two inline SVGs with one marker id would otherwise share it).

@@ -91,15 +91,17 @@ func fmt(_ v: Double, digits: Int = 1) -> String {
   return s
 }
 
-/// Escapes text for XML content and attributes.
+/// Escapes text for XML (and HTML) content and attributes, quotes of both kinds included.
 public func xmlEscaped(_ text: String) -> String {
   var out = ""
+  out.reserveCapacity(text.count)
   for ch in text {
     switch ch {
     case "&": out += "&amp;"
     case "<": out += "&lt;"
     case ">": out += "&gt;"
     case "\"": out += "&quot;"
+    case "'": out += "&#39;"
     default: out.append(ch)
     }
   }

@@ -41,6 +41,8 @@ func checkONNX(model: String, sample: String) throws -> (status: Int32, report: 
     arguments: [
       (["spaces/darts-digits.yaml", "--arch", "DARTS_V2"], "darts-v2"),
       (["--arch", "examples/mobilenetv2.yaml", "--fit-data"], "mobilenetv2"),
+      // Squeeze-and-excitation: an [N, C] gate times an [N, C, 8, 8] map (reshaped to [N, C, 1, 1]).
+      (["--arch", "Tests/NASCSearchTests/Spaces/squeeze-excite-se-arch.yaml"], "squeeze-excite-se"),
     ])
   func exportedModelMatchesTheEngine(trainArgs: [String], name: String) throws {
     let dir = try TempDir()

@@ -82,12 +82,14 @@ import Testing
 
   /// The module, with the weights of a short `nasc train` run, gives nasc's logits (max abs
   /// difference ≤ 1e-4) on an `--io-sample`.
-  /// A DARTS cell network, and squeeze-and-excitation (an [N, C] gate broadcast over an 8x8 map).
+  /// A DARTS cell network, squeeze-and-excitation (an [N, C] gate broadcast over an 8x8 map), and
+  /// [N, C] vectors read as [N, C, 1, 1] maps by conv and concat.
   @Test(
     .enabled(if: PyTorchExportTests.torchAvailable),
     arguments: [
       ["Tests/NASCSearchTests/Spaces/tiny-digits.yaml", "--arch", "DARTS_V2"],
       ["Tests/NASCSearchTests/Spaces/squeeze-excite-se-arch.yaml"],
+      ["Tests/NASCSearchTests/Spaces/vector-meets-maps.yaml"],
     ])
   func logitsMatchNasc(args: [String]) throws {
     let dir = try TempDir()

@@ -74,7 +74,12 @@ public final class PrimGraphModule: Module {
     var lastUse = [Int](repeating: -1, count: values.count)
     for (k, node) in graph.nodes.enumerated() { for i in node.inputs { lastUse[i] = k } }
     for (k, node) in graph.nodes.enumerated() {
-      let ins = node.inputs.map { values[$0]! }
+      var ins = node.inputs.map { values[$0]! }
+      // A per-channel vector (`global_avg_pool`, `linear`: [N, C]) that meets an op of NCHW maps reads
+      // as the [N, C, 1, 1] map it stands for in the IR.
+      if Self.readsMaps(node.op) || (node.op == .concat && ins.contains { $0.rank == 4 }) {
+        ins = ins.map { $0.rank == 2 ? $0.reshaped([$0.shape[0], $0.shape[1], 1, 1]) : $0 }
+      }
       let afterFusedNorm = k > 0 && fusedActivation[k - 1] != nil
       let y: Tensor
       switch node.op {
@@ -116,6 +121,14 @@ public final class PrimGraphModule: Module {
       for i in node.inputs where lastUse[i] == k && i != graph.output { values[i] = nil }
     }
     return values[graph.output]!
+  }
+
+  /// Whether `op` needs NCHW input (a convolution, a pooling window, the pixel shift).
+  static func readsMaps(_ op: Primitive) -> Bool {
+    switch op {
+    case .conv, .maxPool, .avgPool, .globalAvgPool, .shift: true
+    default: false
+    }
   }
 
   /// `add` (sum of all), `mul` (product of all) or `sub` (the first minus the rest), left to right: equal

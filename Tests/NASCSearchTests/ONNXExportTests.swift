@@ -33,6 +33,10 @@ func checkONNX(model: String, sample: String) throws -> (status: Int32, report: 
     arguments: [
       (["spaces/darts-digits.yaml", "--arch", "DARTS_V2"], "darts-v2"),
       (["--arch", "examples/mobilenetv2.yaml", "--fit-data"], "mobilenetv2"),
+      // Squeeze-and-excitation: an [N, C] gate times an [N, C, 8, 8] map (reshaped to [N, C, 1, 1]).
+      (["--arch", "Tests/NASCSearchTests/Spaces/squeeze-excite-se-arch.yaml"], "squeeze-excite-se"),
+      // [N, C] vectors read as [N, C, 1, 1] by conv and concat.
+      (["--arch", "Tests/NASCSearchTests/Spaces/vector-meets-maps.yaml"], "vector-meets-maps"),
     ])
   func exportedModelMatchesTheEngine(trainArgs: [String], name: String) throws {
     let dir = try TempDir()

@@ -82,15 +82,24 @@ import Testing
 
   /// The module, with the weights of a short `nasc train` run, gives nasc's logits (max abs
   /// difference ≤ 1e-4) on an `--io-sample`.
-  @Test(.enabled(if: PyTorchExportTests.torchAvailable)) func logitsMatchNasc() throws {
+  /// A DARTS cell network, squeeze-and-excitation (an [N, C] gate broadcast over an 8x8 map), and
+  /// [N, C] vectors read as [N, C, 1, 1] maps by conv and concat.
+  @Test(
+    .enabled(if: PyTorchExportTests.torchAvailable),
+    arguments: [
+      ["Tests/NASCSearchTests/Spaces/tiny-digits.yaml", "--arch", "DARTS_V2"],
+      ["Tests/NASCSearchTests/Spaces/squeeze-excite-se-arch.yaml"],
+      ["Tests/NASCSearchTests/Spaces/vector-meets-maps.yaml"],
+    ])
+  func logitsMatchNasc(args: [String]) throws {
     let dir = try TempDir()
-    let space = repoRoot + "/Tests/NASCSearchTests/Spaces/tiny-digits.yaml"
+    let arch = [repoRoot + "/" + args[0]] + args.dropFirst()
     let run = dir.path + "/run"
-    let train = try runNasc(["train", space, "--arch", "DARTS_V2", "--epochs", "1", "--limit", "32", "--out", run])
+    let train = try runNasc(
+      ["train"] + (args.count == 1 ? ["--arch"] : []) + arch + ["--epochs", "1", "--limit", "32", "--out", run])
     try #require(train.status == 0, "\(train.stderr)")
     let model = dir.path + "/model.py", sample = dir.path + "/sample.safetensors"
-    let export = try runNasc(
-      [space, "--arch", "DARTS_V2", "--pytorch", model, "--weights", run, "--io-sample", sample].export)
+    let export = try runNasc((arch + ["--pytorch", model, "--weights", run, "--io-sample", sample]).export)
     try #require(export.status == 0, "\(export.stderr)")
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/env")

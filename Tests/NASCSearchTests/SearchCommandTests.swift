@@ -282,6 +282,32 @@ import Testing
     #expect(t.stdout.hasPrefix("test accuracy "))
   }
 
+  /// examples/squeeze-excite.yaml multiplies an 8x8 map by a sigmoid gate that `linear` made an
+  /// [N, C] vector (it broadcasts over height and width). Trained with `se` on every searchable layer
+  /// it runs one epoch to a finite loss, and a DARTS search (which runs every candidate, `se`
+  /// included, on every step) derives an architecture.
+  @Test func squeezeExciteGateBroadcastsInTrainingAndSearch() throws {
+    let dir = try TempDir()
+    let arch = repoRoot + "/Tests/NASCSearchTests/Spaces/squeeze-excite-se-arch.yaml"
+    let t = try runNasc([
+      "train", "--arch", arch, "--limit", "64", "--epochs", "1", "--batch-size", "16", "--out", dir.path + "/train",
+    ])
+    #expect(t.status == 0, "\(t.stderr)")
+    #expect(t.stdout.hasPrefix("test accuracy ") && t.stdout.contains("(6870 parameters)"), "\(t.stdout)")
+    let epoch = try String(contentsOfFile: dir.path + "/train/metrics.jsonl", encoding: .utf8)
+    #expect(!epoch.isEmpty && !epoch.contains("nan") && !epoch.contains("inf"), "\(epoch)")
+    let s = try runNasc([
+      "search", repoRoot + "/examples/squeeze-excite.yaml", "--method", "darts", "--epochs", "1", "--limit", "64",
+      "--out", dir.path + "/search",
+    ])
+    #expect(s.status == 0, "\(s.stderr)")
+    #expect(s.stderr.contains("epoch 1/1"), "\(s.stderr)")
+    let derived = try String(contentsOfFile: dir.path + "/search/arch.yaml", encoding: .utf8)
+    for id in ["layer[0].op", "layer[1].op", "layer[2].op", "layer[3].k"] {
+      #expect(derived.contains(id + ": "), "\(derived)")
+    }
+  }
+
   @Test func seedSweepOnTheNB201TablePrintsOneJSONLinePerSeed() throws {
     let table = repoRoot + "/../shared/data/nas-bench-201/nb201.csv"
     guard FileManager.default.fileExists(atPath: table) else { return }

@@ -65,7 +65,21 @@ struct ONNXGraphEmitter {
 
   /// Emits one graph node; returns its output's name and rank.
   private mutating func emit(_ n: NetworkGraph.Node, output: String?) throws -> (String, Int) {
-    let ins = n.inputs.map { names[$0] }
+    var ins = n.inputs.map { names[$0] }
+    // A [N, c] vector meeting an op of NCHW maps reads as [N, c, 1, 1], as the engine reads it.
+    if case .primitive(let p) = n.op {
+      let readsMap: Bool
+      switch p {
+      case .conv, .maxPool, .avgPool, .globalAvgPool, .shift: readsMap = true
+      case .concat: readsMap = n.inputs.contains { ranks[$0] == 4 }
+      default: readsMap = false
+      }
+      if readsMap {
+        for (i, v) in n.inputs.enumerated() where ranks[v] == 2 {
+          ins[i] = node("Reshape", [ins[i], int64s([0, -1, 1, 1])], fresh(n.scope, "as_map"))
+        }
+      }
+    }
     switch n.op {
     case .scale(let f):
       let out = output ?? fresh(n.scope, "scale")

@@ -337,6 +337,20 @@ struct PyOpEmitter {
     ranks = [4]
     for (k, node) in g.nodes.enumerated() {
       let v = k + 1
+      // A [N, C] vector meeting an op of NCHW maps reads as [N, C, 1, 1], as nasc reads it.
+      let readsMap: Bool
+      switch node.op {
+      case .conv, .maxPool, .avgPool, .globalAvgPool, .shift: readsMap = true
+      case .concat: readsMap = node.inputs.contains { ranks[$0] == 4 }
+      default: readsMap = false
+      }
+      if readsMap {
+        for i in node.inputs where ranks[i] == 2 {
+          names[i] = "as_map(\(names[i]))"
+          ranks[i] = 4
+          helpers.insert(.asMap)
+        }
+      }
       let a = names[node.inputs[0]]
       let input = channels[node.inputs[0]]
       let out = chain ? "x" : "x\(v)"

@@ -74,7 +74,12 @@ public final class PrimGraphModule: Module {
     var lastUse = [Int](repeating: -1, count: values.count)
     for (k, node) in graph.nodes.enumerated() { for i in node.inputs { lastUse[i] = k } }
     for (k, node) in graph.nodes.enumerated() {
-      let ins = node.inputs.map { values[$0]! }
+      var ins = node.inputs.map { values[$0]! }
+      // A per-channel vector (`global_avg_pool`, `linear`: [N, C]) that meets an op of NCHW maps reads
+      // as the [N, C, 1, 1] map it stands for in the IR.
+      if Self.readsMaps(node.op) || (node.op == .concat && ins.contains { $0.rank == 4 }) {
+        ins = ins.map { $0.rank == 2 ? $0.reshaped([$0.shape[0], $0.shape[1], 1, 1]) : $0 }
+      }
       let afterFusedNorm = k > 0 && fusedActivation[k - 1] != nil
       let y: Tensor
       switch node.op {
@@ -107,15 +112,33 @@ public final class PrimGraphModule: Module {
       case .slice(let start, let count, let step):
         y = ins[0].slice(axis: 1, start: start, end: start + (count - 1) * step + 1, step: step)
       case .concat: y = concat(ins, axis: 1)
-      case .add: y = sum(ins)
-      case .mul: y = ins[0] * ins[1]
-      case .sub: y = ins[0] - ins[1]
+      case .add: y = Self.combine(.add, ins)
+      case .mul: y = Self.combine(.mul, ins)
+      case .sub: y = Self.combine(.sub, ins)
       case .embedding, .tiedLinear: preconditionFailure("rejected when the module was built")
       }
       values[k + 1] = y
       for i in node.inputs where lastUse[i] == k && i != graph.output { values[i] = nil }
     }
     return values[graph.output]!
+  }
+
+  /// Whether `op` needs NCHW input (a convolution, a pooling window, the pixel shift).
+  static func readsMaps(_ op: Primitive) -> Bool {
+    switch op {
+    case .conv, .maxPool, .avgPool, .globalAvgPool, .shift: true
+    default: false
+    }
+  }
+
+  /// `add` (sum of all), `mul` (product of all) or `sub` (the first minus the rest), left to right: equal
+  /// shapes combine elementwise, and an `[N, C, 1, 1]` map or `[N, C]` vector broadcasts over the height
+  /// and width of an `[N, C, H, W]` map (the compiler admits nothing else).
+  static func combine(_ kind: PlaneCombine, _ ins: [Tensor]) -> Tensor {
+    if kind == .add, ins.allSatisfy({ $0.shape == ins[0].shape }) { return sum(ins) }
+    var acc = ins[0]
+    for t in ins.dropFirst() { acc = combineBroadcasting(kind, acc, t) }
+    return acc
   }
 
   /// The batch-norm nodes whose output only the ReLU / ReLU6 node right after them reads (and that

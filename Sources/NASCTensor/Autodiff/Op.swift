@@ -15,6 +15,7 @@ enum Op {
   case concat(axis: Int, sizes: [Int])
   case channelShuffle(groups: Int)
   case channelBias(channels: Int)
+  case planeBroadcast(PlaneBroadcastSaved)
   case transpose2d
   case conv2d(Tensor, Tensor, Conv2DConfig)
   case maxPool(indices: TensorStorage, inShape: [Int])
@@ -77,6 +78,8 @@ func backwardRule(_ node: Node, grad g: Tensor) -> [Tensor?] {
     return [ShapeGrad.channelShuffle(g, groups: groups)]
   case .channelBias(let c):
     return [g, need[1] ? ChannelBiasGrad.bias(g, channels: c) : nil]
+  case .planeBroadcast(let saved):
+    return PlaneBroadcast.backward(saved, g, need: need)
   case .transpose2d:
     let t = Tensor(uninitializedShape: [g.shape[1], g.shape[0]])
     Tensor.transpose(g.storage.pointer, rows: g.shape[0], cols: g.shape[1], into: t.storage.pointer)

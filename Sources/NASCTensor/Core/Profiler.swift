@@ -143,6 +143,7 @@ public enum Profiler {
     case .softmax, .logSoftmax, .crossEntropy: return ("softmax / loss", 0)
     case .sum, .sumAxis: return ("reduction", 0)
     case .channelBias: return ("channel bias", 0)
+    case .planeBroadcast: return ("element-wise (per-channel broadcast)", 0)
     case .embedding: return ("embedding", 0)
     case .recompute: return ("recomputed edges: first forward", 0)
     case .leaf, .released: return ("other", 0)

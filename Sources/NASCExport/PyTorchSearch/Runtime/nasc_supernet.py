@@ -42,6 +42,9 @@ class PrimGraph(nn.Module):
         for k, n in enumerate(self.nodes):
             a = [v[i] for i in n["inputs"]]
             op = n["op"]
+            if op in MAP_OPS and any(t.dim() == 4 for t in a) or op in MAP_OPS - {"concat"}:
+                # A [N, C] vector (after a linear layer) read as a map is [N, C, 1, 1], as in nasc.
+                a = [t.reshape(t.shape[0], -1, 1, 1) if t.dim() == 2 else t for t in a]
             if op == "conv":
                 y = getattr(self, f"{k}_conv")(a[0])
             elif op == "bn":
@@ -93,6 +96,9 @@ class PrimGraph(nn.Module):
                 raise ValueError(f"unknown primitive {op}")
             v.append(y)
         return v[self.output]
+
+
+MAP_OPS = {"conv", "max_pool", "avg_pool", "global_avg_pool", "shift", "concat"}
 
 
 def as_map(t, other):

@@ -6,8 +6,8 @@
 /// buffer reused per worker), so tap (ki, kj) reads 8 consecutive outputs' inputs with one load from
 /// E (kj·dw even) or O (odd). The weight gradient correlates dy with the same planes. The data
 /// gradient is the transposed gather by output phase: dx̃[I, J] sums the taps with I − ki·dh ≡ 0 (mod
-/// sh) and J − kj·dw even, reading dy at ((I − ki·dh)/sh, (J − kj·dw)/2) — one tap list per row phase
-/// and column parity, two parities computed side by side and interleaved into the dx row.
+/// sh) and J − kj·dw even, reading dy at ((I − ki·dh)/sh, (J − kj·dw)/2): per x row, the even and odd
+/// x̃ columns are accumulated side by side from their taps and interleaved into the dx row.
 enum DepthwiseStride2 {
   typealias V = SIMD8<Float>
 
@@ -27,7 +27,8 @@ enum DepthwiseStride2 {
     let padH, padW, sh, dh, dw: Int
     /// Whether any tap reads O (kw > 1 and odd column dilation).
     let needsOdd: Bool
-    /// 2 when only even rows of x̃ are ever read (row stride 2, even row dilation), else 1.
+    /// 2 when only even rows of x̃ are ever read (row stride 2, even row dilation), else 1 (a
+    /// power of two, used as a mask).
     let rowStep: Int
 
     init(_ g: ConvGeometry) {
@@ -73,7 +74,7 @@ enum DepthwiseStride2 {
 
   /// Deinterleaves an `h × w` plane into the interior of the E/O scratch (rows of x̃ that are never
   /// read are skipped): x[i, j] lands at x̃[i + padH, j + padW].
-  @inline(__always)
+  @inline(never)
   static func fill(
     _ scratch: UnsafeMutablePointer<Float>, _ l: Planes, from src: UnsafePointer<Float>, h: Int, w: Int
   ) {
@@ -82,7 +83,7 @@ enum DepthwiseStride2 {
     let aPlane = odd ? l.plane : 0, bPlane = odd ? 0 : l.plane
     let aOff = l.padW >> 1, bOff = (l.padW + 1) >> 1
     let storeA = !odd || l.needsOdd, storeB = odd || l.needsOdd
-    for i in 0..<h where (i + l.padH) % l.rowStep == 0 {
+    for i in 0..<h where (i + l.padH) & (l.rowStep - 1) == 0 {
       let row = scratch + (i + l.padH) * l.width, s = src + i * w
       let a = row + aPlane + aOff, b = row + bPlane + bOff
       var m = 0
@@ -151,18 +152,37 @@ enum DepthwiseStride2 {
   }
 
   /// y[r, c] = Σ taps[t] · scratch[r·sh·width + offset(t) + c], dispatched to copies specialised for
-  /// the DARTS kernel sizes so that the tap loops unroll.
+  /// the DARTS kernel sizes so that the tap loops unroll. The copies are separate functions: inlined
+  /// into a large caller, the SIMD loads would be left as calls.
   @inline(__always)
   static func correlate(
     _ src: UnsafePointer<Float>, _ l: Planes, taps: UnsafePointer<Float>, _ g: ConvGeometry,
     into out: UnsafeMutablePointer<Float>
   ) {
     switch (g.kh, g.kw) {
-    case (3, 3): correlateK(src, l, taps: taps, kh: 3, kw: 3, oh: g.oh, ow: g.ow, into: out)
-    case (5, 5): correlateK(src, l, taps: taps, kh: 5, kw: 5, oh: g.oh, ow: g.ow, into: out)
-    default: correlateK(src, l, taps: taps, kh: g.kh, kw: g.kw, oh: g.oh, ow: g.ow, into: out)
+    case (3, 3): correlate3x3(src, l, taps: taps, oh: g.oh, ow: g.ow, into: out)
+    case (5, 5): correlate5x5(src, l, taps: taps, oh: g.oh, ow: g.ow, into: out)
+    default: correlateAny(src, l, taps: taps, kh: g.kh, kw: g.kw, oh: g.oh, ow: g.ow, into: out)
     }
   }
+
+  @inline(never)
+  static func correlate3x3(
+    _ src: UnsafePointer<Float>, _ l: Planes, taps: UnsafePointer<Float>, oh: Int, ow: Int,
+    into out: UnsafeMutablePointer<Float>
+  ) { correlateK(src, l, taps: taps, kh: 3, kw: 3, oh: oh, ow: ow, into: out) }
+
+  @inline(never)
+  static func correlate5x5(
+    _ src: UnsafePointer<Float>, _ l: Planes, taps: UnsafePointer<Float>, oh: Int, ow: Int,
+    into out: UnsafeMutablePointer<Float>
+  ) { correlateK(src, l, taps: taps, kh: 5, kw: 5, oh: oh, ow: ow, into: out) }
+
+  @inline(never)
+  static func correlateAny(
+    _ src: UnsafePointer<Float>, _ l: Planes, taps: UnsafePointer<Float>, kh: Int, kw: Int, oh: Int,
+    ow: Int, into out: UnsafeMutablePointer<Float>
+  ) { correlateK(src, l, taps: taps, kh: kh, kw: kw, oh: oh, ow: ow, into: out) }
 
   @inline(__always)
   static func correlateK(
@@ -243,50 +263,28 @@ enum DepthwiseStride2 {
 
   // MARK: Backward
 
-  /// The data gradient's padded dy scratch and phase tap lists.
+  /// The data gradient's zero-padded dy scratch: dy[r, c] at row r + padR, column c + padC.
   ///
   /// Row I = sh·a + b of x̃ reads dy row a + (b − ki·dh)/sh for the ki with b − ki·dh ≡ 0 (mod sh).
-  /// Column pair p of the dx row covers x̃ columns J = padW + 2p (the "first" parity, padW mod 2)
-  /// and J + 1 (the second); x̃ column J reads dy column (J − kj·dw)/2 for the kj of its parity.
+  /// Column pair p of a dx row covers x̃ columns J = padW + 2p and J + 1; an even column 2m reads
+  /// dy column m − kj·dw/2 for the even kj·dw, an odd one 2m + 1 reads m − (kj·dw − 1)/2 for the odd.
   struct GradLayout {
     let rows, width, padR, padC, pairsPadded: Int
-    /// Tap lists, one per (row phase b, column parity k) at index 2b + k: flat (tap index, offset
-    /// from dy scratch row a, column p) entries starting at `start[2b + k]`.
-    let start: [Int]
-    let tapIndex: [Int]
-    let offset: [Int]
+    /// E/O index of the first pair's even and odd member (m for x̃ columns 2m and 2m + 1).
+    let evenBase, oddBase: Int
 
     init(_ g: ConvGeometry) {
       let s = g.cfg
       let sh = s.strideH, dh = s.dilationH, dw = s.dilationW
-      let padR = dh * (g.kh - 1) / sh, padC = dw * (g.kw - 1) / 2
-      let pairsPadded = ((g.w + 1) / 2 + 7) / 8 * 8
-      let firstBase = s.padW >> 1, secondBase = (s.padW + 1) >> 1
-      let width = max(padC + g.ow, secondBase + pairsPadded + padC)
-      self.padR = padR
-      self.padC = padC
-      self.pairsPadded = pairsPadded
-      self.width = width
+      padR = dh * (g.kh - 1) / sh
+      padC = dw * (g.kw - 1) / 2
+      pairsPadded = ((g.w + 1) / 2 + 7) / 8 * 8
+      // padW even: J = padW + 2p is even (m = padW/2 + p), J + 1 odd (same m); padW odd: J is odd
+      // (m = (padW − 1)/2 + p), J + 1 even (m = (padW + 1)/2 + p).
+      evenBase = (s.padW + 1) >> 1
+      oddBase = s.padW >> 1
+      width = max(padC + g.ow, max(evenBase, oddBase) + pairsPadded + padC)
       rows = padR + max(g.oh, (s.padH + g.h - 1) / sh + 1)
-      var start: [Int] = [], tapIndex: [Int] = [], offset: [Int] = []
-      for b in 0..<sh {
-        for k in 0..<2 {
-          start.append(tapIndex.count)
-          // Column parity of x̃: the first member of each pair has parity padW mod 2.
-          let parity = (s.padW + k) & 1, base = k == 0 ? firstBase : secondBase
-          for ki in 0..<g.kh where (b - ki * dh) % sh == 0 {
-            let dr = (b - ki * dh) / sh + padR
-            for kj in 0..<g.kw where (kj * dw) & 1 == parity {
-              tapIndex.append(ki * g.kw + kj)
-              offset.append(dr * width + padC + base - ((kj * dw) >> 1))
-            }
-          }
-        }
-      }
-      start.append(tapIndex.count)
-      self.start = start
-      self.tapIndex = tapIndex
-      self.offset = offset
     }
   }
 
@@ -302,44 +300,36 @@ enum DepthwiseStride2 {
     let xp = SendablePointer(x.storage.pointer), wp = SendablePointer(w.storage.pointer)
     let gp = SendablePointer(dy.storage.pointer), pp = SendablePointer(partial)
     let dxp = dx.map { SendablePointer($0.storage.pointer) }
-    let entries = gl.tapIndex.count
     parallelChunks(g.n * g.cin, chunks: chunks) { chunk, r in
       let dwc = pp.p + chunk * wCount
       dwc.update(repeating: 0, count: wCount)
       let xScratch = needW ? makeScratch(l.count) : nil
       let dyPadded = needW && l.owPadded != g.ow ? makeScratch(g.oh * l.owPadded) : nil
       let dyScratch = needX ? makeScratch(gl.rows * gl.width + 8) : nil
-      let listWeights = UnsafeMutablePointer<Float>.allocate(capacity: max(entries, 1))
       defer {
         xScratch?.deallocate()
         dyPadded?.deallocate()
         dyScratch?.deallocate()
-        listWeights.deallocate()
       }
-      gl.offset.withUnsafeBufferPointer { offsets in
-        for p in r {
-          let c = p % g.cin
-          let gpl = gp.p + p * outPlane, wpl = wp.p + c * taps
-          if let dxp, let dyScratch {
-            for row in 0..<g.oh {
-              copy(dyScratch + (row + gl.padR) * gl.width + gl.padC, gpl + row * g.ow, count: g.ow)
-            }
-            for e in 0..<entries { listWeights[e] = wpl[gl.tapIndex[e]] }
-            dataGradient(
-              dyScratch, gl, weights: listWeights, offsets: offsets.baseAddress!, g,
-              into: dxp.p + p * inPlane)
+      for p in r {
+        let c = p % g.cin
+        let gpl = gp.p + p * outPlane, wpl = wp.p + c * taps
+        if let dxp, let dyScratch {
+          for row in 0..<g.oh {
+            copy(dyScratch + (row + gl.padR) * gl.width + gl.padC, gpl + row * g.ow, count: g.ow)
           }
-          if let xScratch {
-            fill(xScratch, l, from: xp.p + p * inPlane, h: g.h, w: g.w)
-            let dyRows: UnsafePointer<Float>
-            if let dyPadded {
-              for row in 0..<g.oh { copy(dyPadded + row * l.owPadded, gpl + row * g.ow, count: g.ow) }
-              dyRows = UnsafePointer(dyPadded)
-            } else {
-              dyRows = UnsafePointer(gpl)
-            }
-            weightGradient(dy: dyRows, xScratch, l, g, into: dwc + c * taps)
+          dataGradient(dyScratch, gl, taps: wpl, g, into: dxp.p + p * inPlane)
+        }
+        if let xScratch {
+          fill(xScratch, l, from: xp.p + p * inPlane, h: g.h, w: g.w)
+          let dyRows: UnsafePointer<Float>
+          if let dyPadded {
+            for row in 0..<g.oh { copy(dyPadded + row * l.owPadded, gpl + row * g.ow, count: g.ow) }
+            dyRows = UnsafePointer(dyPadded)
+          } else {
+            dyRows = UnsafePointer(gpl)
           }
+          weightGradient(dy: dyRows, xScratch, l, g, into: dwc + c * taps)
         }
       }
     }
@@ -358,46 +348,125 @@ enum DepthwiseStride2 {
     return (dx, dwT)
   }
 
-  /// dx for one plane from the padded dy scratch: per x row, the two column parities' gathers over
-  /// 8 pairs at a time (two blocks side by side when the row is wide enough), interleaved.
+  /// dx for one plane from the padded dy scratch, dispatched to copies specialised for the DARTS
+  /// kernel sizes and column dilations (separate functions, as for `correlate`).
   @inline(__always)
   static func dataGradient(
-    _ dys: UnsafePointer<Float>, _ gl: GradLayout, weights: UnsafePointer<Float>,
-    offsets: UnsafePointer<Int>, _ g: ConvGeometry, into dx: UnsafeMutablePointer<Float>
+    _ dys: UnsafePointer<Float>, _ gl: GradLayout, taps: UnsafePointer<Float>, _ g: ConvGeometry,
+    into dx: UnsafeMutablePointer<Float>
   ) {
-    let sh = g.cfg.strideH, padH = g.cfg.padH, w = g.w
+    switch (g.kh, g.kw, g.cfg.dilationW) {
+    case (3, 3, 1): dataGradient3x3d1(dys, gl, taps: taps, g, into: dx)
+    case (3, 3, 2): dataGradient3x3d2(dys, gl, taps: taps, g, into: dx)
+    case (5, 5, 1): dataGradient5x5d1(dys, gl, taps: taps, g, into: dx)
+    case (5, 5, 2): dataGradient5x5d2(dys, gl, taps: taps, g, into: dx)
+    default: dataGradientAny(dys, gl, taps: taps, g, into: dx)
+    }
+  }
+
+  @inline(never)
+  static func dataGradient3x3d1(
+    _ dys: UnsafePointer<Float>, _ gl: GradLayout, taps: UnsafePointer<Float>, _ g: ConvGeometry,
+    into dx: UnsafeMutablePointer<Float>
+  ) { dataGradientK(dys, gl, taps: taps, g, kh: 3, kw: 3, dw: 1, into: dx) }
+
+  @inline(never)
+  static func dataGradient3x3d2(
+    _ dys: UnsafePointer<Float>, _ gl: GradLayout, taps: UnsafePointer<Float>, _ g: ConvGeometry,
+    into dx: UnsafeMutablePointer<Float>
+  ) { dataGradientK(dys, gl, taps: taps, g, kh: 3, kw: 3, dw: 2, into: dx) }
+
+  @inline(never)
+  static func dataGradient5x5d1(
+    _ dys: UnsafePointer<Float>, _ gl: GradLayout, taps: UnsafePointer<Float>, _ g: ConvGeometry,
+    into dx: UnsafeMutablePointer<Float>
+  ) { dataGradientK(dys, gl, taps: taps, g, kh: 5, kw: 5, dw: 1, into: dx) }
+
+  @inline(never)
+  static func dataGradient5x5d2(
+    _ dys: UnsafePointer<Float>, _ gl: GradLayout, taps: UnsafePointer<Float>, _ g: ConvGeometry,
+    into dx: UnsafeMutablePointer<Float>
+  ) { dataGradientK(dys, gl, taps: taps, g, kh: 5, kw: 5, dw: 2, into: dx) }
+
+  @inline(never)
+  static func dataGradientAny(
+    _ dys: UnsafePointer<Float>, _ gl: GradLayout, taps: UnsafePointer<Float>, _ g: ConvGeometry,
+    into dx: UnsafeMutablePointer<Float>
+  ) { dataGradientK(dys, gl, taps: taps, g, kh: g.kh, kw: g.kw, dw: g.cfg.dilationW, into: dx) }
+
+  /// Per x row: the taps whose row phase matches, each added to the even-column (kj·dw even) or
+  /// odd-column accumulator of 8 pairs (two blocks side by side when the row is wide enough); the
+  /// two are interleaved into the dx row.
+  @inline(__always)
+  static func dataGradientK(
+    _ dys: UnsafePointer<Float>, _ gl: GradLayout, taps: UnsafePointer<Float>, _ g: ConvGeometry,
+    kh: Int, kw: Int, dw: Int, into dx: UnsafeMutablePointer<Float>
+  ) {
+    let sh = g.cfg.strideH, dh = g.cfg.dilationH, padH = g.cfg.padH, w = g.w  // sh is 1 or 2
+    let mask = sh - 1, shift = sh - 1
+    let nt = kh * kw
+    var wv = InlineArray<9, V>(repeating: V())
+    let inRegisters = nt <= 9
+    if inRegisters { for t in 0..<nt { wv[t] = V(repeating: taps[t]) } }
+    @inline(__always) func tap(_ t: Int) -> V { inRegisters ? wv[t] : V(repeating: taps[t]) }
+    let evenFirst = g.cfg.padW & 1 == 0
+    // Odd rows of x̃ get nothing when every tap row is even and the row stride is 2.
+    let oddRowsZero = sh == 2 && (kh == 1 || dh % 2 == 0)
     let pairsPadded = gl.pairsPadded
+    let eBase = gl.evenBase + gl.padC, oBase = gl.oddBase + gl.padC
     for i in 0..<g.h {
-      let rowI = i + padH, a = rowI / sh, b = rowI % sh
-      let f0 = gl.start[2 * b], f1 = gl.start[2 * b + 1], s1 = gl.start[2 * b + 2]
+      let rowI = i + padH, a = rowI >> shift, b = rowI & mask
       let drow = dx + i * w
-      if f0 == s1 {
+      if oddRowsZero && b == 1 {
         drow.update(repeating: 0, count: w)
         continue
       }
-      let base = dys + a * gl.width
+      let base = dys + (a + gl.padR) * gl.width
       var p = 0
       while p + 16 <= pairsPadded {
         var e0 = V(), e1 = V(), o0 = V(), o1 = V()
-        for t in f0..<f1 {
-          let wt = V(repeating: weights[t]), q = base + offsets[t] + p
-          madd(&e0, wt, load(q))
-          madd(&e1, wt, load(q + 8))
+        for ki in 0..<kh where (b - ki * dh) & mask == 0 {
+          let row = base + ((b - ki * dh) >> shift) * gl.width + p
+          for kj in 0..<kw {
+            let col = kj * dw, wt = tap(ki * kw + kj)
+            if col & 1 == 0 {
+              let q = row + eBase - (col >> 1)
+              madd(&e0, wt, load(q))
+              madd(&e1, wt, load(q + 8))
+            } else {
+              let q = row + oBase - (col >> 1)
+              madd(&o0, wt, load(q))
+              madd(&o1, wt, load(q + 8))
+            }
+          }
         }
-        for t in f1..<s1 {
-          let wt = V(repeating: weights[t]), q = base + offsets[t] + p
-          madd(&o0, wt, load(q))
-          madd(&o1, wt, load(q + 8))
+        if evenFirst {
+          storeInterleaved(e0, o0, drow + 2 * p, count: w - 2 * p)
+          storeInterleaved(e1, o1, drow + 2 * p + 16, count: w - 2 * p - 16)
+        } else {
+          storeInterleaved(o0, e0, drow + 2 * p, count: w - 2 * p)
+          storeInterleaved(o1, e1, drow + 2 * p + 16, count: w - 2 * p - 16)
         }
-        storeInterleaved(e0, o0, drow + 2 * p, count: w - 2 * p)
-        storeInterleaved(e1, o1, drow + 2 * p + 16, count: w - 2 * p - 16)
         p += 16
       }
       if p < pairsPadded {
         var e0 = V(), o0 = V()
-        for t in f0..<f1 { madd(&e0, V(repeating: weights[t]), load(base + offsets[t] + p)) }
-        for t in f1..<s1 { madd(&o0, V(repeating: weights[t]), load(base + offsets[t] + p)) }
-        storeInterleaved(e0, o0, drow + 2 * p, count: w - 2 * p)
+        for ki in 0..<kh where (b - ki * dh) & mask == 0 {
+          let row = base + ((b - ki * dh) >> shift) * gl.width + p
+          for kj in 0..<kw {
+            let col = kj * dw, wt = tap(ki * kw + kj)
+            if col & 1 == 0 {
+              madd(&e0, wt, load(row + eBase - (col >> 1)))
+            } else {
+              madd(&o0, wt, load(row + oBase - (col >> 1)))
+            }
+          }
+        }
+        if evenFirst {
+          storeInterleaved(e0, o0, drow + 2 * p, count: w - 2 * p)
+        } else {
+          storeInterleaved(o0, e0, drow + 2 * p, count: w - 2 * p)
+        }
       }
     }
   }
@@ -419,11 +488,29 @@ enum DepthwiseStride2 {
     into dw: UnsafeMutablePointer<Float>
   ) {
     switch (g.kh, g.kw) {
-    case (3, 3): weightGradientK(dy: dy, xs, l, kh: 3, kw: 3, oh: g.oh, into: dw)
-    case (5, 5): weightGradientK(dy: dy, xs, l, kh: 5, kw: 5, oh: g.oh, into: dw)
-    default: weightGradientK(dy: dy, xs, l, kh: g.kh, kw: g.kw, oh: g.oh, into: dw)
+    case (3, 3): weightGradient3x3(dy: dy, xs, l, oh: g.oh, into: dw)
+    case (5, 5): weightGradient5x5(dy: dy, xs, l, oh: g.oh, into: dw)
+    default: weightGradientAny(dy: dy, xs, l, kh: g.kh, kw: g.kw, oh: g.oh, into: dw)
     }
   }
+
+  @inline(never)
+  static func weightGradient3x3(
+    dy: UnsafePointer<Float>, _ xs: UnsafePointer<Float>, _ l: Planes, oh: Int,
+    into dw: UnsafeMutablePointer<Float>
+  ) { weightGradientK(dy: dy, xs, l, kh: 3, kw: 3, oh: oh, into: dw) }
+
+  @inline(never)
+  static func weightGradient5x5(
+    dy: UnsafePointer<Float>, _ xs: UnsafePointer<Float>, _ l: Planes, oh: Int,
+    into dw: UnsafeMutablePointer<Float>
+  ) { weightGradientK(dy: dy, xs, l, kh: 5, kw: 5, oh: oh, into: dw) }
+
+  @inline(never)
+  static func weightGradientAny(
+    dy: UnsafePointer<Float>, _ xs: UnsafePointer<Float>, _ l: Planes, kh: Int, kw: Int, oh: Int,
+    into dw: UnsafeMutablePointer<Float>
+  ) { weightGradientK(dy: dy, xs, l, kh: kh, kw: kw, oh: oh, into: dw) }
 
   /// Up to 9 taps accumulate in registers in one pass over the plane, else one pass per filter row
   /// (kw ≤ 7 accumulators).

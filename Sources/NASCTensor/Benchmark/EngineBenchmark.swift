@@ -21,6 +21,25 @@ public struct EngineBenchmarkRow: Sendable {
   public var fractionOfBandwidth: Double?
 }
 
+/// One stride-2 depthwise shape in `EngineBenchmark`: the stride-2 kernel against computing at full
+/// resolution with the stride-1 kernel and subsampling, timed alternately in the same run.
+public struct EngineStridedRow: Sendable {
+  /// Kernel family: "dw3x3", "dw5x5", "dw3x3_d2", "dw5x5_d2" (the DARTS reduction-edge first convs).
+  public var kernel: String
+  /// Channels C (input = output).
+  public var channels: Int
+  /// Input size H = W (the output is H/2 × W/2).
+  public var size: Int
+  /// Batch size.
+  public var batch: Int
+  /// Best forward + backward (data and weight gradients) of the stride-2 kernel, in milliseconds.
+  public var milliseconds: Double
+  /// Best forward + backward of stride 1 then subsampling, in milliseconds.
+  public var baselineMilliseconds: Double
+  /// `baselineMilliseconds / milliseconds`.
+  public var speedup: Double { baselineMilliseconds / milliseconds }
+}
+
 /// The results of `EngineBenchmark.run`.
 public struct EngineBenchmarkReport: Sendable {
   /// Worker threads used.
@@ -35,6 +54,8 @@ public struct EngineBenchmarkReport: Sendable {
   public var rows: [EngineBenchmarkRow]
   /// Forward + backward of one DARTS mixed edge (8 candidates) at batch 64, C = 16, 32×32, in ms.
   public var mixedEdgeMilliseconds: Double
+  /// Stride-2 depthwise kernels at the DARTS reduction-cell shapes.
+  public var stridedRows: [EngineStridedRow]
 }
 
 /// Kernel throughput against the machine's own GEMM and memory bandwidth, for the shapes of a DARTS
@@ -43,14 +64,24 @@ public enum EngineBenchmark {
   /// The (C, H) pairs of the DARTS search supernet stages.
   public static let dartsShapes: [(channels: Int, size: Int)] = [(16, 32), (32, 16), (64, 8), (64, 32)]
 
-  /// Runs every measurement with `threads` workers; `progress` receives a line per finished item.
+  /// The (C, H) inputs of the DARTS search supernet's two reduction cells.
+  public static let reductionShapes: [(channels: Int, size: Int)] = [(16, 32), (32, 16)]
+
+  /// Runs every measurement with `threads` workers (only the stride-2 rows when `stridedOnly`);
+  /// `progress` receives a line per finished item.
   public static func run(
-    threads: Int, batch: Int = 64, repeats: Int = 5,
+    threads: Int, batch: Int = 64, repeats: Int = 5, stridedOnly: Bool = false,
     progress: (String) -> Void = { _ in }
   ) -> EngineBenchmarkReport {
     let saved = Engine.threads
     Engine.threads = threads
     defer { Engine.threads = saved }
+    let strided = measureStrided(batch: batch, repeats: repeats, progress: progress)
+    if stridedOnly {
+      return EngineBenchmarkReport(
+        threads: threads, gemmGFLOPS: 0, triadGBps: 0, overheadMicrosPerOp: 0, rows: [],
+        mixedEdgeMilliseconds: 0, stridedRows: strided)
+    }
     let gemm = measureGemm(repeats: repeats)
     progress("sgemm 1024³: \(format(gemm)) GFLOPS")
     let triad = measureTriad(repeats: repeats)
@@ -95,7 +126,45 @@ public enum EngineBenchmark {
     progress("DARTS mixed edge: \(format(edge)) ms")
     return EngineBenchmarkReport(
       threads: threads, gemmGFLOPS: gemm, triadGBps: triad,
-      overheadMicrosPerOp: overhead, rows: rows, mixedEdgeMilliseconds: edge)
+      overheadMicrosPerOp: overhead, rows: rows, mixedEdgeMilliseconds: edge, stridedRows: strided)
+  }
+
+  /// The stride-2 depthwise kernel against stride 1 then subsampling, forward + both gradients, at
+  /// the reduction-cell shapes; the two are timed alternately so that load changes hit both.
+  static func measureStrided(batch: Int, repeats: Int, progress: (String) -> Void) -> [EngineStridedRow] {
+    let kernels: [(String, Int, Int, Int)] = [
+      // name, kernel, padding, dilation
+      ("dw3x3", 3, 1, 1), ("dw5x5", 5, 2, 1), ("dw3x3_d2", 3, 2, 2), ("dw5x5_d2", 5, 4, 2),
+    ]
+    var rows: [EngineStridedRow] = []
+    for (c, h) in reductionShapes {
+      for (name, k, pad, dil) in kernels {
+        var rng = RNG(seed: 3)
+        let cfg = Conv2DConfig(stride: 2, padding: pad, dilation: dil, groups: c)
+        let g = ConvGeometry(x: [batch, c, h, h], w: [c, 1, k, k], cfg: cfg)
+        let x = Tensor.randn([batch, c, h, h], rng: &rng)
+        let w = Tensor.randn([c, 1, k, k], std: 0.1, rng: &rng)
+        let dy = Tensor.randn([batch, c, g.oh, g.ow], rng: &rng)
+        let (t, base) = bestTimes(
+          repeats: repeats,
+          {
+            _ = DepthwiseStride2.forward(x, w, g)
+            _ = DepthwiseStride2.backward(x, w, dy, g, needX: true, needW: true)
+          },
+          {
+            _ = StridedViaStride1.depthwiseForward(x, w, g)
+            _ = StridedViaStride1.depthwiseBackward(x, w, dy, g, needX: true, needW: true)
+          })
+        let row = EngineStridedRow(
+          kernel: name, channels: c, size: h, batch: batch, milliseconds: t * 1e3,
+          baselineMilliseconds: base * 1e3)
+        rows.append(row)
+        progress(
+          "\(name) stride 2 C=\(c) \(h)×\(h): \(format(t * 1e3)) ms, via stride 1: "
+            + "\(format(base * 1e3)) ms (\(format(row.speedup))×)")
+      }
+    }
+    return rows
   }
 
   /// Seconds of the fastest of `repeats` runs of `body` (after one warm-up run).
@@ -106,6 +175,23 @@ public enum EngineBenchmark {
       let t0 = DispatchTime.now().uptimeNanoseconds
       body()
       best = min(best, Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9)
+    }
+    return best
+  }
+
+  /// The fastest of `repeats` runs of `a` and of `b`, run alternately (after one warm-up each).
+  static func bestTimes(repeats: Int, _ a: () -> Void, _ b: () -> Void) -> (Double, Double) {
+    a()
+    b()
+    var best = (Double.infinity, Double.infinity)
+    for _ in 0..<max(repeats, 1) {
+      let t0 = DispatchTime.now().uptimeNanoseconds
+      a()
+      let t1 = DispatchTime.now().uptimeNanoseconds
+      b()
+      let t2 = DispatchTime.now().uptimeNanoseconds
+      best.0 = min(best.0, Double(t1 - t0) * 1e-9)
+      best.1 = min(best.1, Double(t2 - t1) * 1e-9)
     }
     return best
   }

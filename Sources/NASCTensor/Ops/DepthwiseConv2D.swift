@@ -2,24 +2,41 @@
 /// would waste its time packing. Forward and the fused data+weight backward pass each touch every
 /// plane once; the innermost loops run over contiguous output columns.
 enum DepthwiseKernels {
-  /// Forward by the fastest applicable kernel: stride-1 SIMD, stride-2 via stride-1, else direct.
+  /// The kernels a depthwise conv can run on, fastest first.
+  enum Kernel: Equatable {
+    /// Stride 1, same-or-smaller padding: `DepthwiseStride1`.
+    case stride1
+    /// Column stride 2, row stride 1 or 2: `DepthwiseStride2`.
+    case stride2
+    /// Anything else: the scalar direct loops below.
+    case direct
+  }
+
+  /// The fastest kernel that applies to `g`.
+  static func kernel(for g: ConvGeometry) -> Kernel {
+    if DepthwiseStride1.applies(g) { return .stride1 }
+    if DepthwiseStride2.applies(g) { return .stride2 }
+    return .direct
+  }
+
+  /// Forward by the fastest applicable kernel.
   static func bestForward(_ x: Tensor, _ w: Tensor, _ g: ConvGeometry) -> Tensor {
-    if DepthwiseStride1.applies(g) { return DepthwiseStride1.forward(x, w, g) }
-    if StridedViaStride1.applies(g) { return StridedViaStride1.depthwiseForward(x, w, g) }
-    return forward(x, w, g)
+    switch kernel(for: g) {
+    case .stride1: DepthwiseStride1.forward(x, w, g)
+    case .stride2: DepthwiseStride2.forward(x, w, g)
+    case .direct: forward(x, w, g)
+    }
   }
 
   /// Backward by the same kernel choice as `bestForward`.
   static func bestBackward(
     _ x: Tensor, _ w: Tensor, _ dy: Tensor, _ g: ConvGeometry, needX: Bool, needW: Bool
   ) -> (Tensor?, Tensor?) {
-    if DepthwiseStride1.applies(g) {
-      return DepthwiseStride1.backward(x, w, dy, g, needX: needX, needW: needW)
+    switch kernel(for: g) {
+    case .stride1: DepthwiseStride1.backward(x, w, dy, g, needX: needX, needW: needW)
+    case .stride2: DepthwiseStride2.backward(x, w, dy, g, needX: needX, needW: needW)
+    case .direct: backward(x, w, dy, g, needX: needX, needW: needW)
     }
-    if StridedViaStride1.applies(g) {
-      return StridedViaStride1.depthwiseBackward(x, w, dy, g, needX: needX, needW: needW)
-    }
-    return backward(x, w, dy, g, needX: needX, needW: needW)
   }
 
   static func forward(_ x: Tensor, _ w: Tensor, _ g: ConvGeometry) -> Tensor {

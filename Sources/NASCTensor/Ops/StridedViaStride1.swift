@@ -1,7 +1,8 @@
-/// Stride-2 depthwise convolutions and poolings (DARTS reduction edges) computed with the stride-1
-/// SIMD kernels followed by subsampling: four times the arithmetic, but several times faster than a
-/// scalar strided loop. Backward scatters the gradient into a zero full-resolution map and reuses the
-/// stride-1 backward (subsampling's transpose).
+/// Stride-2 poolings (DARTS reduction edges) computed with the stride-1 SIMD kernels followed by
+/// subsampling: four times the arithmetic, but several times faster than a scalar strided loop.
+/// Backward scatters the gradient into a zero full-resolution map and reuses the stride-1 backward
+/// (subsampling's transpose). Strided depthwise convs run on `DepthwiseStride2`; the depthwise
+/// functions here are its reference and the baseline of `nasc bench engine`.
 enum StridedViaStride1 {
   /// Every `s`-th row and column of each plane, `oh × ow` of them.
   static func subsample(_ t: Tensor, _ sh: Int, _ sw: Int, oh: Int, ow: Int) -> Tensor {
@@ -41,7 +42,8 @@ enum StridedViaStride1 {
     return ConvGeometry(x: [g.n, g.cin, g.h, g.w], w: [g.cout, 1, g.kh, g.kw], cfg: cfg)
   }
 
-  /// Whether a strided depthwise conv takes this path (stride ≤ 2 and the stride-1 kernel applies).
+  /// Whether a strided depthwise conv can be computed this way (stride ≤ 2 and the stride-1 kernel
+  /// applies).
   static func applies(_ g: ConvGeometry) -> Bool {
     g.cfg.strideH <= 2 && g.cfg.strideW <= 2 && (g.cfg.strideH > 1 || g.cfg.strideW > 1)
       && DepthwiseStride1.applies(unitStride(g))

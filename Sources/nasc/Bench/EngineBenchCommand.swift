@@ -19,6 +19,9 @@ struct EngineBenchCommand: ParsableCommand {
   @Option(name: .long, help: "Timed repetitions per measurement (the best is reported).")
   var repeats: Int = 5
 
+  @Flag(name: .long, help: "Measure only the stride-2 depthwise kernels against stride 1 + subsampling.")
+  var stridedOnly = false
+
   func validate() throws {
     guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
     guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
@@ -26,7 +29,7 @@ struct EngineBenchCommand: ParsableCommand {
 
   func run() throws {
     let load = loadAverage
-    let report = EngineBenchmark.run(threads: threads, repeats: repeats) { line in
+    let report = EngineBenchmark.run(threads: threads, repeats: repeats, stridedOnly: stridedOnly) { line in
       FileHandle.standardError.write(Data(("  " + line + "\n").utf8))
     }
     if json { printJSON(report, load: load) } else { printTable(report, load: load) }
@@ -42,6 +45,20 @@ struct EngineBenchCommand: ParsableCommand {
 
   func printTable(_ r: EngineBenchmarkReport, load: String?) {
     print("threads: \(r.threads)" + (load.map { " (load average before the run: \($0))" } ?? ""))
+    if !stridedOnly { printKernelTable(r) }
+    print("stride-2 depthwise (DARTS reduction edges) vs stride 1 + subsample, fwd+bwd:")
+    print("kernel     C   HxW    batch  stride-2 ms  via stride-1 ms  speedup")
+    for row in r.stridedRows {
+      let shape = "\(row.size)x\(row.size)"
+      print(
+        row.kernel.padding(toLength: 10, withPad: " ", startingAt: 0) + " "
+          + String(row.channels).leftPad(3) + " " + shape.leftPad(5) + " " + String(row.batch).leftPad(7)
+          + " " + f(row.milliseconds).leftPad(12) + " " + f(row.baselineMilliseconds).leftPad(16) + " "
+          + (f(row.speedup) + "x").leftPad(8))
+    }
+  }
+
+  func printKernelTable(_ r: EngineBenchmarkReport) {
     print("sgemm 1024x1024x1024: \(f(r.gemmGFLOPS, 1)) GFLOPS")
     print("triad bandwidth: \(f(r.triadGBps, 1)) GB/s")
     print("overhead per op: \(f(r.overheadMicrosPerOp, 3)) µs")
@@ -59,6 +76,14 @@ struct EngineBenchCommand: ParsableCommand {
   }
 
   func printJSON(_ r: EngineBenchmarkReport, load: String?) {
+    for row in r.stridedRows {
+      print(
+        #"{"kind":"strided_depthwise","kernel":"\#(row.kernel)","channels":\#(row.channels),"#
+          + #""size":\#(row.size),"stride":2,"batch":\#(row.batch),"threads":\#(r.threads),"#
+          + #""ms":\#(f(row.milliseconds, 4)),"baseline_ms":\#(f(row.baselineMilliseconds, 4)),"#
+          + #""speedup":\#(f(row.speedup, 3))}"#)
+    }
+    if stridedOnly { return }
     print(
       #"{"kind":"gemm","m":1024,"n":1024,"k":1024,"threads":\#(r.threads),"gflops":\#(f(r.gemmGFLOPS, 3))}"#)
     print(#"{"kind":"triad","threads":\#(r.threads),"gbps":\#(f(r.triadGBps, 3))}"#)

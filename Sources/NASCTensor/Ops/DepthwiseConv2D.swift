@@ -138,17 +138,22 @@ enum DepthwiseKernels {
         }
       }
     }
-    var dw: Tensor? = nil
-    if needW {
-      let t = Tensor(uninitializedShape: w.shape)
-      let o = t.storage.pointer
-      o.update(from: partial, count: wCount)
-      for c in 1..<chunks {
-        let p = partial + c * wCount
-        for i in 0..<wCount { o[i] += p[i] }
-      }
-      dw = t
+    return (dx, needW ? summedPartials(partial, chunks: chunks, shape: w.shape) : nil)
+  }
+}
+
+extension DepthwiseKernels {
+  /// The weight gradient from per-chunk partials (`chunks` blocks of `shape`'s size, one after
+  /// another), summed in chunk order: the same bits for the same chunking.
+  static func summedPartials(_ partial: UnsafePointer<Float>, chunks: Int, shape: [Int]) -> Tensor {
+    let count = shape.reduce(1, *)
+    let t = Tensor(uninitializedShape: shape)
+    let o = t.storage.pointer
+    o.update(from: partial, count: count)
+    for c in 1..<max(chunks, 1) {
+      let q = partial + c * count
+      for i in 0..<count { o[i] += q[i] }
     }
-    return (dx, dw)
+    return t
   }
 }

@@ -265,18 +265,7 @@ enum DepthwiseStride1 {
         }
       }
     }
-    var dwT: Tensor? = nil
-    if needW {
-      let t = Tensor(uninitializedShape: w.shape)
-      let o = t.storage.pointer
-      o.update(from: partial, count: wCount)
-      for c in 1..<chunks {
-        let q = partial + c * wCount
-        for i in 0..<wCount { o[i] += q[i] }
-      }
-      dwT = t
-    }
-    return (dx, dwT)
+    return (dx, needW ? DepthwiseKernels.summedPartials(partial, chunks: chunks, shape: w.shape) : nil)
   }
 
   /// dw[tap] += Σ_{r,c} dy[r, c] · x̃[r + ki·dh, c + kj·dw] with x̃ the padded input and dy̌ the output

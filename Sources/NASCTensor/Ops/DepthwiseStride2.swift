@@ -333,19 +333,7 @@ enum DepthwiseStride2 {
         }
       }
     }
-    var dwT: Tensor? = nil
-    if needW {
-      // Chunk partials summed in chunk order: the same bits for the same chunking.
-      let t = Tensor(uninitializedShape: w.shape)
-      let o = t.storage.pointer
-      o.update(from: partial, count: wCount)
-      for c in 1..<chunks {
-        let q = partial + c * wCount
-        for i in 0..<wCount { o[i] += q[i] }
-      }
-      dwT = t
-    }
-    return (dx, dwT)
+    return (dx, needW ? DepthwiseKernels.summedPartials(partial, chunks: chunks, shape: w.shape) : nil)
   }
 
   /// dx for one plane from the padded dy scratch, dispatched to copies specialised for the DARTS

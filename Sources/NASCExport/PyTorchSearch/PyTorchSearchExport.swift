@@ -49,18 +49,11 @@ public enum PyTorchSearchExport {
       throw RunError("E330", "the derivation rule \(ir.derive.kind) is not generated", help: coverage)
     }
     let layout = ChoiceLayout(ir)
-    var architecture = [[String: Any]]()
     let edgeNormalization = m.relaxation == "softmax_edge_norm"
-    var edgesOf = [String: Int]()
-    for c in ir.cells { for n in c.nodes { if let id = n.inputsChoice { edgesOf[id] = n.edges.count } } }
-    for cp in ir.choicePoints {
-      switch cp.kind {
-      case .op: architecture.append(["id": cp.id, "kind": "op", "size": cp.candidates.count])
-      case .inputs where edgeNormalization:
-        architecture.append(["id": cp.id, "kind": "inputs", "size": edgesOf[cp.id] ?? cp.candidates.count])
-      default: continue
-      }
-    }
+    // The architecture parameters exactly as nasc lays them out (ids, kinds, sizes).
+    var rng = RNG(seed: 0)
+    let architecture: [[String: Any]] = ArchitectureParameters(ir: ir, inputs: edgeNormalization, rng: &rng).entries
+      .map { id, p in ["id": id, "kind": ir.choicePoint(id)?.kind.rawValue ?? "op", "size": p.shape[0]] }
     var hyper = [String: Any]()
     for (name, value, _) in method.hyperparameters {
       switch value {

@@ -259,19 +259,9 @@ public final class TrainRun {
   /// Continues from a checkpoint written by `saveCheckpoint`. Throws `E304` if it was written for
   /// another network (`network` is the fingerprint `saveCheckpoint` was given).
   public func restore(from url: URL, network: String) throws {
-    let state = try Self.readState(url)
-    guard state.network == nil || state.network == network else {
-      throw RunError(
-        "E304", "the checkpoint was written for another network (the architecture or its space changed)",
-        help: "resume with the --arch and space the run started with, or train into another --out", path: url.path)
-    }
-    do { try Checkpoint.load(module: model, optimizers: ["weights": optimizer], from: url) } catch let e
-      as CheckpointError
-    {
-      throw RunError(
-        "E304", "the checkpoint does not fit this network: \(e)",
-        help: "resume with the architecture and space the run started with", path: url.path)
-    }
+    let help = "resume with the --arch and space the run started with, or train into another --out"
+    let state = try Self.readState(url, network: network, help: help)
+    try Self.load(model, optimizers: ["weights": optimizer], from: url, help: help)
     epoch = state.epoch
     stepInEpoch = state.stepInEpoch
     sampler.restore(state.sampler)
@@ -286,16 +276,28 @@ extension TrainRun {
   /// `model`: `E303` for a damaged file or one of another kind, `E304` when it was written for
   /// another network (`network` is `TrainDriver.fingerprint` of the architecture `model` runs).
   public static func loadWeights(into model: SupernetModel, from url: URL, network: String) throws {
+    let help = "give the arch document and space the checkpoint was trained with"
+    _ = try readState(url, network: network, help: help)
+    try load(model, from: url, help: help)
+  }
+
+  /// The checkpoint's state; `E304` when it was written for another network than `network`.
+  static func readState(_ url: URL, network: String, help: String) throws -> TrainState {
     let state = try readState(url)
     guard state.network == nil || state.network == network else {
       throw RunError(
         "E304", "the checkpoint was written for another network (the architecture or its space changed)",
-        help: "give the arch document and space the checkpoint was trained with", path: url.path)
+        help: help, path: url.path)
     }
-    do { try Checkpoint.load(module: model, from: url) } catch let e as CheckpointError {
-      throw RunError(
-        "E304", "the checkpoint does not fit this network: \(e)",
-        help: "give the arch document and space the checkpoint was trained with", path: url.path)
+    return state
+  }
+
+  /// Loads `model` (and `optimizers`) from the checkpoint; `E304` when its tensors do not fit.
+  static func load(_ model: SupernetModel, optimizers: [String: any Optimizer] = [:], from url: URL, help: String)
+    throws
+  {
+    do { try Checkpoint.load(module: model, optimizers: optimizers, from: url) } catch let e as CheckpointError {
+      throw RunError("E304", "the checkpoint does not fit this network: \(e)", help: help, path: url.path)
     }
   }
 }

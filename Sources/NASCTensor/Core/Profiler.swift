@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
@@ -56,16 +58,20 @@ public enum Profiler {
     return k
   }()
 
+  /// How many threads are profiling: while none is, recording an op costs one relaxed load.
+  static let profiling = Atomic<Int>(0)
+
   /// This thread's profile, if it started one.
   @inline(__always)
   static var current: State? {
-    guard let p = pthread_getspecific(key) else { return nil }
+    guard profiling.load(ordering: .relaxed) > 0, let p = pthread_getspecific(key) else { return nil }
     return Unmanaged<State>.fromOpaque(p).takeUnretainedValue()
   }
 
   /// Starts (or restarts) collecting on this thread.
   public static func start() {
     _ = stop()
+    profiling.wrappingAdd(1, ordering: .relaxed)
     pthread_setspecific(key, Unmanaged.passRetained(State(now: now())).toOpaque())
   }
 
@@ -74,6 +80,7 @@ public enum Profiler {
   public static func stop() -> Report {
     guard let p = pthread_getspecific(key) else { return Report(forward: [:], backward: [:], seconds: 0) }
     pthread_setspecific(key, nil)
+    profiling.wrappingSubtract(1, ordering: .relaxed)
     let s = Unmanaged<State>.fromOpaque(p).takeRetainedValue()
     return Report(forward: s.forward, backward: s.backward, seconds: now() - s.began)
   }

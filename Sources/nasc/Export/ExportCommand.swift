@@ -118,14 +118,7 @@ struct ExportCommand: ParsableCommand {
       return
     }
     var options = CompileOptions(eval: !searchSkeleton, arch: arch)
-    if fitData {
-      var shape: (input: Shape, classes: Int)?
-      try reportingRunErrors {
-        shape = try TrainDriver.dataShape(of: TrainSettings(data: data, downsample: downsample))
-      }
-      guard let shape else { return }
-      options = CompileOptions(eval: options.eval, arch: arch, input: shape.input, classes: shape.classes)
-    }
+    if fitData { options = try fittingData(options, TrainSettings(data: data, downsample: downsample)) }
     let (ir, _) = try compileOrExit(path, options)
     // An op with no PyTorch equivalent is reported as such (E330), before the engine builds the
     // network, and before any file is written.

@@ -53,3 +53,13 @@ func reportingRunErrors(_ body: () throws -> Void) throws {
     throw ExitCode(1)
   }
 }
+
+/// `options` at the image shape and class count of the data `settings` name (`--fit-data`), said on
+/// stderr; a data error is reported and exits 1.
+func fittingData(_ options: CompileOptions, _ settings: TrainSettings) throws -> CompileOptions {
+  var shape: (input: Shape, classes: Int)?
+  try reportingRunErrors { shape = try TrainDriver.dataShape(of: settings) }
+  guard let shape else { throw ExitCode(1) }
+  Terminal.err("--fit-data: building the network for \(shape.input) images and \(shape.classes) classes\n")
+  return CompileOptions(eval: options.eval, arch: options.arch, input: shape.input, classes: shape.classes)
+}

@@ -82,13 +82,7 @@ struct TrainCommand: ParsableCommand {
       epochs: epochs, batchSize: batchSize, lr: lr, dropPath: dropPath, cutout: cutout, seed: common.seed,
       threads: common.threads, data: common.data, trainLimit: common.limit, downsample: common.downsample)
     var options = CompileOptions(eval: !searchSkeleton, arch: space == nil ? nil : arch)
-    if fitData {
-      var shape: (input: Shape, classes: Int)?
-      try reportingRunErrors { shape = try TrainDriver.dataShape(of: settings) }
-      guard let shape else { return }
-      options = CompileOptions(eval: options.eval, arch: options.arch, input: shape.input, classes: shape.classes)
-      Terminal.err("--fit-data: building the network for \(shape.input) images and \(shape.classes) classes\n")
-    }
+    if fitData { options = try fittingData(options, settings) }
     let (ir, _) = try compileOrExit(path, options)
     guard ir.mode == .fixed else {
       try reportingRunErrors {

@@ -12,7 +12,7 @@ struct NascCommand: ParsableCommand {
     subcommands: [
       CompileCommand.self, ValidateCommand.self, SchemaCommand.self, SearchCommand.self, DeriveCommand.self,
       TrainCommand.self, ExportCommand.self, ReportCommand.self, RankCommand.self, LatencyCommand.self,
-      BenchCommand.self,
+      BenchCommand.self, CompareCommand.self,
       MethodsCommand.self,
     ]
   )

@@ -99,12 +99,7 @@ public enum Derivation {
       }
       return Architecture(decisions: d)
     }
-    for var t in TemplateWeights.all(ir: ir, logits: logits, edgeNormalization: edgeNormalization, alive: alive) {
-      // Pruned ops (P-DARTS) weigh −2: below every live op, so no rule picks them.
-      for (e, id) in t.choices.enumerated() {
-        guard let live = alive[id] else { continue }
-        for k in t.weights.probabilities[e].indices where !live.contains(k) { t.weights.probabilities[e][k] = -2 }
-      }
+    for t in ruleWeights(ir: ir, logits: logits, edgeNormalization: edgeNormalization, alive: alive) {
       let picked: [Int: [DerivedInput]]
       if rule.kind == .topKPairs {
         picked = DerivationRules.topKPairs(t.weights, k: rule.k, excluded: excluded)
@@ -116,5 +111,20 @@ public enum Derivation {
       for (node, inputs) in picked { d["\(t.template).node\(node)"] = .pairs(inputs) }
     }
     return Architecture(decisions: d)
+  }
+
+  /// The weights the top-k rules read: `TemplateWeights.all`, with pruned ops (P-DARTS) at −2,
+  /// below every live op, so no rule picks them.
+  public static func ruleWeights(
+    ir: SpaceIR, logits: [String: Tensor], edgeNormalization: Bool, alive: [String: [Int]] = [:]
+  ) -> [TemplateWeights] {
+    TemplateWeights.all(ir: ir, logits: logits, edgeNormalization: edgeNormalization, alive: alive).map { t in
+      var t = t
+      for (e, id) in t.choices.enumerated() {
+        guard let live = alive[id] else { continue }
+        for k in t.weights.probabilities[e].indices where !live.contains(k) { t.weights.probabilities[e][k] = -2 }
+      }
+      return t
+    }
   }
 }

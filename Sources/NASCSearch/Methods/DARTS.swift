@@ -24,13 +24,15 @@ public final class DARTS: SupernetMethod {
     let h = Hyperparameters(c.config)
     ir = c.ir
     secondOrder = try h.string("order") == "second"
-    let settings = try BilevelSettings(h, nesterov: false)
+    var settings = try BilevelSettings(h, nesterov: false)
     let data = try c.requireData(Self.name)
-    notes = BilevelSupernet.notes(settings, data: data)
+    let budget = try ArchStepBudget(h, method: Self.name, settings: &settings, archEpochs: settings.epochs, data: data)
+    notes = BilevelSupernet.notes(settings, data: data) + [budget.note]
     net = try BilevelSupernet(
       ir: c.ir, settings: settings, data: data,
       augmentation: c.augmentation, seed: c.run.seed, threads: c.run.threads, edgeNormalization: false
     ) { SoftmaxMixture(layout: $0, edgeNormalization: false) }
+    net.archBudget = budget
   }
 
   /// One phase: `epochs` epochs.

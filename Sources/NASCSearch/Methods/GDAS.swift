@@ -25,7 +25,7 @@ public final class GDAS: SupernetMethod {
   public init(_ c: MethodContext) throws {
     let h = Hyperparameters(c.config)
     ir = c.ir
-    let settings = try BilevelSettings(h, nesterov: true)
+    var settings = try BilevelSettings(h, nesterov: true)
     let (tauMax, tauMin) = (try h.double("tau_max"), try h.double("tau_min"))
     // Both as the Float the sampler divides by: finite, and not so small that it rounds to 0.
     guard [tauMax, tauMin].allSatisfy({ (1e-6...1e6).contains($0) }) else {
@@ -36,11 +36,13 @@ public final class GDAS: SupernetMethod {
     let tau = GumbelHardSample.linearSchedule(max: Float(tauMax), min: Float(tauMin), epochs: settings.epochs)
     self.tau = tau
     let data = try c.requireData(Self.name)
-    notes = BilevelSupernet.notes(settings, data: data)
+    let budget = try ArchStepBudget(h, method: Self.name, settings: &settings, archEpochs: settings.epochs, data: data)
+    notes = BilevelSupernet.notes(settings, data: data) + [budget.note]
     net = try BilevelSupernet(
       ir: c.ir, settings: settings, data: data, augmentation: c.augmentation,
       seed: c.run.seed, threads: c.run.threads, edgeNormalization: false, recompute: .sampled
     ) { GumbelHardSample(layout: $0, temperature: tau) }
+    net.archBudget = budget
   }
 
   /// One phase: `epochs` epochs.

@@ -25,7 +25,7 @@ public final class PCDARTS: SupernetMethod {
   public init(_ c: MethodContext) throws {
     let h = Hyperparameters(c.config)
     ir = c.ir
-    let settings = try BilevelSettings(h, nesterov: false)
+    var settings = try BilevelSettings(h, nesterov: false)
     // A short run keeps architecture steps for most of its epochs: at most ⌊0.3 · epochs⌋ of warm-up.
     let paper = try h.int("warmup_epochs")
     warmup = min(paper, Int(0.3 * Double(settings.epochs)))
@@ -35,11 +35,14 @@ public final class PCDARTS: SupernetMethod {
       )
     }
     let data = try c.requireData(Self.name)
-    notes += BilevelSupernet.notes(settings, data: data)
+    let budget = try ArchStepBudget(
+      h, method: Self.name, settings: &settings, archEpochs: settings.epochs - warmup, data: data)
+    notes += BilevelSupernet.notes(settings, data: data) + [budget.note]
     net = try BilevelSupernet(
       ir: c.ir, settings: settings, data: data, augmentation: c.augmentation,
       seed: c.run.seed, threads: c.run.threads, edgeNormalization: true
     ) { SoftmaxMixture(layout: $0, edgeNormalization: true) }
+    net.archBudget = budget
   }
 
   /// One phase: `epochs` epochs, the first `warmup` of them without architecture steps.

@@ -19,7 +19,8 @@ public final class PDARTS: SupernetMethod {
   /// The registry name.
   public static let name = "p-darts"
   let context: MethodContext
-  let settings: BilevelSettings
+  private(set) var settings: BilevelSettings
+  var archBudget: ArchStepBudget?
   let addLayers: [Int]
   let keep: [Int]
   let dropoutRate: [Double]
@@ -70,7 +71,10 @@ public final class PDARTS: SupernetMethod {
     baseCells = c.ir.cells.count
     stageIR = c.ir
     let data = try c.requireData(Self.name)
-    notes += BilevelSupernet.notes(settings, data: data)
+    let budget = try ArchStepBudget(
+      h, method: Self.name, settings: &settings, archEpochs: settings.epochs - warmup, data: data)
+    notes += BilevelSupernet.notes(settings, data: data) + [budget.note]
+    archBudget = budget
     // As the stage's weight sampler counts them: the batches of the weight half (batch ≤ its size).
     let half = data.split(portion: settings.trainPortion).first.count
     stepsPerEpoch = half / max(1, min(settings.batchSize, half))
@@ -118,6 +122,7 @@ public final class PDARTS: SupernetMethod {
         layout: layout, edgeNormalization: false, alive: alive,
         skipDropout: { epoch in Self.skipDropout(rate: rate, epoch: epoch, epochs: epochs, warmup: warmup) })
     }
+    net?.archBudget = archBudget
     if let saved = pendingNet {
       net?.state = saved
       pendingNet = nil

@@ -14,11 +14,17 @@ public enum DeriveDriver {
     public var diagnostics: [Diagnostic]
     /// Their sources.
     public var sources: [String: String]
+    /// Every decision's margin against the run's noise level (with `explain`).
+    public var confidence: DerivationConfidence? = nil
   }
 
   /// Reads α (and β) from `runDirectory`'s checkpoint and applies `rule` (or the space's rule)
   /// with `k`; no network is built and no data is read.
-  public static func derive(runDirectory: String, rule: String?, k: Int?, write: Bool) throws -> Outcome {
+  /// With `explain`, also the margin of every decision against the noise level the search
+  /// recorded (`E311` when it recorded none: a method without α, or a run of an older nasc).
+  public static func derive(runDirectory: String, rule: String?, k: Int?, write: Bool, explain: Bool = false) throws
+    -> Outcome
+  {
     let dir = RunDirectory(path: runDirectory)
     let (manifest, result, ir) = try RunSpace.compile(dir)
     // Rewriting arch.yaml while a search or another derive writes there would mix their files.
@@ -90,11 +96,23 @@ public enum DeriveDriver {
         "Derived by nasc derive (\(r.kind.rawValue), k = \(r.k)) from a \(manifest.method) search of \(ir.name)."
       ])
     let genotype = space.nb201(a)?.description ?? space.genotype(a)?.description
+    var confidence: DerivationConfidence?
+    if explain {
+      guard let basis = manifest.result?.confidence?.basis else {
+        throw RunError(
+          "E311", "this \(manifest.method) run recorded no noise level for its decisions",
+          help: "runs of DARTS, GDAS, PC-DARTS, P-DARTS, FBNet and ProxylessNAS record one when they finish")
+      }
+      confidence = RunConfidence.assess(
+        a, ir: ir, rule: r, logits: logits, alive: alive, basis: basis, seed: manifest.run.seed)
+    }
     if write {
       try AtomicFile.write(doc, to: dir.arch)
       if let genotype { try AtomicFile.write(genotype + "\n", to: dir.file("genotype.txt")) }
     }
-    return Outcome(genotype: genotype, archDocument: doc, diagnostics: result.diagnostics, sources: result.sources)
+    return Outcome(
+      genotype: genotype, archDocument: doc, diagnostics: result.diagnostics, sources: result.sources,
+      confidence: confidence)
   }
 
   /// A routing space's re-derivation: Viterbi over softmax(β / T) (T the run's `softmax_temp`) and

@@ -26,6 +26,18 @@ public struct RunManifest: Codable, Sendable {
     public var reported: Double?
     /// Units (epochs, cycles) run.
     public var units: Int
+    /// How sure the derivation is (methods that derive from α), and what its noise level rests on.
+    public var confidence: Confidence? = nil
+  }
+
+  /// The confidence of a run's derivation, as `nasc derive --explain` reads it back.
+  public struct Confidence: Codable, Sendable {
+    /// Decisions with a margin.
+    public var decisions: Int
+    /// Those beyond the noise level.
+    public var confident: Int
+    /// The null model and learning check (`nasc derive --explain` re-derives with them).
+    public var basis: RunConfidence.Basis
   }
 
   /// nasc version.

@@ -66,6 +66,8 @@ public struct SearchOutcome {
   public var space: ArchSpace?
   /// The metrics of every unit.
   public var history: [Metrics] = []
+  /// How sure the derivation is (methods that derive from α).
+  public var confidence: DerivationConfidence? = nil
 }
 
 /// Runs a whole search: data, supernet, epochs with checkpoints and metrics, derivation and outputs.
@@ -282,13 +284,23 @@ public enum SearchDriver {
     var result = try method.result()
     let valAccuracy = loop.history.last?["val_acc"]?.number
     result.valAccuracy = valAccuracy
+    let basis = RunConfidence.basis(method: method, config: config, data: context.data, valAccuracy: valAccuracy)
+    let confidence = basis.flatMap {
+      RunConfidence.assess(
+        result.architecture, ir: ir, rule: ir.derive, logits: RunConfidence.logits(method),
+        alive: RunConfidence.alive(method), basis: $0, seed: run.seed)
+    }
+    if let confidence {
+      reporter.line(confidence.summary + "; nasc derive --explain \(dir.path) lists them")
+      if let w = confidence.warning { reporter.line("warning: " + w) }
+    }
     let space = ArchSpace(ir: ir)
     let archText = space.archDocument(
       result.architecture, spacePath: spaceCopy,
       header: [
         "Derived by nasc search (\(config.name), seed \(run.seed)) from the space \(ir.name).",
         "Train it with: nasc train --arch arch.yaml",
-      ])
+      ] + (confidence?.comments ?? []))
     try AtomicFile.write(archText, to: dir.arch)
     for (name, text) in result.files.sorted(by: { $0.key < $1.key }) { try AtomicFile.write(text, to: dir.file(name)) }
     for (name, a) in result.alternatives.sorted(by: { $0.key < $1.key }) {
@@ -309,11 +321,14 @@ public enum SearchDriver {
     }
     manifest.result = .init(
       genotype: genotype, arch: "arch.yaml", valAccuracy: valAccuracy, signal: result.signal,
-      reported: result.reported, units: loop.history.count)
+      reported: result.reported, units: loop.history.count,
+      confidence: confidence.flatMap { c in
+        basis.map { .init(decisions: c.entries.count, confident: c.confidentCount, basis: $0) }
+      })
     try manifest.write(to: dir.manifest)
     return SearchOutcome(
       genotype: genotype, archPath: dir.arch, interrupted: false, finalValAccuracy: valAccuracy, result: result,
-      space: space, history: loop.history)
+      space: space, history: loop.history, confidence: confidence)
   }
 
   /// The method context of a run: its data (normalised) unless a table scores the architectures,

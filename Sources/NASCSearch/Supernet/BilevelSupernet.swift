@@ -108,6 +108,8 @@ public final class BilevelSupernet {
   /// Whether `evaluate` normalises with each batch's statistics (DenseNAS' search, whose sampled
   /// ops leave running statistics that fit no single path) rather than the running ones.
   public var evaluatesWithBatchStatistics = false
+  /// The run's architecture steps against the paper's (set by the method; shown per epoch).
+  public var archBudget: ArchStepBudget?
 
   /// The state that is not a tensor: sampler positions, the plan generator, the epoch's sums.
   public struct State: Codable, Equatable, Sendable {
@@ -396,6 +398,10 @@ public final class BilevelSupernet {
       "alpha_entropy": .map(entropy), "alpha_entropy_per_edge": .map(perEdge), "parameter_free_share": .map(free),
       "alpha": .map(alpha),
     ]
+    if let b = archBudget {
+      m["arch_steps_taken"] = .int(archOptimizer.stepCount)
+      m["arch_steps_paper"] = .int(b.paperSteps)
+    }
     m.merge(extra) { _, b in b }
     accumulator = EpochAccumulator()
     return m
@@ -409,6 +415,9 @@ public final class BilevelSupernet {
       format: "train loss %.3f acc %.1f%%  val loss %.3f acc %.1f%%", n("train_loss"), 100 * n("train_acc"),
       n("val_loss"), 100 * n("val_acc"))
     if let tau = m["tau"]?.number { line += String(format: "  tau %.2f", tau) }
+    if case .int(let taken)? = m["arch_steps_taken"], case .int(let paper)? = m["arch_steps_paper"] {
+      line += "  arch steps \(taken) (paper \(paper))"
+    }
     guard case .map(let free)? = m["parameter_free_share"], case .map(let alpha)? = m["alpha"] else { return line }
     for (t, share) in free.sorted(by: { $0.key < $1.key }) {
       let top = alpha.filter { $0.key.hasPrefix(t + ".") }.values.compactMap { v -> Double? in

@@ -106,6 +106,10 @@ public enum MethodCatalog {
     h("w_weight_decay", .real(3e-4), "weight decay of the weights"),
     h("grad_clip", .real(5), "gradient norm clip for the weights"),
     h("arch_lr", .real(3e-4), "architecture Adam learning rate"),
+    h(
+      "arch_lr_scale", .string("budget"),
+      "budget: unless arch_lr is set, scale it by the paper's 19,550 architecture steps / this run's (1x to 100x); paper: arch_lr as given (nasc default, not the paper's)",
+      words: ["budget", "paper"]),
     h("arch_betas", .list([0.5, 0.999]), "architecture Adam betas"),
     h("arch_weight_decay", .real(1e-3), "architecture Adam weight decay"),
     h("alpha_init", .real(1e-3), "architecture parameters are initialised to alpha_init * N(0, 1)"),
@@ -130,6 +134,10 @@ public enum MethodCatalog {
         h("w_weight_decay", .real(5e-4), "weight decay"),
         h("grad_clip", .real(5), "gradient norm clip"),
         h("arch_lr", .real(3e-4), "architecture Adam learning rate"),
+        h(
+          "arch_lr_scale", .string("budget"),
+          "budget: unless arch_lr is set, scale it by the paper's 24,500 architecture steps / this run's (1x to 100x); paper: arch_lr as given (nasc default, not the paper's)",
+          words: ["budget", "paper"]),
         h("arch_betas", .list([0.5, 0.999]), "architecture Adam betas"),
         h("arch_weight_decay", .real(1e-3), "architecture weight decay"),
         h("alpha_init", .real(1e-3), "alpha init scale"),
@@ -148,6 +156,10 @@ public enum MethodCatalog {
         h("w_weight_decay", .real(3e-4), "weight decay"),
         h("grad_clip", .real(5), "gradient norm clip"),
         h("arch_lr", .real(6e-4), "architecture (alpha and beta) Adam learning rate"),
+        h(
+          "arch_lr_scale", .string("budget"),
+          "budget: unless arch_lr is set, scale it by the paper's 3,430 architecture steps / this run's (1x to 100x); paper: arch_lr as given (nasc default, not the paper's)",
+          words: ["budget", "paper"]),
         h("arch_betas", .list([0.5, 0.999]), "architecture Adam betas"),
         h("arch_weight_decay", .real(1e-3), "architecture weight decay"),
         h("alpha_init", .real(1e-3), "alpha and beta init scale"),
@@ -166,6 +178,10 @@ public enum MethodCatalog {
         h("w_weight_decay", .real(3e-4), "weight decay"),
         h("grad_clip", .real(5), "gradient norm clip (weights and alphas)"),
         h("arch_lr", .real(6e-4), "architecture Adam learning rate"),
+        h(
+          "arch_lr_scale", .string("budget"),
+          "budget: unless arch_lr is set, scale it by the paper's 3,915 per stage architecture steps / this run's (1x to 100x); paper: arch_lr as given (nasc default, not the paper's)",
+          words: ["budget", "paper"]),
         h("arch_betas", .list([0.5, 0.999]), "architecture Adam betas"),
         h("arch_weight_decay", .real(1e-3), "architecture weight decay"),
         h("alpha_init", .real(1e-3), "alpha init scale"),

@@ -164,6 +164,8 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable {
   case latencyConditionsDiffer = "E320"
   /// A decided network with a part or an op that an exporter (ONNX, PyTorch) has no equivalent for.
   case cannotExport = "E330"
+  /// Runs that `nasc compare` cannot compare (fewer than two, or of different spaces).
+  case cannotCompare = "E331"
   /// A loss that became NaN or infinite.
   case nonFiniteLoss = "E401"
   // Warnings

@@ -22,6 +22,9 @@ public final class Adam: Optimizer {
   var m: SlotState, v: SlotState
   var steps: [Int]
 
+  /// The most updates any parameter has had (the step count of the bias correction).
+  public var stepCount: Int { steps.max() ?? 0 }
+
   /// An Adam optimizer over `parameters`.
   public init(
     _ parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,

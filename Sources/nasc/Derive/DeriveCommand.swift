@@ -24,11 +24,30 @@ struct DeriveCommand: ParsableCommand {
   @Flag(help: "Also rewrite arch.yaml and genotype.txt in the run directory.")
   var write = false
 
+  @Flag(
+    help:
+      "Print every decision with its runner-up, both weights, the margin and the run's noise level (the 95% margin of its Adam steps on pure-noise gradients)."
+  )
+  var explain = false
+
   func run() throws {
     try reportingRunErrors {
-      let outcome = try DeriveDriver.derive(runDirectory: runDirectory, rule: rule, k: k, write: write)
+      let outcome = try DeriveDriver.derive(
+        runDirectory: runDirectory, rule: rule, k: k, write: write, explain: explain)
       if !outcome.diagnostics.isEmpty {
         Terminal.err(TextRenderer(colour: Terminal.stderrColour, sources: outcome.sources).render(outcome.diagnostics))
+      }
+      if let c = outcome.confidence {
+        var text = c.table + c.summary + "\n"
+        if let l = c.learning {
+          text += String(
+            format: "supernet accuracy on the architecture half %.1f%% (chance %.1f%%, %d images): %@\n",
+            100 * l.accuracy, 100 * l.chance, l.count, l.passed ? "learned" : "not above chance")
+        }
+        if let w = c.warning { text += "warning: " + w + "\n" }
+        Terminal.out(text + "\n")
+      } else if explain {
+        Terminal.out("no decision of this rule has a margin (viterbi routes are not explained yet)\n")
       }
       Terminal.out(outcome.genotype.map { $0 + "\n" } ?? outcome.archDocument)
     }

@@ -1,14 +1,19 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// The tensor engine's SIMD kernels are compiled for x86-64-v3 (AVX2 + FMA, every x86 server CPU since
-// about 2015) in release builds on x86-64 Linux; NASC_PORTABLE=1 turns this off.
-var tensorSettings: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+// The tensor engine's hot loops (Sources/NASCKernels) are compiled twice: NASCKernelsBaseline for any
+// CPU of the architecture and NASCKernelsX86V3 (Sources/NASCKernelsX86V3 is a link to the same
+// directory) for x86-64-v3 (AVX2 + FMA, every x86 server CPU since about 2015) in release builds on
+// x86-64 Linux; NASCTensor runs one of them per process, by what the CPU supports (NASC_KERNELS=baseline
+// forces the other). NASC_PORTABLE=1 builds NASCKernelsX86V3 without the x86-64-v3 flags.
+let kernelSettings: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+var x86V3Settings = kernelSettings
 #if arch(x86_64)
   if Context.environment["NASC_PORTABLE"] == nil {
-    tensorSettings += [
+    x86V3Settings += [
       .unsafeFlags(["-target-cpu", "haswell"], .when(platforms: [.linux], configuration: .release)),
       .define("NASC_FMA", .when(platforms: [.linux], configuration: .release)),
+      .define("NASC_X86_64_V3", .when(platforms: [.linux], configuration: .release)),
     ]
   }
 #endif
@@ -48,10 +53,21 @@ let package = Package(
       pkgConfig: "zlib",
       providers: [.apt(["zlib1g-dev"])]
     ),
+    // CPUID: whether the processor runs the x86-64-v3 kernels.
+    .target(name: "CNASCCPU"),
+    // Worker threads, kernel argument types and the `TensorKernels` protocol both kernel builds conform to.
+    .target(name: "NASCKernelSupport"),
+    .target(
+      name: "NASCKernelsBaseline", dependencies: ["NASCKernelSupport"], path: "Sources/NASCKernels",
+      swiftSettings: kernelSettings),
+    .target(name: "NASCKernelsX86V3", dependencies: ["NASCKernelSupport"], swiftSettings: x86V3Settings),
     .target(
       name: "NASCTensor",
-      dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))],
-      swiftSettings: tensorSettings
+      dependencies: [
+        "CNASCCPU", "NASCKernelSupport", "NASCKernelsBaseline", "NASCKernelsX86V3",
+        .target(name: "CBLAS", condition: .when(platforms: [.linux])),
+      ],
+      swiftSettings: kernelSettings
     ),
     .target(
       name: "NASCSpace",
@@ -90,7 +106,10 @@ let package = Package(
     // (scripts/fuzz builds it with --sanitize=fuzzer).
     .target(name: "NASCFuzzTargets", dependencies: ["NASCSpace", "NASCTensor", "NASCData", "NASCSearch"]),
     .executableTarget(name: "NASCFuzz", dependencies: ["NASCFuzzTargets"]),
-    .testTarget(name: "NASCTensorTests", dependencies: ["NASCTensor"], resources: [.copy("Fixtures")]),
+    .testTarget(
+      name: "NASCTensorTests",
+      dependencies: ["NASCTensor", "CNASCCPU", "NASCKernelSupport", "NASCKernelsBaseline", "NASCKernelsX86V3"],
+      resources: [.copy("Fixtures")]),
     .testTarget(
       name: "NASCSpaceTests", dependencies: ["NASCSpace", .product(name: "BigInt", package: "BigInt")],
       exclude: ["Golden"]),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NASCSpace
+import NASCTensor
 
 /// The `nasc` root command: one subcommand per user task.
 @main
@@ -8,7 +9,7 @@ struct NascCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "nasc",
     abstract: "A neural-architecture-search compiler: YAML search spaces in, searched architectures out.",
-    version: nascVersion,
+    version: nascVersion + "\nkernels: " + Engine.kernelsDescription,
     subcommands: [
       CompileCommand.self, ValidateCommand.self, SchemaCommand.self, SearchCommand.self, DeriveCommand.self,
       TrainCommand.self, ExportCommand.self, ReportCommand.self, RankCommand.self, LatencyCommand.self,

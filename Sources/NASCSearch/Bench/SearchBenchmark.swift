@@ -40,9 +40,9 @@ public enum SearchBenchmark {
     public var json: String {
       String(
         format:
-          "{\"method\": \"%@\", \"input\": %d, \"batch\": %d, \"threads\": %d, \"ms_per_step\": %.1f, \"images_per_s\": %.2f, \"peak_rss_mb\": %.1f, \"weight_params\": %d, \"flops_per_step\": %.4g, \"first_loss\": %.6f, \"steps\": %d}",
+          "{\"method\": \"%@\", \"input\": %d, \"batch\": %d, \"threads\": %d, \"ms_per_step\": %.1f, \"images_per_s\": %.2f, \"peak_rss_mb\": %.1f, \"weight_params\": %d, \"flops_per_step\": %.4g, \"first_loss\": %.6f, \"steps\": %d, \"kernels\": \"%@\"}",
         method, input, batch, threads, msPerStep, imagesPerSecond, peakRSSMB, weightParams, flopsPerStep,
-        Double(firstLoss), steps)
+        Double(firstLoss), steps, Engine.kernels.rawValue)
     }
   }
 

@@ -43,19 +43,19 @@ func backwardRule(_ node: Node, grad g: Tensor) -> [Tensor?] {
   case .add:
     return [g, g]
   case .sub:
-    return [g, need[1] ? g.mapped(K.Scale(s: -1)) : nil]
+    return [g, need[1] ? g.mapped(.scale(-1)) : nil]
   case .mul(let a, let b):
     return ElementwiseGrad.mul(a, b, g)
   case .mulScalar(let s):
-    return [g.mapped(K.Scale(s: s))]
+    return [g.mapped(.scale(s))]
   case .scaleBy(let x, let s):
     return ElementwiseGrad.scaleBy(x, s, g)
   case .weightedSum(let xs, let w):
     return ElementwiseGrad.weightedSum(xs, w, g, need: need)
   case .exp(let y):
-    return [g.zipped(y, K.Mul())]
+    return [g.zipped(y, .mul)]
   case .log(let x):
-    return [g.zipped(x, K.Div())]
+    return [g.zipped(x, .div)]
   case .relu(let y):
     return [ActivationGrad.relu(y, g)]
   case .relu6(let x):
@@ -112,7 +112,7 @@ func backwardRule(_ node: Node, grad g: Tensor) -> [Tensor?] {
   case .embedding(let indices, let v):
     return [EmbeddingGrad.backward(g, indices: indices, vocabulary: v)]
   case .mask(let m):
-    return [g.zipped(m, K.Mul())]
+    return [g.zipped(m, .mul)]
   case .recompute(let block):
     return block.backward(g, need: need)
   }

@@ -1,4 +1,5 @@
 import Dispatch
+import NASCKernelSupport
 
 /// One measured kernel in `EngineBenchmark`.
 public struct EngineBenchmarkRow: Sendable {

@@ -1,3 +1,5 @@
+import NASCKernelSupport
+
 #if canImport(Accelerate)
   import Accelerate
 #else

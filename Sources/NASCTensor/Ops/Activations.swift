@@ -1,7 +1,7 @@
 extension Tensor {
   /// max(x, 0) elementwise.
   public func relu() -> Tensor {
-    var y = mapped(K.Relu())
+    var y = mapped(.relu)
     let saved = y.detached()
     y.record(.relu(saved), self)
     return y
@@ -9,14 +9,14 @@ extension Tensor {
 
   /// min(max(x, 0), 6) elementwise.
   public func relu6() -> Tensor {
-    var y = mapped(K.Relu6())
+    var y = mapped(.relu6)
     y.record(.relu6(self.detached()), self)
     return y
   }
 
   /// Hyperbolic tangent elementwise.
   public func tanh() -> Tensor {
-    var y = mapped(K.Tanh())
+    var y = mapped(.tanh)
     let saved = y.detached()
     y.record(.tanh(saved), self)
     return y
@@ -24,7 +24,7 @@ extension Tensor {
 
   /// Logistic sigmoid 1 / (1 + e^−x) elementwise.
   public func sigmoid() -> Tensor {
-    var y = mapped(K.Sigmoid())
+    var y = mapped(.sigmoid)
     let saved = y.detached()
     y.record(.sigmoid(saved), self)
     return y
@@ -40,8 +40,8 @@ extension Tensor {
 }
 
 enum ActivationGrad {
-  static func relu(_ y: Tensor, _ g: Tensor) -> Tensor { g.zipped(y, K.ReluGrad()) }
-  static func relu6(_ x: Tensor, _ g: Tensor) -> Tensor { g.zipped(x, K.Relu6Grad()) }
-  static func tanh(_ y: Tensor, _ g: Tensor) -> Tensor { g.zipped(y, K.TanhGrad()) }
-  static func sigmoid(_ y: Tensor, _ g: Tensor) -> Tensor { g.zipped(y, K.SigmoidGrad()) }
+  static func relu(_ y: Tensor, _ g: Tensor) -> Tensor { g.zipped(y, .reluGrad) }
+  static func relu6(_ x: Tensor, _ g: Tensor) -> Tensor { g.zipped(x, .relu6Grad) }
+  static func tanh(_ y: Tensor, _ g: Tensor) -> Tensor { g.zipped(y, .tanhGrad) }
+  static func sigmoid(_ y: Tensor, _ g: Tensor) -> Tensor { g.zipped(y, .sigmoidGrad) }
 }

@@ -1,3 +1,5 @@
+import NASCKernelSupport
+
 /// Running statistics of a batch-norm layer (PyTorch semantics: biased variance normalises the batch,
 /// the unbiased variance enters the running average).
 public final class BatchNormStats {
@@ -25,8 +27,14 @@ public enum BatchNormActivation: Sendable, Equatable {
   /// min(max(y, 0), 6).
   case relu6
 
-  /// Where the activation passes its gradient: 0 < y < upper.
-  var upper: Float { self == .relu6 ? 6 : .infinity }
+  /// The kernels' name for it.
+  var fused: FusedActivation {
+    switch self {
+    case .identity: .identity
+    case .relu: .relu
+    case .relu6: .relu6
+    }
+  }
 }
 
 /// What BN backward needs.
@@ -62,24 +70,11 @@ public func batchNorm(
   precondition(!useBatch || m > 1, "batchNorm in training needs more than one value per channel")
   var mean = [Float](repeating: 0, count: c), invStd = [Float](repeating: 0, count: c)
   var batchVar = [Float](repeating: 0, count: c)
-  let xp = SendablePointer(x.storage.pointer)
   if useBatch {
     mean.withUnsafeMutableBufferPointer { mb in
       batchVar.withUnsafeMutableBufferPointer { vb in
-        let mp = SendablePointer(mb.baseAddress!), vp = SendablePointer(vb.baseAddress!)
-        parallelFor(c) { ch in
-          var s: Double = 0
-          for b in 0..<n {
-            s += Double(Reduce.sum(xp.p + (b * c + ch) * inner, inner))
-          }
-          let mu = Float(s / Double(m))
-          var q: Double = 0
-          for b in 0..<n {
-            q += Double(Reduce.sumSquaredDeviation(xp.p + (b * c + ch) * inner, inner, mean: mu))
-          }
-          mp.p[ch] = mu
-          vp.p[ch] = Float(q / Double(m))
-        }
+        kernels.batchNormStatistics(
+          x.storage.pointer, n: n, c: c, inner: inner, mean: mb.baseAddress!, variance: vb.baseAddress!)
       }
     }
     for ch in 0..<c { invStd[ch] = 1 / (batchVar[ch] + eps).squareRoot() }
@@ -102,24 +97,12 @@ public func batchNorm(
     }
   }
   var y = Tensor(uninitializedShape: x.shape)
-  let yp = SendablePointer(y.storage.pointer)
-  let wp = weight.map { SendablePointer($0.storage.pointer) },
-    bp = bias.map { SendablePointer($0.storage.pointer) }
   mean.withUnsafeBufferPointer { mb in
     invStd.withUnsafeBufferPointer { ib in
-      let mp = SendablePointer(UnsafeMutablePointer(mutating: mb.baseAddress!))
-      let ip = SendablePointer(UnsafeMutablePointer(mutating: ib.baseAddress!))
-      parallelFor(n * c) { p in
-        let ch = p % c
-        let scale = ip.p[ch] * (wp?.p[ch] ?? 1)
-        let shift = (bp?.p[ch] ?? 0) - mp.p[ch] * scale
-        let src = xp.p + p * inner, dst = yp.p + p * inner
-        switch activation {
-        case .identity: for i in 0..<inner { dst[i] = src[i] * scale + shift }
-        case .relu: for i in 0..<inner { dst[i] = K.Relu()(src[i] * scale + shift) }
-        case .relu6: for i in 0..<inner { dst[i] = K.Relu6()(src[i] * scale + shift) }
-        }
-      }
+      kernels.batchNormForward(
+        x.storage.pointer, into: y.storage.pointer, n: n, c: c, inner: inner, mean: mb.baseAddress!,
+        invStd: ib.baseAddress!, weight: weight?.storage.pointer, bias: bias?.storage.pointer,
+        activation: activation.fused)
     }
   }
   var saved = BatchNormSaved(
@@ -138,75 +121,18 @@ public func batchNorm(
 enum BatchNormGrad {
   static func backward(_ s: BatchNormSaved, _ g: Tensor, needX: Bool, needW: Bool, needB: Bool) -> [Tensor?] {
     let x = s.x
-    let n = x.shape[0], c = x.shape[1], inner = x.shape[2...].reduce(1, *), m = Float(n * inner)
+    let n = x.shape[0], c = x.shape[1], inner = x.shape[2...].reduce(1, *)
     var dgamma = [Float](repeating: 0, count: c), dbeta = [Float](repeating: 0, count: c)
-    let xp = SendablePointer(x.storage.pointer), gp = SendablePointer(g.storage.pointer)
     let dx: Tensor? = needX ? Tensor(uninitializedShape: x.shape) : nil
-    let dxp = dx.map { SendablePointer($0.storage.pointer) }
-    let wp = s.weight.map { SendablePointer($0.storage.pointer) }
-    let bp = s.bias.map { SendablePointer($0.storage.pointer) }
-    let fused = s.activation != .identity, upper = s.activation.upper
     s.mean.withUnsafeBufferPointer { mb in
       s.invStd.withUnsafeBufferPointer { ib in
         dgamma.withUnsafeMutableBufferPointer { dgb in
           dbeta.withUnsafeMutableBufferPointer { dbb in
-            let mp = SendablePointer(UnsafeMutablePointer(mutating: mb.baseAddress!))
-            let ip = SendablePointer(UnsafeMutablePointer(mutating: ib.baseAddress!))
-            let dgp = SendablePointer(dgb.baseAddress!), dbp = SendablePointer(dbb.baseAddress!)
-            parallelFor(c) { ch in
-              let mu = mp.p[ch], istd = ip.p[ch]
-              // The fused activation's mask: the forward pass's pre-activation, recomputed.
-              let scale = istd * (wp?.p[ch] ?? 1), shift = (bp?.p[ch] ?? 0) - mu * scale
-              var sg: Double = 0, sgx: Double = 0
-              for b in 0..<n {
-                let (a, bb) =
-                  fused
-                  ? Reduce.maskedSumAndCenteredDot(
-                    gp.p + (b * c + ch) * inner, xp.p + (b * c + ch) * inner, inner, mean: mu, scale: scale,
-                    shift: shift, upper: upper)
-                  : Reduce.sumAndCenteredDot(
-                    gp.p + (b * c + ch) * inner, xp.p + (b * c + ch) * inner, inner, mean: mu)
-                sg += Double(a)
-                sgx += Double(bb)
-              }
-              let dbeta = Float(sg), dgamma = Float(sgx) * istd
-              dbp.p[ch] = dbeta
-              dgp.p[ch] = dgamma
-              guard let dxp else { return }
-              let gamma = wp?.p[ch] ?? 1
-              let k = gamma * istd
-              if s.training {
-                let meanG = dbeta / m, meanGX = dgamma / m
-                for b in 0..<n {
-                  let xr = xp.p + (b * c + ch) * inner, gr = gp.p + (b * c + ch) * inner
-                  let dr = dxp.p + (b * c + ch) * inner
-                  // k·(g − meanG − (x − μ)·istd·meanGX) = k·g + (c0 + c1·x)
-                  let c1 = -k * istd * meanGX, c0 = -k * meanG - c1 * mu
-                  if fused {
-                    for i in 0..<inner {
-                      let pre = xr[i] * scale + shift
-                      let gi: Float = pre > 0 && pre < upper ? gr[i] : 0
-                      dr[i] = k * gi + (c0 + c1 * xr[i])
-                    }
-                  } else {
-                    for i in 0..<inner { dr[i] = k * gr[i] + (c0 + c1 * xr[i]) }
-                  }
-                }
-              } else {
-                for b in 0..<n {
-                  let gr = gp.p + (b * c + ch) * inner, dr = dxp.p + (b * c + ch) * inner
-                  if fused {
-                    let xr = xp.p + (b * c + ch) * inner
-                    for i in 0..<inner {
-                      let pre = xr[i] * scale + shift
-                      dr[i] = pre > 0 && pre < upper ? k * gr[i] : 0
-                    }
-                  } else {
-                    for i in 0..<inner { dr[i] = k * gr[i] }
-                  }
-                }
-              }
-            }
+            kernels.batchNormBackward(
+              x.storage.pointer, g.storage.pointer, dx: dx?.storage.pointer, n: n, c: c, inner: inner,
+              mean: mb.baseAddress!, invStd: ib.baseAddress!, weight: s.weight?.storage.pointer,
+              bias: s.bias?.storage.pointer, training: s.training, activation: s.activation.fused,
+              dgamma: dgb.baseAddress!, dbeta: dbb.baseAddress!)
           }
         }
       }

@@ -1,3 +1,5 @@
+import NASCKernelSupport
+
 extension Tensor {
   /// `self[n, c, …] + b[c]`: one bias per channel of an `[N, C, …]` tensor (a convolution's bias).
   /// The gradient flows into both; `b`'s is the sum of the output gradient over all but the
@@ -7,15 +9,7 @@ extension Tensor {
     let (n, c) = (shape[0], shape[1])
     let inner = count / max(n * c, 1)
     let out = Tensor(uninitializedShape: shape)
-    let x = storage.pointer, y = out.storage.pointer, bp = b.storage.pointer
-    let planes = n * c
-    let add = { (r: Range<Int>) in
-      for p in r {
-        let v = bp[p % c], base = p * inner
-        for i in 0..<inner { y[base + i] = x[base + i] + v }
-      }
-    }
-    if count < 32_768 || Engine.threads == 1 { add(0..<planes) } else { parallelChunks(planes) { _, r in add(r) } }
+    kernels.addChannelBias(storage.pointer, b.storage.pointer, into: out.storage.pointer, n: n, c: c, inner: inner)
     var result = out
     result.record(.channelBias(channels: c), self, b)
     return result

@@ -1,3 +1,5 @@
+import NASCKernelSupport
+
 /// Stride, padding, dilation and groups of a 2-D convolution (height and width may differ).
 public struct Conv2DConfig: Hashable, Sendable {
   /// Stride along H.
@@ -65,15 +67,12 @@ struct ConvGeometry {
     precondition(oh > 0 && ow > 0, "conv2d output would be empty for input \(x), kernel \(kh)×\(kw)")
   }
 
-  /// The range of output positions `o` in `0..<outCount` with `o·stride + offset` inside `0..<inCount`.
-  @inline(__always)
-  static func validRange(outCount: Int, inCount: Int, stride: Int, offset: Int) -> Range<Int> {
-    // o*stride + offset >= 0  →  o >= ceil(-offset / stride)
-    let lo = offset >= 0 ? 0 : (-offset + stride - 1) / stride
-    // o*stride + offset <= inCount - 1  →  o <= floor((inCount - 1 - offset) / stride)
-    let top = inCount - 1 - offset
-    let hi = top < 0 ? 0 : min(outCount, top / stride + 1)
-    return lo < hi ? lo..<hi : 0..<0
+  /// The same geometry as the kernels read it.
+  var shape: ConvShape {
+    ConvShape(
+      n: n, cin: cin, h: h, w: w, cout: cout, kh: kh, kw: kw, oh: oh, ow: ow, strideH: cfg.strideH,
+      strideW: cfg.strideW, padH: cfg.padH, padW: cfg.padW, dilationH: cfg.dilationH, dilationW: cfg.dilationW,
+      groups: cfg.groups)
   }
 }
 
@@ -102,77 +101,9 @@ public func conv2d(
     config: Conv2DConfig(stride: stride, padding: padding, dilation: dilation, groups: groups))
 }
 
+/// Dense and grouped convolutions: im2col (`TensorKernels.im2col`) + `cblas_sgemm`, pointwise 1×1
+/// convolutions straight on the input, parallel over the batch.
 enum DenseConvKernels {
-  /// Unfolds channels `c0..<c0+cinG` of one image into col[K × OH·OW].
-  static func im2col(
-    _ x: UnsafePointer<Float>, _ g: ConvGeometry, c0: Int, into col: UnsafeMutablePointer<Float>
-  ) {
-    let ohw = g.oh * g.ow, s = g.cfg
-    var row = 0
-    for c in 0..<g.cinG {
-      let plane = x + (c0 + c) * g.h * g.w
-      for ki in 0..<g.kh {
-        let offH = ki * s.dilationH - s.padH
-        let rh = ConvGeometry.validRange(outCount: g.oh, inCount: g.h, stride: s.strideH, offset: offH)
-        for kj in 0..<g.kw {
-          let offW = kj * s.dilationW - s.padW
-          let rw = ConvGeometry.validRange(outCount: g.ow, inCount: g.w, stride: s.strideW, offset: offW)
-          let dst = col + row * ohw
-          row += 1
-          if rh.isEmpty || rw.isEmpty {
-            dst.update(repeating: 0, count: ohw)
-            continue
-          }
-          if rh.lowerBound > 0 { dst.update(repeating: 0, count: rh.lowerBound * g.ow) }
-          if rh.upperBound < g.oh {
-            (dst + rh.upperBound * g.ow).update(repeating: 0, count: (g.oh - rh.upperBound) * g.ow)
-          }
-          for oh in rh {
-            let src = plane + (oh * s.strideH + offH) * g.w + offW
-            let d = dst + oh * g.ow
-            for ow in 0..<rw.lowerBound { d[ow] = 0 }
-            if s.strideW == 1 {
-              (d + rw.lowerBound).update(from: src + rw.lowerBound, count: rw.count)
-            } else {
-              for ow in rw { d[ow] = src[ow * s.strideW] }
-            }
-            for ow in rw.upperBound..<g.ow { d[ow] = 0 }
-          }
-        }
-      }
-    }
-  }
-
-  /// Adds col[K × OH·OW] back into channels `c0..<c0+cinG` of one image (the transpose of im2col).
-  static func col2im(
-    _ col: UnsafePointer<Float>, _ g: ConvGeometry, c0: Int, into x: UnsafeMutablePointer<Float>
-  ) {
-    let ohw = g.oh * g.ow, s = g.cfg
-    var row = 0
-    for c in 0..<g.cinG {
-      let plane = x + (c0 + c) * g.h * g.w
-      for ki in 0..<g.kh {
-        let offH = ki * s.dilationH - s.padH
-        let rh = ConvGeometry.validRange(outCount: g.oh, inCount: g.h, stride: s.strideH, offset: offH)
-        for kj in 0..<g.kw {
-          let offW = kj * s.dilationW - s.padW
-          let rw = ConvGeometry.validRange(outCount: g.ow, inCount: g.w, stride: s.strideW, offset: offW)
-          let src = col + row * ohw
-          row += 1
-          for oh in rh {
-            let dst = plane + (oh * s.strideH + offH) * g.w + offW
-            let srow = src + oh * g.ow
-            if s.strideW == 1 {
-              for ow in rw { dst[ow] += srow[ow] }
-            } else {
-              for ow in rw { dst[ow * s.strideW] += srow[ow] }
-            }
-          }
-        }
-      }
-    }
-  }
-
   static func forward(_ x: Tensor, _ w: Tensor, _ g: ConvGeometry) -> Tensor {
     if StridedViaStride1.pointwiseApplies(g) { return StridedViaStride1.pointwiseForward(x, w, g) }
     let y = Tensor(uninitializedShape: [g.n, g.cout, g.oh, g.ow])
@@ -189,13 +120,13 @@ enum DenseConvKernels {
       }
       return y
     }
-    let k = g.kdim
+    let k = g.kdim, shape = g.shape
     parallelChunks(g.n) { _, r in
       let colStorage = TensorStorage(uninitializedCount: k * ohw)  // pooled: no page faults per chunk
       let col = colStorage.pointer
       for b in r {
         for grp in 0..<g.cfg.groups {
-          im2col(xp.p + b * inPlane, g, c0: grp * g.cinG, into: col)
+          kernels.im2col(xp.p + b * inPlane, shape, c0: grp * g.cinG, into: col)
           BLAS.gemm(
             transA: false, transB: false, m: g.coutG, n: ohw, k: k,
             a: wp.p + grp * g.coutG * k, lda: k, b: col, ldb: ohw, beta: 0,
@@ -216,7 +147,7 @@ enum DenseConvKernels {
     }
     let dx: Tensor? = needX ? Tensor.zeros(x.shape) : nil
     let k = g.kdim, ohw = g.oh * g.ow, inPlane = g.cin * g.h * g.w, outPlane = g.cout * ohw
-    let wCount = w.count
+    let wCount = w.count, shape = g.shape
     let chunks = Engine.workChunks(g.n)
     let partial = needW ? UnsafeMutablePointer<Float>.allocate(capacity: chunks * wCount) : nil
     defer { partial?.deallocate() }
@@ -249,7 +180,7 @@ enum DenseConvKernels {
           let dyg = gp.p + b * outPlane + grp * g.coutG * ohw
           let wg = wp.p + grp * g.coutG * k
           if let dwc {
-            im2col(xp.p + b * inPlane, g, c0: grp * g.cinG, into: col)
+            kernels.im2col(xp.p + b * inPlane, shape, c0: grp * g.cinG, into: col)
             BLAS.gemm(
               transA: false, transB: true, m: g.coutG, n: k, k: ohw, a: dyg, lda: ohw, b: col, ldb: ohw,
               beta: 1, c: dwc + grp * g.coutG * k, ldc: k)
@@ -258,7 +189,7 @@ enum DenseConvKernels {
             BLAS.gemm(
               transA: true, transB: false, m: k, n: ohw, k: g.coutG, a: wg, lda: k, b: dyg, ldb: ohw,
               beta: 0, c: col, ldc: ohw)
-            col2im(col, g, c0: grp * g.cinG, into: dxp.p + b * inPlane)
+            kernels.col2im(col, shape, c0: grp * g.cinG, into: dxp.p + b * inPlane)
           }
         }
       }
@@ -267,12 +198,7 @@ enum DenseConvKernels {
     var dw: Tensor? = nil
     if let partial {
       let t = Tensor(uninitializedShape: w.shape)
-      let o = t.storage.pointer
-      o.update(from: partial, count: wCount)
-      for c in 1..<max(chunks, 1) {
-        let p = partial + c * wCount
-        for i in 0..<wCount { o[i] += p[i] }
-      }
+      kernels.sumChunkPartials(partial, chunks: chunks, count: wCount, into: t.storage.pointer)
       dw = t
     }
     return (dx, dw)

@@ -1,30 +1,18 @@
-/// Elementwise kernels: split over workers for large tensors, a plain loop for small ones.
-@inline(__always)
-func elementwiseChunks(_ n: Int, _ body: (Range<Int>) -> Void) {
-  if n < 32_768 || Engine.threads == 1 {
-    body(0..<n)
-  } else {
-    parallelChunks(n) { _, r in body(r) }
-  }
-}
+import NASCKernelSupport
 
 extension Tensor {
-  /// A new tensor of the same shape with `f` applied to every element (no graph link).
-  @inline(__always)
-  func mapped<F: UnaryKernel>(_ f: F) -> Tensor {
+  /// A new tensor of the same shape with `op` applied to every element (no graph link).
+  func mapped(_ op: UnaryOp) -> Tensor {
     let out = Tensor(uninitializedShape: shape)
-    let x = storage.pointer, y = out.storage.pointer
-    elementwiseChunks(count) { r in for i in r { y[i] = f(x[i]) } }
+    kernels.map(op, storage.pointer, into: out.storage.pointer, count: count)
     return out
   }
 
   /// A new tensor combining `self` and `other` (same shape) elementwise (no graph link).
-  @inline(__always)
-  func zipped<F: BinaryKernel>(_ other: Tensor, _ f: F) -> Tensor {
+  func zipped(_ other: Tensor, _ op: BinaryOp) -> Tensor {
     precondition(shape == other.shape, "shapes \(shape) and \(other.shape) differ")
     let out = Tensor(uninitializedShape: shape)
-    let a = storage.pointer, b = other.storage.pointer, y = out.storage.pointer
-    elementwiseChunks(count) { r in for i in r { y[i] = f(a[i], b[i]) } }
+    kernels.zip(op, storage.pointer, other.storage.pointer, into: out.storage.pointer, count: count)
     return out
   }
 
@@ -32,20 +20,14 @@ extension Tensor {
   mutating func addInPlace(_ other: Tensor) {
     precondition(shape == other.shape, "shapes \(shape) and \(other.shape) differ")
     let b = other.storage.pointer, n = count
-    withUnsafeMutableBufferPointer { a in
-      let a = a.baseAddress!
-      elementwiseChunks(n) { r in for i in r { a[i] += b[i] } }
-    }
+    withUnsafeMutableBufferPointer { a in kernels.add(b, scaledBy: nil, into: a.baseAddress!, count: n) }
   }
 
   /// self += alpha · other, in place (copy-on-write), detaching `self` from the graph.
   mutating func addInPlace(_ other: Tensor, scaledBy alpha: Float) {
     precondition(shape == other.shape, "shapes \(shape) and \(other.shape) differ")
     let b = other.storage.pointer, n = count
-    withUnsafeMutableBufferPointer { a in
-      let a = a.baseAddress!
-      elementwiseChunks(n) { r in for i in r { a[i] += alpha * b[i] } }
-    }
+    withUnsafeMutableBufferPointer { a in kernels.add(b, scaledBy: alpha, into: a.baseAddress!, count: n) }
   }
 }
 
@@ -53,28 +35,28 @@ extension Tensor {
 
 /// Elementwise sum of two tensors of the same shape.
 public func + (a: Tensor, b: Tensor) -> Tensor {
-  var y = a.zipped(b, K.Add())
+  var y = a.zipped(b, .add)
   y.record(.add, a, b)
   return y
 }
 
 /// Elementwise difference of two tensors of the same shape.
 public func - (a: Tensor, b: Tensor) -> Tensor {
-  var y = a.zipped(b, K.Sub())
+  var y = a.zipped(b, .sub)
   y.record(.sub, a, b)
   return y
 }
 
 /// Elementwise product of two tensors of the same shape.
 public func * (a: Tensor, b: Tensor) -> Tensor {
-  var y = a.zipped(b, K.Mul())
+  var y = a.zipped(b, .mul)
   y.record(.mul(a.detached(), b.detached()), a, b)
   return y
 }
 
 /// Every element multiplied by a constant.
 public func * (a: Tensor, s: Float) -> Tensor {
-  var y = a.mapped(K.Scale(s: s))
+  var y = a.mapped(.scale(s))
   y.record(.mulScalar(s), a)
   return y
 }
@@ -92,21 +74,21 @@ extension Tensor {
     precondition(s.count == 1, "scaled(by:) needs a one-element tensor, got \(s.shape)")
     let k = s.storage.pointer[0]
     // x · 1 is x exactly (a straight-through one-hot weight): share the storage instead of copying.
-    var y = k == 1 ? Tensor(storage: storage, shape: shape) : mapped(K.Scale(s: k))
+    var y = k == 1 ? Tensor(storage: storage, shape: shape) : mapped(.scale(k))
     y.record(.scaleBy(self.detached(), s.detached()), self, s)
     return y
   }
 
   /// `self + c` elementwise, for a constant `c`.
   public func adding(_ c: Float) -> Tensor {
-    var y = mapped(K.AddScalar(c: c))
+    var y = mapped(.addScalar(c))
     y.record(.identity, self)
     return y
   }
 
   /// Elementwise e^x.
   public func exp() -> Tensor {
-    var y = mapped(K.Exp())
+    var y = mapped(.exp)
     let saved = y.detached()
     y.record(.exp(saved), self)
     return y
@@ -114,7 +96,7 @@ extension Tensor {
 
   /// Elementwise natural logarithm.
   public func log() -> Tensor {
-    var y = mapped(K.Log())
+    var y = mapped(.log)
     y.record(.log(self.detached()), self)
     return y
   }
@@ -131,18 +113,9 @@ public func weightedSum(_ tensors: [Tensor], weights: Tensor) -> Tensor {
   let shape = tensors[0].shape
   for t in tensors { precondition(t.shape == shape, "weightedSum shapes differ: \(t.shape) vs \(shape)") }
   var y = Tensor(uninitializedShape: shape)
-  let w = weights.storage.pointer
-  let out = y.storage.pointer
-  let srcs = tensors.map { SendablePointer($0.storage.pointer) }
-  elementwiseChunks(y.count) { r in
-    let w0 = w[0], s0 = srcs[0].p
-    for i in r { out[i] = w0 * s0[i] }
-    for k in 1..<srcs.count {
-      let wk = w[k], sk = srcs[k].p
-      if wk == 0 { continue }
-      for i in r { out[i] += wk * sk[i] }
-    }
-  }
+  kernels.weightedSum(
+    tensors.map { UnsafePointer($0.storage.pointer) }, weights: weights.storage.pointer, into: y.storage.pointer,
+    count: y.count)
   y.record(.weightedSum(tensors.map { $0.detached() }, weights.detached()), inputs: tensors + [weights])
   return y
 }
@@ -159,54 +132,25 @@ public func sum(_ tensors: [Tensor]) -> Tensor {
 
 enum ElementwiseGrad {
   static func mul(_ a: Tensor, _ b: Tensor, _ g: Tensor) -> [Tensor?] {
-    [g.zipped(b, K.Mul()), g.zipped(a, K.Mul())]
+    [g.zipped(b, .mul), g.zipped(a, .mul)]
   }
 
   static func scaleBy(_ x: Tensor, _ s: Tensor, _ g: Tensor) -> [Tensor?] {
     let k = s.storage.pointer[0]
-    let gx = k == 1 ? g : g.mapped(K.Scale(s: k))
-    let dot = Reduce.dot(g.storage.pointer, x.storage.pointer, count: g.count)
+    let gx = k == 1 ? g : g.mapped(.scale(k))
+    let dot = kernels.dot(g.storage.pointer, x.storage.pointer, count: g.count)
     return [gx, Tensor(repeating: dot, shape: s.shape)]
   }
 
   /// One pass per candidate: its gradient w_k·g and the weight gradient Σ g·x_k together, split into
   /// fixed chunks whose partial dot products are combined in order (deterministic).
   static func weightedSum(_ xs: [Tensor], _ w: Tensor, _ g: Tensor, need: [Bool]) -> [Tensor?] {
-    let n = g.count, kCount = xs.count
-    let chunks = n < 65_536 ? 1 : Engine.workChunks(n)
+    let kCount = xs.count, needW = need[kCount]
     let outs: [Tensor?] = (0..<kCount).map { need[$0] ? Tensor(uninitializedShape: g.shape) : nil }
-    var partial = [Double](repeating: 0, count: kCount * chunks)
-    let needW = need[kCount]
-    let gp = SendablePointer(g.storage.pointer), wp = w.storage.pointer
-    let xps = xs.map { SendablePointer($0.storage.pointer) }
-    let ops = outs.map { $0.map { SendablePointer($0.storage.pointer) } }
-    let weights = (0..<kCount).map { wp[$0] }
-    partial.withUnsafeMutableBufferPointer { pb in
-      let pp = UncheckedSendable(pb.baseAddress!)
-      parallelChunks(n, chunks: chunks) { c, r in
-        typealias V = SIMD8<Float>
-        for k in 0..<kCount {
-          let x = xps[k].p, o = ops[k]?.p, wk = weights[k], wv = V(repeating: wk)
-          var acc = V()
-          var i = r.lowerBound
-          while i + 8 <= r.upperBound {
-            let gv = UnsafeRawPointer(gp.p + i).loadUnaligned(as: V.self)
-            if let o { UnsafeMutableRawPointer(o + i).storeBytes(of: gv * wv, as: V.self) }
-            if needW { acc += gv * UnsafeRawPointer(x + i).loadUnaligned(as: V.self) }
-            i += 8
-          }
-          var tail: Float = 0
-          while i < r.upperBound {
-            o?[i] = gp.p[i] * wk
-            tail += gp.p[i] * x[i]
-            i += 1
-          }
-          pp.value[k * chunks + c] = Double(acc.sum() + tail)
-        }
-      }
-    }
-    var dw = [Float](repeating: 0, count: kCount)
-    for k in 0..<kCount { dw[k] = Float((0..<chunks).reduce(0.0) { $0 + partial[k * chunks + $1] }) }
+    let wp = w.storage.pointer
+    let dw = kernels.weightedSumBackward(
+      g.storage.pointer, sources: xs.map { UnsafePointer($0.storage.pointer) }, weights: (0..<kCount).map { wp[$0] },
+      into: outs.map { $0?.storage.pointer }, needW: needW, count: g.count)
     return outs + [needW ? Tensor(shape: w.shape, scalars: dw) : nil]
   }
 

@@ -1,3 +1,5 @@
+import NASCKernelSupport
+
 /// Elementwise arithmetic between an `[N, C, H, W]` map and a per-sample, per-channel value (`[N, C, 1, 1]`,
 /// or an `[N, C]` vector read as `[N, C, 1, 1]`) that broadcasts over height and width: the
 /// squeeze-and-excitation gate `x · σ(…)` and its additive relatives.
@@ -5,6 +7,15 @@
 /// How a broadcast value combines with a map.
 public enum PlaneCombine: Sendable, Equatable {
   case add, sub, mul
+
+  /// The kernels' name for it.
+  var op: PlaneOp {
+    switch self {
+    case .add: .add
+    case .sub: .sub
+    case .mul: .mul
+    }
+  }
 }
 
 /// What the backward rule of a broadcast combination needs.
@@ -66,13 +77,6 @@ public func combineBroadcasting(_ kind: PlaneCombine, _ a: Tensor, _ b: Tensor) 
 }
 
 enum PlaneBroadcast {
-  /// Runs `body` over the `planes` (n, c) planes: split over workers for large tensors, a plain loop
-  /// for small ones. Each plane is handled whole by one worker, so per-plane sums have a fixed order.
-  @inline(__always)
-  static func overPlanes(_ planes: Int, elements: Int, _ body: (Range<Int>) -> Void) {
-    if elements < 32_768 || Engine.threads == 1 { body(0..<planes) } else { parallelChunks(planes) { _, r in body(r) } }
-  }
-
   static func combine(_ kind: PlaneCombine, map x: Tensor, plane s: Tensor, mapFirst: Bool) -> Tensor {
     var y = forward(kind, map: x, plane: s, mapFirst: mapFirst)
     let saved = {
@@ -89,18 +93,9 @@ enum PlaneBroadcast {
     let planes = x.shape[0] * x.shape[1], hw = x.count / max(planes, 1)
     precondition(s.count == planes, "a per-channel value \(s.shape) for a map \(x.shape)")
     let out = Tensor(uninitializedShape: x.shape)
-    let xp = x.storage.pointer, sp = s.storage.pointer, yp = out.storage.pointer
-    overPlanes(planes, elements: x.count) { r in
-      for p in r {
-        let v = sp[p], xi = xp + p * hw, yi = yp + p * hw
-        switch kind {
-        case .add: for i in 0..<hw { yi[i] = xi[i] + v }
-        case .mul: for i in 0..<hw { yi[i] = xi[i] * v }
-        case .sub:
-          if mapFirst { for i in 0..<hw { yi[i] = xi[i] - v } } else { for i in 0..<hw { yi[i] = v - xi[i] } }
-        }
-      }
-    }
+    kernels.planeCombine(
+      kind.op, mapFirst: mapFirst, map: x.storage.pointer, plane: s.storage.pointer, into: out.storage.pointer,
+      planes: planes, hw: hw)
     return out
   }
 
@@ -109,40 +104,8 @@ enum PlaneBroadcast {
   static func planeSums(_ g: Tensor, times x: Tensor?, sign: Float, shape: [Int]) -> Tensor {
     let planes = g.shape[0] * g.shape[1], hw = g.count / max(planes, 1)
     let out = Tensor(uninitializedShape: shape)
-    let gp = g.storage.pointer, xp = x?.storage.pointer, op = out.storage.pointer
-    overPlanes(planes, elements: g.count) { r in
-      typealias V = SIMD8<Float>
-      for p in r {
-        let gi = gp + p * hw
-        var acc = V()
-        var i = 0
-        if let xp {
-          let xi = xp + p * hw
-          while i + 8 <= hw {
-            acc +=
-              UnsafeRawPointer(gi + i).loadUnaligned(as: V.self) * UnsafeRawPointer(xi + i).loadUnaligned(as: V.self)
-            i += 8
-          }
-          var tail: Float = 0
-          while i < hw {
-            tail += gi[i] * xi[i]
-            i += 1
-          }
-          op[p] = sign * (acc.sum() + tail)
-        } else {
-          while i + 8 <= hw {
-            acc += UnsafeRawPointer(gi + i).loadUnaligned(as: V.self)
-            i += 8
-          }
-          var tail: Float = 0
-          while i < hw {
-            tail += gi[i]
-            i += 1
-          }
-          op[p] = sign * (acc.sum() + tail)
-        }
-      }
-    }
+    kernels.planeSums(
+      g.storage.pointer, times: x?.storage.pointer, sign: sign, into: out.storage.pointer, planes: planes, hw: hw)
     return out
   }
 
@@ -158,7 +121,7 @@ enum PlaneBroadcast {
       if needPlane { gPlane = planeSums(g, times: nil, sign: 1, shape: saved.planeShape) }
     case .sub:
       // map − s: ∂map = g, ∂s = −Σg; s − map: ∂map = −g, ∂s = Σg.
-      if needMap { gMap = saved.mapFirst ? g : g.mapped(K.Scale(s: -1)) }
+      if needMap { gMap = saved.mapFirst ? g : g.mapped(.scale(-1)) }
       if needPlane { gPlane = planeSums(g, times: nil, sign: saved.mapFirst ? -1 : 1, shape: saved.planeShape) }
     case .mul:
       if needMap { gMap = forward(.mul, map: g, plane: saved.plane!, mapFirst: true) }

@@ -1,3 +1,5 @@
+import NASCKernelSupport
+
 /// Kernel, stride and padding of a square 2-D pooling window.
 public struct Pool2DConfig: Hashable, Sendable {
   /// Window size.
@@ -66,58 +68,24 @@ enum PoolKernels {
     return avgDirect(x, cfg)
   }
 
+  /// The pooling geometry of `cfg` over an NCHW input of `shape`.
+  static func poolShape(_ shape: [Int], _ cfg: Pool2DConfig) -> PoolShape {
+    PoolShape(
+      planes: shape[0] * shape[1], h: shape[2], w: shape[3], oh: cfg.outSize(shape[2]), ow: cfg.outSize(shape[3]),
+      kernel: cfg.kernel, stride: cfg.stride, padding: cfg.padding)
+  }
+
   static func maxDirect(_ x: Tensor, _ cfg: Pool2DConfig, indices: UnsafeMutablePointer<Int32>?) -> Tensor {
-    let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-    let oh = cfg.outSize(h), ow = cfg.outSize(w)
-    let y = Tensor(uninitializedShape: [n, c, oh, ow])
-    let xp = SendablePointer(x.storage.pointer), yp = SendablePointer(y.storage.pointer)
-    let ipS = indices.map { SendableIndexPointer($0) }
-    parallelChunks(n * c) { _, r in
-      for p in r {
-        let xpl = xp.p + p * h * w, ypl = yp.p + p * oh * ow, ipl = ipS.map { $0.p + p * oh * ow }
-        for i in 0..<oh {
-          let h0 = i * cfg.stride - cfg.padding
-          let hs = max(h0, 0), he = min(h0 + cfg.kernel, h)
-          for j in 0..<ow {
-            let w0 = j * cfg.stride - cfg.padding
-            let ws = max(w0, 0), we = min(w0 + cfg.kernel, w)
-            var best = -Float.infinity, bi = hs * w + ws
-            for a in hs..<he {
-              for b in ws..<we where xpl[a * w + b] > best {
-                best = xpl[a * w + b]
-                bi = a * w + b
-              }
-            }
-            ypl[i * ow + j] = best
-            ipl?[i * ow + j] = Int32(bi)
-          }
-        }
-      }
-    }
+    let s = poolShape(x.shape, cfg)
+    let y = Tensor(uninitializedShape: [x.shape[0], x.shape[1], s.oh, s.ow])
+    kernels.maxPoolDirectForward(x.storage.pointer, into: y.storage.pointer, indices: indices, s)
     return y
   }
 
   static func avgDirect(_ x: Tensor, _ cfg: Pool2DConfig) -> Tensor {
-    let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-    let oh = cfg.outSize(h), ow = cfg.outSize(w)
-    let y = Tensor(uninitializedShape: [n, c, oh, ow])
-    let xp = SendablePointer(x.storage.pointer), yp = SendablePointer(y.storage.pointer)
-    parallelChunks(n * c) { _, r in
-      for p in r {
-        let xpl = xp.p + p * h * w, ypl = yp.p + p * oh * ow
-        for i in 0..<oh {
-          let h0 = i * cfg.stride - cfg.padding
-          let hs = max(h0, 0), he = min(h0 + cfg.kernel, h)
-          for j in 0..<ow {
-            let w0 = j * cfg.stride - cfg.padding
-            let ws = max(w0, 0), we = min(w0 + cfg.kernel, w)
-            var s: Float = 0
-            for a in hs..<he { for b in ws..<we { s += xpl[a * w + b] } }
-            ypl[i * ow + j] = s / Float((he - hs) * (we - ws))
-          }
-        }
-      }
-    }
+    let s = poolShape(x.shape, cfg)
+    let y = Tensor(uninitializedShape: [x.shape[0], x.shape[1], s.oh, s.ow])
+    kernels.avgPoolDirectForward(x.storage.pointer, into: y.storage.pointer, s)
     return y
   }
 }
@@ -139,24 +107,13 @@ public func globalAvgPool(_ x: Tensor) -> Tensor {
   return y
 }
 
-struct SendableIndexPointer: @unchecked Sendable {
-  let p: UnsafeMutablePointer<Int32>
-  init(_ p: UnsafeMutablePointer<Int32>) { self.p = p }
-}
-
 enum PoolGrad {
   static func maxPool(_ g: Tensor, indices: TensorStorage, inShape: [Int]) -> Tensor {
     let dx = Tensor.zeros(inShape)
     let planes = inShape[0] * inShape[1], inPlane = inShape[2] * inShape[3], outPlane = g.count / planes
-    let ip = SendableIndexPointer(
-      UnsafeMutableRawPointer(indices.pointer).bindMemory(to: Int32.self, capacity: g.count))
-    let gp = SendablePointer(g.storage.pointer), dp = SendablePointer(dx.storage.pointer)
-    parallelChunks(planes) { _, r in
-      for p in r {
-        let d = dp.p + p * inPlane, gg = gp.p + p * outPlane, ii = ip.p + p * outPlane
-        for o in 0..<outPlane { d[Int(ii[o])] += gg[o] }
-      }
-    }
+    let ip = UnsafeMutableRawPointer(indices.pointer).bindMemory(to: Int32.self, capacity: g.count)
+    kernels.maxPoolBackward(
+      g.storage.pointer, indices: ip, into: dx.storage.pointer, planes: planes, inPlane: inPlane, outPlane: outPlane)
     return dx
   }
 
@@ -170,24 +127,9 @@ enum PoolGrad {
 
   static func avgPoolDirect(_ g: Tensor, inShape: [Int], _ cfg: Pool2DConfig) -> Tensor {
     let dx = Tensor.zeros(inShape)
-    let (n, c, h, w) = (inShape[0], inShape[1], inShape[2], inShape[3])
-    let oh = g.shape[2], ow = g.shape[3]
-    let gp = SendablePointer(g.storage.pointer), dp = SendablePointer(dx.storage.pointer)
-    parallelChunks(n * c) { _, r in
-      for p in r {
-        let d = dp.p + p * h * w, gg = gp.p + p * oh * ow
-        for i in 0..<oh {
-          let h0 = i * cfg.stride - cfg.padding
-          let hs = max(h0, 0), he = min(h0 + cfg.kernel, h)
-          for j in 0..<ow {
-            let w0 = j * cfg.stride - cfg.padding
-            let ws = max(w0, 0), we = min(w0 + cfg.kernel, w)
-            let v = gg[i * ow + j] / Float((he - hs) * (we - ws))
-            for a in hs..<he { for b in ws..<we { d[a * w + b] += v } }
-          }
-        }
-      }
-    }
+    var s = PoolKernels.poolShape(inShape, cfg)
+    (s.oh, s.ow) = (g.shape[2], g.shape[3])
+    kernels.avgPoolDirectBackward(g.storage.pointer, into: dx.storage.pointer, s)
     return dx
   }
 

@@ -1,3 +1,5 @@
+import NASCKernelSupport
+
 extension Tensor {
   /// The sum of all elements, as a `[1]` tensor (accumulated in double precision).
   public func sum() -> Tensor {
@@ -25,13 +27,7 @@ extension Tensor {
     outShape.remove(at: axis)
     if outShape.isEmpty { outShape = [1] }
     var y = Tensor(repeating: 0, shape: outShape)
-    let x = storage.pointer, o = y.storage.pointer
-    for a in 0..<outer {
-      for j in 0..<dim {
-        let src = x + (a * dim + j) * inner, dst = o + a * inner
-        for i in 0..<inner { dst[i] += src[i] }
-      }
-    }
+    kernels.sumAxis(storage.pointer, into: y.storage.pointer, outer: outer, dim: dim, inner: inner)
     y.record(.sumAxis(inShape: shape, axis: axis), self)
     return y
   }

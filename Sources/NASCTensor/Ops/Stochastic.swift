@@ -9,7 +9,7 @@ extension Tensor {
 
   /// Multiplies by a constant mask of the same shape (gradient = mask · upstream).
   public func masked(by mask: Tensor) -> Tensor {
-    var y = zipped(mask, K.Mul())
+    var y = zipped(mask, .mul)
     y.record(.mask(mask.detached()), self)
     return y
   }
@@ -55,7 +55,7 @@ extension Tensor {
   /// An indicator `1[self > threshold]` in value whose gradient passes straight through to `self`
   /// (Single-Path NAS superkernel thresholds).
   public func indicatorStraightThrough(threshold: Float = 0) -> Tensor {
-    var y = mapped(K.Indicator(threshold: threshold))
+    var y = mapped(.indicator(threshold: threshold))
     y.record(.identity, self)
     return y
   }

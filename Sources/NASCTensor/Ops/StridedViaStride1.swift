@@ -1,3 +1,5 @@
+import NASCKernelSupport
+
 /// Stride-2 poolings (DARTS reduction edges) computed with the stride-1 SIMD kernels followed by
 /// subsampling: four times the arithmetic, but several times faster than a scalar strided loop.
 /// Backward scatters the gradient into a zero full-resolution map and reuses the stride-1 backward
@@ -8,13 +10,8 @@ enum StridedViaStride1 {
   static func subsample(_ t: Tensor, _ sh: Int, _ sw: Int, oh: Int, ow: Int) -> Tensor {
     let (n, c, h, w) = (t.shape[0], t.shape[1], t.shape[2], t.shape[3])
     let y = Tensor(uninitializedShape: [n, c, oh, ow])
-    let src = SendablePointer(t.storage.pointer), dst = SendablePointer(y.storage.pointer)
-    parallelChunks(n * c) { _, r in
-      for p in r {
-        let s = src.p + p * h * w, d = dst.p + p * oh * ow
-        for i in 0..<oh { for j in 0..<ow { d[i * ow + j] = s[i * sh * w + j * sw] } }
-      }
-    }
+    kernels.subsample(
+      t.storage.pointer, into: y.storage.pointer, planes: n * c, h: h, w: w, sh: sh, sw: sw, oh: oh, ow: ow)
     return y
   }
 
@@ -22,14 +19,8 @@ enum StridedViaStride1 {
   static func upsample(_ t: Tensor, _ sh: Int, _ sw: Int, h: Int, w: Int) -> Tensor {
     let (n, c, oh, ow) = (t.shape[0], t.shape[1], t.shape[2], t.shape[3])
     let y = Tensor(uninitializedShape: [n, c, h, w])
-    let src = SendablePointer(t.storage.pointer), dst = SendablePointer(y.storage.pointer)
-    parallelChunks(n * c) { _, r in
-      for p in r {
-        let s = src.p + p * oh * ow, d = dst.p + p * h * w
-        d.update(repeating: 0, count: h * w)
-        for i in 0..<oh { for j in 0..<ow { d[i * sh * w + j * sw] = s[i * ow + j] } }
-      }
-    }
+    kernels.upsample(
+      t.storage.pointer, into: y.storage.pointer, planes: n * c, oh: oh, ow: ow, sh: sh, sw: sw, h: h, w: w)
     return y
   }
 
@@ -98,13 +89,7 @@ enum StridedViaStride1 {
       to: Int32.self, capacity: fullStorage.count)
     let y1 = PoolingStride1.maxForward(x, unitStride(cfg), indices: full)
     let s = cfg.stride
-    let src = SendableIndexPointer(full), dst = SendableIndexPointer(indices)
-    parallelChunks(n * c) { _, r in
-      for p in r {
-        let a = src.p + p * h1 * w1, b = dst.p + p * oh * ow
-        for i in 0..<oh { for j in 0..<ow { b[i * ow + j] = a[i * s * w1 + j * s] } }
-      }
-    }
+    kernels.subsampleIndices(full, into: indices, planes: n * c, h: h1, w: w1, sh: s, sw: s, oh: oh, ow: ow)
     withExtendedLifetime(fullStorage) {}  // `full` points into it until here
     return subsample(y1, s, s, oh: oh, ow: ow)
   }

@@ -1,3 +1,5 @@
+import NASCKernelSupport
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
@@ -59,13 +61,9 @@ public final class Adam: Optimizer {
         let wp = w.baseAddress!
         mt.withUnsafeMutableBufferPointer { mb in
           vt.withUnsafeMutableBufferPointer { vb in
-            let mp = mb.baseAddress!, vp = vb.baseAddress!
-            for j in 0..<n {
-              let g = gp[j] + wd * wp[j]
-              mp[j] = b1 * mp[j] + (1 - b1) * g
-              vp[j] = b2 * vp[j] + (1 - b2) * g * g
-              wp[j] -= stepSize * mp[j] / (vp[j].squareRoot() / bc2Sqrt + eps)
-            }
+            kernels.adamStep(
+              wp, grad: gp, m: mb.baseAddress!, v: vb.baseAddress!, count: n, stepSize: stepSize, beta1: b1,
+              beta2: b2, eps: eps, weightDecay: wd, bc2Sqrt: bc2Sqrt)
           }
         }
       }

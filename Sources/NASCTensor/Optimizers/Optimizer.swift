@@ -1,3 +1,5 @@
+import NASCKernelSupport
+
 /// A first-order optimizer over a fixed list of parameters.
 public protocol Optimizer: AnyObject {
   /// The parameters it updates, in a fixed order (state is keyed by position).
@@ -31,7 +33,9 @@ public func clipGradNorm(_ parameters: [Parameter], maxNorm: Float) -> Float {
   if coef < 1 {
     for p in parameters {
       guard var g = p.grad else { continue }
-      g.withUnsafeMutableBufferPointer { b in for i in b.indices { b[i] *= coef } }
+      g.withUnsafeMutableBufferPointer { b in
+        kernels.map(.scale(coef), b.baseAddress!, into: b.baseAddress!, count: b.count)
+      }
       p.grad = g
     }
   }

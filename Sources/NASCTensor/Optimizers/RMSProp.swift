@@ -1,3 +1,5 @@
+import NASCKernelSupport
+
 /// RMSProp as in `torch.optim.RMSprop` (not centered): g ← grad + wd·p; v ← α·v + (1 − α)·g²;
 /// with momentum μ: buf ← μ·buf + g/(√v + ε), p ← p − lr·buf; otherwise p ← p − lr·g/(√v + ε).
 public final class RMSProp: Optimizer {
@@ -44,18 +46,9 @@ public final class RMSProp: Optimizer {
         let wp = w.baseAddress!
         v.withUnsafeMutableBufferPointer { vb in
           buf.withUnsafeMutableBufferPointer { bb in
-            let vp = vb.baseAddress!
-            for j in 0..<n {
-              let g = gp[j] + wd * wp[j]
-              vp[j] = a * vp[j] + (1 - a) * g * g
-              let step = g / (vp[j].squareRoot() + eps)
-              if mu != 0 {
-                bb[j] = mu * bb[j] + step
-                wp[j] -= lr * bb[j]
-              } else {
-                wp[j] -= lr * step
-              }
-            }
+            kernels.rmspropStep(
+              wp, grad: gp, squares: vb.baseAddress!, buffer: bb.baseAddress!, count: n, learningRate: lr, alpha: a,
+              eps: eps, weightDecay: wd, momentum: mu)
           }
         }
       }

@@ -1,3 +1,5 @@
+import NASCKernelSupport
+
 /// Stochastic gradient descent with PyTorch semantics: g ← grad + wd·p; with momentum μ,
 /// buf ← g (first step) or μ·buf + (1 − dampening)·g; g ← g + μ·buf (Nesterov) or buf; p ← p − lr·g.
 public final class SGD: Optimizer {
@@ -50,17 +52,15 @@ public final class SGD: Optimizer {
       p.update { w in
         let wp = w.baseAddress!
         if mu == 0 {
-          for j in 0..<n { wp[j] -= lr * (gp[j] + wd * wp[j]) }
+          kernels.sgdStep(
+            wp, grad: gp, buffer: nil, count: n, learningRate: lr, momentum: mu, dampening: damp, weightDecay: wd,
+            nesterov: nest, first: first)
           return
         }
         buf!.withUnsafeMutableBufferPointer { b in
-          let bp = b.baseAddress!
-          for j in 0..<n {
-            let g = gp[j] + wd * wp[j]
-            let bj = first ? g : mu * bp[j] + (1 - damp) * g
-            bp[j] = bj
-            wp[j] -= lr * (nest ? g + mu * bj : bj)
-          }
+          kernels.sgdStep(
+            wp, grad: gp, buffer: b.baseAddress!, count: n, learningRate: lr, momentum: mu, dampening: damp,
+            weightDecay: wd, nesterov: nest, first: first)
         }
       }
       buffers.slots[i] = buf

@@ -45,6 +45,7 @@ struct EngineBenchCommand: ParsableCommand {
 
   func printTable(_ r: EngineBenchmarkReport, load: String?) {
     print("threads: \(r.threads)" + (load.map { " (load average before the run: \($0))" } ?? ""))
+    print("kernels: \(Engine.kernelsDescription)")
     if !stridedOnly { printKernelTable(r) }
     print("stride-2 depthwise (DARTS reduction edges) vs stride 1 + subsample, fwd+bwd:")
     print("kernel     C   HxW    batch  stride-2 ms  via stride-1 ms  speedup")
@@ -76,6 +77,7 @@ struct EngineBenchCommand: ParsableCommand {
   }
 
   func printJSON(_ r: EngineBenchmarkReport, load: String?) {
+    print(#"{"kind":"kernels","variant":"\#(Engine.kernels.rawValue)"}"#)
     for row in r.stridedRows {
       print(
         #"{"kind":"strided_depthwise","kernel":"\#(row.kernel)","channels":\#(row.channels),"#

@@ -14,7 +14,8 @@ struct SearchBenchCommand: ParsableCommand {
       oneshot drops each op of a 7-candidate layer with probability 0.5 (path_dropout 0.5^7), as the PyTorch reference; \
       proxylessnas, fbnet: a weight step and an architecture step (binary gates; soft Gumbel mixture). \
       The last stdout line is one JSON object (method, input, batch, threads, ms_per_step, images_per_s, \
-      peak_rss_mb, weight_params, flops_per_step). Run one setting per process for a clean peak RSS.
+      peak_rss_mb, weight_params, flops_per_step, first_loss, steps, kernels). Run one setting per process for a \
+      clean peak RSS.
       """)
 
   @Option(help: "darts, gdas, pc-darts (K = 4), spos, fairnas, oneshot, proxylessnas or fbnet.")

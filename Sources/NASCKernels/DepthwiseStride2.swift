@@ -1,3 +1,5 @@
+import NASCKernelSupport
+
 /// The column-stride-2 depthwise fast path (every DARTS reduction-cell sep/dil conv): only the needed
 /// outputs are computed, on 8-wide SIMD blocks.
 ///
@@ -11,15 +13,6 @@
 enum DepthwiseStride2 {
   typealias V = SIMD8<Float>
 
-  /// Kernel sides up to this (tap tables are fixed-size).
-  static let maxSide = 7
-
-  /// Whether the fast path applies: column stride 2, row stride 1 or 2, kernel sides ≤ 7.
-  static func applies(_ g: ConvGeometry) -> Bool {
-    let s = g.cfg
-    return s.strideW == 2 && (s.strideH == 1 || s.strideH == 2) && g.kh <= maxSide && g.kw <= maxSide
-  }
-
   /// The deinterleaved scratch of the forward pass and the weight gradient: E then O, each
   /// `rows × width`, where E[i, m] = x̃[i, 2m] and O[i, m] = x̃[i, 2m + 1].
   struct Planes {
@@ -31,8 +24,8 @@ enum DepthwiseStride2 {
     /// power of two, used as a mask).
     let rowStep: Int
 
-    init(_ g: ConvGeometry) {
-      let s = g.cfg
+    init(_ g: ConvShape) {
+      let s = g
       padH = s.padH
       padW = s.padW
       sh = s.strideH
@@ -134,10 +127,11 @@ enum DepthwiseStride2 {
 
   // MARK: Forward
 
-  static func forward(_ x: Tensor, _ w: Tensor, _ g: ConvGeometry) -> Tensor {
-    let y = Tensor(uninitializedShape: [g.n, g.cout, g.oh, g.ow])
-    let xp = SendablePointer(x.storage.pointer), wp = SendablePointer(w.storage.pointer)
-    let yp = SendablePointer(y.storage.pointer)
+  /// y = x ⋆ w (column stride 2) for every (n, c) plane, parallel over planes.
+  static func forward(
+    _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, _ g: ConvShape
+  ) {
+    let xp = SendablePointer(x), wp = SendablePointer(w), yp = SendablePointer(y)
     let taps = g.kh * g.kw, inPlane = g.h * g.w, outPlane = g.oh * g.ow
     let l = Planes(g)
     parallelChunks(g.n * g.cin) { _, r in
@@ -148,7 +142,6 @@ enum DepthwiseStride2 {
         correlate(scratch, l, taps: wp.p + (p % g.cin) * taps, g, into: yp.p + p * outPlane)
       }
     }
-    return y
   }
 
   /// y[r, c] = Σ taps[t] · scratch[r·sh·width + offset(t) + c], dispatched to copies specialised for
@@ -156,7 +149,7 @@ enum DepthwiseStride2 {
   /// into a large caller, the SIMD loads would be left as calls.
   @inline(__always)
   static func correlate(
-    _ src: UnsafePointer<Float>, _ l: Planes, taps: UnsafePointer<Float>, _ g: ConvGeometry,
+    _ src: UnsafePointer<Float>, _ l: Planes, taps: UnsafePointer<Float>, _ g: ConvShape,
     into out: UnsafeMutablePointer<Float>
   ) {
     switch (g.kh, g.kw) {
@@ -273,8 +266,8 @@ enum DepthwiseStride2 {
     /// E/O index of the first pair's even and odd member (m for x̃ columns 2m and 2m + 1).
     let evenBase, oddBase: Int
 
-    init(_ g: ConvGeometry) {
-      let s = g.cfg
+    init(_ g: ConvShape) {
+      let s = g
       let sh = s.strideH, dh = s.dilationH, dw = s.dilationW
       padR = dh * (g.kh - 1) / sh
       padC = dw * (g.kw - 1) / 2
@@ -288,18 +281,21 @@ enum DepthwiseStride2 {
     }
   }
 
+  /// The data gradient into `dx` and the weight gradient into `dw` (either may be nil), the latter
+  /// summed from per-chunk partials in chunk order.
   static func backward(
-    _ x: Tensor, _ w: Tensor, _ dy: Tensor, _ g: ConvGeometry, needX: Bool, needW: Bool
-  ) -> (Tensor?, Tensor?) {
-    let taps = g.kh * g.kw, inPlane = g.h * g.w, outPlane = g.oh * g.ow, wCount = w.count
+    _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+    dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>?, _ g: ConvShape
+  ) {
+    let taps = g.kh * g.kw, inPlane = g.h * g.w, outPlane = g.oh * g.ow, wCount = g.cout * taps
+    let needX = dx != nil, needW = dw != nil
     let l = Planes(g), gl = GradLayout(g)
-    let dx: Tensor? = needX ? Tensor(uninitializedShape: x.shape) : nil
-    let chunks = Engine.workChunks(g.n * g.cin)
+    let chunks = Workers.workChunks(g.n * g.cin)
     let partial = UnsafeMutablePointer<Float>.allocate(capacity: chunks * wCount)
     defer { partial.deallocate() }
-    let xp = SendablePointer(x.storage.pointer), wp = SendablePointer(w.storage.pointer)
-    let gp = SendablePointer(dy.storage.pointer), pp = SendablePointer(partial)
-    let dxp = dx.map { SendablePointer($0.storage.pointer) }
+    let xp = SendablePointer(x), wp = SendablePointer(w)
+    let gp = SendablePointer(dy), pp = SendablePointer(partial)
+    let dxp = dx.map { SendablePointer($0) }
     parallelChunks(g.n * g.cin, chunks: chunks) { chunk, r in
       let dwc = pp.p + chunk * wCount
       dwc.update(repeating: 0, count: wCount)
@@ -333,17 +329,17 @@ enum DepthwiseStride2 {
         }
       }
     }
-    return (dx, needW ? DepthwiseKernels.summedPartials(partial, chunks: chunks, shape: w.shape) : nil)
+    if let dw { DepthwiseDirect.sumPartials(partial, chunks: chunks, count: wCount, into: dw) }
   }
 
   /// dx for one plane from the padded dy scratch, dispatched to copies specialised for the DARTS
   /// kernel sizes and column dilations (separate functions, as for `correlate`).
   @inline(__always)
   static func dataGradient(
-    _ dys: UnsafePointer<Float>, _ gl: GradLayout, taps: UnsafePointer<Float>, _ g: ConvGeometry,
+    _ dys: UnsafePointer<Float>, _ gl: GradLayout, taps: UnsafePointer<Float>, _ g: ConvShape,
     into dx: UnsafeMutablePointer<Float>
   ) {
-    switch (g.kh, g.kw, g.cfg.dilationW) {
+    switch (g.kh, g.kw, g.dilationW) {
     case (3, 3, 1): dataGradient3x3d1(dys, gl, taps: taps, g, into: dx)
     case (3, 3, 2): dataGradient3x3d2(dys, gl, taps: taps, g, into: dx)
     case (5, 5, 1): dataGradient5x5d1(dys, gl, taps: taps, g, into: dx)
@@ -354,50 +350,50 @@ enum DepthwiseStride2 {
 
   @inline(never)
   static func dataGradient3x3d1(
-    _ dys: UnsafePointer<Float>, _ gl: GradLayout, taps: UnsafePointer<Float>, _ g: ConvGeometry,
+    _ dys: UnsafePointer<Float>, _ gl: GradLayout, taps: UnsafePointer<Float>, _ g: ConvShape,
     into dx: UnsafeMutablePointer<Float>
   ) { dataGradientK(dys, gl, taps: taps, g, kh: 3, kw: 3, dw: 1, into: dx) }
 
   @inline(never)
   static func dataGradient3x3d2(
-    _ dys: UnsafePointer<Float>, _ gl: GradLayout, taps: UnsafePointer<Float>, _ g: ConvGeometry,
+    _ dys: UnsafePointer<Float>, _ gl: GradLayout, taps: UnsafePointer<Float>, _ g: ConvShape,
     into dx: UnsafeMutablePointer<Float>
   ) { dataGradientK(dys, gl, taps: taps, g, kh: 3, kw: 3, dw: 2, into: dx) }
 
   @inline(never)
   static func dataGradient5x5d1(
-    _ dys: UnsafePointer<Float>, _ gl: GradLayout, taps: UnsafePointer<Float>, _ g: ConvGeometry,
+    _ dys: UnsafePointer<Float>, _ gl: GradLayout, taps: UnsafePointer<Float>, _ g: ConvShape,
     into dx: UnsafeMutablePointer<Float>
   ) { dataGradientK(dys, gl, taps: taps, g, kh: 5, kw: 5, dw: 1, into: dx) }
 
   @inline(never)
   static func dataGradient5x5d2(
-    _ dys: UnsafePointer<Float>, _ gl: GradLayout, taps: UnsafePointer<Float>, _ g: ConvGeometry,
+    _ dys: UnsafePointer<Float>, _ gl: GradLayout, taps: UnsafePointer<Float>, _ g: ConvShape,
     into dx: UnsafeMutablePointer<Float>
   ) { dataGradientK(dys, gl, taps: taps, g, kh: 5, kw: 5, dw: 2, into: dx) }
 
   @inline(never)
   static func dataGradientAny(
-    _ dys: UnsafePointer<Float>, _ gl: GradLayout, taps: UnsafePointer<Float>, _ g: ConvGeometry,
+    _ dys: UnsafePointer<Float>, _ gl: GradLayout, taps: UnsafePointer<Float>, _ g: ConvShape,
     into dx: UnsafeMutablePointer<Float>
-  ) { dataGradientK(dys, gl, taps: taps, g, kh: g.kh, kw: g.kw, dw: g.cfg.dilationW, into: dx) }
+  ) { dataGradientK(dys, gl, taps: taps, g, kh: g.kh, kw: g.kw, dw: g.dilationW, into: dx) }
 
   /// Per x row: the taps whose row phase matches, each added to the even-column (kj·dw even) or
   /// odd-column accumulator of 8 pairs (two blocks side by side when the row is wide enough); the
   /// two are interleaved into the dx row.
   @inline(__always)
   static func dataGradientK(
-    _ dys: UnsafePointer<Float>, _ gl: GradLayout, taps: UnsafePointer<Float>, _ g: ConvGeometry,
+    _ dys: UnsafePointer<Float>, _ gl: GradLayout, taps: UnsafePointer<Float>, _ g: ConvShape,
     kh: Int, kw: Int, dw: Int, into dx: UnsafeMutablePointer<Float>
   ) {
-    let sh = g.cfg.strideH, dh = g.cfg.dilationH, padH = g.cfg.padH, w = g.w  // sh is 1 or 2
+    let sh = g.strideH, dh = g.dilationH, padH = g.padH, w = g.w  // sh is 1 or 2
     let mask = sh - 1, shift = sh - 1
     let nt = kh * kw
     var wv = InlineArray<9, V>(repeating: V())
     let inRegisters = nt <= 9
     if inRegisters { for t in 0..<nt { wv[t] = V(repeating: taps[t]) } }
     @inline(__always) func tap(_ t: Int) -> V { inRegisters ? wv[t] : V(repeating: taps[t]) }
-    let evenFirst = g.cfg.padW & 1 == 0
+    let evenFirst = g.padW & 1 == 0
     // Odd rows of x̃ get nothing when every tap row is even and the row stride is 2.
     let oddRowsZero = sh == 2 && (kh == 1 || dh % 2 == 0)
     let pairsPadded = gl.pairsPadded
@@ -472,7 +468,7 @@ enum DepthwiseStride2 {
   /// columns to 8-wide rows.
   @inline(__always)
   static func weightGradient(
-    dy: UnsafePointer<Float>, _ xs: UnsafePointer<Float>, _ l: Planes, _ g: ConvGeometry,
+    dy: UnsafePointer<Float>, _ xs: UnsafePointer<Float>, _ l: Planes, _ g: ConvShape,
     into dw: UnsafeMutablePointer<Float>
   ) {
     switch (g.kh, g.kw) {

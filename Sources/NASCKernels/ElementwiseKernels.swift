@@ -1,3 +1,5 @@
+import NASCKernelSupport
+
 /// Elementwise functions as types, so each kernel loop is specialised and vectorised (a closure
 /// captured by a parallel worker would be an indirect call per element).
 protocol UnaryKernel {

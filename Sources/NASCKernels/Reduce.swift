@@ -1,9 +1,11 @@
+import NASCKernelSupport
+
 /// Deterministic reductions: fixed chunks (one per worker), 8-wide float partial sums inside a chunk,
 /// chunk results combined in order in double precision. Same inputs and thread count → same bits.
 enum Reduce {
   /// Σ a[i]·b[i].
   static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count n: Int) -> Float {
-    let chunks = n < 65_536 ? 1 : Engine.workChunks(n)
+    let chunks = n < 65_536 ? 1 : Workers.workChunks(n)
     var partial = [Double](repeating: 0, count: chunks)
     let ap = SendablePointer(UnsafeMutablePointer(mutating: a)),
       bp = SendablePointer(UnsafeMutablePointer(mutating: b))

@@ -1,3 +1,5 @@
+import NASCKernelSupport
+
 /// The stride-1 depthwise fast path (every normal-cell sep/dil conv in DARTS).
 ///
 /// Each plane is copied into a zero-padded scratch whose row width is a multiple of 8 plus the kernel
@@ -7,13 +9,6 @@
 /// (padding d·(k−1) − p); the weight gradient keeps one register accumulator per tap.
 enum DepthwiseStride1 {
   typealias V = SIMD8<Float>
-
-  /// Whether the fast path applies: stride 1 and "same-or-smaller" padding (p ≤ d·(k−1)).
-  static func applies(_ g: ConvGeometry) -> Bool {
-    let s = g.cfg
-    return s.strideH == 1 && s.strideW == 1 && s.padH <= s.dilationH * (g.kh - 1)
-      && s.padW <= s.dilationW * (g.kw - 1)
-  }
 
   /// Scratch sizes for a plane correlated into an `oh × ow` output with the given padding.
   struct Layout {
@@ -185,11 +180,12 @@ enum DepthwiseStride1 {
     }
   }
 
-  static func forward(_ x: Tensor, _ w: Tensor, _ g: ConvGeometry) -> Tensor {
-    let y = Tensor(uninitializedShape: [g.n, g.cout, g.oh, g.ow])
-    let xp = SendablePointer(x.storage.pointer), wp = SendablePointer(w.storage.pointer)
-    let yp = SendablePointer(y.storage.pointer)
-    let s = g.cfg, taps = g.kh * g.kw, inPlane = g.h * g.w, outPlane = g.oh * g.ow
+  /// y = x ⋆ w for every (n, c) plane, parallel over planes.
+  static func forward(
+    _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, _ g: ConvShape
+  ) {
+    let xp = SendablePointer(x), wp = SendablePointer(w), yp = SendablePointer(y)
+    let s = g, taps = g.kh * g.kw, inPlane = g.h * g.w, outPlane = g.oh * g.ow
     let l = Layout(
       h: g.h, w: g.w, oh: g.oh, ow: g.ow, kh: g.kh, kw: g.kw, dh: s.dilationH, dw: s.dilationW,
       padH: s.padH, padW: s.padW)
@@ -203,13 +199,16 @@ enum DepthwiseStride1 {
           dw: s.dilationW, oh: g.oh, ow: g.ow, into: yp.p + p * outPlane)
       }
     }
-    return y
   }
 
-  static func backward(_ x: Tensor, _ w: Tensor, _ dy: Tensor, _ g: ConvGeometry, needX: Bool, needW: Bool)
-    -> (Tensor?, Tensor?)
-  {
-    let s = g.cfg, taps = g.kh * g.kw, inPlane = g.h * g.w, outPlane = g.oh * g.ow, wCount = w.count
+  /// The data gradient into `dx` and the weight gradient into `dw` (either may be nil), the latter
+  /// summed from per-chunk partials in chunk order.
+  static func backward(
+    _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+    dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>?, _ g: ConvShape
+  ) {
+    let s = g, taps = g.kh * g.kw, inPlane = g.h * g.w, outPlane = g.oh * g.ow, wCount = g.cout * taps
+    let needW = dw != nil
     // Data gradient: correlate dy (padded by d·(k−1) − p) with the flipped filter.
     let dl = Layout(
       h: g.oh, w: g.ow, oh: g.h, ow: g.w, kh: g.kh, kw: g.kw, dh: s.dilationH, dw: s.dilationW,
@@ -218,13 +217,12 @@ enum DepthwiseStride1 {
     let xl = Layout(
       h: g.h, w: g.w, oh: g.oh, ow: g.ow, kh: g.kh, kw: g.kw, dh: s.dilationH, dw: s.dilationW,
       padH: s.padH, padW: s.padW)
-    let dx: Tensor? = needX ? Tensor(uninitializedShape: x.shape) : nil
-    let chunks = Engine.workChunks(g.n * g.cin)
+    let chunks = Workers.workChunks(g.n * g.cin)
     let partial = UnsafeMutablePointer<Float>.allocate(capacity: chunks * wCount)
     defer { partial.deallocate() }
-    let xp = SendablePointer(x.storage.pointer), wp = SendablePointer(w.storage.pointer)
-    let gp = SendablePointer(dy.storage.pointer), pp = SendablePointer(partial)
-    let dxp = dx.map { SendablePointer($0.storage.pointer) }
+    let xp = SendablePointer(x), wp = SendablePointer(w)
+    let gp = SendablePointer(dy), pp = SendablePointer(partial)
+    let dxp = dx.map { SendablePointer($0) }
     parallelChunks(g.n * g.cin, chunks: chunks) { chunk, r in
       let dwc = pp.p + chunk * wCount
       dwc.update(repeating: 0, count: wCount)
@@ -265,14 +263,14 @@ enum DepthwiseStride1 {
         }
       }
     }
-    return (dx, needW ? DepthwiseKernels.summedPartials(partial, chunks: chunks, shape: w.shape) : nil)
+    if let dw { DepthwiseDirect.sumPartials(partial, chunks: chunks, count: wCount, into: dw) }
   }
 
   /// dw[tap] += Σ_{r,c} dy[r, c] · x̃[r + ki·dh, c + kj·dw] with x̃ the padded input and dy̌ the output
   /// gradient padded with zero columns to 8-wide rows.
   @inline(__always)
   static func weightGradient(
-    dy: UnsafePointer<Float>, _ g: ConvGeometry, _ xs: UnsafePointer<Float>,
+    dy: UnsafePointer<Float>, _ g: ConvShape, _ xs: UnsafePointer<Float>,
     _ l: Layout, into dw: UnsafeMutablePointer<Float>
   ) {
     switch (g.kh, g.kw) {
@@ -286,10 +284,10 @@ enum DepthwiseStride1 {
   /// once), else one pass per filter row (up to 7 columns), else one pass per tap.
   @inline(__always)
   static func weightGradientK(
-    dy: UnsafePointer<Float>, _ g: ConvGeometry, _ xs: UnsafePointer<Float>,
+    dy: UnsafePointer<Float>, _ g: ConvShape, _ xs: UnsafePointer<Float>,
     _ l: Layout, kh: Int, kw: Int, into dw: UnsafeMutablePointer<Float>
   ) {
-    let dh = g.cfg.dilationH, dwl = g.cfg.dilationW
+    let dh = g.dilationH, dwl = g.dilationW
     if kh * kw <= 9 {
       var acc = InlineArray<9, V>(repeating: V())
       for r in 0..<g.oh {

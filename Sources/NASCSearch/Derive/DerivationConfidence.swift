@@ -81,7 +81,7 @@ public struct DerivationConfidence: Codable, Equatable, Sendable {
       return String(
         format:
           "the supernet predicts the architecture half no better than chance (accuracy %.1f%%, chance %.1f%%): "
-          + "α moved, but not towards ops that generalise, so no decision is confident; check the data and labels",
+          + "α moved, but not towards ops that generalise, so no decision is confident; search longer or on more images, and check the data and labels",
         100 * l.accuracy, 100 * l.chance)
     }
     guard !entries.isEmpty, 2 * confidentCount < entries.count else { return nil }

@@ -1,5 +1,6 @@
 import Foundation
 import NASCSpace
+import NASCTensor
 
 /// `manifest.json`: what a run was (space, its hash, method config, seed, nasc version) and, once
 /// finished, its result.
@@ -63,6 +64,9 @@ public struct RunManifest: Codable, Sendable {
   public var normalization: Normalization?
   /// Training images (before the method's split), nil with a table.
   public var trainImages: Int?
+  /// The engine's kernel build that ran (`x86-64-v3` or `baseline`; their float results differ in
+  /// the last bits), nil in manifests of older versions.
+  public var kernels: String? = Engine.kernels.rawValue
   /// The result, once finished.
   public var result: Result?
 

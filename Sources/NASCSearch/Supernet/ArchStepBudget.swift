@@ -9,8 +9,8 @@ import NASCSpace
 /// as far as the paper's search did when the run takes as many architecture steps. A 20-epoch
 /// digits search takes 580 where DARTS' CIFAR-10 search took 19,550: at 3·10⁻⁴ no logit can move
 /// more than ~0.17 and softmax(α) stays near uniform. `budget` (the default) multiplies the rate by
-/// paper steps ÷ run steps, between 1× and `maxScale`, unless the space or `--set` gives `arch_lr`;
-/// `paper` keeps the rate as given.
+/// paper steps ÷ run steps, between 1× and `maxScale`; `paper` keeps the rate as given (and is what
+/// a space or `--set` that gives `arch_lr` without `arch_lr_scale` gets).
 public struct ArchStepBudget: Codable, Equatable, Sendable {
   /// The architecture steps of the paper's search (CIFAR-10: 25,000 images per half).
   public var paperSteps: Int
@@ -54,7 +54,8 @@ public struct ArchStepBudget: Codable, Equatable, Sendable {
       throw RunError(
         "E310", "arch_lr must be a positive number, not \(settings.archLR)", help: "the paper's is \(givenRate)")
     }
-    let scaled = mode == "budget" && !h.isOverridden("arch_lr") && paperSteps > 0 && runSteps > 0
+    // A given arch_lr has already turned the mode to `paper` (MethodConfigParser).
+    let scaled = mode == "budget" && paperSteps > 0 && runSteps > 0
     rate = scaled ? givenRate * min(Self.maxScale, max(1, Double(paperSteps) / Double(runSteps))) : givenRate
     settings.archLR = rate
   }

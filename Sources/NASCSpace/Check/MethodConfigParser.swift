@@ -155,6 +155,13 @@ extension Compiler {
       }
       hp[idx] = (key, p, true)
     }
+    // An arch_lr given in the space or on the command line is used as given: arch_lr_scale turns to
+    // `paper` unless it is given too (written out, so a resumed run reads the same decision back).
+    if let i = hp.firstIndex(where: { $0.name == "arch_lr_scale" }), !hp[i].overridden,
+      hp.contains(where: { $0.name == "arch_lr" && $0.overridden })
+    {
+      hp[i] = (name: "arch_lr_scale", value: .string("paper"), overridden: true)
+    }
     return MethodConfig(name: name, relaxation: spec.relaxation, hyperparameters: hp)
   }
 

@@ -60,8 +60,13 @@ import Testing
       let manifest = try RunManifest.read(from: out + "/manifest.json")
       let confidence = try #require(manifest.result?.confidence)
       #expect(confidence.decisions == 2)
+      // The row ends in margin, noise, confident.
+      let cells = opRow.split(separator: " ").suffix(3).map(String.init)
+      let (margin, noise) = (Double(cells.first ?? "") ?? .nan, Double(cells.dropFirst().first ?? "") ?? .nan)
       if shuffled {
         #expect(opRow.hasSuffix("no"), "\(explain.stdout)")
+        // Not confident by the learning check alone: the margin is within the null's too.
+        #expect(margin < noise, "\(explain.stdout)")
         #expect(confidence.confident == 0)
         #expect(printed.contains("warning: the supernet predicts the architecture half no better than chance"))
       } else {
@@ -72,7 +77,18 @@ import Testing
         let inputsRow = explain.stdout.split(separator: "\n").first { $0.contains(" inputs ") } ?? ""
         #expect(inputsRow.hasSuffix("no"), "\(explain.stdout)")
         #expect(confidence.confident == 1)
-        #expect(try String(contentsOfFile: out + "/arch.yaml", encoding: .utf8).contains("# confidence: 1 of 2 decisions separated beyond noise"))
+        #expect(margin > 2 * noise, "\(explain.stdout)")
+        // A hand-edited basis is refused, not trusted.
+        let manifestPath = out + "/manifest.json"
+        let text = try String(contentsOfFile: manifestPath, encoding: .utf8)
+        try text.replacingOccurrences(of: "\"steps\" : 160", with: "\"steps\" : -5").write(
+          toFile: manifestPath, atomically: true, encoding: .utf8)
+        #expect(text.contains("\"steps\" : 160"))
+        let edited = try runNasc(["derive", "--explain", out])
+        #expect(edited.status != 0 && edited.stderr.contains("E303"), "\(edited.stderr)")
+        #expect(
+          try String(contentsOfFile: out + "/arch.yaml", encoding: .utf8).contains(
+            "# confidence: 1 of 2 decisions separated beyond noise"))
       }
     }
   }
@@ -93,9 +109,18 @@ import Testing
     #expect(m.map(\.kind) == [.inputs, .op])
     let p0 = Tensor(a0).softmax().scalars.map(Double.init), p1 = Tensor(a1).softmax().scalars.map(Double.init)
     #expect(m[0].chosen == "inputs 0" && m[0].runnerUp == "input 1")
-    #expect(abs(m[0].margin - (p0[5] - p1[5])) < 1e-9)
+    #expect(abs(m[0].margin - (p0[5] - p1[5])) < 1e-6)
     #expect(m[1].chosen == "sep_conv_3x3 ← 0" && m[1].runnerUp == "skip_connect ← 0")
-    #expect(abs(m[1].margin - (p0[5] - p0[3])) < 1e-9)
+    #expect(abs(m[1].margin - (p0[5] - p0[3])) < 1e-6)
+    // Under edge normalisation (PC-DARTS) the node's inputs are ranked by softmax(α)·softmax(β);
+    // the op stays the edge's own decision, whatever its β share.
+    logits["normal.node2.inputs"] = Tensor([0, 3] as [Float])
+    let b = Tensor([0, 3] as [Float]).softmax().scalars.map(Double.init)
+    let withBeta = try Derivation.derive(ir: ir, logits: logits, edgeNormalization: true, rule: ir.derive)
+    let n = DecisionMargins.of(withBeta, ir: ir, logits: logits, edgeNormalization: true, rule: ir.derive)
+    #expect(n[0].chosen == "inputs 1" && abs(n[0].margin - (p1[5] * b[1] - p0[5] * b[0])) < 1e-6)
+    #expect(n[1].chosen == "sep_conv_3x3 ← 1")
+    #expect(abs(n[1].margin - (p1[5] - p1[4])) < 1e-6)
   }
 
   @Test func nullModelIsDeterministicAndGrowsWithSteps() throws {
@@ -161,6 +186,8 @@ import Testing
     #expect(cli.status == 0, "\(cli.stderr)")
     #expect(cli.stdout.contains("agreement, mean over 3 pairs of runs"))
     #expect(cli.stdout.contains("distinct architectures: "))
+    let twice = try runNasc(["compare", dir.path + "/a", dir.path + "/./a"])
+    #expect(twice.status != 0 && twice.stderr.contains("E331") && twice.stderr.contains("twice"), "\(twice.stderr)")
     let one = try runNasc(["compare", dir.path + "/a"])
     #expect(one.status != 0 && one.stderr.contains("E331"), "\(one.stderr)")
     let other = try runNasc(["search", Self.planted, "--out", dir.path + "/p", "--epochs", "1", "--limit", "64"])

@@ -2,7 +2,8 @@ import NASCSpace
 import NASCTensor
 
 /// One decision a derivation rule made, with the best alternative it passed over, both in the
-/// rule's own weights (softmax(α), times softmax(β) under edge normalisation).
+/// rule's own weights: softmax(α) for an op (over the edge's live candidates), and for a node's
+/// inputs or pairs the weights the rule ranks, times softmax(β) under edge normalisation.
 public struct DecisionMargin: Codable, Equatable, Sendable {
   /// What was decided.
   public enum Kind: String, Codable, Sendable {
@@ -84,10 +85,13 @@ public enum DecisionMargins {
       if let pick = kept.first(where: { $0.input == w.edges[e].from }), let c = w.ops.firstIndex(of: pick.op) {
         keptScores.append((w.edges[e].from, score))
         if let r = best(row, names: w.ops, excluded: excluded.union([pick.op])) {
+          // The op is the edge's own decision: its weights without the node's β share (PC-DARTS).
+          let share = row.filter { $0 >= 0 }.reduce(0, +)
+          let s = share > 0 ? share : 1
           out.append(
             .init(
               unit: unit, kind: .op, chosen: "\(pick.op) ← \(pick.input)", runnerUp: "\(w.ops[r]) ← \(pick.input)",
-              weight: row[c], runnerUpWeight: row[r]))
+              weight: row[c] / s, runnerUpWeight: row[r] / s))
         }
       } else {
         dropped.append((w.edges[e].from, score))

@@ -71,8 +71,8 @@ public struct DerivationConfidence: Codable, Equatable, Sendable {
   public var summary: String {
     String(
       format:
-        "confidence: %d of %d decisions separated beyond noise (the 95%% margin of %@ Adam steps on pure-noise gradients)",
-      confidentCount, entries.count, "\(null.steps)")
+        "confidence: %d of %d decisions separated beyond noise (the %d%% margin of %@ Adam steps on pure-noise gradients)",
+      confidentCount, entries.count, Int((100 * null.quantile).rounded()), "\(null.steps)")
   }
 
   /// The warning a user should see, if any: the supernet learned nothing, or most decisions rest on noise.
@@ -86,8 +86,8 @@ public struct DerivationConfidence: Codable, Equatable, Sendable {
     }
     guard !entries.isEmpty, 2 * confidentCount < entries.count else { return nil }
     return "most decisions (\(entries.count - confidentCount) of \(entries.count)) are within noise: the architecture "
-      + "is close to a random draw from the rule's outputs. Search longer (--epochs), raise the architecture rate "
-      + "(--set arch_lr=...; arch_lr_scale budget scales it to the run's length), and compare seeds (nasc compare RUN RUN)"
+      + "is close to a random draw from the rule's outputs. Search longer (--epochs) or on more data, and compare "
+      + "seeds (nasc compare RUN RUN); a short DARTS-family run already scales arch_lr to its length (arch_lr_scale)"
   }
 
   /// The table `nasc derive --explain` prints: decision, chosen, runner-up, weights, margin, noise.

@@ -11,7 +11,8 @@ import NASCTensor
 /// preference moves it by up to `lr · T`. The null replays the run exactly — the same α shapes and
 /// initialisation scale, the same Adam (rate, betas, ε) and the same number of steps, with i.i.d.
 /// N(0, 1) gradients and no weight decay (which would only pull α back, so the null is the wider
-/// one) — derives with the run's rule and takes, per decision, the `quantile` of the null margins:
+/// one) — derives with the run's rule and takes, per decision, the `quantile` of the null margins
+/// (pooled over the decisions of a node: every op decision of `normal.node3` shares one level):
 /// a margin above it is one that noise in the architecture gradient alone reaches less than one
 /// time in twenty. What it does not cover is the run-to-run spread from the weights' own random
 /// initialisation and data order; `nasc compare` measures that across search seeds.
@@ -38,11 +39,12 @@ public struct NullModel: Codable, Equatable, Sendable {
     self.alphaInit = alphaInit
   }
 
-  /// How many null runs: 200, fewer for long runs of large spaces (at least 40), so the
-  /// simulation stays near 5·10⁷ Adam updates.
+  /// How many null runs: up to 1,000 (the 95% quantile's own spread then stays within a few
+  /// per cent), fewer for long runs of large spaces (at least 40), so the simulation stays near
+  /// 10⁸ Adam updates (about a second on two cores).
   public func simulations(parameters: Int) -> Int {
-    let work = max(1, steps) * max(1, parameters)
-    return max(40, min(200, 50_000_000 / work))
+    let work = max(1, steps).multipliedReportingOverflow(by: max(1, parameters))
+    return work.overflow ? 40 : max(40, min(1000, 100_000_000 / work.partialValue))
   }
 
   /// Per decision key (`DecisionMargin.key`), the `quantile` of the margins that deriving with

@@ -124,6 +124,12 @@ public struct SearchResult {
   /// Requests the result could not meet (FairNAS: a `--target` no scored architecture meets); the
   /// run writes everything else, then fails with `E316`.
   public var unmet: [String] = []
+  /// The rule the method applied to its architecture weights, when it is not the space's
+  /// (ProxylessNAS and FBNet take the argmax of every layer); what the confidence summary scores.
+  public var derivationRule: DeriveRule?
+  /// False when the architecture was not read off the weights by a rule (sampled, or moved to meet
+  /// a latency target): its decisions then have no margins.
+  public var readOffWeights = true
 
   /// Creates a result.
   public init(architecture: Architecture, signal: Double? = nil, reported: Double? = nil, valAccuracy: Double? = nil) {

@@ -185,9 +185,15 @@ public final class FBNet: SupernetMethod {
     let logp = costs.layers.map { l in
       (net.arch[l.id]?.value.detached().logSoftmax().scalars ?? []).map(Double.init)
     }
-    if samples > 0 { return try sampledResult(logp) }
+    if samples > 0 {
+      var r = try sampledResult(logp)
+      r.readOffWeights = false
+      return r
+    }
     var choices = logp.map { row in row.indices.max { row[$0] < row[$1] } ?? 0 }
+    var moved = false
     if target > 0, costs.cost(of: choices) > target {
+      moved = true
       guard let within = costs.mostProbable(logp, within: target) else {
         throw RunError(
           "E316", String(format: "no architecture meets latency_target %.4g %@", target, costs.unit),
@@ -195,7 +201,12 @@ public final class FBNet: SupernetMethod {
       }
       choices = within
     }
-    return SearchResult(architecture: architecture(choices))
+    var r = SearchResult(architecture: architecture(choices))
+    var argmax = ir.derive
+    (argmax.kind, argmax.exclude) = (.argmax, [])
+    r.derivationRule = argmax
+    r.readOffWeights = !moved
+    return r
   }
 
   /// The architecture that takes candidate `choices[l]` in layer `l`.

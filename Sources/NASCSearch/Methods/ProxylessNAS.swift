@@ -278,7 +278,9 @@ public final class ProxylessNAS: SupernetMethod {
       rule.exclude = []
     }
     let a = try Derivation.derive(ir: ir, logits: net.arch.tensors(), edgeNormalization: false, rule: rule)
-    return SearchResult(architecture: a)
+    var r = SearchResult(architecture: a)
+    r.derivationRule = rule
+    return r
   }
 
   /// The supernet (for benchmarks and tests).

@@ -97,18 +97,28 @@ public enum DeriveDriver {
       ])
     let genotype = space.nb201(a)?.description ?? space.genotype(a)?.description
     var confidence: DerivationConfidence?
-    if explain {
-      guard let basis = manifest.result?.confidence?.basis else {
-        throw RunError(
-          "E311", "this \(manifest.method) run recorded no noise level for its decisions",
-          help: "runs of DARTS, GDAS, PC-DARTS, P-DARTS, FBNet and ProxylessNAS record one when they finish")
-      }
+    let basis = manifest.result?.confidence?.basis
+    if explain && basis == nil {
+      throw RunError(
+        "E311", "this \(manifest.method) run recorded no noise level for its decisions",
+        help: "runs of DARTS, GDAS, PC-DARTS, P-DARTS, FBNet and ProxylessNAS record one when they finish")
+    }
+    if let basis, explain || write {
+      try RunConfidence.check(basis, path: dir.manifest)
       confidence = RunConfidence.assess(
         a, ir: ir, rule: r, logits: logits, alive: alive, basis: basis, seed: manifest.run.seed)
     }
     if write {
       try AtomicFile.write(doc, to: dir.arch)
       if let genotype { try AtomicFile.write(genotype + "\n", to: dir.file("genotype.txt")) }
+      // The manifest's counts describe the architecture now in arch.yaml.
+      if let basis, manifest.result != nil {
+        var m = manifest
+        m.result?.confidence =
+          confidence.map { .init(decisions: $0.entries.count, confident: $0.confidentCount, basis: basis) }
+          ?? manifest.result?.confidence
+        try m.write(to: dir.manifest)
+      }
     }
     return Outcome(
       genotype: genotype, archDocument: doc, diagnostics: result.diagnostics, sources: result.sources,

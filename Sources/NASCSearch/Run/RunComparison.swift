@@ -43,6 +43,9 @@ public struct RunComparison: Codable, Sendable {
   public var agreement: [Agreement]
   /// How many different architectures the runs derived.
   public var distinct: Int
+  /// Where the runs differ beyond their seeds (data, method, settings): then agreement mixes
+  /// seed noise with those differences.
+  public var differences: [String] = []
 
   /// Compares the finished runs in `directories` (at least two, all of one space).
   public static func compare(_ directories: [String]) throws -> RunComparison {
@@ -50,8 +53,16 @@ public struct RunComparison: Codable, Sendable {
       throw RunError(
         "E331", "nasc compare needs at least two run directories", help: "e.g. nasc compare runs/s1 runs/s2")
     }
+    let resolved = directories.map { URL(fileURLWithPath: $0).standardizedFileURL.resolvingSymlinksInPath().path }
+    if let twice = resolved.first(where: { p in resolved.filter { $0 == p }.count > 1 }) {
+      throw RunError(
+        "E331", "\(twice) is given twice",
+        help: "compare different runs, e.g. the same space searched with --seed 1, 2, 3")
+    }
     var runs = [Run](), archs = [Architecture](), spaces = [(hash: String, name: String)]()
+    var manifests = [RunManifest]()
     var space: ArchSpace?
+    var rule: DeriveRule?
     for path in directories {
       let dir = RunDirectory(path: path)
       let (manifest, _, ir) = try RunSpace.compile(dir)
@@ -63,9 +74,17 @@ public struct RunComparison: Codable, Sendable {
       let s = ArchSpace(ir: ir)
       guard let a = s.decode(archDocument: text) else {
         throw RunError(
-          "E304", "\(dir.arch) is not an architecture of \(ir.name)",
-          help: "re-derive it with nasc derive \(path) --write",
+          "E304",
+          "\(dir.arch) is not an architecture of \(ir.name) under its rule (\(ir.derive.kind.rawValue), k = \(ir.derive.k))",
+          help:
+            "it was rewritten with another rule or k (nasc derive --write --rule/--k); write the space's own back with nasc derive \(path) --write",
           path: dir.arch)
+      }
+      if let first = rule, first.kind != ir.derive.kind || first.k != ir.derive.k {
+        throw RunError(
+          "E331",
+          "\(path) derives by \(ir.derive.kind.rawValue) (k = \(ir.derive.k)), \(directories[0]) by \(first.kind.rawValue) (k = \(first.k))",
+          help: "architectures of different rules agree by chance to different degrees; compare runs of one rule")
       }
       if let first = spaces.first, first.hash != manifest.spaceHash {
         throw RunError(
@@ -74,6 +93,8 @@ public struct RunComparison: Codable, Sendable {
           help: "compare runs of the same space file", path: dir.manifest)
       }
       spaces.append((manifest.spaceHash, manifest.spaceName))
+      manifests.append(manifest)
+      rule = rule ?? ir.derive
       space = space ?? s
       archs.append(a)
       runs.append(
@@ -104,7 +125,24 @@ public struct RunComparison: Codable, Sendable {
       let (d, i) = mean(pairs, g), (cd, ci) = mean(chancePairs, g)
       return Agreement(group: g, decisions: d, inputs: i, chanceDecisions: cd, chanceInputs: ci)
     }
-    return RunComparison(space: spaces[0].name, runs: runs, agreement: agreement, distinct: Set(archs).count)
+    var differences = [String]()
+    let m0 = manifests[0]
+    for (m, path) in zip(manifests.dropFirst(), directories.dropFirst()) {
+      if m.method != m0.method { differences.append("\(path) ran \(m.method), \(directories[0]) \(m0.method)") }
+      if m.run.data != m0.run.data || m.run.trainLimit != m0.run.trainLimit || m.run.downsample != m0.run.downsample
+        || m.run.benchmark != m0.run.benchmark
+      {
+        differences.append("\(path) searched other data (\(m.run.data)) than \(directories[0]) (\(m0.run.data))")
+      }
+      let changed = Set(m.hyperparameters).symmetricDifference(m0.hyperparameters).compactMap {
+        $0.split(separator: "=").first.map(String.init)
+      }
+      if !changed.isEmpty {
+        differences.append("\(path) differs from \(directories[0]) in \(Set(changed).sorted().joined(separator: ", "))")
+      }
+    }
+    return RunComparison(
+      space: spaces[0].name, runs: runs, agreement: agreement, distinct: Set(archs).count, differences: differences)
   }
 
   /// The cell template of a node or op unit (`normal`, `reduce`), `layers` for layer-wise units,
@@ -168,6 +206,7 @@ public struct RunComparison: Codable, Sendable {
       s += "\n"
     }
     s += "distinct architectures: \(distinct) of \(runs.count)\n"
+    for d in differences { s += "note: \(d): the agreement is not seed agreement alone\n" }
     return s
   }
 }

@@ -14,6 +14,26 @@ public enum RunConfidence {
     public var learning: LearningCheck?
   }
 
+  /// `E303` unless `basis` is one a search could have written: steps in 0…10⁷, a positive finite
+  /// rate, betas in [0, 1), a quantile strictly between 0 and 1, a finite α scale, an accuracy and
+  /// chance in [0, 1] over a positive count.
+  public static func check(_ basis: Basis, path: String) throws {
+    let n = basis.null
+    var ok =
+      (0...10_000_000).contains(n.steps) && n.learningRate.isFinite && n.learningRate > 0
+      && (0..<1).contains(n.beta1) && (0..<1).contains(n.beta2) && n.quantile > 0 && n.quantile < 1
+      && n.alphaInit.isFinite && abs(n.alphaInit) < 1e6
+    if let l = basis.learning {
+      ok = ok && (0...1).contains(l.accuracy) && (0...1).contains(l.chance) && l.count > 0
+    }
+    guard ok else {
+      throw RunError(
+        "E303",
+        "the manifest's confidence basis is not one a search writes (steps, rate, betas, quantile or accuracy out of range)",
+        help: "the file was edited or damaged; re-run the search", path: path)
+    }
+  }
+
   /// The rules whose decisions have margins.
   public static let rules: [DeriveRuleKind] = [.topKEdges, .topKPairs, .argmax]
 

@@ -284,10 +284,12 @@ public enum SearchDriver {
     var result = try method.result()
     let valAccuracy = loop.history.last?["val_acc"]?.number
     result.valAccuracy = valAccuracy
-    let basis = RunConfidence.basis(method: method, config: config, data: context.data, valAccuracy: valAccuracy)
+    let basis =
+      result.readOffWeights
+      ? RunConfidence.basis(method: method, config: config, data: context.data, valAccuracy: valAccuracy) : nil
     let confidence = basis.flatMap {
       RunConfidence.assess(
-        result.architecture, ir: ir, rule: ir.derive, logits: RunConfidence.logits(method),
+        result.architecture, ir: ir, rule: result.derivationRule ?? ir.derive, logits: RunConfidence.logits(method),
         alive: RunConfidence.alive(method), basis: $0, seed: run.seed)
     }
     if let confidence {

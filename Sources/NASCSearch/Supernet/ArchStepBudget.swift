@@ -21,7 +21,7 @@ public struct ArchStepBudget: Codable, Equatable, Sendable {
   /// The rate the run uses.
   public var rate: Double
   /// `rate / givenRate`.
-  public var scale: Double { rate / givenRate }
+  public var scale: Double { givenRate > 0 ? rate / givenRate : 1 }
 
   /// The largest factor `budget` applies.
   public static let maxScale = 100.0
@@ -50,12 +50,14 @@ public struct ArchStepBudget: Codable, Equatable, Sendable {
     paperSteps = Self.paperSteps[method] ?? 0
     runSteps = max(0, archEpochs) * Self.stepsPerEpoch(settings, data: data)
     givenRate = settings.archLR
-    guard settings.archLR.isFinite, settings.archLR > 0 else {
+    guard settings.archLR.isFinite, settings.archLR >= 0 else {
+      let paper = MethodCatalog.method(method)?.hyperparameters.first { $0.name == "arch_lr" }?.value
       throw RunError(
-        "E310", "arch_lr must be a positive number, not \(settings.archLR)", help: "the paper's is \(givenRate)")
+        "E310", "arch_lr must be 0 (α frozen) or positive, not \(settings.archLR)",
+        help: "the paper's is \(paper.map(\.description) ?? "3e-4")")
     }
     // A given arch_lr has already turned the mode to `paper` (MethodConfigParser).
-    let scaled = mode == "budget" && paperSteps > 0 && runSteps > 0
+    let scaled = mode == "budget" && paperSteps > 0 && runSteps > 0 && givenRate > 0
     rate = scaled ? givenRate * min(Self.maxScale, max(1, Double(paperSteps) / Double(runSteps))) : givenRate
     settings.archLR = rate
   }

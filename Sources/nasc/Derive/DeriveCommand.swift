@@ -26,7 +26,7 @@ struct DeriveCommand: ParsableCommand {
 
   @Flag(
     help:
-      "Print every decision with its runner-up, both weights, the margin and the run's noise level (the 95% margin of its Adam steps on pure-noise gradients)."
+      "Print every decision with its runner-up, both weights, the margin and the run's noise level (a high quantile of the same margin when its Adam steps follow pure-noise gradients)."
   )
   var explain = false
 

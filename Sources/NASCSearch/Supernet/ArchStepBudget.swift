@@ -64,7 +64,8 @@ public struct ArchStepBudget: Codable, Equatable, Sendable {
 
   /// The line for the run's notes and manifest: steps against the paper's and the rate used.
   public var note: String {
-    let steps = "\(runSteps.formatted()) architecture steps against the paper's \(paperSteps.formatted())"
+    let steps =
+      "\(CompileReport.grouped(runSteps)) architecture steps against the paper's \(CompileReport.grouped(paperSteps))"
     if scale > 1 {
       return "\(steps): arch_lr \(Self.format(givenRate)) × \(String(format: "%.1f", scale)) = \(Self.format(rate)) "
         + "(arch_lr_scale budget); --set arch_lr_scale=paper keeps the paper's rate"
@@ -73,16 +74,4 @@ public struct ArchStepBudget: Codable, Equatable, Sendable {
   }
 
   static func format(_ x: Double) -> String { String(format: "%.3g", x) }
-}
-
-extension Int {
-  fileprivate func formatted() -> String {
-    let s = String(self)
-    var out = ""
-    for (i, c) in s.reversed().enumerated() {
-      if i > 0, i % 3 == 0 { out.append(",") }
-      out.append(c)
-    }
-    return String(out.reversed())
-  }
 }

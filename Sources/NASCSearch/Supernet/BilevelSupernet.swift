@@ -416,7 +416,7 @@ public final class BilevelSupernet {
       n("val_loss"), 100 * n("val_acc"))
     if let tau = m["tau"]?.number { line += String(format: "  tau %.2f", tau) }
     if case .int(let taken)? = m["arch_steps_taken"], case .int(let paper)? = m["arch_steps_paper"] {
-      line += "  arch steps \(taken) (paper \(paper))"
+      line += "  arch steps \(CompileReport.grouped(taken)) (paper \(CompileReport.grouped(paper)))"
     }
     guard case .map(let free)? = m["parameter_free_share"], case .map(let alpha)? = m["alpha"] else { return line }
     for (t, share) in free.sorted(by: { $0.key < $1.key }) {

@@ -88,7 +88,7 @@ import Testing
         #expect(edited.status != 0 && edited.stderr.contains("E303"), "\(edited.stderr)")
         #expect(
           try String(contentsOfFile: out + "/arch.yaml", encoding: .utf8).contains(
-            "# confidence: 1 of 2 decisions separated beyond noise"))
+            "# confidence: 1 of 2 decisions separated beyond gradient noise"))
       }
     }
   }

@@ -71,7 +71,7 @@ public struct DerivationConfidence: Codable, Equatable, Sendable {
   public var summary: String {
     String(
       format:
-        "confidence: %d of %d decisions separated beyond noise (the %d%% margin of %@ Adam steps on pure-noise gradients)",
+        "confidence: %d of %d decisions separated beyond gradient noise (the %d%% margin of %@ Adam steps on pure-noise gradients)",
       confidentCount, entries.count, Int((100 * null.quantile).rounded()), "\(null.steps)")
   }
 

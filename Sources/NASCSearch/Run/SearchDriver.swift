@@ -294,7 +294,13 @@ public enum SearchDriver {
     }
     if let confidence {
       reporter.line(confidence.summary + "; nasc derive --explain \(dir.path) lists them")
-      if let w = confidence.warning { reporter.line("warning: " + w) }
+      if let w = confidence.warning {
+        reporter.line("warning: " + w)
+      } else {
+        reporter.line(
+          "note: beyond gradient noise is not yet reproducible: searches with other seeds can still differ; "
+            + "nasc compare RUN RUN... measures seed agreement")
+      }
     }
     let space = ArchSpace(ir: ir)
     let archText = space.archDocument(

@@ -123,6 +123,23 @@ import Testing
     #expect(abs(n[1].margin - (p1[5] - p1[4])) < 1e-6)
   }
 
+  @Test func pairsMarginIsTheWeakestKeptPairAgainstTheStrongestDropped() throws {
+    let ir = try Self.plantedIR()
+    var rule = ir.derive
+    rule.kind = .topKPairs
+    let a0: [Float] = [0, 0, 0, 1, 0, 2], a1: [Float] = [0, 0, 0, 0, 0, 1.5]
+    var logits = [String: Tensor]()
+    for cp in ir.choicePoints where cp.kind == .op { logits[cp.id] = Tensor(cp.id.contains("0→") ? a0 : a1) }
+    let arch = try Derivation.derive(ir: ir, logits: logits, edgeNormalization: false, rule: rule)
+    let m = DecisionMargins.of(arch, ir: ir, logits: logits, edgeNormalization: false, rule: rule)
+    let p0 = Tensor(a0).softmax().scalars.map(Double.init), p1 = Tensor(a1).softmax().scalars.map(Double.init)
+    #expect(m.count == 1 && m[0].kind == .pairs)
+    #expect(m[0].chosen == "sep_conv_3x3 ← 0")
+    let dropped = max(p1[5], p0[3])
+    #expect(m[0].runnerUp == (p1[5] > p0[3] ? "sep_conv_3x3 ← 1" : "skip_connect ← 0"))
+    #expect(abs(m[0].margin - (p0[5] - dropped)) < 1e-6)
+  }
+
   @Test func nullModelIsDeterministicAndGrowsWithSteps() throws {
     let ir = try Self.plantedIR()
     let shapes = Dictionary(uniqueKeysWithValues: ir.choicePoints.filter { $0.kind == .op }.map { ($0.id, 6) })

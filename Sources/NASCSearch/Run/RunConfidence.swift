@@ -14,13 +14,14 @@ public enum RunConfidence {
     public var learning: LearningCheck?
   }
 
-  /// `E303` unless `basis` is one a search could have written: steps in 0…10⁷, a positive finite
+  /// `E303` unless `basis` is one a search could have written: steps in 0…10⁶ (a CPU search takes
+  /// far fewer; more would make the null simulation run for minutes), a positive finite
   /// rate, betas in [0, 1), a quantile strictly between 0 and 1, a finite α scale, an accuracy and
   /// chance in [0, 1] over a positive count.
   public static func check(_ basis: Basis, path: String) throws {
     let n = basis.null
     var ok =
-      (0...10_000_000).contains(n.steps) && n.learningRate.isFinite && n.learningRate > 0
+      (0...1_000_000).contains(n.steps) && n.learningRate.isFinite && n.learningRate > 0
       && (0..<1).contains(n.beta1) && (0..<1).contains(n.beta2) && n.quantile > 0 && n.quantile < 1
       && n.alphaInit.isFinite && abs(n.alphaInit) < 1e6
     if let l = basis.learning {

@@ -57,6 +57,9 @@ public struct HyperSpec: Sendable {
   public var help: String
   /// Allowed words for string hyperparameters.
   public var words: [String]?
+  /// The value this hyperparameter takes when another one (`key`) is given and it is not
+  /// (`arch_lr_scale` turns to `paper` when `arch_lr` is set).
+  public var whenGiven: (key: String, value: HyperValue)? = nil
 }
 
 /// How a derivation rule reads the architecture out (data that the search code executes later).
@@ -91,8 +94,11 @@ public struct MethodSpec: Sendable {
 
 /// All methods nasc knows, with the defaults of METHODS.md.
 public enum MethodCatalog {
-  static func h(_ n: String, _ v: HyperValue, _ help: String, words: [String]? = nil) -> HyperSpec {
-    HyperSpec(name: n, value: v, help: help, words: words)
+  static func h(
+    _ n: String, _ v: HyperValue, _ help: String, words: [String]? = nil,
+    whenGiven: (key: String, value: HyperValue)? = nil
+  ) -> HyperSpec {
+    HyperSpec(name: n, value: v, help: help, words: words, whenGiven: whenGiven)
   }
 
   static let dartsCommon: [HyperSpec] = [
@@ -109,7 +115,7 @@ public enum MethodCatalog {
     h(
       "arch_lr_scale", .string("budget"),
       "budget: unless arch_lr is set, scale it by the paper's 19,550 architecture steps / this run's (1x to 100x); paper: arch_lr as given (nasc default, not the paper's)",
-      words: ["budget", "paper"]),
+      words: ["budget", "paper"], whenGiven: ("arch_lr", .string("paper"))),
     h("arch_betas", .list([0.5, 0.999]), "architecture Adam betas"),
     h("arch_weight_decay", .real(1e-3), "architecture Adam weight decay"),
     h("alpha_init", .real(1e-3), "architecture parameters are initialised to alpha_init * N(0, 1)"),
@@ -137,7 +143,7 @@ public enum MethodCatalog {
         h(
           "arch_lr_scale", .string("budget"),
           "budget: unless arch_lr is set, scale it by the paper's 24,500 architecture steps / this run's (1x to 100x); paper: arch_lr as given (nasc default, not the paper's)",
-          words: ["budget", "paper"]),
+          words: ["budget", "paper"], whenGiven: ("arch_lr", .string("paper"))),
         h("arch_betas", .list([0.5, 0.999]), "architecture Adam betas"),
         h("arch_weight_decay", .real(1e-3), "architecture weight decay"),
         h("alpha_init", .real(1e-3), "alpha init scale"),
@@ -159,7 +165,7 @@ public enum MethodCatalog {
         h(
           "arch_lr_scale", .string("budget"),
           "budget: unless arch_lr is set, scale it by the paper's 3,430 architecture steps / this run's (1x to 100x); paper: arch_lr as given (nasc default, not the paper's)",
-          words: ["budget", "paper"]),
+          words: ["budget", "paper"], whenGiven: ("arch_lr", .string("paper"))),
         h("arch_betas", .list([0.5, 0.999]), "architecture Adam betas"),
         h("arch_weight_decay", .real(1e-3), "architecture weight decay"),
         h("alpha_init", .real(1e-3), "alpha and beta init scale"),
@@ -181,7 +187,7 @@ public enum MethodCatalog {
         h(
           "arch_lr_scale", .string("budget"),
           "budget: unless arch_lr is set, scale it by the paper's 3,915 per stage architecture steps / this run's (1x to 100x); paper: arch_lr as given (nasc default, not the paper's)",
-          words: ["budget", "paper"]),
+          words: ["budget", "paper"], whenGiven: ("arch_lr", .string("paper"))),
         h("arch_betas", .list([0.5, 0.999]), "architecture Adam betas"),
         h("arch_weight_decay", .real(1e-3), "architecture weight decay"),
         h("alpha_init", .real(1e-3), "alpha init scale"),

@@ -155,12 +155,12 @@ extension Compiler {
       }
       hp[idx] = (key, p, true)
     }
-    // An arch_lr given in the space or on the command line is used as given: arch_lr_scale turns to
-    // `paper` unless it is given too (written out, so a resumed run reads the same decision back).
-    if let i = hp.firstIndex(where: { $0.name == "arch_lr_scale" }), !hp[i].overridden,
-      hp.contains(where: { $0.name == "arch_lr" && $0.overridden })
-    {
-      hp[i] = (name: "arch_lr_scale", value: .string("paper"), overridden: true)
+    // A hyperparameter that follows another one when that is given (arch_lr_scale → paper with an
+    // arch_lr) is written out as given, so a resumed run reads the same decision back.
+    for (i, s) in spec.hyperparameters.enumerated() {
+      guard let rule = s.whenGiven, !hp[i].overridden, hp.contains(where: { $0.name == rule.key && $0.overridden })
+      else { continue }
+      hp[i] = (name: s.name, value: rule.value, overridden: true)
     }
     return MethodConfig(name: name, relaxation: spec.relaxation, hyperparameters: hp)
   }

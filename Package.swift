@@ -76,7 +76,7 @@ let package = Package(
     .target(
       name: "NASCData",
       dependencies: ["NASCSpace", "NASCTensor", "CZlib"],
-      resources: [.copy("Resources/optdigits")]
+      resources: [.copy("Resources/optdigits"), .copy("Resources/kjv-nt")]
     ),
     // TensorBoard event files (TFRecord-framed protobuf `Event`s).
     .target(name: "NASCBoard", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),

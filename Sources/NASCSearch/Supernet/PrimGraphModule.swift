@@ -62,9 +62,12 @@ public final class PrimGraphModule: Module {
   /// Runs the graph on `x` (NCHW). `inputReLU`, when given, must be `x.relu()`; it then serves
   /// every ReLU of the input instead of a fresh one. `narrower`, when given, is a graph of the same
   /// `widthSignature` with smaller widths: it then runs on the leading slices of this module's
-  /// weights (a weight-shared width choice).
+  /// weights (a weight-shared width choice). `linearInput`, when given, is what linear layers that
+  /// read the graph's input see instead of `x` (a recurrent cell's variational dropout, which masks
+  /// only the inputs of its weight matrices).
   public func callAsFunction(
-    _ x: Tensor, context: inout ForwardContext, inputReLU: Tensor? = nil, narrower: PrimGraph? = nil
+    _ x: Tensor, context: inout ForwardContext, inputReLU: Tensor? = nil, narrower: PrimGraph? = nil,
+    linearInput: Tensor? = nil
   ) -> Tensor {
     let graph = narrower ?? self.graph
     if graph.output == 0 { return x }
@@ -91,7 +94,8 @@ public final class PrimGraphModule: Module {
         let act = fusedActivation[k] ?? .identity
         y = narrower == nil ? bn(ins[0], activation: act) : bn(sliced: ins[0], activation: act)
       case .linear(_, let o, _):
-        let v = ins[0].rank == 2 ? ins[0] : ins[0].flattened()
+        let read = node.inputs == [0] ? (linearInput ?? ins[0]) : ins[0]
+        let v = read.rank == 2 ? read : read.flattened()
         let lin = layers[k] as! Linear
         y = narrower == nil ? lin(v) : lin(v, outFeatures: o)
       case .relu where afterFusedNorm, .relu6 where afterFusedNorm: y = ins[0]
@@ -102,7 +106,11 @@ public final class PrimGraphModule: Module {
       case .identity: y = ins[0]
       case .zero:
         let s = node.shape
-        y = Tensor.zeros([ins[0].shape[0], s.channels, s.height, s.width])
+        // A vector input (a recurrent cell's state) gives a vector of zeros.
+        y =
+          ins[0].rank == 2 && s.height == 1 && s.width == 1
+          ? Tensor.zeros([ins[0].shape[0], s.channels])
+          : Tensor.zeros([ins[0].shape[0], s.channels, s.height, s.width])
       case .maxPool(let p): y = maxPool2d(ins[0], Pool2DConfig(kernel: p.kh, stride: p.sh, padding: p.ph))
       case .avgPool(let p): y = avgPool2d(ins[0], Pool2DConfig(kernel: p.kh, stride: p.sh, padding: p.ph))
       case .globalAvgPool: y = globalAvgPool(ins[0])

@@ -128,6 +128,8 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable {
   /// A data file larger than nasc reads: a gzip file that inflates past its limit (a gzip bomb), or
   /// a header that declares more than 2 GiB.
   case dataTooLarge = "E213"
+  /// Data of the wrong kind: images for a token-sequence space, or a text corpus for an image space.
+  case dataKindMismatch = "E214"
   // Run time: run directories and checkpoints
   /// A run file cannot be written.
   case cannotWrite = "E301"

@@ -239,6 +239,7 @@ public enum Compiler {
     func setUp(_ ex: Expander) {
       ex.classes = classes
       ex.tokens = tokens
+      ex.tokenSequence = tokens == nil ? nil : inputNode?["sequence"]?.int
       ex.deriveExclude = Set(derive.exclude)
       ex.searchMode = !fixed && !eval
       ex.affine = fixed || eval ? true : (sk["affine"]?.bool ?? false)

@@ -76,6 +76,8 @@ public struct ArchSpace: Sendable {
     public var nodes: [Int]
     /// The nodes whose outputs form the cell output.
     public var outputNodes: [Int]
+    /// Whether it is a recurrent cell.
+    public var recurrent = false
   }
 
   /// The units in declaration order.
@@ -101,7 +103,7 @@ public struct ArchSpace: Sendable {
       cells.append(
         CellLayout(
           template: cell.template, inputs: cell.inputs.count, nodes: cell.nodes.map(\.index),
-          outputNodes: cell.outputNodes))
+          outputNodes: cell.outputNodes, recurrent: cell.recurrent))
       for node in cell.nodes {
         if node.inputsChoice != nil, let first = node.edges.first {
           let ops = first.candidates.map(\.name).filter { !excluded.contains($0) }

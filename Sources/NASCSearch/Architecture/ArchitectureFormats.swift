@@ -57,9 +57,16 @@ extension ArchSpace {
     return s
   }
 
-  /// The DARTS genotype of `a`, when the space has a `normal` template of two-input selecting cells.
+  /// The DARTS genotype of `a`, when the space has a `normal` template of two-input selecting cells
+  /// or is one recurrent cell (`Genotype(recurrent=[...], concat=[...])`).
   public func genotype(_ a: Architecture) -> DartsGenotype? {
     let decided = decidedCells(a)
+    if cells.count == 1, cells[0].recurrent, let c = decided.first, c.template == cells[0].template {
+      var g = DartsGenotype(normal: [], normalConcat: [], reduce: [], reduceConcat: [])
+      g.recurrent = c.nodes.flatMap { $0.inputs.map { DartsGenotype.Pair($0.op, $0.input) } }
+      g.concat = c.outputNodes
+      return g
+    }
     guard let n = decided.first(where: { $0.template == "normal" }),
       cells.first(where: { $0.template == "normal" })?.inputs == 2
     else { return nil }

@@ -87,7 +87,7 @@ public struct DerivationConfidence: Codable, Equatable, Sendable {
     guard !entries.isEmpty, 2 * confidentCount < entries.count else { return nil }
     return "most decisions (\(entries.count - confidentCount) of \(entries.count)) are within noise: the architecture "
       + "is close to a random draw from the rule's outputs. Search longer (--epochs) or on more data, and compare "
-      + "seeds (nasc compare RUN RUN); a short DARTS-family run already scales arch_lr to its length (arch_lr_scale)"
+      + "seeds (nasc compare RUN RUN); a short DARTS-family run on images already scales arch_lr to its length (arch_lr_scale)"
   }
 
   /// The table `nasc derive --explain` prints: decision, chosen, runner-up, weights, margin, noise.

@@ -6,25 +6,36 @@ import NASCSpace
 public enum MethodRegistry {
   /// The implementations, one file each under `Methods/`.
   public static let methods: [any SearchMethod.Type] = [
-    DARTS.self, DenseNAS.self, FBNet.self, GDAS.self, PCDARTS.self, PDARTS.self, ProxylessNAS.self, RandomSearch.self,
+    DARTS.self, DARTSRecurrent.self, DenseNAS.self, FBNet.self, GDAS.self, PCDARTS.self, PDARTS.self, ProxylessNAS.self,
+    RandomSearch.self,
     RegularizedEvolution.self, SinglePathNAS.self,
     SPOS.self,
     FairNAS.self, OneShot.self, RandomWS.self,
   ]
 
   /// The names of the runnable methods.
-  public static var runnable: [String] { methods.map { $0.name } }
+  public static var runnable: [String] {
+    var seen = Set<String>()
+    return methods.map { $0.name }.filter { seen.insert($0).inserted }
+  }
 
   /// The implementation called `name`, if it runs.
-  public static func method(named name: String) -> (any SearchMethod.Type)? {
-    methods.first { $0.name == name }
+  public static func method(named name: String, tokens: Bool = false) -> (any SearchMethod.Type)? {
+    methods.first { $0.name == name && $0.readsTokens == tokens }
   }
 
   /// Builds the method of `context.config` for a fresh run; `E310` for a method that is known but
   /// not runnable yet, with a did-you-mean for a misspelt one.
   public static func make(_ context: MethodContext) throws -> any SearchMethod {
     let name = context.config.name
-    guard let type = method(named: name) else {
+    let tokens = context.ir.network.tokens != nil
+    if tokens, method(named: name, tokens: true) == nil, method(named: name) != nil {
+      let recurrent = methods.filter { $0.readsTokens }.map { $0.name }
+      throw RunError(
+        "E310", "\(name) does not search recurrent cells (\(context.ir.name) reads token sequences) in this version",
+        help: "search it with --method \(recurrent.joined(separator: ", ")), or train a decided cell with nasc train")
+    }
+    guard let type = method(named: name, tokens: tokens) else {
       let known = MethodCatalog.method(name) != nil
       throw RunError(
         "E310",

@@ -49,6 +49,8 @@ public struct MethodContext {
   public var run: RunSettings
   /// The normalised training images, for methods that train a supernet (nil with a table).
   public var data: ImageDataset?
+  /// The corpus, for methods that search a token space.
+  public var corpus: TokenCorpus? = nil
   /// Training augmentation.
   public var augmentation: Augmentation
   /// Scores whole architectures, for methods that ask for scores (random search, evolution).
@@ -92,6 +94,16 @@ public struct MethodContext {
         help: "drop --benchmark and pass --data (digits is the default)")
     }
     return data
+  }
+
+  /// The corpus, or `E214` for a method on a token space that was given no text.
+  public func requireCorpus(_ method: String) throws -> TokenCorpus {
+    guard let corpus else {
+      throw RunError(
+        "E214", "\(method) on \(ir.name) reads token sequences and needs a text corpus",
+        help: "pass --data kjv (bundled, the default) or ptb:DIR")
+    }
+    return corpus
   }
 
   /// The evaluator, or `E314` for a method that scores architectures but got none.
@@ -151,6 +163,8 @@ public protocol SearchMethod: AnyObject {
   static var name: String { get }
   /// Whether the method reports an architecture per `--target` cost constraint.
   static var usesTargets: Bool { get }
+  /// Whether it searches token-sequence spaces (recurrent cells) rather than image spaces.
+  static var readsTokens: Bool { get }
   /// Builds the method for a fresh run (drawing initial weights and generator states from the seed).
   init(_ context: MethodContext) throws
   /// The phases, in order.
@@ -181,6 +195,8 @@ public protocol SearchMethod: AnyObject {
 extension SearchMethod {
   /// No targets by default.
   public static var usesTargets: Bool { false }
+  /// Image spaces by default.
+  public static var readsTokens: Bool { false }
   /// No notes by default.
   public var notes: [String] { [] }
   /// Nothing to do by default.

@@ -344,6 +344,11 @@ public enum SearchDriver {
   static func makeContext(ir: SpaceIR, config: MethodConfig, run: RunSettings) throws -> MethodContext {
     var data: (train: ImageDataset, test: ImageDataset, mean: [Float], std: [Float])?
     var augmentation = Augmentation.none
+    if ir.network.tokens != nil {
+      var c = MethodContext(ir: ir, config: config, run: run, data: nil)
+      c.corpus = try DataSource(parsing: run.data).loadCorpus()
+      return c
+    }
     if run.benchmark == nil {
       let source = try DataSource(parsing: run.data)
       let d = try loadData(source, limit: run.trainLimit, downsample: run.downsample)

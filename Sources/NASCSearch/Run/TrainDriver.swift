@@ -4,8 +4,10 @@ import NASCSpace
 
 /// How a training run ended.
 public struct TrainOutcome: Sendable {
-  /// Test accuracy after the last epoch.
+  /// Test accuracy after the last epoch (image classifiers).
   public var testAccuracy: Double?
+  /// Test perplexity after the last epoch (language models).
+  public var testPerplexity: Double? = nil
   /// Parameters of the trained network (auxiliary head excluded).
   public var params: Int
   /// True when interrupted.

@@ -1,3 +1,4 @@
+import NASCData
 import NASCSpace
 import NASCTensor
 
@@ -58,9 +59,10 @@ public final class LanguageModel: Module {
   /// The hidden-state width C.
   public var hiddenSize: Int { cell.hiddenSize }
 
-  /// Builds the model: the embedding ~ U(−0.1, 0.1) and a zero decoder bias as in DARTS, the cell's
-  /// weights as their layers initialise. `LoweringError` for any other network shape.
-  public init(_ network: NetworkIR, rng: inout RNG) throws {
+  /// Builds the model as DARTS does: the embedding ~ U(−0.1, 0.1), the cell's weights ~
+  /// U(−0.04, 0.04) and a zero decoder bias. `LoweringError` for any other network shape.
+  /// `normalizesStates` gives the cell DARTS' search batch norm on its states.
+  public init(_ network: NetworkIR, normalizesStates: Bool = false, rng: inout RNG) throws {
     guard let tokens = network.tokens else {
       throw LoweringError(description: "the network does not read token sequences")
     }
@@ -76,7 +78,10 @@ public final class LanguageModel: Module {
           "the recurrent cell reads \(c.inputs[0].sourceShape.channels) channels, not embedding \(e) + state \(c.c)")
     }
     embedding = Parameter(.uniform([v, e], low: -0.1, high: 0.1, rng: &rng))
-    cell = try RecurrentCellModule(c, rng: &rng)
+    let cell = try RecurrentCellModule(c, normalizesStates: normalizesStates, rng: &rng)
+    // DARTS initialises every weight matrix of the cell U(−0.04, 0.04).
+    for p in cell.parameters(in: .weights) { p.value = .uniform(p.shape, low: -0.04, high: 0.04, rng: &rng) }
+    self.cell = cell
     guard network.head.nodes.count == 1 else {
       throw LoweringError(description: "a language model's head must be one (tied) linear decoder")
     }
@@ -168,5 +173,54 @@ public final class LanguageModel: Module {
     var terms = [Tensor]()
     for t in 1..<states.count { terms.append((states[t] - states[t - 1]).squared().mean()) }
     return sum(terms) * (1 / Float(terms.count))
+  }
+}
+
+extension LanguageModel {
+  /// The language model of the token space `ir` for a run on `corpus`: `E312` when the network is
+  /// not an embedding → recurrent cell → decoder model, `E206` when the corpus's vocabulary is not
+  /// the space's `tokens:`.
+  static func forRun(_ ir: SpaceIR, corpus: TokenCorpus, normalizesStates: Bool = false, rng: inout RNG) throws
+    -> LanguageModel
+  {
+    let model: LanguageModel
+    do { model = try LanguageModel(ir.network, normalizesStates: normalizesStates, rng: &rng) } catch let e
+      as LoweringError
+    {
+      throw RunError(
+        "E312", "cannot build the language model of \(ir.name): \(e.description)",
+        help: "a token space needs an embedding stem, one recurrent cell and a linear decoder head")
+    }
+    guard model.vocabulary == corpus.vocabularySize else {
+      throw RunError(
+        "E206",
+        "the space reads \(model.vocabulary) tokens but \(corpus.name) has a vocabulary of \(corpus.vocabularySize)",
+        help: "set `input: {tokens: \(corpus.vocabularySize)}` in the space, or use a corpus of that vocabulary")
+    }
+    return model
+  }
+
+  /// Cross-entropy per token (nats) of `tokens` in evaluation mode without dropout: `columns`
+  /// streams read in windows of `bptt` steps with the state carried from zero, each window under
+  /// the plan `plan` gives. Its exponential is the perplexity; NaN when a stream would be too short.
+  func crossEntropy(on tokens: [Int32], columns: Int, bptt: Int, plan: () -> (ForwardPlan, RNG)) -> Double {
+    guard let streams = TokenStreams(tokens, columns: columns) else { return .nan }
+    eval()
+    defer { train() }
+    var h = initialHidden(batch: columns)
+    var total = 0.0
+    withNoGrad {
+      for s in streams.windowStarts(steps: bptt) {
+        let window = streams.window(at: s, steps: bptt)
+        let (p, rng) = plan()
+        var ctx = ForwardContext(rng: rng)
+        let out = self(window.inputs, hidden: h, plan: p, dropout: LanguageModelDropout(), context: &ctx)
+        total +=
+          Double(NASCTensor.crossEntropy(logits: out.logits, labels: window.targets.flatMap { $0 }).scalar)
+          * Double(window.targets.count * columns)
+        h = out.hidden
+      }
+    }
+    return total / Double(streams.predictions)
   }
 }

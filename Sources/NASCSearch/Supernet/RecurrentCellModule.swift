@@ -20,12 +20,16 @@ public final class RecurrentCellModule: Module {
   let edgeProjections: [[PrimGraphModule?]]
   /// Per intermediate node, its edges in IR order.
   public let edges: [[MixedEdgeModule]]
+  /// One batch norm without affine parameters, shared by node 0 and every node (DARTS' search
+  /// cell, whose sums over predecessors grow without it), or nil.
+  let stateNorm: BatchNorm2d?
 
   /// The width of the hidden state (C).
   public var hiddenSize: Int { cell.c }
 
   /// Builds the cell's modules; `LoweringError` for a cell that is not a one-input recurrent cell.
-  public init(_ cell: CellInstance, rng: inout RNG) throws {
+  /// `normalizesStates` adds DARTS' search batch norm on node 0 and every node.
+  public init(_ cell: CellInstance, normalizesStates: Bool = false, rng: inout RNG) throws {
     guard cell.recurrent, cell.inputs.count == 1 else {
       throw LoweringError(description: "cell \(cell.template) is not a one-input recurrent cell")
     }
@@ -50,8 +54,10 @@ public final class RecurrentCellModule: Module {
     self.nodeProjections = nodeProjections
     self.edgeProjections = edgeProjections
     edges = all
+    stateNorm = normalizesStates ? BatchNorm2d(cell.c, affine: false) : nil
     super.init()
     register("pre0", initial)
+    if let stateNorm { register("state_bn", stateNorm) }
     for (n, node) in cell.nodes.enumerated() {
       if let p = nodeProjections[n] { register("node\(node.index)_project", p) }
       for (j, e) in all[n].enumerated() {
@@ -72,7 +78,8 @@ public final class RecurrentCellModule: Module {
       xMask == nil && hMask == nil
       ? nil : concat([xMask.map { x.masked(by: $0) } ?? x, hMask.map { h.masked(by: $0) } ?? h], axis: 1)
     var states = [Tensor?](repeating: nil, count: 1 + cell.nodes.count)
-    states[0] = initial(xh, context: &context, linearInput: maskedXH)
+    func normalized(_ s: Tensor) -> Tensor { stateNorm.map { $0(s) } ?? s }
+    states[0] = normalized(initial(xh, context: &context, linearInput: maskedXH))
     // What a projection reads: a state under the h mask (node 0 under both masks when it is the raw input).
     func projected(_ j: Int) -> Tensor {
       if j == 0 && initial.isIdentity { return maskedXH ?? xh }
@@ -102,13 +109,15 @@ public final class RecurrentCellModule: Module {
         outs.append(module(input, plan: p, context: &context))
       }
       precondition(!outs.isEmpty, "node \(node.index) of \(cell.template) has every edge off")
+      let combined: Tensor
       if let id = node.inputsChoice, let w = plan.inputs[id] {
-        states[node.index] = weightedSum(outs, weights: w)
+        combined = weightedSum(outs, weights: w)
       } else if node.combine == .mean && outs.count > 1 {
-        states[node.index] = sum(outs) * (1 / Float(outs.count))
+        combined = sum(outs) * (1 / Float(outs.count))
       } else {
-        states[node.index] = outs.count == 1 ? outs[0] : sum(outs)
+        combined = outs.count == 1 ? outs[0] : sum(outs)
       }
+      states[node.index] = normalized(combined)
     }
     var picked = cell.outputNodes
     if cell.outputMode.hasSuffix("loose_ends") {

@@ -294,6 +294,7 @@ extension Expander {
       input: input, classes: classes, stem: stem, items: items, head: head, auxiliary: aux,
       dropPath: sk["drop_path"]?.double ?? 0)
     net.tokens = tokens
+    net.sequence = tokenSequence
     net.widthVariants = fixedWidthVariants
     return net
   }

@@ -77,6 +77,7 @@ final class Expander {
   var classes = 10
   /// The vocabulary of a token-sequence input, or nil for images.
   var tokens: Int? = nil
+  var tokenSequence: Int? = nil
   /// Templates instantiated (for unused warnings).
   var usedOps: Set<String> = []
   /// Every choice id the space defines (decided or not), for did-you-mean on arch files.

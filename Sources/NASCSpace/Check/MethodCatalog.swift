@@ -126,7 +126,11 @@ public enum MethodCatalog {
     MethodSpec(
       name: "darts", relaxation: "softmax mixture",
       hyperparameters: dartsCommon + [
-        h("order", .string("first"), "first- or second-order architecture gradient", words: ["first", "second"])
+        h("order", .string("first"), "first- or second-order architecture gradient", words: ["first", "second"]),
+        h(
+          "rnn_dropouts", .list([0.75, 0.25, 0.75, 0.2, 0]),
+          "recurrent cells: dropouts of the output, hidden, x, input and embedding (DARTS' RNN search)"),
+        h("tar", .real(1e-3), "recurrent cells: temporal activation regularisation beta of the weight loss"),
       ], derive: .topKEdges),
     MethodSpec(
       name: "gdas", relaxation: "hard Gumbel softmax, straight-through",

@@ -28,7 +28,7 @@ public enum ArchExport {
 
   /// The NB201 string of a fixed one-input cell architecture, or nil.
   public static func nb201(_ ir: SpaceIR) -> NB201Arch? {
-    guard ir.mode == .fixed, let c = ir.cells.first, c.inputs.count == 1 else { return nil }
+    guard ir.mode == .fixed, let c = ir.cells.first, c.inputs.count == 1, !c.recurrent else { return nil }
     var nodes: [[(op: String, from: Int)]] = []
     for n in c.nodes {
       nodes.append(n.edges.sorted { $0.from < $1.from }.map { ($0.candidates[0].name, $0.from) })

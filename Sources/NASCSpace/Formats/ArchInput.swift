@@ -90,6 +90,29 @@ extension Compiler {
   static func decisions(_ arch: ArchSpec, skeleton sk: SyntaxNode, root: SyntaxNode, _ bag: inout DiagnosticBag)
     -> Decisions?
   {
+    // A recurrent genotype decides a recurrent cell only, and a convolutional one only the others.
+    if case .genotype(let g, let loc) = arch {
+      let recurrentCells = (sk["body"]?.items ?? []).filter { $0["recurrent"]?.bool == true }.compactMap {
+        $0["cell"]?.scalar
+      }
+      if g.recurrent != nil && recurrentCells.isEmpty {
+        bag.add(
+          Diagnostic(
+            .archMismatch, "a recurrent genotype (Genotype(recurrent=…)) for a space without a recurrent cell",
+            at: loc, help: "give a genotype with normal= and reduce= lists (DARTS_V2), or use a recurrent space"))
+        return nil
+      }
+      if g.recurrent == nil, let name = recurrentCells.first {
+        bag.add(
+          Diagnostic(
+            .archMismatch, "a convolutional genotype (normal/reduce lists) cannot decide the recurrent cell '\(name)'",
+            at: loc,
+            help:
+              "give a recurrent genotype: Genotype(recurrent=[('sigmoid', 0), ...], concat=range(1, 9)), or DARTS_RNN_V1 / DARTS_RNN_V2"
+          ))
+        return nil
+      }
+    }
     switch arch {
     case .genotype(let g, let loc) where g.recurrent != nil:
       var d = Decisions(location: loc)

@@ -274,6 +274,8 @@ public struct NetworkIR: Sendable, Hashable {
   public var dropPath: Double
   /// The vocabulary of a token-sequence input (the input shape is then a token id, 1×1×1), or nil.
   public var tokens: Int? = nil
+  /// Tokens per training window of a token-sequence input (`input.sequence`, the bptt), or nil.
+  public var sequence: Int? = nil
   /// Fixed blocks whose input width follows a width choice: per body item index (the head at
   /// `items.count`), the graphs at each input width it can see. The item's own graph is the
   /// widest, the shape its weights are built at.

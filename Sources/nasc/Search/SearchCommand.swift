@@ -96,7 +96,8 @@ struct SearchCommand: ParsableCommand {
     for n in notes { Terminal.err(n + "\n") }
     let (ir, sources) = try compileOrExit(space, options)
     try reportingRunErrors {
-      let data = try DataSource(parsing: common.data)
+      let data = try DataSource(
+        parsing: common.data ?? DataSource.defaultFor(tokens: ir.network.tokens != nil).description)
       if let seeds, let list = SeedSweep.parseSeeds(seeds) {
         try sweep(ir: ir, data: data, seeds: list)
         return

@@ -5,8 +5,11 @@ import NASCSpace
 
 /// Options shared by `search` and `train`: the data set, the seed and the machine.
 struct RunOptions: ParsableArguments {
-  @Option(help: "The data set: digits (bundled), fashion-mnist[:DIR], cifar10:DIR or idx:DIR.")
-  var data = "digits"
+  @Option(
+    help:
+      "The data set: digits (bundled), fashion-mnist[:DIR], cifar10:DIR or idx:DIR for image spaces; kjv (bundled) or ptb:DIR for token spaces. Default: digits, or kjv for a token space."
+  )
+  var data: String?
 
   @Option(help: "The seed of every random draw.")
   var seed: UInt64 = 1

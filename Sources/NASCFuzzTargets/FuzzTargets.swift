@@ -10,7 +10,7 @@ import NASCTensor
 /// the test suite replays the committed corpus (`fuzz/corpus/TARGET/`) through them.
 public enum FuzzTargets {
   /// The target names, as `scripts/fuzz` and the corpus folders spell them.
-  public static let names = ["space", "genotype", "nb201", "arch", "checkpoint", "idx", "cifar", "manifest"]
+  public static let names = ["space", "genotype", "nb201", "arch", "checkpoint", "idx", "cifar", "manifest", "ptb"]
 
   /// Runs target `name` on `bytes`; false for an unknown name.
   @discardableResult
@@ -24,6 +24,7 @@ public enum FuzzTargets {
     case "idx": idx(bytes)
     case "cifar": cifar(bytes)
     case "manifest": manifest(bytes)
+    case "ptb": ptb(bytes)
     default: return false
     }
     return true
@@ -133,6 +134,24 @@ public enum FuzzTargets {
   /// A CIFAR-10 binary batch.
   static func cifar(_ bytes: [UInt8]) {
     _ = try? CIFAR10Loader.load(files: [write(bytes, "data/data_batch_1.bin")])
+  }
+
+  /// A PTB-layout corpus: the bytes split at the first two 0x1E bytes into the training,
+  /// validation and test files (gzip-named when they start with gzip's magic), loaded and cut into
+  /// streams as `nasc train --data ptb:DIR` does.
+  static func ptb(_ bytes: [UInt8]) {
+    var parts = bytes.split(separator: 0x1E, maxSplits: 2, omittingEmptySubsequences: false).map(Array.init)
+    while parts.count < 3 { parts.append([]) }
+    let dir = scratch + "/data/ptb"
+    try? FileManager.default.removeItem(atPath: dir)
+    try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    for (file, body) in zip(TokenCorpus.ptbFiles, parts) {
+      let gz = body.starts(with: [0x1F, 0x8B]) ? ".gz" : ""
+      FileManager.default.createFile(atPath: "\(dir)/\(file)\(gz)", contents: Data(body))
+    }
+    guard let corpus = try? TokenCorpus.loadPTB(directory: dir) else { return }
+    _ = corpus.unigramCrossEntropy(on: corpus.test)
+    if let s = TokenStreams(corpus.train, columns: 3) { _ = s.window(at: 0, steps: 5) }
   }
 
   /// A run directory's `manifest.json`.

@@ -84,6 +84,11 @@ public enum SearchBenchmark {
 
   /// Builds the method of `ir` for a benchmark on synthetic data; `E310` unless it trains a supernet.
   public static func makeMethod(ir: SpaceIR, batch: Int, threads: Int, seed: UInt64) throws -> any SearchMethod {
+    guard ir.network.tokens == nil else {
+      throw RunError(
+        "E310", "nasc bench search times image supernets; \(ir.name) reads tokens",
+        help: "time a recurrent search with nasc search: its progress line shows steps per second")
+    }
     let data = syntheticData(shape: ir.network.input, classes: ir.network.classes, batch: batch, seed: seed)
     let context = MethodContext(
       ir: ir, config: try config(ir: ir, batch: batch),

@@ -70,5 +70,9 @@ import Testing
     #expect(second.status == 1 && second.stderr.contains("second-order"), "\(second.stderr)")
     let images = try runNasc(["search", Self.space, "--data", "digits", "--out", data.path + "/d"])
     #expect(images.status == 1 && images.stderr.contains("E214"), "\(images.stderr)")
+    let limit = try runNasc([
+      "search", Self.space, "--data", "ptb:\(data.path)", "--limit", "100", "--out", data.path + "/l",
+    ])
+    #expect(limit.status == 1 && limit.stderr.contains("error[E214]: --limit"), "\(limit.stderr)")
   }
 }

@@ -345,6 +345,11 @@ public enum SearchDriver {
     var data: (train: ImageDataset, test: ImageDataset, mean: [Float], std: [Float])?
     var augmentation = Augmentation.none
     if ir.network.tokens != nil {
+      if run.trainLimit != nil || run.downsample != nil || run.benchmark != nil {
+        throw RunError(
+          "E214", "--limit, --downsample and --benchmark apply to image spaces; \(ir.name) reads token sequences",
+          help: "drop them; --data kjv (bundled) or ptb:DIR chooses the corpus")
+      }
       var c = MethodContext(ir: ir, config: config, run: run, data: nil)
       c.corpus = try DataSource(parsing: run.data).loadCorpus()
       return c

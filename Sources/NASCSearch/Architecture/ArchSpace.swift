@@ -78,6 +78,8 @@ public struct ArchSpace: Sendable {
     public var outputNodes: [Int]
     /// Whether it is a recurrent cell.
     public var recurrent = false
+    /// Whether its output is its loose ends (ENAS): the nodes an architecture does not read.
+    public var looseEnds = false
   }
 
   /// The units in declaration order.
@@ -103,7 +105,7 @@ public struct ArchSpace: Sendable {
       cells.append(
         CellLayout(
           template: cell.template, inputs: cell.inputs.count, nodes: cell.nodes.map(\.index),
-          outputNodes: cell.outputNodes, recurrent: cell.recurrent))
+          outputNodes: cell.outputNodes, recurrent: cell.recurrent, looseEnds: cell.outputMode.hasSuffix("loose_ends")))
       for node in cell.nodes {
         if node.inputsChoice != nil, let first = node.edges.first {
           let ops = first.candidates.map(\.name).filter { !excluded.contains($0) }
@@ -115,7 +117,7 @@ public struct ArchSpace: Sendable {
               NodeUnit(
                 key: "\(cell.template).node\(node.index)", template: cell.template, node: node.index,
                 inputs: node.edges.map(\.from), ops: ops, k: min(rule.k, node.edges.count),
-                distinct: rule.kind != .topKPairs, costs: costs)))
+                distinct: rule.kind != .topKPairs && !node.repeats, costs: costs)))
         } else {
           for e in node.edges {
             guard let id = e.choice else { continue }

@@ -27,7 +27,12 @@ extension ArchSpace {
         guard case .node(let n) = u, n.template == c.template else { return nil }
         return (n.node, a.pairs(n.key) ?? [])
       }
-      return nodes.isEmpty ? nil : DecidedCell(template: c.template, nodes: nodes, outputNodes: c.outputNodes)
+      guard !nodes.isEmpty else { return nil }
+      // A loose-ends cell (ENAS) outputs the nodes that no kept input reads.
+      let outputs =
+        c.looseEnds
+        ? c.outputNodes.filter { j in !nodes.contains { $0.inputs.contains { $0.input == j } } } : c.outputNodes
+      return DecidedCell(template: c.template, nodes: nodes, outputNodes: outputs)
     }
   }
 

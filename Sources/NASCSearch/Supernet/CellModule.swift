@@ -48,6 +48,7 @@ public final class CellModule: Module {
   public func callAsFunction(_ inputs: [Tensor], plan: ForwardPlan, context: inout ForwardContext) -> Tensor {
     var states = [Tensor?](repeating: nil, count: cell.inputs.count + cell.nodes.count)
     for (i, x) in inputs.enumerated() { states[i] = preprocess[i](x, context: &context) }
+    var read = [Bool](repeating: false, count: states.count)
     for (n, node) in cell.nodes.enumerated() {
       var outs = [Tensor]()
       outs.reserveCapacity(node.edges.count)
@@ -55,6 +56,7 @@ public final class CellModule: Module {
         let module = edges[n][j]
         let p = module.choice.flatMap { plan.ops[$0] }
         if case .off? = p { continue }
+        read[edge.from] = true
         outs.append(module(states[edge.from]!, plan: p, context: &context))
       }
       precondition(!outs.isEmpty, "node \(node.index) of \(cell.template) has every edge off")
@@ -68,7 +70,18 @@ public final class CellModule: Module {
       }
       states[node.index] = value
     }
-    let picked = cell.outputNodes.map { states[$0]! }
+    var picked = cell.outputNodes.map { states[$0]! }
+    if cell.outputMode.hasSuffix("loose_ends") {
+      // The loose ends of the architecture the plan runs (ENAS): the nodes no running edge reads.
+      // A concatenation keeps every node's place (zeros for the read ones), so the postprocess'
+      // 1×1 convolution uses exactly the weight rows of the loose ends, as ENAS gathers them.
+      let loose = cell.outputNodes.filter { !read[$0] }
+      if cell.outputMode == "loose_ends" {
+        picked = cell.outputNodes.map { read[$0] ? .zeros(states[$0]!.shape) : states[$0]! }
+      } else if !loose.isEmpty {
+        picked = loose.map { states[$0]! }
+      }
+    }
     let combined: Tensor
     switch cell.outputMode {
     case "mean", "mean_loose_ends": combined = picked.count == 1 ? picked[0] : sum(picked) * (1 / Float(picked.count))

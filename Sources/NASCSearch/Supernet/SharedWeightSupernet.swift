@@ -41,6 +41,13 @@ public struct SharedWeightSettings: Codable, Equatable, Sendable {
   public var bnBatches: Int
   /// Images per recalibration batch.
   public var bnBatchSize: Int
+  /// Cosine with warm restarts (SGDR, ENAS): the first period in epochs, 0 for one period over
+  /// the whole run; each later period is `restartFactor` times longer.
+  public var restartEpochs = 0
+  /// The growth of each restart period.
+  public var restartFactor = 2
+  /// Nesterov momentum (ENAS' child).
+  public var nesterov = false
 
   /// Reads the common keys of `h`: `batch_size`, `train_portion`, `w_lr`, `w_momentum`,
   /// `w_weight_decay`, `bn_recalibration_batches`, `bn_batch_size`, and where the method has them
@@ -73,8 +80,19 @@ public struct SharedWeightSettings: Codable, Equatable, Sendable {
     weightDecay = try h.double("w_weight_decay")
     gradClip = h.config["grad_clip"] == nil ? nil : try h.double("grad_clip")
     labelSmoothing = h.config["label_smoothing"] == nil ? 0 : try h.double("label_smoothing")
-    bnBatches = try h.int("bn_recalibration_batches")
-    bnBatchSize = try h.int("bn_batch_size")
+    bnBatches = h.config["bn_recalibration_batches"] == nil ? 0 : try h.int("bn_recalibration_batches")
+    bnBatchSize = h.config["bn_batch_size"] == nil ? 64 : try h.int("bn_batch_size")
+  }
+
+  /// Where epoch `epoch` lies in its cosine period: (epochs into the period, the period's length).
+  public func cosinePeriod(at epoch: Int) -> (offset: Int, length: Int) {
+    guard restartEpochs > 0 else { return (epoch, epochs) }
+    var start = 0, length = restartEpochs
+    while epoch >= start + length {
+      start += length
+      length *= max(restartFactor, 1)
+    }
+    return (epoch - start, length)
   }
 }
 
@@ -161,7 +179,8 @@ public final class SharedWeightSupernet {
     let onlyWeights = settings.decayOnlyWeights
     optimizer = SGD(
       model.weights, learningRate: Float(settings.weightLR), momentum: Float(settings.momentum),
-      weightDecay: Float(settings.weightDecay), decays: { onlyWeights ? $0.shape.count > 1 : true })
+      weightDecay: Float(settings.weightDecay), nesterov: settings.nesterov && settings.momentum > 0,
+      decays: { onlyWeights ? $0.shape.count > 1 : true })
     space = ArchSpace(ir: ir)
     planner = ArchitecturePlan(ir: ir)
     costRange = Self.costRange(ir)
@@ -219,9 +238,10 @@ public final class SharedWeightSupernet {
     case .linear:
       return Float(settings.weightLR * (1 - Double(stepsDone) / Double(max(totalSteps, 1))))
     case .cosine:
+      let (offset, length) = settings.cosinePeriod(at: epoch)
       return CosineAnnealing(
-        base: Float(settings.weightLR), totalEpochs: settings.epochs, minimum: Float(settings.weightLRMin)
-      ).learningRate(at: epoch)
+        base: Float(settings.weightLR), totalEpochs: length, minimum: Float(settings.weightLRMin)
+      ).learningRate(at: offset)
     }
   }
 
@@ -235,9 +255,11 @@ public final class SharedWeightSupernet {
   /// `byImageShare` that loss times its share of all the pieces' images (One-Shot: one dropout
   /// pattern per ghost batch, so the sum is the minibatch mean). Parameters that no piece ran get
   /// no gradient and are left untouched by SGD (no momentum, no weight decay). Returns the mean
-  /// loss of the pieces.
+  /// loss of the pieces. `dropPath` drops each op output on the path with that probability (ENAS).
   @discardableResult
-  public func step(_ pieces: [(plan: ForwardPlan, batch: Batch)], byImageShare: Bool = false, epoch: Int) throws
+  public func step(
+    _ pieces: [(plan: ForwardPlan, batch: Batch)], byImageShare: Bool = false, dropPath: Float = 0, epoch: Int
+  ) throws
     -> Float
   {
     optimizer.learningRate = learningRate(epoch: epoch)
@@ -246,7 +268,7 @@ public final class SharedWeightSupernet {
     let images = Float(pieces.reduce(0) { $0 + $1.batch.count })
     for piece in pieces {
       let scale = byImageShare ? Float(piece.batch.count) / images : 1
-      var ctx = ForwardContext(rng: rng.split())
+      var ctx = ForwardContext(rng: rng.split(), dropPath: dropPath)
       let (logits, _) = model(input(piece.batch), plan: piece.plan, context: &ctx)
       let loss = crossEntropy(
         logits: logits, labels: piece.batch.labels.map(Int.init), labelSmoothing: Float(settings.labelSmoothing))
@@ -407,6 +429,21 @@ public final class SharedWeightSupernet {
 }
 
 extension SharedWeightSupernet {
+  /// The accuracy of `plan` on one batch, with BN in training mode (batch statistics) as ENAS
+  /// scores a sampled child; no gradient, and the running statistics are left as they were.
+  public func batchAccuracy(_ plan: ForwardPlan, on b: Batch, rng: RNG) -> Double {
+    let stats = model.namedStats().map(\.stats)
+    let saved = stats.map { ($0.mean, $0.variance, $0.batchesTracked) }
+    defer { for (s, v) in zip(stats, saved) { (s.mean, s.variance, s.batchesTracked) = v } }
+    var hits = 0
+    withNoGrad {
+      var ctx = ForwardContext(rng: rng)
+      let (logits, _) = model(input(b), plan: plan, context: &ctx)
+      hits = zip(logits.argmaxRows(), b.labels).filter { $0 == Int($1) }.count
+    }
+    return Double(hits) / Double(max(b.count, 1))
+  }
+
   /// The progress detail: the running loss while the supernet trains, then the best score so far.
   public func progress(_ scored: [ScoredArchitecture]) -> String {
     guard let best = scored.map(\.score.signal).max() else { return String(format: "loss %.3f", runningLoss) }

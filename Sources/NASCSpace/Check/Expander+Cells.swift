@@ -389,6 +389,7 @@ extension Expander {
         index: idx, edges: edges, inputsChoice: (k != nil && decisions == nil) ? "\(name).node\(idx).inputs" : nil,
         combine: combine, shape: ns)
       cellNode.project = project
+      cellNode.repeats = repeats && k != nil
       nodes.append(cellNode)
     }
     if decisions == nil, cellCountInfo[name] == nil { cellCountInfo[name] = countInfo }

@@ -102,6 +102,8 @@ public struct CellNode: Sendable, Hashable {
   /// A projection shared by all edges into this node (recurrent cells: DARTS' W_i), or nil. When set,
   /// each edge's candidates read `concat(state_from, project(state_from))`.
   public var project: PrimGraph? = nil
+  /// Whether its k input picks may repeat an input (`select: {repeats: true}`, ENAS).
+  public var repeats = false
   /// Its output shape.
   public var shape: Shape
 }

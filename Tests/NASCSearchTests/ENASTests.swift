@@ -153,3 +153,53 @@ import Testing
     #expect(try text(dir.path + "/whole/arch.yaml") == text(dir.path + "/cut/arch.yaml"))
   }
 }
+
+/// ENAS on a recurrent cell, on the synthetic corpus of `LanguageModelTests`.
+@Suite(.serialized) struct ENASRecurrentTests {
+  static let space = repoRoot + "/Tests/NASCSearchTests/Spaces/tiny-enas-rnn.yaml"
+
+  @Test func searchDerivesARecurrentCellAndReportsTheController() throws {
+    let data = try RecurrentSearchTests.corpus()
+    let run = data.path + "/run"
+    let r = try runNasc(["search", Self.space, "--data", "ptb:\(data.path)", "--seed", "2", "--out", run])
+    #expect(r.status == 0, "\(r.stderr)")
+    let genotype = try text(run + "/genotype.txt")
+    #expect(genotype.hasPrefix("Genotype(recurrent=["), "\(genotype)")
+    // One (activation, predecessor) per node, and the loose ends as the output.
+    #expect(genotype.components(separatedBy: "), (").count == 4, "\(genotype)")
+    let lines = try text(run + "/metrics.jsonl").split(separator: "\n")
+    let epochs = try lines.map { try JSONDecoder().decode(Metrics.self, from: Data($0.utf8)) }.filter {
+      $0["controller_entropy"] != nil
+    }
+    #expect(epochs.count == 2)
+    for m in epochs {
+      let reward = try #require(m["controller_reward"]?.number)
+      // reward = 80 / perplexity; the perplexity of an 11-word corpus lies between 1 and about 11.
+      #expect(reward > 80 / 40 && reward < 80, "\(reward)")
+      #expect((m["train_ppl"]?.number ?? .infinity) < 40)
+    }
+    let trained = try runNasc([
+      "train", "--arch", run + "/arch.yaml", "--data", "ptb:\(data.path)", "--epochs", "1", "--batch-size", "4",
+      "--lr", "5", "--out", data.path + "/train",
+    ])
+    #expect(trained.status == 0 && trained.stdout.hasPrefix("test perplexity"), "\(trained.stderr)")
+  }
+
+  @Test func killedSearchResumesBitIdentical() throws {
+    let data = try RecurrentSearchTests.corpus()
+    let args = ["search", Self.space, "--data", "ptb:\(data.path)", "--seed", "5"]
+    let whole = try runNasc(args + ["--out", data.path + "/whole"])
+    #expect(whole.status == 0, "\(whole.stderr)")
+    #expect(try killAndResume(args, out: data.path + "/cut", unit: 1) == 0)
+    #expect(try metrics(data.path + "/cut") == metrics(data.path + "/whole"))
+    #expect(try text(data.path + "/cut/arch.yaml") == text(data.path + "/whole/arch.yaml"))
+  }
+
+  @Test func imageDataIsRefused() throws {
+    let r = try runNasc([
+      "search", Self.space, "--data", "digits", "--out",
+      FileManager.default.temporaryDirectory.path + "/nasc-enas-img-\(UUID().uuidString)",
+    ])
+    #expect(r.status != 0 && r.stderr.contains("E214"), "\(r.stderr)")
+  }
+}

@@ -99,6 +99,13 @@ public struct ArchSpace: Sendable {
     var cells = [CellLayout]()
     var seen = Set<String>()
     var edgeOf = [String: (template: String, from: Int, to: Int)]()
+    // A sampled population keeps the picks the cell's `select` asks for; a rule its own k.
+    func k(_ node: CellNode) -> Int {
+      if rule.kind == .bestOfPopulation, let id = node.inputsChoice, let cp = ir.choicePoint(id) {
+        return node.repeats ? cp.k : min(cp.k, node.edges.count)
+      }
+      return node.repeats ? rule.k : min(rule.k, node.edges.count)
+    }
     for cell in ir.cells where !seen.contains(cell.template) {
       guard cell.edges.contains(where: { $0.choice != nil }) else { continue }
       seen.insert(cell.template)
@@ -116,7 +123,7 @@ public struct ArchSpace: Sendable {
             .node(
               NodeUnit(
                 key: "\(cell.template).node\(node.index)", template: cell.template, node: node.index,
-                inputs: node.edges.map(\.from), ops: ops, k: min(rule.k, node.edges.count),
+                inputs: node.edges.map(\.from), ops: ops, k: k(node),
                 distinct: rule.kind != .topKPairs && !node.repeats, costs: costs)))
         } else {
           for e in node.edges {

@@ -73,7 +73,7 @@ public struct ControllerLoop: Sendable {
         help: "ENAS uses entropy_weight 1e-4, baseline_decay 0.99, controller_lr 0.0035")
     }
     updatesPerEpoch = samples / aggregate
-    var notes = ["the controller's reward is the \(rewardName), with batch-statistics BN as ENAS scores a child"]
+    var notes = ["the controller's reward is the \(rewardName)"]
     if samples % aggregate != 0 {
       notes.append(
         "controller_samples \(samples) is not a multiple of controller_aggregate \(aggregate): \(updatesPerEpoch * aggregate) samples per epoch"

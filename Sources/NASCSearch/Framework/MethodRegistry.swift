@@ -6,7 +6,8 @@ import NASCSpace
 public enum MethodRegistry {
   /// The implementations, one file each under `Methods/`.
   public static let methods: [any SearchMethod.Type] = [
-    DARTS.self, DARTSRecurrent.self, DenseNAS.self, ENAS.self, FBNet.self, GDAS.self, PCDARTS.self, PDARTS.self,
+    DARTS.self, DARTSRecurrent.self, DenseNAS.self, ENAS.self, ENASRecurrent.self, FBNet.self, GDAS.self, PCDARTS.self,
+    PDARTS.self,
     ProxylessNAS.self,
     RandomSearch.self,
     RegularizedEvolution.self, SinglePathNAS.self,

@@ -230,7 +230,7 @@ public final class LanguageModelTrainRun {
   public func saveCheckpoint(to url: URL, network: String) throws {
     let state = LanguageModelTrainState(
       settings: settings, network: network, epoch: epoch, stepInEpoch: stepInEpoch, rng: rng.state,
-      hidden: hidden.scalars.map(\.bitPattern), lossSum: lossSum, tokenCount: tokenCount, seconds: seconds,
+      hidden: hidden.bitPatterns, lossSum: lossSum, tokenCount: tokenCount, seconds: seconds,
       history: history)
     let meta = try RunState.encode(state)
     do {
@@ -290,7 +290,7 @@ public final class LanguageModelTrainRun {
     epoch = state.epoch
     stepInEpoch = state.stepInEpoch
     rng = RNG(seed: state.rng)
-    hidden = Tensor(shape: [settings.batchSize, model.hiddenSize], scalars: state.hidden.map(Float.init(bitPattern:)))
+    hidden = Tensor(shape: [settings.batchSize, model.hiddenSize], bitPatterns: state.hidden)
     lossSum = state.lossSum
     tokenCount = state.tokenCount
     seconds = state.seconds

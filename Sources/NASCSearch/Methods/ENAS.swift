@@ -61,7 +61,8 @@ public final class ENAS: SharedWeightMethod {
     let program = try ControllerProgram(net.space, method: Self.name)
     var initRNG = RNG(seed: c.run.seed ^ 0x454E_4153)
     controller = ArchitectureController(program, settings: try ControllerLoop.settings(h), rng: &initRNG)
-    loop = try ControllerLoop(h, rewardName: "validation minibatch accuracy")
+    loop = try ControllerLoop(
+      h, rewardName: "accuracy on a validation minibatch, BN on its batch statistics as ENAS scores a child")
     adam = loop.optimizer(controller)
     let batch = min(settings.batchSize, net.valData.count)
     validation = BatchSampler(dataset: net.valData, batchSize: batch, rng: RNG(seed: c.run.seed ^ 0x5641_4C49))

@@ -78,18 +78,11 @@ public final class BilevelLanguageModel {
     planRNG = root.split()
     model = try LanguageModel.forRun(ir, corpus: corpus, normalizesStates: true, rng: &initRNG)
     arch = ArchitectureParameters(ir: ir, inputs: false, scale: Float(settings.alphaInit), rng: &archRNG)
-    guard let train = TokenStreams(corpus.train, columns: settings.batchSize),
-      let val = TokenStreams(corpus.valid, columns: settings.batchSize)
-    else {
-      throw RunError(
-        "E202",
-        "\(corpus.name) is too short for \(settings.batchSize) streams in both its training and validation split",
-        help: "lower batch_size (--batch-size), or use a larger corpus")
-    }
-    trainStreams = train
-    valStreams = val
-    trainStarts = train.windowStarts(steps: bptt)
-    valStarts = val.windowStarts(steps: bptt)
+    let splits = try LanguageModelSplits(corpus, columns: settings.batchSize, bptt: bptt)
+    trainStreams = splits.train
+    valStreams = splits.valid
+    trainStarts = splits.trainStarts
+    valStarts = splits.validStarts
     trainHidden = model.initialHidden(batch: settings.batchSize)
     valHidden = trainHidden
     weightOptimizer = SGD(
@@ -120,14 +113,14 @@ public final class BilevelLanguageModel {
   public var state: State {
     get {
       State(
-        planRNG: planRNG.state, valWindow: valWindow, trainHidden: trainHidden.scalars.map(\.bitPattern),
-        valHidden: valHidden.scalars.map(\.bitPattern), lossSum: lossSum, tokenCount: tokenCount)
+        planRNG: planRNG.state, valWindow: valWindow, trainHidden: trainHidden.bitPatterns,
+        valHidden: valHidden.bitPatterns, lossSum: lossSum, tokenCount: tokenCount)
     }
     set {
       planRNG = RNG(seed: newValue.planRNG)
       valWindow = newValue.valWindow
-      trainHidden = Tensor(shape: trainHidden.shape, scalars: newValue.trainHidden.map(Float.init(bitPattern:)))
-      valHidden = Tensor(shape: valHidden.shape, scalars: newValue.valHidden.map(Float.init(bitPattern:)))
+      trainHidden = Tensor(shape: trainHidden.shape, bitPatterns: newValue.trainHidden)
+      valHidden = Tensor(shape: valHidden.shape, bitPatterns: newValue.valHidden)
       lossSum = newValue.lossSum
       tokenCount = newValue.tokenCount
     }

@@ -120,6 +120,27 @@ public final class LanguageModel: Module {
   /// A zero state for `batch` streams.
   public func initialHidden(batch: Int) -> Tensor { .zeros([batch, hiddenSize]) }
 
+  /// When set, each stream's state is rescaled after every time step to a norm of at most this
+  /// (a constant factor, no gradient through the norm), as carpedm20's ENAS child does.
+  public var maxHiddenNorm: Float?
+
+  /// `h` with every row of norm above `maxHiddenNorm` scaled down to it.
+  func clippedRows(_ h: Tensor) -> Tensor {
+    guard let limit = maxHiddenNorm else { return h }
+    let n = h.shape[0], c = h.shape[1], v = h.scalars
+    var scales = [Float](repeating: 1, count: n * c)
+    var clipped = false
+    for r in 0..<n {
+      var s: Float = 0
+      for j in 0..<c { s += v[r * c + j] * v[r * c + j] }
+      let norm = s.squareRoot()
+      guard norm > limit else { continue }
+      clipped = true
+      for j in 0..<c { scales[r * c + j] = limit / norm }
+    }
+    return clipped ? h.masked(by: Tensor(shape: h.shape, scalars: scales)) : h
+  }
+
   /// Runs the window `inputs` (per step, one token per stream) from state `hidden`. In training
   /// mode `dropout` applies, drawing its masks from `context.rng`.
   public func callAsFunction(
@@ -158,7 +179,7 @@ public final class LanguageModel: Module {
     for t in 0..<steps {
       var x = embedded.slice(axis: 0, start: t * n, end: (t + 1) * n)
       if let inputMask { x = x.masked(by: inputMask) }
-      h = cell.step(x, h, plan: plan, xMask: xMask, hMask: hMask, context: &context)
+      h = clippedRows(cell.step(x, h, plan: plan, xMask: xMask, hMask: hMask, context: &context))
       states.append(h)
       outputs.append(outputMask.map { h.masked(by: $0) } ?? h)
     }

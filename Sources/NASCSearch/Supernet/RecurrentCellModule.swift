@@ -20,8 +20,8 @@ public final class RecurrentCellModule: Module {
   let edgeProjections: [[PrimGraphModule?]]
   /// Per intermediate node, its edges in IR order.
   public let edges: [[MixedEdgeModule]]
-  /// One batch norm without affine parameters, shared by node 0 and every node (DARTS' search
-  /// cell, whose sums over predecessors grow without it), or nil.
+  /// One batch norm without affine parameters, shared by node 0 (when it is a C-wide state) and
+  /// every node (DARTS' search cell, whose sums over predecessors grow without it), or nil.
   let stateNorm: BatchNorm2d?
 
   /// The width of the hidden state (C).
@@ -79,7 +79,9 @@ public final class RecurrentCellModule: Module {
       ? nil : concat([xMask.map { x.masked(by: $0) } ?? x, hMask.map { h.masked(by: $0) } ?? h], axis: 1)
     var states = [Tensor?](repeating: nil, count: 1 + cell.nodes.count)
     func normalized(_ s: Tensor) -> Tensor { stateNorm.map { $0(s) } ?? s }
-    states[0] = normalized(initial(xh, context: &context, linearInput: maskedXH))
+    // Node 0 is a C-wide state only when an op computes it (DARTS' s0); ENAS' raw [x_t, h_{t-1}] stays as it is.
+    let first = initial(xh, context: &context, linearInput: maskedXH)
+    states[0] = first.shape[1] == cell.c ? normalized(first) : first
     // What a projection reads: a state under the h mask (node 0 under both masks when it is the raw input).
     func projected(_ j: Int) -> Tensor {
       if j == 0 && initial.isIdentity { return maskedXH ?? xh }

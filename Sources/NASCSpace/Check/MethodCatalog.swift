@@ -405,6 +405,13 @@ public enum MethodCatalog {
         h("first_cell_bias", .real(0.25), "constant +c on the first cell type's ops with weights, -c on the others"),
         h("reward_constant", .real(80), "recurrent cells: reward = reward_constant / validation perplexity"),
         h(
+          "max_hidden_norm", .real(25),
+          "recurrent cells: each stream's state rescaled to at most this norm per step (carpedm20's guard; 0: off)"),
+        h(
+          "rnn_dropouts", .list([0.4, 0.1, 0.1, 0.65, 0.1]),
+          "recurrent cells: dropout on outputs, hidden state, cell input, embedded input and embedding rows (carpedm20's output 0.4, input 0.65, embedding 0.1)"
+        ),
+        h(
           "derive_samples", .int(100),
           "architectures sampled from the trained controller; the best on a validation batch wins"),
       ], derive: .bestOfPopulation),

@@ -66,6 +66,7 @@ public func batchNorm(
   let m = n * inner
   if let weight { precondition(weight.shape == [c], "BN weight \(weight.shape) for \(c) channels") }
   if let bias { precondition(bias.shape == [c], "BN bias \(bias.shape) for \(c) channels") }
+  if let stats { precondition(stats.mean.count == c, "BN statistics of \(stats.mean.count) channels for \(c)") }
   let useBatch = training || stats == nil
   precondition(!useBatch || m > 1, "batchNorm in training needs more than one value per channel")
   var mean = [Float](repeating: 0, count: c), invStd = [Float](repeating: 0, count: c)

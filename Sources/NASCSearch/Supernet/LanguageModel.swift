@@ -127,18 +127,20 @@ public final class LanguageModel: Module {
   /// `h` with every row of norm above `maxHiddenNorm` scaled down to it.
   func clippedRows(_ h: Tensor) -> Tensor {
     guard let limit = maxHiddenNorm else { return h }
-    let n = h.shape[0], c = h.shape[1], v = h.scalars
-    var scales = [Float](repeating: 1, count: n * c)
-    var clipped = false
-    for r in 0..<n {
-      var s: Float = 0
-      for j in 0..<c { s += v[r * c + j] * v[r * c + j] }
-      let norm = s.squareRoot()
-      guard norm > limit else { continue }
-      clipped = true
-      for j in 0..<c { scales[r * c + j] = limit / norm }
+    let n = h.shape[0], c = h.shape[1]
+    // Row norms first; the scale tensor is built only when some row exceeds the limit.
+    let factors = h.withUnsafeBufferPointer { v in
+      (0..<n).map { r -> Float in
+        var s: Float = 0
+        for j in 0..<c { s += v[r * c + j] * v[r * c + j] }
+        let norm = s.squareRoot()
+        return norm > limit ? limit / norm : 1
+      }
     }
-    return clipped ? h.masked(by: Tensor(shape: h.shape, scalars: scales)) : h
+    guard factors.contains(where: { $0 < 1 }) else { return h }
+    var scales = [Float](repeating: 1, count: n * c)
+    for r in 0..<n where factors[r] < 1 { for j in 0..<c { scales[r * c + j] = factors[r] } }
+    return h.masked(by: Tensor(shape: h.shape, scalars: scales))
   }
 
   /// Runs the window `inputs` (per step, one token per stream) from state `hidden`. In training

@@ -127,12 +127,7 @@ public final class SharedWeightLanguageModel {
   }
 
   /// The learning rate of `epoch` (cosine from `w_lr` to `w_lr_min`, with warm restarts when set).
-  public func learningRate(epoch: Int) -> Float {
-    let (offset, length) = settings.cosinePeriod(at: epoch)
-    return CosineAnnealing(
-      base: Float(settings.weightLR), totalEpochs: length, minimum: Float(settings.weightLRMin)
-    ).learningRate(at: offset)
-  }
+  public func learningRate(epoch: Int) -> Float { settings.cosineLearningRate(at: epoch) }
 
   /// One SGD step of architecture `a` on training window `index`, with the dropouts and the
   /// gradient clip; the state carries on into the next window.

@@ -84,6 +84,14 @@ public struct SharedWeightSettings: Codable, Equatable, Sendable {
     bnBatchSize = h.config["bn_batch_size"] == nil ? 64 : try h.int("bn_batch_size")
   }
 
+  /// The cosine learning rate of `epoch`: from `w_lr` to `w_lr_min` over the run, or over each
+  /// warm-restart period.
+  public func cosineLearningRate(at epoch: Int) -> Float {
+    let (offset, length) = cosinePeriod(at: epoch)
+    return CosineAnnealing(base: Float(weightLR), totalEpochs: length, minimum: Float(weightLRMin))
+      .learningRate(at: offset)
+  }
+
   /// Where epoch `epoch` lies in its cosine period: (epochs into the period, the period's length).
   public func cosinePeriod(at epoch: Int) -> (offset: Int, length: Int) {
     guard restartEpochs > 0 else { return (epoch, epochs) }
@@ -237,11 +245,7 @@ public final class SharedWeightSupernet {
     switch settings.schedule {
     case .linear:
       return Float(settings.weightLR * (1 - Double(stepsDone) / Double(max(totalSteps, 1))))
-    case .cosine:
-      let (offset, length) = settings.cosinePeriod(at: epoch)
-      return CosineAnnealing(
-        base: Float(settings.weightLR), totalEpochs: length, minimum: Float(settings.weightLRMin)
-      ).learningRate(at: offset)
+    case .cosine: return settings.cosineLearningRate(at: epoch)
     }
   }
 

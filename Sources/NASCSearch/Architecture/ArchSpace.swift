@@ -153,6 +153,7 @@ public struct ArchSpace: Sendable {
     for case .route(let r) in ir.network.items where r.pathChoice != nil {
       units.append(.route(RouteUnit(r, excluded: excluded)))
     }
+    units += Self.memoryUnits(ir, excluded: excluded)
     self.units = units
     self.cells = cells
     self.edgeOf = edgeOf

@@ -124,7 +124,9 @@ extension ArchSpace {
     for u in units {
       switch u {
       case .op(let o):
-        if let op = d.ops[o.key], o.decisions.isEmpty || o.candidates.contains(op) {
+        if let banks = d.subsets[o.key] {
+          out[o.key] = .op(Self.bankSubsetName(banks.sorted()))
+        } else if let op = d.ops[o.key], o.decisions.isEmpty || o.candidates.contains(op) {
           // A value (a width) may be written 24 or 24.0.
           let numeric = Double(op).flatMap { v in o.candidates.first { Double($0) == v } }
           out[o.key] = .op(o.candidates.contains(op) ? op : numeric ?? op)

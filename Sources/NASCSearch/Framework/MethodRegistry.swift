@@ -10,7 +10,7 @@ public enum MethodRegistry {
     PDARTS.self,
     ProxylessNAS.self,
     RandomSearch.self,
-    RegularizedEvolution.self, SinglePathNAS.self,
+    RegularizedEvolution.self, SinglePathNAS.self, SMASH.self,
     SPOS.self,
     FairNAS.self, OneShot.self, RandomWS.self,
   ]

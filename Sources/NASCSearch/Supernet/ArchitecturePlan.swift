@@ -57,6 +57,17 @@ public struct ArchitecturePlan: Sendable {
         for l in r.block(j)?.layers ?? [] { single(l) }
       }
     }
+    for case .memory(let m) in ir.network.items {
+      for layer in m.layers {
+        for id in [layer.readChoice, layer.writeChoice].compactMap({ $0 }) {
+          if let name = a.op(id), let banks = ArchSpace.bankSubset(name) { plan.banks[id] = banks }
+        }
+        guard let id = layer.layer.choice, let op = a.op(id),
+          let i = layer.layer.candidates.firstIndex(where: { $0.name == op })
+        else { continue }
+        plan.ops[id] = .single(index: i, weight: nil)
+      }
+    }
     return plan
   }
 

@@ -57,6 +57,13 @@ public struct ForwardPlan {
   public var paths: [String: PathPlan] = [:]
   /// Dropout after identity candidates (P-DARTS), copied into the forward context.
   public var skipDropout: Float = 0
+  /// Memory-bank decisions (SMASH): per read or write choice id (`memory[0].layer[2].read`), the
+  /// banks, ascending. A layer without an entry reads (writes) the banks its IR lists.
+  public var banks: [String: [Int]] = [:]
+  /// Generated weights (SMASH's hypernetwork): per memory layer key (`memory[0].layer[2]`), the
+  /// `[out, reads × width, 1, 1]` weight of the layer's reading 1×1 conv, used instead of the
+  /// layer's own free weight.
+  public var generatedWeights: [String: Tensor] = [:]
 
   /// An empty plan (every fixed edge runs its only candidate).
   public init() {}

@@ -73,6 +73,8 @@ extension SupernetModel {
         throw LoweringError(description: "layer \(i) is a superkernel (a search-time module)")
       case .route(let r):
         y = try builder.add(r, input: previous, layer: "route\(i)")
+      case .memory:
+        throw LoweringError(description: "item \(i) is a memory-bank block, which the exporters do not cover yet")
       }
       outputs[i] = y
       previous = y

@@ -69,14 +69,15 @@ public struct SharedWeightSettings: Codable, Equatable, Sendable {
         "E310", "train_portion must lie strictly between 0 and 1, not \(trainPortion)",
         help: "the rest of the training split scores architectures; e.g. train_portion=0.8")
     }
-    weightLR = try h.double("w_lr")
+    // SMASH has one Adam rate, `lr`, for its free weights and its hypernetwork.
+    weightLR = try h.config["w_lr"] == nil ? h.double("lr") : h.double("w_lr")
     weightLRMin = h.config["w_lr_min"] == nil ? 0 : try h.double("w_lr_min")
     guard weightLR.isFinite, weightLR > 0, weightLRMin.isFinite, (0...weightLR).contains(weightLRMin) else {
       throw RunError(
         "E310", "w_lr must be a positive number and w_lr_min lie between 0 and it (got \(weightLR), \(weightLRMin))",
         help: "e.g. --set w_lr=0.1")
     }
-    momentum = try h.double("w_momentum")
+    momentum = h.config["w_momentum"] == nil ? 0 : try h.double("w_momentum")
     weightDecay = try h.double("w_weight_decay")
     gradClip = h.config["grad_clip"] == nil ? nil : try h.double("grad_clip")
     labelSmoothing = h.config["label_smoothing"] == nil ? 0 : try h.double("label_smoothing")

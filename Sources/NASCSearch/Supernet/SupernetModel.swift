@@ -12,6 +12,7 @@ public final class SupernetModel: Module {
     case superkernel(SuperkernelModule, LayerIR)
     case fixed(PrimGraphModule, variants: [WidthVariant])
     case route(RouteModule)
+    case memory(MemoryBlockModule)
   }
 
   /// The IR it was built from.
@@ -48,7 +49,9 @@ public final class SupernetModel: Module {
       case .fixed(_, let g):
         items.append(.fixed(try PrimGraphModule(g, rng: &rng), variants: network.widthVariants[items.count] ?? []))
       case .route(let r): items.append(.route(try RouteModule(r, rng: &rng)))
-      case .memory: throw LoweringError(description: "SMASH memory-bank blocks are not lowered to the engine yet")
+      case .memory(let m):
+        let index = network.items[..<items.count].filter { if case .memory = $0 { true } else { false } }.count
+        items.append(.memory(try MemoryBlockModule(m, index: index, rng: &rng)))
       }
     }
     self.items = items
@@ -70,6 +73,7 @@ public final class SupernetModel: Module {
       case .superkernel(let k, _): register("layers\(i)", k)
       case .fixed(let f, _): register("blocks\(i)", f)
       case .route(let r): register("route\(i)", r)
+      case .memory(let m): register("memory\(i)", m)
       }
     }
     register("head", head)
@@ -88,6 +92,7 @@ public final class SupernetModel: Module {
       case .cell(let c): return c.edges.flatMap { $0 }
       case .layer(let m, _): return [m]
       case .route(let r): return r.mixedEdges
+      case .memory(let m): return m.layers.compactMap(\.rest)
       case .fixed, .superkernel: return []
       }
     }
@@ -157,6 +162,8 @@ public final class SupernetModel: Module {
         y = l.residual ? out + previous : out
       case .route(let r):
         y = r(previous, plan: plan, context: &context)
+      case .memory(let m):
+        y = m(previous, plan: plan, context: &context)
       case .fixed(let f, let variants):
         y = f(
           previous, context: &context, narrower: variants.first { $0.inputChannels == previous.shape[1] }?.graphs[0])

@@ -83,6 +83,8 @@ extension Expander {
         MemoryLayer(readChoice: readChoice, writeChoice: writeChoice, reads: reads, writes: writes, layer: layer))
     }
     if decisions == nil { routeCounts.append(total) }
-    return MemoryBlockIR(banks: banks, width: width, layers: layers, inputShape: input, shape: input)
+    return MemoryBlockIR(
+      banks: banks, width: width, layers: layers, inputShape: input, shape: input, readK: rk, readExact: rexact,
+      writeK: wk, writeExact: wexact)
   }
 }

@@ -82,7 +82,15 @@ public enum CostModel {
       return Candidate.sharingGroups(l.candidates).reduce(Cost()) { $0 + cost($1.widest) }
     case .fixed(_, let g): return cost(g)
     case .memory(let m):
-      return m.layers.reduce(Cost()) { $0 + cost(.layer($1.layer)) }
+      // As the engine lowers it: the prefix and reading conv once, then the shared chain or each
+      // candidate's remainder.
+      return m.layers.enumerated().reduce(Cost()) { total, e in
+        guard case .success(let l) = e.element.lowering(key: "memory.layer[\(e.offset)]") else {
+          return total + cost(.layer(e.element.layer))
+        }
+        let rest = l.shared.map(cost) ?? Candidate.sharingGroups(l.rest).reduce(Cost()) { $0 + cost($1.widest) }
+        return total + cost(l.reader) + rest
+      }
     case .route(let r):
       var total = Cost()
       for b in r.blocks { for l in b.layers { total += cost(.layer(l)) } }

@@ -27,4 +27,12 @@ public struct MemoryBlockIR: Sendable, Hashable {
   public var inputShape: Shape
   /// The output shape (`banks × width` channels).
   public var shape: Shape
+  /// How many banks a layer reads at most (exactly, with `readExact`).
+  public var readK: Int = 1
+  /// Whether a layer reads exactly `readK` banks.
+  public var readExact = true
+  /// How many banks a layer writes at most (exactly, with `writeExact`).
+  public var writeK: Int = 1
+  /// Whether a layer writes exactly `writeK` banks.
+  public var writeExact = true
 }

@@ -8,6 +8,8 @@ enum Op {
   case weightedSum([Tensor], Tensor)
   case exp(Tensor), log(Tensor)
   case relu(Tensor), relu6(Tensor), tanh(Tensor), sigmoid(Tensor)
+  case leakyRelu(Tensor, Float)
+  case frobeniusNormalized(Tensor, Float)
   case sum([Int])
   case sumAxis(inShape: [Int], axis: Int)
   case reshape([Int])
@@ -64,6 +66,10 @@ func backwardRule(_ node: Node, grad g: Tensor) -> [Tensor?] {
     return [ActivationGrad.tanh(y, g)]
   case .sigmoid(let y):
     return [ActivationGrad.sigmoid(y, g)]
+  case .leakyRelu(let x, let slope):
+    return [HypernetGrad.leakyRelu(x, slope, g)]
+  case .frobeniusNormalized(let y, let norm):
+    return [HypernetGrad.frobeniusNormalized(y, norm, g)]
   case .sum(let shape):
     return [Tensor(repeating: g.storage.pointer[0], shape: shape)]
   case .sumAxis(let inShape, let axis):

@@ -140,7 +140,8 @@ public enum Profiler {
       return ("linear", 2 * macs * (backward ? Double(need.prefix(2).filter { $0 }.count) : 1))
     case .batchNorm(let saved):
       return (saved.activation == .identity ? "batch norm" : "batch norm + activation", 0)
-    case .relu, .relu6, .tanh, .sigmoid: return ("activation", 0)
+    case .relu, .relu6, .tanh, .sigmoid, .leakyRelu: return ("activation", 0)
+    case .frobeniusNormalized: return ("element-wise", 0)
     case .add, .sub, .mul, .mulScalar, .scaleBy, .mask, .exp, .log: return ("element-wise", 0)
     case .weightedSum: return ("weighted sum (mixture)", 0)
     case .concat, .slice, .channelShuffle, .reshape, .transpose2d, .identity: return ("copy / shape", 0)

@@ -126,7 +126,7 @@ public enum RankDriver {
         help: "rank a run of a space with at least two architectures")
     }
     reporter.line(
-      "rank \(drawn.count) architectures of \(ir.name) (\(manifest.method) run \(dir.path)): inherited weights vs "
+      "rank \(drawn.count) architectures of \(ir.name) (\(manifest.method) run \(dir.path)): \(shared.rankScoreDescription) vs "
         + "\(request.trainEpochs) epochs of stand-alone training, seed \(request.seed)")
     Interrupt.install()
     var pairs = [Pair]()
@@ -144,7 +144,7 @@ public enum RankDriver {
         continue
       }
       reporter.update(phase: "rank", step: i, total: drawn.count, detail: text)
-      let s = try inherited.score(a)
+      let s = try shared.rankScore(a).map { Score(signal: $0, reported: nil) } ?? inherited.score(a)
       let t = try standalone.score(a)
       let pair = Pair(
         arch: text, supernet: s.signal, standalone: t.reported ?? t.signal, standaloneHeldOut: t.signal,

@@ -156,16 +156,40 @@ public final class BilevelLanguageModel {
     return (crossEntropy(logits: out.logits, labels: window.targets.flatMap { $0 }), out.hidden, out.states)
   }
 
-  /// One first-order architecture step on the next validation window (weights frozen).
-  public func archStep(epoch: Int) throws {
+  /// One architecture step on the next validation window: first order (weights frozen), or with
+  /// `secondOrder` DARTS' unrolled estimate whose virtual step runs training window
+  /// `secondOrder` from the carried training state (gradients clipped to `grad_clip`, as DARTS'
+  /// recurrent architect clips them); the training state itself is left for the weight step.
+  public func archStep(epoch: Int, secondOrder trainIndex: Int? = nil) throws {
     for p in arch.parameters { p.zeroGrad() }
     let window = valStreams.window(at: valStarts[valWindow], steps: bptt)
     let weights = model.parameters(in: .weights)
-    for p in weights { p.requiresGrad = false }
-    defer { for p in weights { p.requiresGrad = true } }
-    let (loss, hidden, _) = forward(window, hidden: valHidden, epoch: epoch)
-    try checkFinite(loss.scalar, what: "architecture", epoch: epoch)
-    loss.backward()
+    var hidden = valHidden
+    if let trainIndex {
+      let trainWindow = trainStreams.window(at: trainStarts[trainIndex], steps: bptt)
+      let start = valHidden
+      try SecondOrder.unrolledGradient(
+        weights: weights, arch: arch.parameters, optimizer: weightOptimizer,
+        clip: settings.gradClip > 0 ? Float(settings.gradClip) : nil, zeroWeights: { model.zeroGrad() },
+        trainLoss: {
+          let (loss, _, _) = forward(trainWindow, hidden: trainHidden, epoch: epoch)
+          try checkFinite(loss.scalar, what: "training", epoch: epoch)
+          return loss
+        },
+        valLoss: {
+          let (loss, next, _) = forward(window, hidden: start, epoch: epoch)
+          try checkFinite(loss.scalar, what: "architecture", epoch: epoch)
+          hidden = next
+          return loss
+        })
+    } else {
+      for p in weights { p.requiresGrad = false }
+      defer { for p in weights { p.requiresGrad = true } }
+      let (loss, next, _) = forward(window, hidden: valHidden, epoch: epoch)
+      try checkFinite(loss.scalar, what: "architecture", epoch: epoch)
+      loss.backward()
+      hidden = next
+    }
     archOptimizer.step()
     valHidden = hidden.detached()
     valWindow = (valWindow + 1) % valStarts.count

@@ -35,18 +35,40 @@ public enum SecondOrder {
   /// iteration's training batch in the virtual step and the Hessian-vector product (as DARTS'
   /// `architect.step` does).
   static func architectureGradient(_ run: BilevelSupernet, train: Batch, val: Batch, epoch: Int) throws {
-    let weights = run.model.weights
-    let archParams = run.arch.parameters
-    let eta = run.weightOptimizer.learningRate
-    let mu = run.weightOptimizer.momentum
-    let wd = run.weightOptimizer.weightDecay
+    try unrolledGradient(
+      weights: run.model.weights, arch: run.arch.parameters, optimizer: run.weightOptimizer,
+      zeroWeights: { run.model.zeroGrad() },
+      trainLoss: {
+        let (lt, _) = run.forward(train, epoch: epoch)
+        try run.checkFinite(lt.scalar, what: "training", epoch: epoch)
+        return lt
+      },
+      valLoss: {
+        let (lv, _) = run.forward(val, epoch: epoch)
+        try run.checkFinite(lv.scalar, what: "architecture", epoch: epoch)
+        return lv
+      })
+  }
+
+  /// Steps 1–4 for any bilevel model: `trainLoss` and `valLoss` run it at its current weights
+  /// (the training loss is evaluated three times: the virtual step and the two sides of the
+  /// Hessian-vector product). The virtual step follows `optimizer` (its rate, momentum buffers and
+  /// weight decay). With `clip`, the weight gradient of the virtual step and `v` are clipped to
+  /// that norm first, as DARTS' recurrent architect does. Leaves the weights as they were and
+  /// their gradients zero; sets the α gradients.
+  static func unrolledGradient(
+    weights: [Parameter], arch archParams: [Parameter], optimizer: SGD, clip: Float? = nil,
+    zeroWeights: () -> Void, trainLoss: () throws -> Tensor, valLoss: () throws -> Tensor
+  ) throws {
+    let eta = optimizer.learningRate
+    let mu = optimizer.momentum
+    let wd = optimizer.weightDecay
     let saved = weights.map { $0.value.detached() }
-    let momentum = run.weightOptimizer.stateDict()
+    let momentum = optimizer.stateDict()
     // 1. Virtual step.
-    run.model.zeroGrad()
-    let (lt, _) = run.forward(train, epoch: epoch)
-    try run.checkFinite(lt.scalar, what: "training", epoch: epoch)
-    lt.backward()
+    zeroWeights()
+    try trainLoss().backward()
+    if let clip { _ = clipGradNorm(weights, maxNorm: clip) }
     for (i, p) in weights.enumerated() {
       let g = p.grad ?? .zeros(p.shape)
       var d = g + saved[i] * wd
@@ -54,18 +76,24 @@ public enum SecondOrder {
       p.value = saved[i] - d * eta
     }
     // 2. Gradients at w'.
-    run.model.zeroGrad()
+    zeroWeights()
     for p in archParams { p.zeroGrad() }
-    let (lv, _) = run.forward(val, epoch: epoch)
-    try run.checkFinite(lv.scalar, what: "architecture", epoch: epoch)
-    lv.backward()
+    try valLoss().backward()
+    if let clip { _ = clipGradNorm(weights, maxNorm: clip) }
     let g1 = archParams.map { $0.grad ?? .zeros($0.shape) }
     let v = weights.map { $0.grad ?? .zeros($0.shape) }
     // 3. Hessian-vector product at the original weights.
     for (p, w) in zip(weights, saved) { p.value = w }
-    let hvp = hessianVectorProduct(weights: weights, arch: archParams, v: v) { run.forward(train, epoch: epoch).loss }
+    var failure: Error? = nil
+    let hvp = hessianVectorProduct(weights: weights, arch: archParams, v: v) {
+      do { return try trainLoss() } catch {
+        failure = error
+        return Tensor.zeros([])
+      }
+    }
+    if let failure { throw failure }
     // 4. Combine.
     for (i, p) in archParams.enumerated() { p.grad = g1[i] - hvp[i] * eta }
-    run.model.zeroGrad()
+    zeroWeights()
   }
 }

@@ -485,9 +485,20 @@ public protocol SharedWeightMethod: SearchMethod {
   var state: State { get set }
   /// Called after a restore: checks the state and rebuilds what derives from it; throws `E303`.
   func restored() throws
+  /// The accuracy (%) `nasc rank` compares with stand-alone training, when the method scores
+  /// architectures otherwise than with the supernet's inherited weights (SMASH: generated
+  /// weights); nil for the inherited weights after BN recalibration.
+  func rankScore(_ a: Architecture) throws -> Double?
+  /// What `rankScore` scores with, in words.
+  var rankScoreDescription: String { get }
 }
 
 extension SharedWeightMethod {
+  /// Inherited weights (no score of the method's own).
+  public func rankScore(_ a: Architecture) throws -> Double? { nil }
+  /// The inherited weights.
+  public var rankScoreDescription: String { "inherited weights" }
+
   /// The running loss while the supernet trains, then the best score so far.
   public var progressDetail: String { supernet.progress(state.history) }
 

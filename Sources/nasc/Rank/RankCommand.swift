@@ -18,7 +18,9 @@ struct RankCommand: ParsableCommand {
       """)
 
   @Argument(
-    help: ArgumentHelp("The run directory of a spos, fairnas, oneshot or random-ws search.", valueName: "run-dir"))
+    help: ArgumentHelp(
+      "The run directory of a spos, fairnas, oneshot, random-ws, enas or smash search (smash: scored with generated weights).",
+      valueName: "run-dir"))
   var runDirectory: String
 
   @Option(help: "Architectures to draw.")

@@ -119,6 +119,21 @@ import Testing
     #expect(epochs.allSatisfy { ($0["hypernet_loss"]?.number ?? .nan).isFinite })
   }
 
+  @Test func tooManyBankSubsetsAreRefusedAtCompileTime() throws {
+    let text = try text(repoRoot + "/" + Self.tiny)
+      .replacingOccurrences(of: "banks: 3\n        width: 4", with: "banks: 24\n        width: 4")
+      .replacingOccurrences(of: "stem: [{conv: {out: 12,", with: "stem: [{conv: {out: 96,")
+      .replacingOccurrences(of: "read: {choice: all, k: 2, exact: false}", with: "read: {choice: all, k: 12}")
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("nasc-smash-\(UUID().uuidString).yaml")
+    try text.write(to: file, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(at: file) }
+    let r = Compiler.compile(path: file.path)
+    #expect(r.ir == nil)
+    #expect(
+      r.diagnostics.contains { $0.code == .tooLarge && $0.message.contains("2704156 bank subsets") }, "\(r.diagnostics)"
+    )
+  }
+
   @Test func spacesWithoutMemoryBlocksAreRefused() throws {
     #expect(throws: RunError.self) {
       _ = try oneShotMethod("Tests/NASCSearchTests/Spaces/tiny-layers.yaml", method: "smash")

@@ -145,7 +145,9 @@ public final class TrainRun {
     do { model = try SupernetModel(ir.network, rng: &initRNG) } catch let e as LoweringError {
       throw RunError(
         "E312", "cannot build the network of \(ir.name): \(e.description)",
-        help: "nasc train runs cell and layer-wise architectures in this version")
+        help:
+          "nasc train runs cell, layer-wise, routing and memory-bank architectures (Grammar.md: *Memory banks* says how a memory layer lowers)"
+      )
     }
     trainData = train
     testData = test

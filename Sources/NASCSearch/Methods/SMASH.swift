@@ -166,10 +166,14 @@ public final class SMASH: SharedWeightMethod {
     return rampFraction == 0 ? 1 : min(1, t / rampFraction)
   }
 
-  /// The largest kernel a sample may use now: 3, growing in steps of 2 to the largest.
+  /// The largest kernel a sample may use now: SMASH's cap 3 + ⌊(K − 3) · ramp⌋ (its kernels are
+  /// the odd ones up to the cap + 1, so with K = 7 a 5 opens at ramp 0.25 and a 7 at 0.75), and
+  /// every kernel once the ramp is done.
   var maxKernel: Int {
     let largest = kernels.values.flatMap(\.values).max() ?? 3
-    return largest <= 3 ? largest : 3 + 2 * Int(Double((largest - 3) / 2) * ramp)
+    guard ramp < 1, largest > 3 else { return largest }
+    let cap = 3 + Int(Double(largest - 3) * ramp) + 1
+    return kernels.values.flatMap(\.values).filter { $0 <= cap }.max() ?? 3
   }
 
   /// A training architecture: uniform per decision, within this step's read budgets and kernel cap.

@@ -170,7 +170,8 @@ public final class BilevelLanguageModel {
       let start = valHidden
       try SecondOrder.unrolledGradient(
         weights: weights, arch: arch.parameters, optimizer: weightOptimizer,
-        clip: settings.gradClip > 0 ? Float(settings.gradClip) : nil, zeroWeights: { model.zeroGrad() },
+        clip: settings.gradClip > 0 ? Float(settings.gradClip) : nil, stats: model.namedStats().map(\.stats),
+        zeroWeights: { model.zeroGrad() },
         trainLoss: {
           let (loss, _, _) = forward(trainWindow, hidden: trainHidden, epoch: epoch)
           try checkFinite(loss.scalar, what: "training", epoch: epoch)

@@ -37,7 +37,7 @@ public enum SecondOrder {
   static func architectureGradient(_ run: BilevelSupernet, train: Batch, val: Batch, epoch: Int) throws {
     try unrolledGradient(
       weights: run.model.weights, arch: run.arch.parameters, optimizer: run.weightOptimizer,
-      zeroWeights: { run.model.zeroGrad() },
+      stats: run.model.namedStats().map(\.stats), zeroWeights: { run.model.zeroGrad() },
       trainLoss: {
         let (lt, _) = run.forward(train, epoch: epoch)
         try run.checkFinite(lt.scalar, what: "training", epoch: epoch)
@@ -53,12 +53,15 @@ public enum SecondOrder {
   /// Steps 1–4 for any bilevel model: `trainLoss` and `valLoss` run it at its current weights
   /// (the training loss is evaluated three times: the virtual step and the two sides of the
   /// Hessian-vector product). The virtual step follows `optimizer` (its rate, momentum buffers and
-  /// weight decay). With `clip`, the weight gradient of the virtual step and `v` are clipped to
-  /// that norm first, as DARTS' recurrent architect does. Leaves the weights as they were and
-  /// their gradients zero; sets the α gradients.
+  /// weight decay). With `clip`, as DARTS' recurrent architect does, the virtual step's gradient
+  /// and `v` are clipped to that norm and the implicit term is `η · c · HVP` with
+  /// c = clip / (‖∇_w L_train‖ + 1e−6), unclamped. The pass at w′ runs on a copy in DARTS, so the
+  /// running statistics `stats` are restored after it. Leaves the weights as they were and their
+  /// gradients zero; sets the α gradients.
   static func unrolledGradient(
     weights: [Parameter], arch archParams: [Parameter], optimizer: SGD, clip: Float? = nil,
-    zeroWeights: () -> Void, trainLoss: () throws -> Tensor, valLoss: () throws -> Tensor
+    stats: [BatchNormStats] = [], zeroWeights: () -> Void, trainLoss: () throws -> Tensor,
+    valLoss: () throws -> Tensor
   ) throws {
     let eta = optimizer.learningRate
     let mu = optimizer.momentum
@@ -68,7 +71,8 @@ public enum SecondOrder {
     // 1. Virtual step.
     zeroWeights()
     try trainLoss().backward()
-    if let clip { _ = clipGradNorm(weights, maxNorm: clip) }
+    var implicitScale = eta
+    if let clip { implicitScale = eta * clip / (clipGradNorm(weights, maxNorm: clip) + 1e-6) }
     for (i, p) in weights.enumerated() {
       let g = p.grad ?? .zeros(p.shape)
       var d = g + saved[i] * wd
@@ -78,7 +82,10 @@ public enum SecondOrder {
     // 2. Gradients at w'.
     zeroWeights()
     for p in archParams { p.zeroGrad() }
-    try valLoss().backward()
+    let saved0 = stats.map { ($0.mean, $0.variance, $0.batchesTracked) }
+    let lv = try valLoss()
+    for (st, v) in zip(stats, saved0) { (st.mean, st.variance, st.batchesTracked) = v }
+    lv.backward()
     if let clip { _ = clipGradNorm(weights, maxNorm: clip) }
     let g1 = archParams.map { $0.grad ?? .zeros($0.shape) }
     let v = weights.map { $0.grad ?? .zeros($0.shape) }
@@ -93,7 +100,7 @@ public enum SecondOrder {
     }
     if let failure { throw failure }
     // 4. Combine.
-    for (i, p) in archParams.enumerated() { p.grad = g1[i] - hvp[i] * eta }
+    for (i, p) in archParams.enumerated() { p.grad = g1[i] - hvp[i] * implicitScale }
     zeroWeights()
   }
 }

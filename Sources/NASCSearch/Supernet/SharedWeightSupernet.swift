@@ -172,7 +172,9 @@ public final class SharedWeightSupernet {
     do { model = try SupernetModel(ir.network, rng: &initRNG) } catch let e as LoweringError {
       throw RunError(
         "E312", "cannot build the supernet of \(ir.name): \(e.description)",
-        help: "the one-shot methods run cell spaces and layer-wise spaces of choice layers")
+        help:
+          "the one-shot methods run cell spaces, layer-wise spaces of choice layers and memory-bank spaces (Grammar.md: *Memory banks*)"
+      )
     }
     let (train, val) = data.split(portion: settings.trainPortion)
     guard train.count >= 2, val.count >= 1 else {

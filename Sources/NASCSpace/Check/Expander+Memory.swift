@@ -1,6 +1,9 @@
 import BigInt
 /// Memory-bank blocks (SMASH) → `MemoryBlockIR`.
 extension Expander {
+  /// The most bank subsets one read or write decision may offer.
+  static let maxBankSubsets = 4096
+
   /// A read or write subset choice: the candidate banks, k, and whether fewer may be kept.
   func subsetChoice(_ node: SyntaxNode?, banks: Int) -> (k: Int, exact: Bool) {
     guard let node else { return (banks, true) }
@@ -22,6 +25,18 @@ extension Expander {
     let (wk, wexact) = subsetChoice(m["write"], banks: banks)
     func subsets(_ k: Int, _ exact: Bool) -> BigUInt {
       exact ? BigUInt.binomial(banks, k) : (1...k).reduce(BigUInt.zero) { $0 + BigUInt.binomial(banks, $1) }
+    }
+    // Every subset a read or write can pick is one candidate of its decision (arch files name
+    // it): more than a few thousand is no decision a search can draw from.
+    for (key, k, exact) in [("read", rk, rexact), ("write", wk, wexact)] where m[key] != nil {
+      let n = subsets(k, exact)
+      if n > BigUInt(Self.maxBankSubsets) {
+        error(
+          .tooLarge,
+          "a memory layer's \(key) picks one of \(n) bank subsets; at most \(Self.maxBankSubsets) are supported",
+          m[key] ?? m, help: "lower k (or the number of banks), or set exact: true")
+        return nil
+      }
     }
     var total = BigUInt.one
     var layers: [MemoryLayer] = []

@@ -138,6 +138,12 @@ import Testing
     #expect(throws: RunError.self) {
       _ = try oneShotMethod("Tests/NASCSearchTests/Spaces/tiny-layers.yaml", method: "smash")
     }
+    // And a gradient method refuses a memory-bank space before it trains (it cannot relax banks).
+    let r = try runNasc([
+      "search", repoRoot + "/" + Self.tiny, "--method", "darts", "--limit", "100", "--out",
+      FileManager.default.temporaryDirectory.path + "/nasc-smash-darts-\(UUID().uuidString)",
+    ])
+    #expect(r.status == 1 && r.stderr.contains("E310") && r.stderr.contains("memory-bank"), "\(r.stderr)")
   }
 
   @Test func killedAndResumedSearchEndsAsAnUninterruptedOne() throws {

@@ -99,9 +99,9 @@ public final class SMASH: SharedWeightMethod {
     guard (0...1).contains(perturbProb) else {
       throw RunError("E310", "perturb_prob must lie in [0, 1], not \(perturbProb)", help: "SMASH uses 0.05")
     }
-    guard growth >= 1, !depths.isEmpty, depths.allSatisfy({ $0 >= 0 }) else {
+    guard (1...256).contains(growth), (1...8).contains(depths.count) else {
       throw RunError(
-        "E310", "hyper_growth must be at least 1 and hyper_depths a list of 0 or more layers per stage",
+        "E310", "hyper_growth must lie in 1...256 and hyper_depths list 1 to 8 stages, not \(growth) and \(depths)",
         help: "SMASH's hypernetwork: growth 10, depths [8, 10, 4]")
     }
     guard batches >= 1 else { throw RunError("E310", "eval_batches must be at least 1", help: "e.g. eval_batches=4") }
@@ -166,6 +166,11 @@ public final class SMASH: SharedWeightMethod {
     return rampFraction == 0 ? 1 : min(1, t / rampFraction)
   }
 
+  /// The rate of the next step: cosine from `lr` to 0 over every training step.
+  var learningRate: Double {
+    0.5 * lr * (1 + cos(Double.pi * Double(net.stepsDone) / Double(max(net.totalSteps, 1))))
+  }
+
   /// The largest kernel a sample may use now: SMASH's cap 3 + ⌊(K − 3) · ramp⌋ (its kernels are
   /// the odd ones up to the cap + 1, so with K = 7 a 5 opens at ramp 0.25 and a 7 at 0.75), and
   /// every kernel once the ramp is done.
@@ -198,17 +203,11 @@ public final class SMASH: SharedWeightMethod {
     return Architecture(decisions: d)
   }
 
-  /// `a` with each decision redrawn (to a different candidate) with probability `perturbProb`, and
-  /// at least one changed.
+  /// `a` with each decision redrawn with probability `perturbProb` (`ArchSpace.resample`), and one
+  /// changed (`ArchSpace.mutate`) when none came out different.
   func perturbed(_ a: Architecture) -> Architecture {
-    var d = a.decisions
-    var changed = false
-    for case .op(let u) in net.space.units where u.candidates.count > 1 && net.rng.nextDouble() < perturbProb {
-      let others = u.candidates.filter { $0 != a.op(u.key) }
-      d[u.key] = .op(others[net.rng.nextInt(below: others.count)])
-      changed = true
-    }
-    return changed ? Architecture(decisions: d) : net.space.mutate(a, rng: &net.rng)
+    let b = net.space.resample(a, probability: perturbProb, rng: &net.rng)
+    return b == a ? net.space.mutate(a, rng: &net.rng) : b
   }
 
   /// The network of `a` with its generated weights.
@@ -242,26 +241,14 @@ public final class SMASH: SharedWeightMethod {
       return
     }
     let a = sampleForTraining()
-    let rate = Float(0.5 * lr * (1 + cos(Double.pi * Double(net.stepsDone) / Double(max(net.totalSteps, 1)))))
+    let rate = Float(learningRate)
     weightsAdam.learningRate = rate
     hyperAdam.learningRate = rate
     net.model.zeroGrad()
     hyper.zeroGrad()
-    let batch = net.nextBatch()
-    var ctx = ForwardContext(rng: net.rng.split())
-    let (logits, _) = net.model(net.input(batch), plan: plan(a), context: &ctx)
-    let loss = crossEntropy(logits: logits, labels: batch.labels.map(Int.init))
-    let value = loss.scalar
-    guard value.isFinite else {
-      throw RunError(
-        "E401", "the training loss became \(value.isNaN ? "NaN" : "infinite") in epoch \(p.unit + 1)",
-        help: "lower the learning rate (--set lr=...); the last checkpoint is kept")
-    }
-    loss.backward()
+    try net.trainingLoss(plan(a), on: net.nextBatch(), epoch: p.unit, rateKey: "lr").backward()
     weightsAdam.step()
     hyperAdam.step()
-    let hits = zip(logits.argmaxRows(), batch.labels).filter { $0 == Int($1) }.count
-    net.accumulator.add(loss: Double(value), correct: hits, count: batch.count)
     net.stepsDone += 1
   }
 
@@ -278,7 +265,7 @@ public final class SMASH: SharedWeightMethod {
     }
     let kernel = maxKernel, budget = 0.5 + 0.5 * ramp
     var m = net.finishEpoch(epoch: p.unit, extra: ["max_kernel": .int(kernel), "max_budget": .number(budget)])
-    m["lr"] = .number(0.5 * lr * (1 + cos(Double.pi * Double(net.stepsDone) / Double(max(net.totalSteps, 1)))))
+    m["lr"] = .number(learningRate)
     m["hypernet_loss"] = m["train_loss"]
     return (m, SharedWeightSupernet.summary(m) + String(format: "  max kernel %d, budget %.2f", kernel, budget))
   }

@@ -132,6 +132,11 @@ public final class BilevelSupernet {
         "E310", "\(ir.name) is a routing space (DenseNAS blocks), which this method does not search",
         help: "search it with --method densenas")
     }
+    if ir.network.items.contains(where: { if case .memory = $0 { true } else { false } }) {
+      throw RunError(
+        "E310", "\(ir.name) has memory-bank blocks, whose bank reads and writes a gradient method does not relax",
+        help: "search it with --method smash or random-ws")
+    }
     if ir.network.hasWidthChoices {
       throw RunError(
         "E310", "\(ir.name) has width choices, which a gradient method cannot relax (one width runs per pass)",

@@ -275,26 +275,35 @@ public final class SharedWeightSupernet {
     let images = Float(pieces.reduce(0) { $0 + $1.batch.count })
     for piece in pieces {
       let scale = byImageShare ? Float(piece.batch.count) / images : 1
-      var ctx = ForwardContext(rng: rng.split(), dropPath: dropPath)
-      let (logits, _) = model(input(piece.batch), plan: piece.plan, context: &ctx)
-      let loss = crossEntropy(
-        logits: logits, labels: piece.batch.labels.map(Int.init), labelSmoothing: Float(settings.labelSmoothing))
-      let value = loss.scalar
-      guard value.isFinite else {
-        throw RunError(
-          "E401", "the training loss became \(value.isNaN ? "NaN" : "infinite") in epoch \(epoch + 1)",
-          help: "lower the learning rate (--set w_lr=...); the last checkpoint is kept")
-      }
+      let loss = try trainingLoss(piece.plan, on: piece.batch, dropPath: dropPath, epoch: epoch)
       (scale == 1 ? loss : loss * scale).backward()
-      total += Double(value)
-      let hits = zip(logits.argmaxRows(), piece.batch.labels).filter { $0 == Int($1) }.count
-      accumulator.add(loss: Double(value), correct: hits, count: piece.batch.count)
+      total += Double(loss.scalar)
     }
     if let clip = settings.gradClip { _ = clipGradNorm(model.weights, maxNorm: Float(clip)) }
     optimizer.step()
     stepsDone += 1
     lastLoss = Float(total / Double(max(pieces.count, 1)))
     return lastLoss
+  }
+
+  /// The training-mode cross-entropy of `plan` on `batch`, counted into the epoch's loss and
+  /// accuracy; `E401` (its hint naming the rate's key, `rateKey`) when it is not finite.
+  func trainingLoss(
+    _ plan: ForwardPlan, on batch: Batch, dropPath: Float = 0, epoch: Int, rateKey: String = "w_lr"
+  ) throws -> Tensor {
+    var ctx = ForwardContext(rng: rng.split(), dropPath: dropPath)
+    let (logits, _) = model(input(batch), plan: plan, context: &ctx)
+    let loss = crossEntropy(
+      logits: logits, labels: batch.labels.map(Int.init), labelSmoothing: Float(settings.labelSmoothing))
+    let value = loss.scalar
+    guard value.isFinite else {
+      throw RunError(
+        "E401", "the training loss became \(value.isNaN ? "NaN" : "infinite") in epoch \(epoch + 1)",
+        help: "lower the learning rate (--set \(rateKey)=...); the last checkpoint is kept")
+    }
+    let hits = zip(logits.argmaxRows(), batch.labels).filter { $0 == Int($1) }.count
+    accumulator.add(loss: Double(value), correct: hits, count: batch.count)
+    return loss
   }
 
   /// The metrics of a supernet epoch (loss and accuracy of the paths it ran, learning rate);

@@ -49,6 +49,10 @@ import Testing
       ("pc-darts", "k=0", "'k' must be at least 1"),
       ("pc-darts", "w_momentum=2", "'w_momentum' must lie in [0, 1), not 2.0"),
       ("darts", "arch_betas=[0.5,1.5]", "'arch_betas' must be two numbers in [0, 1)"),
+      // Counts whose products (epochs × batches) would overflow, reals Float turns into 0 or inf.
+      ("darts", "epochs=1000000000000000000", "'epochs' must be at most 1000000000"),
+      ("spos", "bn_recalibration_batches=1000000000000000000", "'bn_recalibration_batches' must be at most"),
+      ("densenas", "softmax_temp=1e-300", "'softmax_temp' must be 0 or of magnitude 1e-37 to 1e38"),
     ]
     for (method, setting, message) in cases {
       let out = dir.path + "/" + setting
@@ -57,6 +61,24 @@ import Testing
       #expect(r.stderr.contains("error[E052]: " + message), "\(setting): \(r.stderr)")
       #expect(!FileManager.default.fileExists(atPath: out), "\(setting) left \(out)")
     }
+  }
+
+  @Test func stageListsMustBeWholeNumbers() throws {
+    let dir = try TempDir()
+    for list in ["[2.7]", "[1e19]"] {
+      let r = try runNasc(
+        ["search", Self.tiny, "--method", "p-darts", "--set", "num_to_keep=" + list, "--out", dir.path + "/r"])
+      #expect(r.status == 1)
+      #expect(
+        r.stderr.contains("error[E310]") && r.stderr.contains("a list of whole numbers in 1...1000"), "\(r.stderr)")
+    }
+  }
+
+  @Test func hugeTargetsAndRankCountsAreRefused() throws {
+    let target = try runNasc(["search", Self.tiny, "--method", "fairnas", "--target", "macs<=1e30"])
+    #expect(target.status == 2, "\(target.stderr)")
+    let rank = try runNasc(["rank", "/nonexistent", "--archs", "1000000000000000000"])
+    #expect(rank.status == 2 && rank.stderr.contains("--archs must lie in 2...10000"), "\(rank.stderr)")
   }
 
   @Test func aUsersManifestIsNeverTakenForAnUnstartedRun() throws {

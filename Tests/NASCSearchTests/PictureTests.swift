@@ -16,6 +16,16 @@ import Testing
     _ = try XMLDocument(xmlString: svg)
   }
 
+  @Test func valuesBeyondAnyAxisStillDraw() throws {
+    // A diverged loss or a hand-edited metrics line: ticks in exponent form, coordinates clamped.
+    for values in [[1e300, 2, 3], [-1.7e308, 0, 1.7e308], [1e18, 1e18 + 1e6, 1e18]] {
+      let svg = SVGLineChart(
+        title: "t", xLabel: "epoch", yLabel: "loss", x: [1, 2, 3], series: [.init(name: "l", values: values)]
+      ).render()
+      _ = try XMLDocument(xmlString: svg)
+    }
+  }
+
   @Test func cellDiagramDrawsOneArrowPerEdge() throws {
     let d = SVGCellDiagram(
       title: "normal cell", inputs: ["c_{k-2}", "c_{k-1}"], nodes: [2, 3],

@@ -150,6 +150,15 @@ let brokenCases: [BrokenCase] = [
     ).replacingAll("cells: 2", "cells: 3").replacingAll("reductions: []", "reductions: [1]"), code: "E043", line: 7,
     col: 12),
   BrokenCase(
+    name: "candidates that differ across the edges of a cell",
+    text: edited(
+      "    op: {choice: ops}\n",
+      "    op: {choice: ops}\n  reduce: {reduction: true, preprocess: [relu_conv_bn, relu_conv_bn], nodes: 2, select: {choice: all, k: 2}, op: {choice: ops}}\n"
+    ).replacingAll("cells: 2", "cells: 3").replacingAll("reductions: []", "reductions: [1]").replacingAll(
+      "ops: [none, skip_connect, sep_conv_3x3]", "ops: [{op: none, when: stride == 1}, skip_connect, sep_conv_3x3]"),
+    code: "E025", line: 10, col: 114,
+    message: "among [none, skip_connect, sep_conv_3x3] but edge 0→2 among [skip_connect, sep_conv_3x3]"),
+  BrokenCase(
     name: "channel mismatch without preprocess", text: edited("    preprocess: [relu_conv_bn, relu_conv_bn]\n", ""),
     code: "E044", line: 8, col: 9),
   BrokenCase(
@@ -181,6 +190,14 @@ let brokenCases: [BrokenCase] = [
   BrokenCase(
     name: "hyperparameter type", text: baseSpace + "search:\n  method: darts\n  epochs: many\n", code: "E052", line: 17,
     col: 11),
+  BrokenCase(
+    name: "integer hyperparameter beyond 10^9",
+    text: baseSpace + "search:\n  method: darts\n  epochs: 10000000000\n", code: "E052", line: 17, col: 11,
+    message: "must be at most 1000000000"),
+  BrokenCase(
+    name: "real hyperparameter that Float turns into zero",
+    text: baseSpace + "search:\n  method: darts\n  arch_lr: 1.0e-300\n", code: "E052", line: 17, col: 12,
+    message: "of magnitude 1e-37 to 1e38"),
   BrokenCase(
     name: "hyperparameter word", text: baseSpace + "search:\n  method: darts\n  order: third\n", code: "E052", line: 17,
     col: 10),

@@ -49,6 +49,20 @@ struct ExtraOpsTests {
     #expect(bn.stats.batchesTracked == 2)
   }
 
+  @Test func aLastGhostBatchOfOnePixelJoinsTheOneBefore() {
+    // Batch 5 in ghost batches of 2 at 1×1: the last slice would hold one value per channel.
+    let ghost = BatchNorm2d(2, affine: false, ghostBatchSize: 2)
+    let x = randn([5, 2, 1, 1], seed: 101, scale: 2)
+    let y = ghost(x)
+    #expect(y.scalars.allSatisfy { $0.isFinite })
+    #expect(ghost.stats.batchesTracked == 2)
+    // Images 2, 3 and 4 are normalised together: their values per channel have mean 0.
+    for ch in 0..<2 {
+      let mean = (2..<5).map { y[$0, ch, 0, 0] }.reduce(0, +) / 3
+      #expect(abs(mean) < 1e-5)
+    }
+  }
+
   @Test func rmspropTwoSteps() {
     let p = Parameter(Tensor([1]))
     p.grad = Tensor([0.5])

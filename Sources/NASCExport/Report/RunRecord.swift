@@ -96,7 +96,8 @@ public struct RunRecord: Sendable {
   }
 
   /// The run's space compiled from its copy (or the file it names when the copy is gone) with the
-  /// run's method and hyperparameters; `E305` when it does not compile.
+  /// run's method and hyperparameters; `E305` when it does not compile, `E304` when it is not the
+  /// space the run's checkpoint was trained on.
   static func compileSpace(_ manifest: RunManifest, dir: RunDirectory) throws -> SpaceIR {
     let copy = dir.spaceCopy(manifest).flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
     let spacePath = copy ?? manifest.space
@@ -110,6 +111,17 @@ public struct RunRecord: Sendable {
           ? "restore the space file the search started from"
           : "restore the run's copy of its space (space/ in the run)",
         path: spacePath)
+    }
+    // The pictures read the run's α by the space's choice points: a changed space would misread them.
+    let checkpoint = URL(fileURLWithPath: dir.checkpoint)
+    if FileManager.default.fileExists(atPath: checkpoint.path) {
+      let saved = try LoopCheckpoint.info(at: checkpoint).spaceHash,
+        now = SearchDriver.spaceHash(sources: result.sources)
+      guard saved == now else {
+        throw RunError.spaceChanged(
+          saved: saved, now: now, help: "restore the run's copy of its space (space/ in the run)", path: checkpoint.path
+        )
+      }
     }
     return ir
   }

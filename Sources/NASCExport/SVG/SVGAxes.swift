@@ -47,7 +47,7 @@ struct SVGAxes {
       <line x1="\(fmt(left))" y1="\(fmt(top))" x2="\(fmt(left))" y2="\(fmt(top + ph))" stroke="#333"/>
 
       """
-    let yDigits = max(0, Int((-log10((y1 - y0) / 4)).rounded(.up)) + 1)
+    let yDigits = Self.tickDigits(y1 - y0)
     for i in 0...4 {
       let v = y0 + (y1 - y0) * Double(i) / 4
       s +=
@@ -60,7 +60,7 @@ struct SVGAxes {
       // Integer data (epochs): integer ticks only, each once.
       xTicks = Array(Set(xTicks.map { $0.rounded() })).filter { $0 >= x0 && $0 <= x1 }.sorted()
     }
-    let xDigits = max(0, Int((-log10((x1 - x0) / 4)).rounded(.up)) + 1)
+    let xDigits = Self.tickDigits(x1 - x0)
     for v in xTicks {
       s +=
         "<text x=\"\(fmt(px(v)))\" y=\"\(fmt(top + ph + 14))\" text-anchor=\"middle\">\(tick(v, digits: xDigits))</text>\n"
@@ -81,7 +81,15 @@ struct SVGAxes {
       + "<text x=\"\(fmt(left + pw + 28))\" y=\"\(fmt(ly + 3))\">\(xmlEscaped(name))</text>\n"
   }
 
+  /// Decimals that tell four ticks over `range` apart (0 for a range that is not a positive number).
+  private static func tickDigits(_ range: Double) -> Int {
+    guard range.isFinite, range > 0 else { return 0 }
+    return min(6, max(0, Int((-log10(range / 4)).rounded(.up)) + 1))
+  }
+
   private func tick(_ v: Double, digits: Int = 2) -> String {
+    // Beyond 10^15 (a diverged loss, a hand-edited metric) a tick is written in exponent form.
+    guard v.isFinite, abs(v) < 1e15 else { return String(format: "%.3g", v) }
     if abs(v) >= 100 || v == v.rounded() { return String(Int(v.rounded())) }
     return String(format: "%.\(min(digits, 6))f", v)
   }

@@ -83,6 +83,8 @@ func fmt(_ v: Double, digits: Int = 1) -> String {
   var p = 1.0
   for _ in 0..<digits { p *= 10 }
   let r = (v * p).rounded() / p
+  // A coordinate far off the canvas (from a value beyond any axis) is clamped, never trapped on.
+  guard r.isFinite, abs(r) < 1e15 else { return r.isNaN ? "0" : r > 0 ? "1e15" : "-1e15" }
   if r == r.rounded() { return String(Int(r)) }
   var s = String(r)
   if let dot = s.firstIndex(of: "."), s.distance(from: dot, to: s.endIndex) > digits + 1 {

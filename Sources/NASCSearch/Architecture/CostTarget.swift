@@ -28,7 +28,8 @@ public struct CostTarget: Codable, Equatable, Hashable, Sendable, CustomStringCo
       scale = s
       number.removeLast()
     }
-    guard let v = Double(number), v.isFinite, v > 0 else { return nil }
+    // Above 10^15 MACs or parameters a target admits every network and its file name would not print.
+    guard let v = Double(number), v.isFinite, v > 0, v * scale <= 1e15 else { return nil }
     self.metric = metric
     limit = v * scale
     description = text

@@ -58,6 +58,17 @@ public struct Hyperparameters: Sendable {
     return l
   }
 
+  /// A list of whole numbers in `range`, with exactly `count` entries when given (stage counts,
+  /// layer depths).
+  public func counts(_ key: String, in range: ClosedRange<Int>, count: Int? = nil) throws -> [Int] {
+    let l = try list(key, count: count)
+    guard l.allSatisfy({ $0 == $0.rounded() && Double(range.lowerBound) <= $0 && $0 <= Double(range.upperBound) })
+    else {
+      throw mismatch(key, .list(l), "a list of whole numbers in \(range.lowerBound)...\(range.upperBound)")
+    }
+    return l.map { Int($0) }
+  }
+
   /// Whether the space or the command line set `key` (rather than the paper default).
   public func isOverridden(_ key: String) -> Bool {
     config.hyperparameters.first { $0.name == key }?.overridden ?? false

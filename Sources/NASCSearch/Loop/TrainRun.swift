@@ -149,6 +149,13 @@ public final class TrainRun {
           "nasc train runs cell, layer-wise, routing and memory-bank architectures (Grammar.md: *Memory banks* says how a memory layer lowers)"
       )
     }
+    // Batch norm in training needs two values per channel: one image is not a batch.
+    guard train.count >= 2 else {
+      throw RunError(
+        "E205",
+        "training needs at least 2 images (the data set has \(train.count)): batch norm normalises over the batch",
+        help: "use a larger data set or a larger --limit")
+    }
     trainData = train
     testData = test
     var aug = augmentation

@@ -45,8 +45,8 @@ public final class PDARTS: SupernetMethod {
     let h = Hyperparameters(c.config)
     context = c
     settings = try BilevelSettings(h, nesterov: false)
-    keep = try h.list("num_to_keep").map { Int($0) }
-    addLayers = try h.list("add_layers", count: keep.count).map { Int($0) }
+    keep = try h.counts("num_to_keep", in: 1...1_000)
+    addLayers = try h.counts("add_layers", in: -1_000...1_000, count: keep.count)
     dropoutRate = try h.list("dropout_rate", count: keep.count)
     guard !keep.isEmpty, keep.allSatisfy({ $0 >= 1 }) else {
       throw RunError(

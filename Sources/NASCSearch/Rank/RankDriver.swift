@@ -68,9 +68,11 @@ public enum RankDriver {
 
   /// Ranks; `reporter` shows progress.
   public static func rank(_ request: Request, reporter: ProgressReporter) throws -> Outcome {
-    guard request.archs >= 2, request.trainEpochs >= 1, request.top >= 1 else {
+    guard (2...10_000).contains(request.archs), (1...100_000).contains(request.trainEpochs),
+      (1...10_000).contains(request.top)
+    else {
       throw RunError(
-        "E310", "--archs must be at least 2, --train-epochs and --top at least 1",
+        "E310", "--archs must lie in 2...10000, --train-epochs in 1...100000 and --top in 1...10000",
         help: "e.g. nasc rank RUN --archs 20 --train-epochs 5")
     }
     let dir = RunDirectory(path: request.runDirectory)

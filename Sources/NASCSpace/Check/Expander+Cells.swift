@@ -332,7 +332,19 @@ extension Expander {
             }
           }
           if es.isChoice {
-            register(ChoicePoint(id: id, kind: .op, candidates: cands.map(\.name), k: es.k, location: es.site.location))
+            let names = cands.map(\.name), here = "edge \(es.from)→\(idx)"
+            if let first = cellCandidates[name], first.names != names {
+              error(
+                .candidatesDifferAcrossEdges,
+                "\(here) of cell '\(name)' decides among [\(names.joined(separator: ", "))] but \(first.edge) among [\(first.names.joined(separator: ", "))]",
+                es.site,
+                help:
+                  "the searched edges of a cell share one candidate table; move the 'when:' into the op's body ({when: stride == 2, body: [...]}) so the candidate stays on every edge"
+              )
+              return nil
+            }
+            if cellCandidates[name] == nil { cellCandidates[name] = (here, names) }
+            register(ChoicePoint(id: id, kind: .op, candidates: names, k: es.k, location: es.site.location))
             let m = cands.filter { !exclude.contains($0.name) }.count
             // k summed ops out of m: C(m, k) subsets, or every subset of 1..k ops when not exact
             let subsets =

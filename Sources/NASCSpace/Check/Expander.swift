@@ -67,6 +67,9 @@ final class Expander {
   var callStack: [String] = []
   var choicePoints: [ChoicePoint] = []
   var choiceIndex: [String: Int] = [:]
+  /// The first searched edge of each cell template and its candidates: every other searched edge
+  /// of the template must decide among the same ones (E025).
+  var cellCandidates: [String: (edge: String, names: [String])] = [:]
   var usedDecisions: Set<String> = []
   var searchMode = true
   /// Replaces the skeleton's `cells:` count (reductions at the thirds), or nil.

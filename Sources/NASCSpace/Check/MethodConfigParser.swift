@@ -146,6 +146,13 @@ extension Compiler {
         bag.add(Diagnostic(.badHyperparameter, "'\(key)' must not be negative", at: v.location, length: v.length))
         continue
       }
+      if let problem = beyondBounds(p) {
+        bag.add(
+          Diagnostic(
+            .badHyperparameter, "'\(key)' \(problem)", at: v.location, length: v.length,
+            help: "the paper default is \(def.value)"))
+        continue
+      }
       if let problem = outOfRange(key, p, spec) {
         bag.add(
           Diagnostic(
@@ -163,6 +170,30 @@ extension Compiler {
       hp[i] = (name: s.name, value: rule.value, overridden: true)
     }
     return MethodConfig(name: name, relaxation: spec.relaxation, hyperparameters: hp)
+  }
+
+  /// The largest integer hyperparameter: counts (epochs, steps, samples) beyond it overflow the
+  /// products the methods form from them (epochs × batches per epoch), and no run reaches it.
+  static let maxInteger = 1_000_000_000
+  /// The largest magnitude of a real hyperparameter, and the smallest of a nonzero one: the methods
+  /// compute in Float, where values beyond these turn into infinity or zero (Float's largest
+  /// finite value is 3.4e38, its smallest normal one 1.2e-38).
+  static let realMagnitude: ClosedRange<Double> = 1e-37...1e38
+
+  /// What makes `value` unusable whatever the key, or nil: an integer above `maxInteger`, a real
+  /// (or a list entry) outside `realMagnitude` other than zero.
+  static func beyondBounds(_ value: HyperValue) -> String? {
+    func real(_ d: Double) -> Bool { d == 0 || realMagnitude.contains(abs(d)) }
+    switch value {
+    case .int(let i) where i > maxInteger:
+      return "must be at most \(maxInteger), not \(i)"
+    case .real(let d) where !real(d):
+      return "must be 0 or of magnitude 1e-37 to 1e38, not \(d)"
+    case .list(let ds) where !ds.allSatisfy(real):
+      return "must hold numbers that are 0 or of magnitude 1e-37 to 1e38, not \(ds)"
+    default:
+      return nil
+    }
   }
 
   /// What is wrong with `value` for `key` beyond its type and sign, or nil: momenta and Adam betas

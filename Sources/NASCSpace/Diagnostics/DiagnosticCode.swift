@@ -42,6 +42,8 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable {
   case duplicateName = "E023"
   /// A candidate set that is empty (possibly after `when:` filters).
   case emptyCandidates = "E024"
+  /// The searched edges of one cell template decide among different candidates (after `when:`).
+  case candidatesDifferAcrossEdges = "E025"
   /// An argument that the op template does not declare.
   case unknownArgument = "E026"
   /// An op template that (indirectly) uses itself.

@@ -110,7 +110,12 @@ public final class BatchNorm2d: Module, UnaryLayer {
   ) -> Tensor {
     if isTraining, let ghost = ghostBatchSize, x.shape[0] > ghost {
       let n = x.shape[0]
-      let sizes = stride(from: 0, to: n, by: ghost).map { min(ghost, n - $0) }
+      var sizes = stride(from: 0, to: n, by: ghost).map { min(ghost, n - $0) }
+      if sizes.last == 1, x.shape.dropFirst(2).reduce(1, *) == 1 {
+        // A last ghost batch of one 1×1 image has one value per channel: it joins the one before.
+        sizes.removeLast()
+        sizes[sizes.count - 1] += 1
+      }
       let parts = x.split(sizes: sizes, axis: 0).map {
         batchNorm(
           $0, weight: weight, bias: bias, stats: stats, training: true,

@@ -36,9 +36,9 @@ struct RankCommand: ParsableCommand {
   var top = 5
 
   func validate() throws {
-    if archs < 2 { throw ValidationError("--archs must be at least 2") }
-    if trainEpochs < 1 { throw ValidationError("--train-epochs must be at least 1") }
-    if top < 1 { throw ValidationError("--top must be at least 1") }
+    if !(2...10_000).contains(archs) { throw ValidationError("--archs must lie in 2...10000") }
+    if !(1...100_000).contains(trainEpochs) { throw ValidationError("--train-epochs must lie in 1...100000") }
+    if !(1...10_000).contains(top) { throw ValidationError("--top must lie in 1...10000") }
   }
 
   func run() throws {

@@ -54,7 +54,7 @@ package enum Workers {
   package static func workChunks(_ n: Int) -> Int { max(1, min(n, max(8, 2 * threads))) }
 }
 
-/// A raw pointer that may cross into `concurrentPerform` workers; each worker writes a disjoint range.
+/// A raw pointer that may cross into pool workers; each worker writes a disjoint range.
 @usableFromInline
 package struct SendablePointer: @unchecked Sendable {
   @usableFromInline package let p: UnsafeMutablePointer<Float>
@@ -69,7 +69,7 @@ package struct SendableIndexPointer: @unchecked Sendable {
   @inlinable package init(_ p: UnsafeMutablePointer<Int32>) { self.p = p }
 }
 
-/// Carries a non-Sendable value (a non-escaping kernel body) into `concurrentPerform`; safe because the
+/// Carries a non-Sendable value (a non-escaping kernel body) into pool workers; safe because the
 /// workers finish before `parallelChunks` returns and each writes a disjoint range.
 @usableFromInline
 package struct UncheckedSendable<T>: @unchecked Sendable {
@@ -77,34 +77,23 @@ package struct UncheckedSendable<T>: @unchecked Sendable {
   @inlinable package init(_ value: T) { self.value = value }
 }
 
-/// The next chunk to claim.
-final class ChunkCounter: Sendable {
-  let next = Atomic<Int>(0)
-}
-
 /// Splits `0..<n` into `chunks` (default `Workers.workChunks(n)`) contiguous ranges fixed by `n` and
-/// `chunks` alone, and runs `body(chunk, range)` for each on up to `Workers.threads` workers that claim
-/// chunks dynamically. `body` must only write what its chunk owns (per-chunk partial sums included).
+/// `chunks` alone, and runs `body(chunk, range)` for each on this thread and up to `Workers.threads - 1`
+/// threads of the `WorkerPool`, which claim chunks dynamically. `body` must only write what its chunk owns (per-chunk partial sums included).
 @usableFromInline
 package func parallelChunks(_ n: Int, chunks requested: Int? = nil, _ body: (Int, Range<Int>) -> Void) {
   if n <= 0 { return }
   let chunks = max(1, min(requested ?? Workers.workChunks(n), n))
   let workers = Workers.isSerial ? 1 : min(Workers.threads, chunks)
-  if workers == 1 {
-    for c in 0..<chunks { body(c, (n * c / chunks)..<(n * (c + 1) / chunks)) }
+  if workers > 1, chunks <= WorkerPool.maxChunks,
+    WorkerPool.shared.run(
+      chunks: chunks, helpers: workers - 1, { c in body(c, (n * c / chunks)..<(n * (c + 1) / chunks)) })
+  {
     return
   }
-  let counter = ChunkCounter()
-  withoutActuallyEscaping(body) { b in
-    let box = UncheckedSendable(b)
-    DispatchQueue.concurrentPerform(iterations: workers) { _ in
-      while true {
-        let c = counter.next.wrappingAdd(1, ordering: .relaxed).oldValue
-        if c >= chunks { break }
-        box.value(c, (n * c / chunks)..<(n * (c + 1) / chunks))
-      }
-    }
-  }
+  // One worker, or a job already running (a kernel inside a chunk, another thread): this thread
+  // runs every chunk, split as a parallel run splits them.
+  for c in 0..<chunks { body(c, (n * c / chunks)..<(n * (c + 1) / chunks)) }
 }
 
 /// Runs `body(i)` for every `i` in `0..<n`, split into chunks.

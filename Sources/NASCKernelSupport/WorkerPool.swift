@@ -38,6 +38,8 @@ final class WorkerPool: @unchecked Sendable {
   private let mutex: UnsafeMutablePointer<pthread_mutex_t>
   private let condition: UnsafeMutablePointer<pthread_cond_t>
 
+  /// The most pool threads one job uses (the job word's field).
+  static let maxHelpers = 255
   /// The largest chunk count a job word holds.
   static let maxChunks = (1 << 16) - 1
   /// Checks of the job word a pool thread makes before it sleeps (about 50 µs).
@@ -55,9 +57,9 @@ final class WorkerPool: @unchecked Sendable {
   }
 
   /// Runs `run(c)` for every chunk `c` in `0..<chunks` on this thread and up to `helpers` pool
-  /// threads; false (nothing run) when another job is running.
+  /// threads (at most `maxHelpers`); false (nothing run) when another job is running.
   func run(chunks: Int, helpers: Int, _ run: (Int) -> Void) -> Bool {
-    precondition(chunks >= 1 && chunks <= Self.maxChunks && helpers >= 1 && helpers < 256)
+    precondition(chunks >= 1 && chunks <= Self.maxChunks && helpers >= 1 && helpers <= Self.maxHelpers)
     guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
     defer { busy.store(false, ordering: .releasing) }
     startThreads(helpers)
@@ -73,7 +75,12 @@ final class WorkerPool: @unchecked Sendable {
         pthread_mutex_unlock(mutex)
       }
       work(generation: generation, r)
-      while finished.load(ordering: .acquiring) < chunks {}
+      // The last chunks are running on pool threads; one that was preempted gets this core back.
+      var checks = 0
+      while finished.load(ordering: .acquiring) < chunks {
+        checks += 1
+        if checks > 1_000 { sched_yield() }
+      }
       body = nil
     }
     return true
@@ -85,7 +92,7 @@ final class WorkerPool: @unchecked Sendable {
     while true {
       let next = w & 0xFFFF, chunks = (w >> 16) & 0xFFFF
       guard w >> 40 == generation, next < chunks else { return }
-      let (done, now) = word.compareExchange(expected: w, desired: w + 1, ordering: .acquiringAndReleasing)
+      let (done, now) = word.compareExchange(expected: w, desired: w + 1, ordering: .acquiring)
       if done {
         run(next)
         finished.add(1, ordering: .releasing)
@@ -116,7 +123,8 @@ final class WorkerPool: @unchecked Sendable {
       var checks = 0
       while w >> 40 == seen {
         checks += 1
-        if checks < Self.spinChecks {
+        // A thread the last job did not ask for (Workers.threads was lowered) sleeps at once.
+        if checks < Self.spinChecks, index < (w >> 32) & 0xFF || seen == 0 {
           w = word.load(ordering: .acquiring)
           continue
         }
@@ -132,7 +140,10 @@ final class WorkerPool: @unchecked Sendable {
       guard index < (w >> 32) & 0xFF else { continue }
       // The body is read only after a chunk of this generation is claimed (in `work`), and stays
       // set until every claimed chunk has finished.
-      work(generation: seen) { c in self.body!(c) }
+      work(generation: seen) { c in
+        let run = self.body!
+        run(c)
+      }
     }
   }
 }

@@ -78,8 +78,9 @@ package struct UncheckedSendable<T>: @unchecked Sendable {
 }
 
 /// Splits `0..<n` into `chunks` (default `Workers.workChunks(n)`) contiguous ranges fixed by `n` and
-/// `chunks` alone, and runs `body(chunk, range)` for each on this thread and up to `Workers.threads - 1`
-/// threads of the `WorkerPool`, which claim chunks dynamically. `body` must only write what its chunk owns (per-chunk partial sums included).
+/// `chunks` alone, and runs `body(chunk, range)` for each on this thread and up to
+/// `Workers.threads - 1` threads of the `WorkerPool`, which claim chunks dynamically. `body` must
+/// only write what its chunk owns (per-chunk partial sums included).
 @usableFromInline
 package func parallelChunks(_ n: Int, chunks requested: Int? = nil, _ body: (Int, Range<Int>) -> Void) {
   if n <= 0 { return }
@@ -87,7 +88,8 @@ package func parallelChunks(_ n: Int, chunks requested: Int? = nil, _ body: (Int
   let workers = Workers.isSerial ? 1 : min(Workers.threads, chunks)
   if workers > 1, chunks <= WorkerPool.maxChunks,
     WorkerPool.shared.run(
-      chunks: chunks, helpers: workers - 1, { c in body(c, (n * c / chunks)..<(n * (c + 1) / chunks)) })
+      chunks: chunks, helpers: min(workers - 1, WorkerPool.maxHelpers),
+      { c in body(c, (n * c / chunks)..<(n * (c + 1) / chunks)) })
   {
     return
   }

@@ -178,6 +178,15 @@ extension ArchSpace {
     return n
   }
 
+  /// Throws `E303` when an architecture a checkpoint restored (`what`: "the enas state") is not
+  /// one of this space's: a hand-edited or foreign checkpoint.
+  public func checkRestored(_ archs: some Sequence<Architecture>, in what: String) throws {
+    if let bad = archs.lazy.compactMap({ self.problem($0) }).first {
+      throw RunError(
+        "E303", "the checkpoint's \(what) holds an architecture not of this space: \(bad)", help: "start a new run")
+    }
+  }
+
   /// Checks that `a` decides every unit with a legal value; returns what is wrong, or nil.
   public func problem(_ a: Architecture) -> String? {
     for u in units {

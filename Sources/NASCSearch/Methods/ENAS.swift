@@ -126,9 +126,10 @@ public final class ENAS: SharedWeightMethod {
     return try MethodState.encode(state)
   }
 
-  /// Checks the controller's sums and restores the validation sampler.
+  /// Checks the controller's sums and the sampled architectures, and restores the validation sampler.
   public func restored() throws {
     try state.controller.check()
+    try supernet.space.checkRestored(state.history.map(\.architecture), in: "enas state")
     validation.restore(state.validation)
   }
 

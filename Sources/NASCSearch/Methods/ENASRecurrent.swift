@@ -136,10 +136,7 @@ public final class ENASRecurrent: SearchMethod {
     let s = try MethodState.decode(State.self, from: data, method: Self.name)
     try net.check(s.net)
     try s.controller.check()
-    if let bad = s.history.lazy.compactMap({ self.net.space.problem($0.architecture) }).first {
-      throw RunError(
-        "E303", "the checkpoint's enas state holds an architecture not of this space: \(bad)", help: "start a new run")
-    }
+    try net.space.checkRestored(s.history.map(\.architecture), in: "enas state")
     state = s
     net.state = s.net
   }

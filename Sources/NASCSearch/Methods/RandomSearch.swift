@@ -66,7 +66,9 @@ public final class RandomSearch: SearchMethod {
   public func saveState() throws -> Data { try MethodState.encode(state) }
   /// Restores it.
   public func restoreState(_ data: Data) throws {
-    state = try MethodState.decode(State.self, from: data, method: Self.name)
+    let s = try MethodState.decode(State.self, from: data, method: Self.name)
+    try space.checkRestored(s.history.map(\.architecture), in: "random state")
+    state = s
     seen = Set(state.history.map(\.architecture))
   }
 

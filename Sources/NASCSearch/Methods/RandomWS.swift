@@ -123,10 +123,7 @@ public final class RandomWS: SharedWeightMethod {
     guard state.winners.allSatisfy({ state.history.indices.contains($0) }) else {
       throw RunError("E303", "the random-ws winners point outside its history", help: "start a new run")
     }
-    if let bad = state.round.lazy.compactMap({ self.net.space.problem($0.architecture) }).first {
-      throw RunError(
-        "E303", "the random-ws round holds an architecture not of this space: \(bad)", help: "start a new run")
-    }
+    try net.space.checkRestored(state.round.map(\.architecture), in: "random-ws round")
   }
 
   /// The best round winner by its full held-out score.

@@ -94,7 +94,9 @@ public final class RegularizedEvolution: SearchMethod {
   public func saveState() throws -> Data { try MethodState.encode(state) }
   /// Restores it.
   public func restoreState(_ data: Data) throws {
-    state = try MethodState.decode(State.self, from: data, method: Self.name)
+    let s = try MethodState.decode(State.self, from: data, method: Self.name)
+    try space.checkRestored((s.population + s.history).map(\.architecture), in: "evolution state")
+    state = s
   }
 
   /// The best architecture of the history by the search signal.

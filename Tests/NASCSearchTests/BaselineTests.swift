@@ -104,18 +104,7 @@ final class FakeEvaluator: Evaluator {
       let e = FakeEvaluator(space: ArchSpace(ir: ir)) { _ in 1 }
       let context = try Self.context(method, ir: ir, seed: 2, evaluator: e)
       let m: any SearchMethod = method == "random" ? try RandomSearch(context) : try RegularizedEvolution(context)
-      let good = try m.saveState()
-      try m.restoreState(good)
-      let bogus = #"{"architecture":{"decisions":{"layer[0].op":{"op":{"_0":"bogus"}}}},"score":{"signal":1}}"#
-      let text = String(decoding: good, as: UTF8.self).replacingOccurrences(
-        of: #""history":[]"#, with: #""history":["# + bogus + "]")
-      #expect(text.contains("bogus"), "\(method): \(text.prefix(200))")
-      do {
-        try m.restoreState(Data(text.utf8))
-        Issue.record("\(method) restored a foreign architecture")
-      } catch let e as RunError {
-        #expect(e.code == "E303" && "\(e)".contains("not of this space"), "\(method): \(e)")
-      }
+      try expectForeignArchitectureRefused(m, method)
     }
   }
 

@@ -194,20 +194,7 @@ func oneShotMethod(
     let small: [String: HyperValue] = ["bn_batch_size": .int(4), "bn_recalibration_batches": .int(1)]
     for method in ["spos", "fairnas", "oneshot", "random-ws"] {
       let m = try oneShotMethod(Self.tinyLayers, method: method, images: 64, set: small)
-      let good = try m.saveState()
-      try m.restoreState(good)
-      // The same state with one scored architecture that decides a layer with no such op: E303,
-      // not a plan that runs nothing.
-      var text = String(decoding: good, as: UTF8.self)
-      let bogus = #"{"architecture":{"decisions":{"layer[0].op":{"op":{"_0":"bogus"}}}},"score":{"signal":1}}"#
-      text = text.replacingOccurrences(of: #""history":[]"#, with: #""history":["# + bogus + "]")
-      #expect(text.contains("bogus"), "\(method): \(text.prefix(200))")
-      do {
-        try m.restoreState(Data(text.utf8))
-        Issue.record("\(method) restored a foreign architecture")
-      } catch let e as RunError {
-        #expect(e.code == "E303" && "\(e)".contains("not of this space"), "\(method): \(e)")
-      }
+      try expectForeignArchitectureRefused(m, method)
     }
   }
 

@@ -2,6 +2,8 @@ import Foundation
 import NASCSpace
 import Testing
 
+@testable import NASCSearch
+
 /// The repository root (where `spaces/` lives), found from this file's path.
 let repoRoot: String = {
   var url = URL(fileURLWithPath: #filePath)
@@ -41,5 +43,23 @@ func text(_ path: String) throws -> String { try String(contentsOfFile: path, en
 func metrics(_ run: String) throws -> [String] {
   try text(run + "/metrics.jsonl").split(separator: "\n").map {
     $0.replacingOccurrences(of: #""seconds":[0-9.e+-]+"#, with: "", options: .regularExpression)
+  }
+}
+
+/// Restores `method`'s own saved state, then the same state with one scored architecture that
+/// decides a unit the space lacks added to its `history`: that must be E303, not a plan that runs
+/// nothing.
+func expectForeignArchitectureRefused(_ method: any SearchMethod, _ name: String) throws {
+  let good = try method.saveState()
+  try method.restoreState(good)
+  let bogus = #"{"architecture":{"decisions":{"layer[0].op":{"op":{"_0":"bogus"}}}},"score":{"signal":1}}"#
+  let text = String(decoding: good, as: UTF8.self).replacingOccurrences(
+    of: #""history":[]"#, with: #""history":["# + bogus + "]")
+  #expect(text.contains("bogus"), "\(name): \(text.prefix(200))")
+  do {
+    try method.restoreState(Data(text.utf8))
+    Issue.record("\(name) restored a foreign architecture")
+  } catch let e as RunError {
+    #expect(e.code == "E303" && "\(e)".contains("not of this space"), "\(name): \(e)")
   }
 }

@@ -115,13 +115,7 @@ public struct RunRecord: Sendable {
     // The pictures read the run's α by the space's choice points: a changed space would misread them.
     let checkpoint = URL(fileURLWithPath: dir.checkpoint)
     if FileManager.default.fileExists(atPath: checkpoint.path) {
-      let saved = try LoopCheckpoint.info(at: checkpoint).spaceHash,
-        now = SearchDriver.spaceHash(sources: result.sources)
-      guard saved == now else {
-        throw RunError.spaceChanged(
-          saved: saved, now: now, help: "restore the run's copy of its space (space/ in the run)", path: checkpoint.path
-        )
-      }
+      try RunSpace.checkHash(result, checkpoint: checkpoint)
     }
     return ir
   }

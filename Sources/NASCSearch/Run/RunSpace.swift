@@ -22,13 +22,16 @@ public enum RunSpace {
           : "restore the run's copy of its space (space/ in the run)",
         path: spacePath)
     }
-    let url = URL(fileURLWithPath: dir.checkpoint)
-    let info = try LoopCheckpoint.info(at: url)
-    guard info.spaceHash == SearchDriver.spaceHash(sources: result.sources) else {
-      throw RunError.spaceChanged(
-        saved: info.spaceHash, now: SearchDriver.spaceHash(sources: result.sources),
-        help: "restore the run's copy of its space (space/ in the run)", path: url.path)
-    }
+    try checkHash(result, checkpoint: URL(fileURLWithPath: dir.checkpoint))
     return (manifest, result, ir)
+  }
+
+  /// `E304` when `result` is not the space the checkpoint at `url` was trained on.
+  public static func checkHash(_ result: CompileResult, checkpoint url: URL) throws {
+    let saved = try LoopCheckpoint.info(at: url).spaceHash, now = SearchDriver.spaceHash(sources: result.sources)
+    guard saved == now else {
+      throw RunError.spaceChanged(
+        saved: saved, now: now, help: "restore the run's copy of its space (space/ in the run)", path: url.path)
+    }
   }
 }
